@@ -1,0 +1,204 @@
+package script
+
+import (
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Fold returns the form of s used to compare what a citizen typed with a
+// button label, a list row or a keyword:
+//
+//   - letters in Unicode lower case ("YES" → "yes");
+//   - digits of every system DigitValue knows as ASCII ("१" → "1");
+//   - spaces, punctuation, symbols and emoji dropped, along with the
+//     invisible characters keyboards insert: zero-width joiners and
+//     non-joiners, variation selectors, the keycap of "1️⃣" and the
+//     Arabic tatweel;
+//   - the rest in Unicode NFC, so that a letter typed as one code point
+//     on one keyboard and as two on another (फ़ as U+095E or as फ + ़;
+//     ো as U+09CB or as ে + া) compares equal.
+//
+// Fold keeps everything else: vowel signs, viramas and nuktas, accents,
+// and letters of every script. It does not transliterate ("haan" and
+// "हाँ" stay different) and does not strip diacritics, so "फ़" and "फ"
+// stay different too: list both spellings where citizens use both.
+//
+// Fold(Fold(s)) == Fold(s). When s is already folded, Fold returns s
+// itself and allocates nothing; a pure ASCII or Indic string that needs
+// changing costs one allocation.
+//
+//	Fold(" Yes, please! 👍") == "yesplease"
+//	Fold("विकल्प २")         == "विकल्प2"
+func Fold(s string) string {
+	it := newFoldIter(s)
+	var buf []byte
+	for {
+		start := it.i
+		r, ok := it.next()
+		if buf == nil && it.changed {
+			// The output was s[:start] until now; from here on it is
+			// written out.
+			buf = make([]byte, 0, len(s))
+			buf = append(buf, s[:start]...)
+		}
+		if !ok {
+			break
+		}
+		if buf != nil {
+			buf = utf8.AppendRune(buf, r)
+		}
+	}
+	if buf == nil {
+		if !it.nfc.unsure || norm.NFC.IsNormalString(s) {
+			return s
+		}
+		return norm.NFC.String(s)
+	}
+	if it.nfc.unsure {
+		buf = norm.NFC.Bytes(buf)
+	}
+	return string(buf)
+}
+
+// EqualFold reports whether Fold(a) == Fold(b), without building either.
+// It allocates nothing unless one of the strings needs the full NFC
+// algorithm (Hangul, or a combining mark typed apart from the letter it
+// belongs with), which Indian text almost never does.
+//
+//	EqualFold("Option 2", "option २") == true
+func EqualFold(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ia, ib := newFoldIter(a), newFoldIter(b)
+	equal := true
+	for {
+		ra, oka := ia.next()
+		rb, okb := ib.next()
+		if !oka || !okb {
+			equal = oka == okb
+			break
+		}
+		if ra != rb {
+			equal = false
+			break
+		}
+	}
+	// A mismatch is final only if both streams are already in NFC: read
+	// the rest of both to find out.
+	for ok := true; ok; _, ok = ia.next() {
+	}
+	for ok := true; ok; _, ok = ib.next() {
+	}
+	if ia.nfc.unsure || ib.nfc.unsure {
+		return Fold(a) == Fold(b)
+	}
+	return equal
+}
+
+// foldIter yields the runes of Fold(s) before NFC: kept runes, mapped
+// to lower case and ASCII digits, with the code points NFC never keeps
+// replaced by their canonical decompositions. Its nfcCheck watches the
+// stream; when the check stays sure, the stream is already NFC and so
+// is exactly Fold(s).
+type foldIter struct {
+	s string
+	i int
+	// dec is what is left to yield of a canonical decomposition (a slice
+	// of the norm package's tables, not a copy).
+	dec []byte
+	t   *lowTable
+	nfc nfcCheck
+	// changed: the stream differs from s so far (something was dropped,
+	// mapped, decomposed, or s is not valid UTF-8).
+	changed bool
+}
+
+func newFoldIter(s string) foldIter {
+	return foldIter{s: s, t: runeTable()}
+}
+
+// next returns the next rune of the stream, or false at its end.
+func (it *foldIter) next() (rune, bool) {
+	if len(it.dec) > 0 {
+		r, n := utf8.DecodeRune(it.dec)
+		it.dec = it.dec[n:]
+		it.nfc.push(it.info(r))
+		return r, true
+	}
+	for it.i < len(it.s) {
+		var r rune
+		if c := it.s[it.i]; c < utf8.RuneSelf {
+			r = rune(c)
+			it.i++
+		} else {
+			var size int
+			r, size = utf8.DecodeRuneInString(it.s[it.i:])
+			it.i += size
+			if r == utf8.RuneError && size == 1 {
+				it.changed = true // invalid UTF-8: dropped
+				continue
+			}
+		}
+		info := it.info(r)
+		if info.flags&fKeep == 0 {
+			it.changed = true
+			continue
+		}
+		if info.to != r {
+			it.changed = true
+		}
+		if info.flags&fDecompose != 0 {
+			it.changed = true
+			var b [utf8.UTFMax]byte
+			d := norm.NFC.Properties(b[:utf8.EncodeRune(b[:], info.to)]).Decomposition()
+			if len(d) > 0 {
+				first, n := utf8.DecodeRune(d)
+				it.dec = d[n:]
+				it.nfc.push(it.info(first))
+				return first, true
+			}
+		}
+		it.nfc.push(info)
+		return info.to, true
+	}
+	return 0, false
+}
+
+// info returns the Fold facts of r.
+func (it *foldIter) info(r rune) runeInfo {
+	if r < lowRunes {
+		return it.t[r]
+	}
+	return foldInfo(r)
+}
+
+// nfcCheck follows a stream of runes and stays sure while the stream is
+// certainly in NFC. It is conservative: it may become unsure of a stream
+// that is in NFC (the caller then asks the norm package), never the
+// other way round. A stream is in NFC when no rune needs decomposing,
+// combining marks come in canonical order, and nothing composes; the
+// check tracks the combining class of the previous rune and whether the
+// last starter (a rune of class 0) can be the first part of a
+// composition.
+type nfcCheck struct {
+	prevCCC uint8
+	fwd     bool
+	unsure  bool
+}
+
+func (c *nfcCheck) push(info runeInfo) {
+	f := info.flags
+	if f&(fUnknown|fDecompose) != 0 ||
+		(info.ccc != 0 && info.ccc < c.prevCCC) ||
+		(f&fCombBack != 0 && c.fwd) {
+		c.unsure = true
+	}
+	if info.ccc == 0 {
+		c.fwd = f&fCombFwd != 0
+		c.prevCCC = info.trail
+	} else {
+		c.prevCCC = info.ccc
+	}
+}
