@@ -1,0 +1,81 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/samvad/samvad/engine"
+	"github.com/samvad/samvad/engine/diag"
+	"github.com/samvad/samvad/engine/transcript"
+)
+
+// runLint loads every flow, locale file and conversation test under the
+// paths and reports every problem at once.
+func runLint(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print the problems as JSON")
+	langs := fs.String("languages", "", "comma-separated enabled languages (default: every locale file)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	paths := fs.Args()
+	if len(paths) == 0 {
+		paths = []string{"flows", "locales"}
+	}
+	lib, problems := loadProject(paths, *langs)
+	if *asJSON {
+		if problems == nil {
+			problems = diag.List{}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(problems)
+	} else {
+		for _, d := range problems {
+			fmt.Fprintln(stdout, d.String())
+		}
+		errs, warns := count(problems)
+		if lib != nil {
+			fmt.Fprintf(stdout, "%s: %d errors, %d warnings\n", lib, errs, warns)
+		} else {
+			fmt.Fprintf(stdout, "%d errors, %d warnings\n", errs, warns)
+		}
+	}
+	if problems.HasErrors() {
+		return 1
+	}
+	return 0
+}
+
+// loadProject reads the paths and loads the library, checking conversation
+// tests' syntax too.
+func loadProject(paths []string, langs string) (*engine.Library, diag.List) {
+	src, problems := engine.ReadSources(paths...)
+	var opts engine.LoadOptions
+	if langs != "" {
+		opts.Languages = strings.Split(langs, ",")
+	}
+	lib, more := engine.LoadSources(src, opts)
+	problems = append(problems, more...)
+	for _, f := range src.Transcripts {
+		_, tl := transcript.Parse(f.Path, f.Content)
+		problems = append(problems, tl...)
+	}
+	problems.Sort()
+	return lib, problems
+}
+
+func count(l diag.List) (errs, warns int) {
+	for _, d := range l {
+		if d.Severity == diag.Error {
+			errs++
+		} else {
+			warns++
+		}
+	}
+	return
+}

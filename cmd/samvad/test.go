@@ -1,0 +1,80 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/samvad/samvad/engine"
+	"github.com/samvad/samvad/engine/transcript"
+)
+
+// runTest runs every conversation test under the paths against the flows
+// and locale files found there.
+func runTest(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	verbose := fs.Bool("v", false, "print every conversation, not only failing ones")
+	run := fs.String("run", "", "only run tests whose file or name contains this text")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	paths := fs.Args()
+	if len(paths) == 0 {
+		paths = []string{"flows", "locales"}
+	}
+	src, problems := engine.ReadSources(paths...)
+	if !containsLocales(src) {
+		more, _ := engine.ReadSources("locales")
+		src.Locales = more.Locales
+	}
+	lib, more := engine.LoadSources(src, engine.LoadOptions{})
+	problems = append(problems, more...)
+	if problems.HasErrors() {
+		for _, d := range problems.Errors() {
+			fmt.Fprintln(stderr, d.String())
+		}
+		fmt.Fprintln(stderr, "the flows do not load; run `samvad lint` for details")
+		return 1
+	}
+	passed, failed := 0, 0
+	for _, f := range src.Transcripts {
+		c, perr := transcript.Parse(f.Path, f.Content)
+		if perr.HasErrors() {
+			for _, d := range perr.Errors() {
+				fmt.Fprintln(stdout, d.String())
+			}
+			failed++
+			continue
+		}
+		if *run != "" && !strings.Contains(c.File, *run) && !strings.Contains(c.Name, *run) {
+			continue
+		}
+		res := c.Run(lib)
+		fmt.Fprintln(stdout, res.Summary())
+		if !res.Passed() || *verbose {
+			for _, line := range res.Log {
+				fmt.Fprintln(stdout, "    "+strings.ReplaceAll(line, "\n", "\n    "))
+			}
+		}
+		for _, fl := range res.Failures {
+			fmt.Fprintln(stdout, "  "+fl.String())
+		}
+		if res.Passed() {
+			passed++
+		} else {
+			failed++
+		}
+	}
+	fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)
+	if failed > 0 || passed == 0 {
+		if passed == 0 && failed == 0 {
+			fmt.Fprintln(stderr, "no conversation tests found")
+		}
+		return 1
+	}
+	return 0
+}
+
+func containsLocales(src engine.Sources) bool { return len(src.Locales) > 0 }

@@ -1,0 +1,408 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr/types"
+	"gopkg.in/yaml.v3"
+
+	"github.com/samvad/samvad/engine/diag"
+	"github.com/samvad/samvad/engine/guard"
+	"github.com/samvad/samvad/engine/internal/yamlx"
+)
+
+// compiler turns one flow file into a Flow, collecting every problem.
+type compiler struct {
+	file  string
+	lib   *Library
+	diags diag.List
+	flow  *Flow
+	// env is the typed expression environment of the flow (without `answer`).
+	env types.Map
+	// nodeDefs are the node mappings by name, read before any node compiles so
+	// that targets can point forward.
+	nodeDefs map[string]*yaml.Node
+	// texts and flowRefs are resolved once every flow of the library is known.
+	texts    []*Text
+	flowRefs []flowRef
+	asks     []*Node
+}
+
+// flowRef is a `flow:` node's reference to another flow.
+type flowRef struct {
+	id  string
+	pos diag.Pos
+}
+
+var (
+	identRE  = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	flowIDRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+)
+
+// reserved targets a `next:` may name besides the flow's own nodes.
+var reservedTargets = map[string]TargetKind{"end": ToEnd, "menu": ToMenu, "handoff": ToHandoff}
+
+// compileFlow compiles a flow file's content. The texts and references it
+// holds are resolved by finish, once every flow of the library is known.
+func compileFlow(lib *Library, file string, content []byte) *compiler {
+	c := &compiler{file: file, lib: lib, nodeDefs: map[string]*yaml.Node{}}
+	sum := sha256.Sum256(content)
+	c.flow = &Flow{File: file, Version: hex.EncodeToString(sum[:6]), Nodes: map[string]*Node{},
+		Vars: map[string]VarType{}, DefaultLang: "en", Keywords: map[string][]string{}, Source: content}
+	root, d := yamlx.Parse(file, content)
+	if d != nil {
+		c.diags.Add(*d)
+		return c
+	}
+	c.compileRoot(root)
+	return c
+}
+
+func (c *compiler) pos(n *yaml.Node) diag.Pos { return yamlx.Pos(c.file, n) }
+
+func (c *compiler) errorf(n *yaml.Node, code, format string, args ...any) {
+	c.diags.Errorf(c.pos(n), code, format, args...)
+}
+
+func (c *compiler) warnf(n *yaml.Node, code, format string, args ...any) {
+	c.diags.Warnf(c.pos(n), code, format, args...)
+}
+
+// fields walks a mapping, calling the handler of each known key and reporting
+// unknown keys with the list of known ones.
+func (c *compiler) fields(n *yaml.Node, what string, known map[string]func(k, v *yaml.Node)) {
+	if n.Kind != yaml.MappingNode {
+		c.errorf(n, "shape", "%s must be a mapping of keys to values, not %s", what, yamlx.KindName(n))
+		return
+	}
+	seen := map[string]bool{}
+	for _, kv := range yamlx.Pairs(n) {
+		k := kv[0].Value
+		h, ok := known[k]
+		if !ok {
+			c.errorf(kv[0], "unknown-key", "unknown key %q in %s (known keys: %s)", k, what, keyList(known))
+			continue
+		}
+		if seen[k] {
+			c.errorf(kv[0], "duplicate-key", "key %q appears twice in %s", k, what)
+			continue
+		}
+		seen[k] = true
+		h(kv[0], kv[1])
+	}
+}
+
+func keyList(m map[string]func(k, v *yaml.Node)) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ", ")
+}
+
+// str reads a single value as text.
+func (c *compiler) str(n *yaml.Node, what string) (string, bool) {
+	if !yamlx.IsScalar(n) {
+		c.errorf(n, "shape", "%s must be a single value, not %s", what, yamlx.KindName(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+func (c *compiler) compileRoot(root *yaml.Node) {
+	var startNode, nodesNode, varsNode, triggersNode, titleNode *yaml.Node
+	c.fields(root, "a flow file", map[string]func(k, v *yaml.Node){
+		"flow": func(k, v *yaml.Node) {
+			if id, ok := c.str(v, "flow"); ok {
+				if !flowIDRE.MatchString(id) {
+					c.errorf(v, "flow-id", "flow id %q must be lower case letters, digits and _ , starting with a letter", id)
+				}
+				c.flow.ID = id
+			}
+		},
+		"title":       func(k, v *yaml.Node) { titleNode = v },
+		"description": func(k, v *yaml.Node) {},
+		"default_language": func(k, v *yaml.Node) {
+			if lang, ok := c.str(v, "default_language"); ok {
+				if _, known := c.lib.Catalog.Lang(lang); !known {
+					c.errorf(v, "unknown-language", "default_language %q has no locale file", lang)
+				}
+				c.flow.DefaultLang = lang
+			}
+		},
+		"vars":     func(k, v *yaml.Node) { varsNode = v },
+		"triggers": func(k, v *yaml.Node) { triggersNode = v },
+		"start":    func(k, v *yaml.Node) { startNode = v },
+		"nodes":    func(k, v *yaml.Node) { nodesNode = v },
+	})
+	if c.flow.ID == "" {
+		c.errorf(root, "flow-id", "a flow file needs `flow: <id>`")
+	}
+	if varsNode != nil {
+		c.compileVars(varsNode)
+	}
+	c.env = c.baseEnv()
+	if titleNode != nil {
+		c.flow.Title = c.text(titleNode, nil, "title")
+	}
+	if nodesNode == nil || len(yamlx.Pairs(nodesNode)) == 0 {
+		c.errorf(root, "no-nodes", "flow %q has no nodes", c.flow.ID)
+		return
+	}
+	c.compileNodes(nodesNode)
+	c.compileStart(startNode, nodesNode)
+	if triggersNode != nil {
+		c.compileTriggers(triggersNode)
+	}
+	c.checkGraph()
+}
+
+func (c *compiler) compileVars(n *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		c.errorf(n, "shape", "vars must map variable names to types, not %s", yamlx.KindName(n))
+		return
+	}
+	for _, kv := range yamlx.Pairs(n) {
+		name := kv[0].Value
+		if !identRE.MatchString(name) {
+			c.errorf(kv[0], "var-name", "variable name %q must be lower case letters, digits and _ , starting with a letter", name)
+			continue
+		}
+		tname, ok := c.str(kv[1], "a variable's type")
+		if !ok {
+			continue
+		}
+		t, known := varTypeNames[tname]
+		if !known {
+			c.errorf(kv[1], "var-type", "unknown type %q for variable %s (types: string, number, money, bool, date, location, attachment, object, list)", tname, name)
+			continue
+		}
+		c.flow.Vars[name] = t
+		c.flow.varOrder = append(c.flow.varOrder, name)
+	}
+}
+
+func (c *compiler) compileStart(startNode, nodesNode *yaml.Node) {
+	if startNode == nil {
+		first := yamlx.Pairs(nodesNode)[0][0].Value
+		c.flow.Start = c.flow.Nodes[first]
+		return
+	}
+	name, ok := c.str(startNode, "start")
+	if !ok {
+		return
+	}
+	if n := c.flow.Nodes[name]; n != nil {
+		c.flow.Start = n
+		return
+	}
+	c.errorf(startNode, "unknown-node", "start names node %q, which the flow does not have%s", name, c.suggest(name))
+}
+
+func (c *compiler) compileTriggers(n *yaml.Node) {
+	c.fields(n, "triggers", map[string]func(k, v *yaml.Node){
+		"keywords": func(k, v *yaml.Node) { c.compileKeywords(v) },
+		"menu": func(k, v *yaml.Node) {
+			var order int
+			if err := v.Decode(&order); err != nil || order < 1 {
+				c.errorf(v, "menu-order", "menu is the flow's position in the main menu: a whole number from 1")
+				return
+			}
+			c.flow.Menu = order
+		},
+		"patterns": func(k, v *yaml.Node) { c.compilePatterns(v) },
+	})
+}
+
+func (c *compiler) compileKeywords(n *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		c.errorf(n, "shape", "keywords map a language to a list of words, not %s", yamlx.KindName(n))
+		return
+	}
+	for _, kv := range yamlx.Pairs(n) {
+		lang := kv[0].Value
+		if _, ok := c.lib.Catalog.Lang(lang); !ok {
+			c.errorf(kv[0], "unknown-language", "keywords for %q, which has no locale file", lang)
+		}
+		for _, w := range c.strList(kv[1], "keywords") {
+			c.flow.Keywords[lang] = append(c.flow.Keywords[lang], w.Value)
+		}
+	}
+}
+
+// strList reads a single value or a list of values.
+func (c *compiler) strList(n *yaml.Node, what string) []*yaml.Node {
+	if yamlx.IsScalar(n) {
+		return []*yaml.Node{n}
+	}
+	if n.Kind != yaml.SequenceNode {
+		c.errorf(n, "shape", "%s must be a list of words, not %s", what, yamlx.KindName(n))
+		return nil
+	}
+	var out []*yaml.Node
+	for _, e := range n.Content {
+		if yamlx.IsScalar(e) {
+			out = append(out, e)
+		} else {
+			c.errorf(e, "shape", "%s must be a list of words, not %s", what, yamlx.KindName(e))
+		}
+	}
+	return out
+}
+
+func (c *compiler) compilePatterns(n *yaml.Node) {
+	if n.Kind != yaml.SequenceNode {
+		c.errorf(n, "shape", "patterns must be a list of {match, save}, not %s", yamlx.KindName(n))
+		return
+	}
+	for _, e := range n.Content {
+		p := &Pattern{}
+		var matchNode *yaml.Node
+		c.fields(e, "a pattern", map[string]func(k, v *yaml.Node){
+			"match": func(k, v *yaml.Node) { matchNode = v },
+			"save": func(k, v *yaml.Node) {
+				if name, ok := c.str(v, "save"); ok {
+					p.Save = name
+					c.checkVar(v, name, TypeString)
+				}
+			},
+		})
+		if matchNode == nil {
+			c.errorf(e, "pattern", "a pattern needs `match:` (a regular expression)")
+			continue
+		}
+		src, ok := c.str(matchNode, "match")
+		if !ok {
+			continue
+		}
+		re, err := regexp.Compile(src)
+		if err != nil {
+			c.errorf(matchNode, "pattern", "not a valid regular expression: %v", err)
+			continue
+		}
+		p.Re = re
+		c.flow.Patterns = append(c.flow.Patterns, p)
+	}
+}
+
+// checkVar reports a variable that is not declared or has another type.
+func (c *compiler) checkVar(n *yaml.Node, name string, want VarType) {
+	got, ok := c.flow.Vars[name]
+	switch {
+	case !ok:
+		c.errorf(n, "unknown-var", "variable %q is not declared under vars:%s", name, c.suggestVar(name))
+	case want != 0 && got != want && !(got == TypeMoney && want == TypeNumber) && !(got == TypeNumber && want == TypeMoney):
+		c.errorf(n, "var-type", "variable %q is declared as %s but gets a %s here", name, got, want)
+	}
+}
+
+// suggest proposes the nearest node name for a typo.
+func (c *compiler) suggest(name string) string {
+	names := make([]string, 0, len(c.nodeDefs))
+	for n := range c.nodeDefs {
+		names = append(names, n)
+	}
+	return didYouMean(name, names)
+}
+
+func (c *compiler) suggestVar(name string) string {
+	names := make([]string, 0, len(c.flow.Vars))
+	for n := range c.flow.Vars {
+		names = append(names, n)
+	}
+	return didYouMean(name, names)
+}
+
+func didYouMean(name string, candidates []string) string {
+	best, bestD := "", 3
+	sort.Strings(candidates)
+	for _, cand := range candidates {
+		if d := editDistance(name, cand); d < bestD {
+			best, bestD = cand, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// duration reads a timeout such as "5s".
+func (c *compiler) duration(n *yaml.Node, what string) (time.Duration, bool) {
+	s, ok := c.str(n, what)
+	if !ok {
+		return 0, false
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		c.errorf(n, "duration", "%s must be a duration such as 5s or 1m30s, not %q", what, s)
+		return 0, false
+	}
+	return d, true
+}
+
+// expression compiles an expression found in YAML node n against env, mapping
+// an error's position inside the expression to the file.
+func (c *compiler) expression(n *yaml.Node, env types.Map, want guard.Result) *guard.Program {
+	src, ok := c.str(n, "an expression")
+	if !ok {
+		return nil
+	}
+	p, err := guard.Compile(src, env, want)
+	if err != nil {
+		ge, _ := err.(*guard.Error)
+		pos := c.pos(n)
+		if ge != nil {
+			pos = exprPos(n, pos, ge)
+		}
+		c.diags.Add(diag.Diagnostic{Pos: pos, Severity: diag.Error, Code: "expression",
+			Message: fmt.Sprintf("expression %q: %s", src, err.Error())})
+		return nil
+	}
+	return p
+}
+
+// exprPos finds the file position of a column inside an expression scalar.
+func exprPos(n *yaml.Node, base diag.Pos, e *guard.Error) diag.Pos {
+	switch n.Style {
+	case yaml.LiteralStyle, yaml.FoldedStyle:
+		base.Line += e.Line
+		base.Col = base.Col + e.Column - 1
+	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
+		if e.Line == 1 {
+			base.Col += e.Column // one for the quote, minus one for 1-based
+		}
+	default:
+		if e.Line == 1 {
+			base.Col += e.Column - 1
+		}
+	}
+	return base
+}

@@ -1,0 +1,403 @@
+package engine
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/expr-lang/expr/types"
+	"gopkg.in/yaml.v3"
+
+	"github.com/samvad/samvad/engine/guard"
+	"github.com/samvad/samvad/engine/internal/yamlx"
+	"github.com/samvad/samvad/engine/script"
+)
+
+// The limits WhatsApp puts on what a choice can show; lint holds flows to them
+// in every language so that a translation never breaks a menu.
+const (
+	MaxChoices     = 10
+	MaxChoiceLabel = 20
+)
+
+// nodeKeys lists, per kind, the keys a node of that kind may have.
+var nodeKeys = map[NodeKind][]string{
+	KindSay:     {"say", "data", "next"},
+	KindAsk:     {"ask", "data", "expect", "choices", "menu", "validate", "invalid", "retries", "on_fail", "save", "save_label", "next", "fallback", "optional"},
+	KindBranch:  {"branch", "default"},
+	KindSet:     {"set", "next"},
+	KindCall:    {"call", "args", "save", "timeout", "next", "on_error"},
+	KindFlow:    {"flow", "next"},
+	KindHandoff: {"handoff", "data", "queue"},
+	KindEnd:     {"end", "data"},
+}
+
+func (c *compiler) compileNodes(nodesNode *yaml.Node) {
+	if nodesNode.Kind != yaml.MappingNode {
+		c.errorf(nodesNode, "shape", "nodes must map node names to nodes, not %s", yamlx.KindName(nodesNode))
+		return
+	}
+	pairs := yamlx.Pairs(nodesNode)
+	for _, kv := range pairs {
+		name := kv[0].Value
+		switch {
+		case !identRE.MatchString(name):
+			c.errorf(kv[0], "node-name", "node name %q must be lower case letters, digits and _ , starting with a letter", name)
+		case reservedTargets[name] != ToNone:
+			c.errorf(kv[0], "node-name", "%q is a reserved target (end, menu, handoff) and cannot name a node", name)
+		case c.nodeDefs[name] != nil:
+			c.errorf(kv[0], "duplicate-node", "node %q is defined twice", name)
+		default:
+			c.nodeDefs[name] = kv[1]
+			c.flow.Nodes[name] = &Node{Name: name, Pos: c.pos(kv[0]), flow: c.flow}
+		}
+	}
+	for _, kv := range pairs {
+		if n := c.flow.Nodes[kv[0].Value]; n != nil && c.nodeDefs[kv[0].Value] == kv[1] {
+			c.compileNode(n, kv[1])
+		}
+	}
+}
+
+// nodeKind finds the one key that says what a node does.
+func (c *compiler) nodeKind(n *yaml.Node, def *yaml.Node) NodeKind {
+	var found []NodeKind
+	for _, kv := range yamlx.Pairs(def) {
+		for k := KindSay; k <= KindEnd; k++ {
+			if kv[0].Value == k.String() {
+				found = append(found, k)
+			}
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0]
+	case 0:
+		c.errorf(def, "node-kind", "node %q must say what it does with one of: say, ask, branch, set, call, flow, handoff, end", n.Value)
+	default:
+		c.errorf(def, "node-kind", "node %q has more than one of say/ask/branch/set/call/flow/handoff/end; split it into nodes", n.Value)
+	}
+	return 0
+}
+
+func (c *compiler) compileNode(node *Node, def *yaml.Node) {
+	if def.Kind != yaml.MappingNode {
+		c.errorf(def, "shape", "node %q must be a mapping, not %s", node.Name, yamlx.KindName(def))
+		return
+	}
+	node.Kind = c.nodeKind(&yaml.Node{Value: node.Name}, def)
+	if node.Kind == 0 {
+		return
+	}
+	vals := map[string]*yaml.Node{}
+	known := map[string]func(k, v *yaml.Node){}
+	for _, key := range nodeKeys[node.Kind] {
+		key := key
+		known[key] = func(k, v *yaml.Node) { vals[key] = v; vals[key+"@key"] = k }
+	}
+	c.fields(def, fmt.Sprintf("a %s node", node.Kind), known)
+	switch node.Kind {
+	case KindSay:
+		node.Say = c.sayItems(vals["say"], vals["data"])
+		node.Next = c.requiredTarget(def, vals["next"], node, "next")
+	case KindAsk:
+		c.compileAsk(node, def, vals)
+	case KindBranch:
+		c.compileBranch(node, def, vals)
+	case KindSet:
+		c.compileSet(node, vals["set"])
+		node.Next = c.requiredTarget(def, vals["next"], node, "next")
+	case KindCall:
+		c.compileCall(node, def, vals)
+	case KindFlow:
+		if id, ok := c.str(vals["flow"], "flow"); ok {
+			node.SubFlow = id
+			c.flowRefs = append(c.flowRefs, flowRef{id: id, pos: c.pos(vals["flow"])})
+		}
+		node.Next = c.optionalTarget(vals["next"])
+	case KindHandoff:
+		node.Say = c.optionalMessage(vals["handoff"], vals["data"], "common.handoff")
+		if q := vals["queue"]; q != nil {
+			node.Queue, _ = c.str(q, "queue")
+		}
+	case KindEnd:
+		node.Say = c.optionalMessage(vals["end"], vals["data"], "")
+	}
+}
+
+// optionalMessage reads `handoff: key` or `end: key`, where the key may be
+// left out (or given as true) to use a default.
+func (c *compiler) optionalMessage(n, data *yaml.Node, fallbackKey string) []*Item {
+	if yamlx.IsNull(n) || (n.Tag == "!!bool") {
+		if fallbackKey == "" {
+			return nil
+		}
+		return []*Item{{Kind: OutputText, Text: c.textKey(n, fallbackKey, nil, "message")}}
+	}
+	return c.sayItems(n, data)
+}
+
+func (c *compiler) requiredTarget(def, n *yaml.Node, node *Node, key string) Target {
+	if n == nil {
+		c.errorf(def, "dead-end", "node %q is a dead end: give it `%s:` (a node, or end, menu or handoff)", node.Name, key)
+		return Target{}
+	}
+	return c.target(n)
+}
+
+func (c *compiler) optionalTarget(n *yaml.Node) Target {
+	if n == nil {
+		return Target{}
+	}
+	return c.target(n)
+}
+
+// target resolves a node name or a reserved target.
+func (c *compiler) target(n *yaml.Node) Target {
+	name, ok := c.str(n, "a target")
+	if !ok {
+		return Target{}
+	}
+	t := Target{Pos: c.pos(n), name: name}
+	if k := reservedTargets[name]; k != ToNone {
+		t.Kind = k
+		return t
+	}
+	if node := c.flow.Nodes[name]; node != nil {
+		t.Kind, t.Node = ToNode, node
+		return t
+	}
+	c.errorf(n, "unknown-node", "unknown node %q%s", name, c.suggest(name))
+	return Target{}
+}
+
+// sayItems reads what a say sends: a key, or a list of keys and media.
+func (c *compiler) sayItems(n, data *yaml.Node) []*Item {
+	if n == nil {
+		return nil
+	}
+	if yamlx.IsScalar(n) {
+		return []*Item{{Kind: OutputText, Text: c.text(n, data, "message")}}
+	}
+	if n.Kind != yaml.SequenceNode {
+		c.errorf(n, "shape", "say takes a message key or a list of messages, not %s", yamlx.KindName(n))
+		return nil
+	}
+	if data != nil {
+		c.errorf(data, "shape", "with a list of messages, give each its own data:")
+	}
+	var items []*Item
+	for _, e := range n.Content {
+		if it := c.sayItem(e); it != nil {
+			items = append(items, it)
+		}
+	}
+	return items
+}
+
+func (c *compiler) sayItem(e *yaml.Node) *Item {
+	if yamlx.IsScalar(e) {
+		return &Item{Kind: OutputText, Text: c.text(e, nil, "message")}
+	}
+	vals := map[string]*yaml.Node{}
+	keep := func(name string) func(k, v *yaml.Node) { return func(k, v *yaml.Node) { vals[name] = v } }
+	c.fields(e, "a message", map[string]func(k, v *yaml.Node){
+		"text": keep("text"), "data": keep("data"), "image": keep("image"), "document": keep("document"),
+		"audio": keep("audio"), "video": keep("video"), "filename": keep("filename"), "caption": keep("caption"),
+		"location": keep("location"),
+	})
+	for _, kind := range []string{"image", "document", "audio", "video"} {
+		if v := vals[kind]; v != nil {
+			url, _ := c.str(v, kind)
+			it := &Item{Kind: OutputMedia, Media: &Media{Kind: kind, URL: url}}
+			if f := vals["filename"]; f != nil {
+				it.Media.Filename, _ = c.str(f, "filename")
+			}
+			if cap := vals["caption"]; cap != nil {
+				it.Text = c.text(cap, vals["data"], "caption")
+			}
+			return it
+		}
+	}
+	if v := vals["location"]; v != nil {
+		return c.locationItem(v)
+	}
+	if v := vals["text"]; v != nil {
+		return &Item{Kind: OutputText, Text: c.text(v, vals["data"], "message")}
+	}
+	c.errorf(e, "shape", "a message needs text:, image:, document:, audio:, video: or location:")
+	return nil
+}
+
+func (c *compiler) locationItem(v *yaml.Node) *Item {
+	loc := &Location{}
+	var nameKey *yaml.Node
+	c.fields(v, "a location", map[string]func(k, v *yaml.Node){
+		"latitude":  func(k, v *yaml.Node) { c.float(v, &loc.Latitude, -90, 90, "latitude") },
+		"longitude": func(k, v *yaml.Node) { c.float(v, &loc.Longitude, -180, 180, "longitude") },
+		"name":      func(k, v *yaml.Node) { nameKey = v },
+		"address":   func(k, v *yaml.Node) { loc.Address, _ = c.str(v, "address") },
+	})
+	it := &Item{Kind: OutputLocation, Location: loc}
+	if nameKey != nil {
+		it.Text = c.text(nameKey, nil, "location name")
+	}
+	return it
+}
+
+func (c *compiler) float(n *yaml.Node, out *float64, lo, hi float64, what string) {
+	if err := n.Decode(out); err != nil || *out < lo || *out > hi {
+		c.errorf(n, "shape", "%s must be a number from %v to %v", what, lo, hi)
+	}
+}
+
+// text reads a message key (and optional data) and resolves it in every
+// language through the fallback chain.
+func (c *compiler) text(keyNode, data *yaml.Node, what string) *Text {
+	key, ok := c.str(keyNode, what)
+	if !ok {
+		return nil
+	}
+	return c.textKey(keyNode, key, data, what)
+}
+
+func (c *compiler) textKey(keyNode *yaml.Node, key string, data *yaml.Node, what string) *Text {
+	t := &Text{Key: key, Pos: c.pos(keyNode)}
+	if data != nil {
+		t.Data = c.dataFields(data, c.env)
+	}
+	c.texts = append(c.texts, t)
+	return t
+}
+
+func (c *compiler) dataFields(n *yaml.Node, env types.Map) []DataField {
+	if n.Kind != yaml.MappingNode {
+		c.errorf(n, "shape", "data maps template names to expressions, not %s", yamlx.KindName(n))
+		return nil
+	}
+	var out []DataField
+	for _, kv := range yamlx.Pairs(n) {
+		if p := c.expression(kv[1], env, guard.AnyResult); p != nil {
+			out = append(out, DataField{Name: kv[0].Value, Expr: p})
+		}
+	}
+	return out
+}
+
+func (c *compiler) compileBranch(node *Node, def *yaml.Node, vals map[string]*yaml.Node) {
+	list := vals["branch"]
+	if list.Kind != yaml.SequenceNode || len(list.Content) == 0 {
+		c.errorf(list, "shape", "branch takes a list of {when, next}")
+	} else {
+		for _, e := range list.Content {
+			cs := Case{Pos: c.pos(e)}
+			var whenNode, nextNode *yaml.Node
+			c.fields(e, "a branch case", map[string]func(k, v *yaml.Node){
+				"when": func(k, v *yaml.Node) { whenNode = v },
+				"next": func(k, v *yaml.Node) { nextNode = v },
+			})
+			if whenNode == nil || nextNode == nil {
+				c.errorf(e, "shape", "each branch case needs when: and next:")
+				continue
+			}
+			cs.When = c.expression(whenNode, c.env, guard.BoolResult)
+			cs.Next = c.target(nextNode)
+			node.Cases = append(node.Cases, cs)
+		}
+	}
+	if vals["default"] == nil {
+		c.errorf(def, "no-default", "branch %q needs a default: where to go when no case is true", node.Name)
+		return
+	}
+	node.Default = c.target(vals["default"])
+}
+
+func (c *compiler) compileSet(node *Node, n *yaml.Node) {
+	if n.Kind != yaml.MappingNode || len(n.Content) == 0 {
+		c.errorf(n, "shape", "set maps variable names to expressions")
+		return
+	}
+	for _, kv := range yamlx.Pairs(n) {
+		name := kv[0].Value
+		t, declared := c.flow.Vars[name]
+		if !declared {
+			c.checkVar(kv[0], name, 0)
+			continue
+		}
+		p := c.expression(kv[1], c.env, guard.AnyResult)
+		if p == nil {
+			continue
+		}
+		if !assignable(p.Type(), t) {
+			c.errorf(kv[1], "var-type", "variable %q is a %s, but %q gives %v", name, t, p.Source(), p.Type())
+			continue
+		}
+		node.Assign = append(node.Assign, Assignment{Var: name, Expr: p})
+	}
+}
+
+// assignable checks an expression's static type against a variable's type;
+// an unknown static type is checked at run time instead.
+func assignable(rt reflect.Type, t VarType) bool {
+	if rt == nil || rt.Kind() == reflect.Interface {
+		return true
+	}
+	switch t {
+	case TypeString:
+		return rt.Kind() == reflect.String
+	case TypeNumber, TypeMoney:
+		switch rt.Kind() {
+		case reflect.Float64, reflect.Float32, reflect.Int, reflect.Int64, reflect.Int32:
+			return true
+		}
+		return false
+	case TypeBool:
+		return rt.Kind() == reflect.Bool
+	case TypeDate:
+		return rt == reflect.TypeOf(time.Time{})
+	case TypeList:
+		return rt.Kind() == reflect.Slice
+	}
+	return rt.Kind() == reflect.Map
+}
+
+func (c *compiler) compileCall(node *Node, def *yaml.Node, vals map[string]*yaml.Node) {
+	call := &Call{Timeout: DefaultCallTimeout}
+	node.Call = call
+	call.Service, _ = c.str(vals["call"], "call")
+	if a := vals["args"]; a != nil {
+		call.Args = c.dataFields(a, c.env)
+	}
+	if s := vals["save"]; s != nil {
+		if name, ok := c.str(s, "save"); ok {
+			call.Save = name
+			c.checkVar(s, name, TypeObject)
+		}
+	}
+	if t := vals["timeout"]; t != nil {
+		if d, ok := c.duration(t, "timeout"); ok {
+			if d > MaxCallTimeout {
+				c.errorf(t, "duration", "timeout %v is longer than the %v a citizen can be kept waiting", d, MaxCallTimeout)
+			}
+			call.Timeout = d
+		}
+	}
+	node.Next = c.requiredTarget(def, vals["next"], node, "next")
+	call.OnError = c.requiredTarget(def, vals["on_error"], node, "on_error")
+}
+
+// labelLen counts what WhatsApp counts: characters, not bytes.
+func labelLen(s string) int { return utf8.RuneCountInString(s) }
+
+// defaultChoiceID derives an id from a label key: grievance.cat.water → water.
+func defaultChoiceID(key string) string {
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		return key[i+1:]
+	}
+	return key
+}
+
+// foldedForms returns the folded strings a label can be typed as.
+func foldedForms(s string) string { return script.Fold(s) }

@@ -1,0 +1,108 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/expr-lang/expr/types"
+
+	"github.com/samvad/samvad/engine/guard"
+)
+
+// ContactEnv is what expressions see as `contact`.
+type ContactEnv struct {
+	ID       string `expr:"id"`
+	Name     string `expr:"name"`
+	Phone    string `expr:"phone"`
+	Language string `expr:"language"`
+	New      bool   `expr:"new"`
+	OptedOut bool   `expr:"opted_out"`
+}
+
+// SessionEnv is what expressions see as `session`.
+type SessionEnv struct {
+	Language string    `expr:"language"`
+	Flow     string    `expr:"flow"`
+	Node     string    `expr:"node"`
+	Retries  int       `expr:"retries"`
+	Started  time.Time `expr:"started"`
+	// Detected is true when the language was just taken from the script of
+	// the citizen's first message.
+	Detected bool `expr:"detected"`
+}
+
+var (
+	locationType = types.Map{
+		"latitude": types.Float64, "longitude": types.Float64, "name": types.String, "address": types.String,
+	}
+	attachmentType = types.Map{
+		"kind": types.String, "media_id": types.String, "mime_type": types.String, "filename": types.String,
+		"url": types.String, "caption": types.String,
+	}
+	objectType = types.Map{types.Extra: types.Any}
+)
+
+// exprType is the expression type of a variable type.
+func (t VarType) exprType() types.Type {
+	switch t {
+	case TypeString:
+		return types.String
+	case TypeNumber, TypeMoney:
+		return types.Float64
+	case TypeBool:
+		return types.Bool
+	case TypeDate:
+		return guard.Time
+	case TypeLocation:
+		return locationType
+	case TypeAttachment:
+		return attachmentType
+	case TypeList:
+		return types.Array(types.Any)
+	}
+	return objectType
+}
+
+// zero is the value a variable holds before anything is saved to it.
+func (t VarType) zero() any {
+	switch t {
+	case TypeString:
+		return ""
+	case TypeNumber, TypeMoney:
+		return 0.0
+	case TypeBool:
+		return false
+	case TypeDate:
+		return time.Time{}
+	case TypeList:
+		return []any{}
+	}
+	return nil
+}
+
+// baseEnv is the typed environment every expression of the flow sees.
+func (c *compiler) baseEnv() types.Map {
+	vars := types.Map{}
+	for name, t := range c.flow.Vars {
+		vars[name] = t.exprType()
+	}
+	return types.Map{
+		"input":   types.String,
+		"vars":    vars,
+		"contact": types.TypeOf(&ContactEnv{}),
+		"session": types.TypeOf(&SessionEnv{}),
+		"now":     guard.Time,
+	}
+}
+
+// askEnv adds `answer`, typed by what the ask expects.
+func (c *compiler) askEnv(ask *Ask) types.Map {
+	env := types.Map{}
+	for k, v := range c.env {
+		env[k] = v
+	}
+	env["answer"] = types.Any
+	if len(ask.Expect) == 1 {
+		env["answer"] = ask.Expect[0].varType().exprType()
+	}
+	return env
+}

@@ -1,0 +1,273 @@
+package engine
+
+import (
+	"regexp"
+	"time"
+
+	"github.com/samvad/samvad/engine/diag"
+	"github.com/samvad/samvad/engine/guard"
+	"github.com/samvad/samvad/engine/locale"
+)
+
+// Flow is one compiled flow file: a service such as "grievance", with its
+// variables and nodes. It is immutable once loaded and shared by every session
+// pinned to its version.
+type Flow struct {
+	ID string
+	// Version is a hash of the file's content: sessions pin it.
+	Version string
+	File    string
+	// Title is the message key of the flow's name, for menus.
+	Title       *Text
+	DefaultLang string
+	Vars        map[string]VarType
+	varOrder    []string
+	Start       *Node
+	Nodes       map[string]*Node
+	// Menu is the flow's place in a generated main menu (0: not listed).
+	Menu     int
+	Keywords map[string][]string // language → words
+	Patterns []*Pattern
+	Source   []byte
+}
+
+// Pattern is a trigger that starts a flow when the whole message matches a
+// regular expression, saving the message to a variable.
+type Pattern struct {
+	Re   *regexp.Regexp
+	Save string
+}
+
+// VarType is a flow variable's declared type.
+type VarType uint8
+
+// The variable types a flow may declare.
+const (
+	TypeString VarType = iota + 1
+	TypeNumber
+	TypeMoney
+	TypeBool
+	TypeDate
+	TypeLocation
+	TypeAttachment
+	TypeObject
+	TypeList
+)
+
+var varTypeNames = map[string]VarType{
+	"string": TypeString, "text": TypeString, "number": TypeNumber, "money": TypeMoney,
+	"bool": TypeBool, "yesno": TypeBool, "date": TypeDate, "location": TypeLocation,
+	"attachment": TypeAttachment, "object": TypeObject, "list": TypeList,
+}
+
+func (t VarType) String() string {
+	for name, v := range varTypeNames {
+		if v == t && name != "text" && name != "yesno" {
+			return name
+		}
+	}
+	return "unknown"
+}
+
+// NodeKind is what a node does.
+type NodeKind uint8
+
+// The node kinds of the flow language.
+const (
+	KindSay NodeKind = iota + 1
+	KindAsk
+	KindBranch
+	KindSet
+	KindCall
+	KindFlow
+	KindHandoff
+	KindEnd
+)
+
+var nodeKindNames = [...]string{"", "say", "ask", "branch", "set", "call", "flow", "handoff", "end"}
+
+func (k NodeKind) String() string { return nodeKindNames[k] }
+
+// Node is one step of a flow.
+type Node struct {
+	Name string
+	Kind NodeKind
+	Pos  diag.Pos
+	flow *Flow
+	Next Target
+
+	// say, handoff, end: the messages to send.
+	Say []*Item
+	// ask
+	Ask *Ask
+	// branch
+	Cases   []Case
+	Default Target
+	// set
+	Assign []Assignment
+	// call
+	Call *Call
+	// flow
+	SubFlow string
+	// handoff
+	Queue string
+}
+
+// TargetKind says where a `next:` leads.
+type TargetKind uint8
+
+// Where a transition may lead.
+const (
+	ToNone TargetKind = iota
+	ToNode
+	ToEnd     // end this flow (return to the caller, if any)
+	ToMenu    // back to the integration's main menu
+	ToHandoff // to the agent inbox
+)
+
+// Target is where a transition leads.
+type Target struct {
+	Kind TargetKind
+	Node *Node
+	Pos  diag.Pos
+	name string
+}
+
+// Item is one message of a say (or the prompt of an ask).
+type Item struct {
+	Kind  OutputKind
+	Text  *Text
+	Media *Media
+	// MediaURL is an expression when the URL is computed.
+	MediaURL *guard.Program
+	Location *Location
+}
+
+// Text is a message key with its template data and its resolved message per
+// language (the fallback chain applied at load).
+type Text struct {
+	Key  string
+	Pos  diag.Pos
+	Data []DataField
+	// byLang holds the message to show for each catalog language.
+	byLang []*locale.Message
+}
+
+// DataField is one `data:` value computed for a message.
+type DataField struct {
+	Name string
+	Expr *guard.Program
+}
+
+// Ask is what an ask node expects.
+type Ask struct {
+	Expect   []Expect
+	Choices  []*ChoiceDef
+	Menu     bool // choices are the flows with a menu entry
+	Validate *guard.Program
+	Invalid  *Text
+	Retries  int
+	OnFail   Target
+	Save     map[Expect]string // per expected kind, the variable to save to
+	// SaveLabel is the variable that gets the chosen option's label, in the
+	// citizen's language (for a confirmation message).
+	SaveLabel string
+	Fallback  bool // unmatched answers go to the fallback first
+	Optional  bool // the citizen may skip
+	// byLang holds the rendered static choices per language.
+	choicesByLang [][]Choice
+	// match maps a folded label, id or alias to a choice index.
+	match map[string]int
+	// prefixes holds folded labels for prefix matching, per choice.
+	prefixes [][]string
+}
+
+// Expect is a kind of answer an ask accepts.
+type Expect uint8
+
+// The answers an ask can expect.
+const (
+	ExpectText Expect = iota + 1
+	ExpectNumber
+	ExpectChoice
+	ExpectYesNo
+	ExpectDate
+	ExpectPIN
+	ExpectPhone
+	ExpectLocation
+	ExpectImage
+	ExpectDocument
+	ExpectMedia
+	ExpectLanguage
+)
+
+var expectNames = map[string]Expect{
+	"text": ExpectText, "number": ExpectNumber, "choice": ExpectChoice, "yesno": ExpectYesNo,
+	"yes/no": ExpectYesNo, "date": ExpectDate, "pin": ExpectPIN, "pincode": ExpectPIN,
+	"phone": ExpectPhone, "location": ExpectLocation, "image": ExpectImage, "photo": ExpectImage,
+	"document": ExpectDocument, "media": ExpectMedia, "language": ExpectLanguage,
+}
+
+func (e Expect) String() string {
+	for _, n := range [...]string{"text", "number", "choice", "yesno", "date", "pin", "phone", "location", "image", "document", "media", "language"} {
+		if expectNames[n] == e {
+			return n
+		}
+	}
+	return "unknown"
+}
+
+// varType is the variable type an expected answer is saved as.
+func (e Expect) varType() VarType {
+	switch e {
+	case ExpectNumber:
+		return TypeNumber
+	case ExpectYesNo:
+		return TypeBool
+	case ExpectDate:
+		return TypeDate
+	case ExpectLocation:
+		return TypeLocation
+	case ExpectImage, ExpectDocument, ExpectMedia:
+		return TypeAttachment
+	}
+	return TypeString
+}
+
+// ChoiceDef is one declared choice of an ask.
+type ChoiceDef struct {
+	ID          string
+	Label       *Text
+	Description *Text
+	Next        Target
+	Flow        string // for menu choices: the flow to start
+	boxedID     any
+}
+
+// Case is one `when:` of a branch.
+type Case struct {
+	When *guard.Program
+	Next Target
+	Pos  diag.Pos
+}
+
+// Assignment is one variable of a set node.
+type Assignment struct {
+	Var  string
+	Expr *guard.Program
+}
+
+// Call is a call node's service call.
+type Call struct {
+	Service string
+	Args    []DataField
+	Save    string
+	Timeout time.Duration
+	OnError Target
+}
+
+// DefaultCallTimeout bounds a service call when the node does not say.
+const DefaultCallTimeout = 10 * time.Second
+
+// MaxCallTimeout is the longest a node may wait for a service.
+const MaxCallTimeout = 60 * time.Second

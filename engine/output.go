@@ -1,0 +1,128 @@
+package engine
+
+import (
+	"github.com/samvad/samvad/engine/locale"
+)
+
+// textData is what a message's placeholders read: the text's own data:
+// fields first, then the flow's variables, then a few built-in names.
+type textData struct {
+	names []string
+	vals  []any
+	vars  map[string]any
+	c     *Contact
+	// max is the number of choices on offer, for "reply 1 to {{.max}}".
+	max int
+}
+
+func (d *textData) Value(name string) (any, bool) {
+	for i, n := range d.names {
+		if n == name {
+			return d.vals[i], true
+		}
+	}
+	if v, ok := d.vars[name]; ok {
+		return v, true
+	}
+	switch name {
+	case "contact_name":
+		if d.c != nil {
+			return d.c.Name, true
+		}
+	case "max":
+		if d.max > 0 {
+			return float64(d.max), true
+		}
+	}
+	return nil, false
+}
+
+var _ locale.Data = (*textData)(nil)
+
+// render renders a text in the session's language.
+func (x *run) render(t *Text, node string) string {
+	if t == nil {
+		return ""
+	}
+	m := t.byLang[x.li]
+	if m == nil {
+		return t.Key
+	}
+	if s, ok := m.Static(); ok && len(t.Data) == 0 {
+		return s
+	}
+	d := &x.data
+	d.names, d.vals, d.vars = d.names[:0], d.vals[:0], x.s.Vars
+	if len(t.Data) > 0 {
+		env := x.expressionEnv(nil)
+		for _, f := range t.Data {
+			v, err := f.Expr.Run(env)
+			if err != nil {
+				x.event(EventExprError, x.s.Flow, node, err.Error())
+				continue
+			}
+			d.names = append(d.names, f.Name)
+			d.vals = append(d.vals, v)
+		}
+	}
+	x.buf = m.AppendTo(x.buf[:0], d)
+	return string(x.buf)
+}
+
+// say sends the items of a say (or handoff, or end) node.
+func (x *run) say(items []*Item) {
+	for _, it := range items {
+		out := Output{Kind: it.Kind, Lang: x.s.Lang}
+		if it.Text != nil {
+			out.Key = it.Text.Key
+			out.Text = x.render(it.Text, x.s.Node)
+		}
+		switch it.Kind {
+		case OutputMedia:
+			out.Media = it.Media
+		case OutputLocation:
+			loc := *it.Location
+			loc.Name, out.Text = out.Text, ""
+			out.Location = &loc
+		}
+		x.r.Outputs = append(x.r.Outputs, out)
+	}
+}
+
+// sayBuiltin sends one of the engine's own messages.
+func (x *run) sayBuiltin(key string) {
+	t := x.lib.builtin[key]
+	x.r.Outputs = append(x.r.Outputs, Output{Kind: OutputText, Key: key, Lang: x.s.Lang, Text: x.render(t, "")})
+}
+
+// prompt sends an ask's question, or, when override is given, another text
+// (an invalid-answer message) carrying the same choices.
+func (x *run) prompt(n *Node, override *Text) {
+	ask := n.Ask
+	t := n.Say[0].Text
+	if override != nil {
+		t = override
+	}
+	out := Output{Kind: OutputText, Key: t.Key, Lang: x.s.Lang}
+	x.data.max = 0
+	if len(ask.choicesByLang) > 0 && len(ask.choicesByLang[x.li]) > 0 {
+		out.Choices = ask.choicesByLang[x.li]
+		out.ListLabel = x.lib.builtinStatic("common.choose", x.li)
+		x.data.max = len(out.Choices)
+	}
+	out.Text = x.render(t, n.Name)
+	if ask.expects(ExpectLocation) && len(out.Choices) == 0 {
+		out.Kind = OutputLocationRequest
+	}
+	x.r.Outputs = append(x.r.Outputs, out)
+}
+
+// builtinStatic returns a static engine message in a language.
+func (lib *Library) builtinStatic(key string, li int) string {
+	t := lib.builtin[key]
+	if t == nil || t.byLang[li] == nil {
+		return ""
+	}
+	s, _ := t.byLang[li].Static()
+	return s
+}

@@ -1,0 +1,113 @@
+package engine
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+
+	"github.com/samvad/samvad/engine/diag"
+	"github.com/samvad/samvad/engine/internal/yamlx"
+	"github.com/samvad/samvad/engine/locale"
+)
+
+// Sources are the YAML files of a project, sorted by what they are.
+type Sources struct {
+	Flows       []File
+	Locales     []File
+	Transcripts []File
+}
+
+var langFileRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+
+// ReadSources reads the YAML files under the given files and directories and
+// sorts them: a file with a top-level `flow:` is a flow, one with `turns:` is a
+// conversation test, one named after a language (hi.yaml) is a locale file.
+func ReadSources(paths ...string) (Sources, diag.List) {
+	var src Sources
+	var l diag.List
+	seen := map[string]bool{}
+	for _, p := range paths {
+		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				l.Errorf(diag.Pos{File: path}, "read", "cannot read: %v", err)
+				return nil
+			}
+			ext := filepath.Ext(path)
+			if d.IsDir() || (ext != ".yaml" && ext != ".yml") || seen[path] {
+				return nil
+			}
+			seen[path] = true
+			content, err := os.ReadFile(path)
+			if err != nil {
+				l.Errorf(diag.Pos{File: path}, "read", "cannot read: %v", err)
+				return nil
+			}
+			src.add(File{Path: path, Content: content})
+			return nil
+		})
+		if err != nil {
+			l.Errorf(diag.Pos{File: p}, "read", "cannot read: %v", err)
+		}
+	}
+	for _, files := range [][]File{src.Flows, src.Locales, src.Transcripts} {
+		sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	}
+	return src, l
+}
+
+func (s *Sources) add(f File) {
+	root, d := yamlx.Parse(f.Path, f.Content)
+	keys := map[string]bool{}
+	if d == nil {
+		for _, kv := range yamlx.Pairs(root) {
+			keys[kv[0].Value] = true
+		}
+	}
+	base := filepath.Base(f.Path)
+	name := base[:len(base)-len(filepath.Ext(base))]
+	switch {
+	case keys["flow"]:
+		s.Flows = append(s.Flows, f)
+	case keys["turns"]:
+		s.Transcripts = append(s.Transcripts, f)
+	case langFileRE.MatchString(name) || filepath.Base(filepath.Dir(f.Path)) == "locales":
+		s.Locales = append(s.Locales, f)
+	default:
+		s.Flows = append(s.Flows, f)
+	}
+}
+
+// LoadSources loads locale files and flows. Every problem of both is reported.
+func LoadSources(src Sources, opts LoadOptions) (*Library, diag.List) {
+	files := make([]locale.File, len(src.Locales))
+	for i, f := range src.Locales {
+		files[i] = locale.File{Path: f.Path, Content: f.Content}
+	}
+	cat, l := locale.Load(files)
+	if len(src.Locales) == 0 {
+		l.Errorf(diag.Pos{File: "locales"}, "no-locales", "no locale files found (locales/en.yaml, …)")
+	}
+	if len(src.Flows) == 0 {
+		l.Errorf(diag.Pos{File: "flows"}, "no-flows", "no flow files found")
+	}
+	lib, more := Load(cat, src.Flows, opts)
+	l = append(l, more...)
+	for _, f := range src.Locales {
+		diag.NewSource(f.Path, f.Content).Quote(l)
+	}
+	l.Sort()
+	if l.HasErrors() {
+		return nil, l
+	}
+	return lib, l
+}
+
+// LoadDir reads and loads flows and locales from the given paths (for
+// example "flows" and "locales").
+func LoadDir(paths ...string) (*Library, diag.List) {
+	src, l := ReadSources(paths...)
+	lib, more := LoadSources(src, LoadOptions{})
+	return lib, append(l, more...)
+}
