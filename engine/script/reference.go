@@ -15,11 +15,13 @@ import (
 //	7K    a random character and a check character
 //
 // The last two characters come from refAlphabet, 23 characters that
-// survive being read aloud over a phone and copied by hand: it has no 0,
-// O or Q (zero against oh), no 1, I or L (one against i and l), no 2 or
-// Z, no 5 or S, no 8 against B, no 6 against G, and no U against V. The
-// year and the four digits are digits only, so "0" and "1" there cannot
-// be taken for letters.
+// survive being read aloud over a phone and copied by hand. Where a digit
+// and a letter can be taken for each other, both go when both are
+// ambiguous (0 and O, 1 and I, 2 and Z, 5 and S, and L with 1 and I) and
+// the letter goes when only the letter is (B for 8, G for 6, Q for O,
+// U for V). What is left is the digits 3 4 6 7 8 9 and the letters
+// A C D E F H J K M N P R T V W X Y. The year and the four digits are
+// digits only, so a "0" or "1" there cannot be taken for a letter.
 //
 // The check character is refAlphabet[Σ (i+1)·vᵢ mod 23] over every
 // character before it, where vᵢ is the value of the i-th character: a
