@@ -7,12 +7,12 @@ import (
 )
 
 // A docket reference names one grievance or application, for instance
-// "GRV-26-4821-7K":
+// "GRV-26-4821-6K":
 //
 //	GRV   the prefix: one to six letters naming the service
 //	26    the last two digits of the year it was opened
 //	4821  four random digits
-//	7K    a random character and a check character
+//	6K    a random character and a check character
 //
 // The last two characters come from refAlphabet, 23 characters that
 // survive being read aloud over a phone and copied by hand. Where a digit
@@ -46,7 +46,7 @@ const (
 	refModulus   = len(refAlphabet) // a prime
 )
 
-// NewReference returns a new docket reference such as "GRV-26-4821-7K"
+// NewReference returns a new docket reference such as "GRV-26-4821-6K"
 // (see refAlphabet for the format). prefix is upper-cased; characters
 // other than ASCII letters are dropped, it is cut to six letters, and an
 // empty prefix becomes "REF". Only the last two digits of year are used.
@@ -114,8 +114,8 @@ func ValidReference(s string) bool {
 
 // NormalizeReference reads a docket reference as a citizen or an officer
 // may type it (any case; spaces or hyphens between the parts, or none;
-// digits of any system: "grv 26 ४८२१ 7k") and returns it in canonical
-// form, upper case with hyphens: "GRV-26-4821-7K". ok is false when s is
+// digits of any system: "grv 26 ४८२१ 6k") and returns it in canonical
+// form, upper case with hyphens: "GRV-26-4821-6K". ok is false when s is
 // not a reference or its check character is wrong, which is how a
 // mistyped reference is told apart. When s is already canonical,
 // NormalizeReference returns s itself.
