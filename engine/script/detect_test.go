@@ -28,9 +28,9 @@ func TestDetect(t *testing.T) {
 		{"12345", Unknown},
 		{"१२३ ৪৫৬", Unknown}, // digits are not letters
 		{"👍🙏 !!! ...", Unknown},
-		{"。你好", Unknown}, // letters of a script Detect does not know
-		{"ी ् ँ", Unknown}, // vowel signs alone are marks, not letters
-		{"OK ठीक", Devanagari}, // 2 against 2: Latin loses ties
+		{"。你好", Unknown},        // letters of a script Detect does not know
+		{"ी ् ँ", Unknown},      // vowel signs alone are marks, not letters
+		{"OK ठीक", Devanagari},  // 2 against 2: Latin loses ties
 		{"Hello नमस्ते", Latin}, // 5 letters against न म स त
 		{"pin 400051 দাদা ভাই", Bengali},
 		{"ok ok ok ਜੀ", Latin},

@@ -44,19 +44,19 @@ func TestFold(t *testing.T) {
 		{"विकल्प २", "विकल्प2"},
 		{"क्\u200Dष", "क्ष"},                         // zero-width joiner
 		{"क्\u200Cष", "क्ष"},                         // zero-width non-joiner
-		{"\u095E", "\u092B\u093C"},                  // फ़ precomposed: NFC writes फ + ़
-		{"\u092B\u093C", "\u092B\u093C"},            // already NFC
-		{"\u0928\u093C", "\u0929"},                  // न + ़ composes to ऩ
-		{"\u09C7\u09BE", "\u09CB"},                  // Bengali ে + া → ো
-		{"\u0BC6\u0BBE", "\u0BCA"},                  // Tamil ெ + ா → ொ
-		{"\u0B47\u0B3E", "\u0B4B"},                  // Odia େ + ା → ୋ
-		{"e\u0301", "\u00E9"},                       // é decomposed
-		{"E\u0301", "\u00E9"},                       // É decomposed, lower-cased
-		{"\u00C9", "\u00E9"},                        // É
-		{"a\u0301\u0323", "\u1EA1\u0301"},           // marks reordered
+		{"\u095E", "\u092B\u093C"},                   // फ़ precomposed: NFC writes फ + ़
+		{"\u092B\u093C", "\u092B\u093C"},             // already NFC
+		{"\u0928\u093C", "\u0929"},                   // न + ़ composes to ऩ
+		{"\u09C7\u09BE", "\u09CB"},                   // Bengali ে + া → ো
+		{"\u0BC6\u0BBE", "\u0BCA"},                   // Tamil ெ + ா → ொ
+		{"\u0B47\u0B3E", "\u0B4B"},                   // Odia େ + ା → ୋ
+		{"e\u0301", "\u00E9"},                        // é decomposed
+		{"E\u0301", "\u00E9"},                        // É decomposed, lower-cased
+		{"\u00C9", "\u00E9"},                         // É
+		{"a\u0301\u0323", "\u1EA1\u0301"},            // marks reordered
 		{"\u0915\u094D\u093C", "\u0915\u093C\u094D"}, // virama then nukta: reordered
-		{"\u212B", "\u00E5"},                        // Ångström sign
-		{"\u1100\u1161", "\uAC00"},                  // Hangul jamo compose
+		{"\u212B", "\u00E5"},                         // Ångström sign
+		{"\u1100\u1161", "\uAC00"},                   // Hangul jamo compose
 		{"Straße", "straße"},
 		{"ΑΘΗΝΑ", "αθηνα"},
 		{"نمبر ٣", "نمبر3"},

@@ -53,7 +53,6 @@ func TestParseInt(t *testing.T) {
 	}
 }
 
-
 func TestParseIntAgreesWithStrconv(t *testing.T) {
 	for _, n := range []int{0, 1, 9, 10, 99, 12345, 1 << 40, math.MaxInt64 - 1} {
 		s := strconv.Itoa(n)
