@@ -97,6 +97,9 @@ type Failure struct {
 }
 
 func (f Failure) String() string {
+	if f.Turn == 0 {
+		return fmt.Sprintf("%s: %s", f.Pos, f.Message)
+	}
 	return fmt.Sprintf("%s: turn %d: %s", f.Pos, f.Turn, f.Message)
 }
 

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := dispatch(args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestLintShippedFlows(t *testing.T) {
+	code, out, errOut := runCmd(t, "", "lint", "../../flows", "../../locales")
+	if code != 0 {
+		t.Fatalf("lint of the shipped flows exited %d:\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "0 errors") {
+		t.Fatalf("lint output: %s", out)
+	}
+}
+
+func TestLintBrokenFlowNamesFileLineColumn(t *testing.T) {
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "broken.yaml")
+	if err := os.WriteFile(broken, []byte("flow: broken\nnodes:\n  a:\n    say: grievance.ask_category\n    next: bee\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCmd(t, "", "lint", "../../flows", "../../locales", broken)
+	if code != 1 {
+		t.Fatalf("lint of a broken flow exited %d", code)
+	}
+	if !strings.Contains(out, broken+":5:11: error: unknown node \"bee\"") {
+		t.Fatalf("lint did not point at the mistake:\n%s", out)
+	}
+	code, out, _ = runCmd(t, "", "lint", "--json", "../../flows", "../../locales", broken)
+	var problems []map[string]any
+	if err := json.Unmarshal([]byte(out), &problems); err != nil || code != 1 || len(problems) == 0 {
+		t.Fatalf("--json: code %d, %v, %s", code, err, out)
+	}
+	if pos := problems[0]["pos"].(map[string]any); pos["line"].(float64) != 5 || pos["col"].(float64) != 11 {
+		t.Fatalf("--json position: %v", problems[0])
+	}
+}
+
+func TestTestCommandRunsTranscripts(t *testing.T) {
+	code, out, errOut := runCmd(t, "", "test", "../../flows", "../../locales")
+	if code != 0 || !strings.Contains(out, "0 failed") {
+		t.Fatalf("samvad test exited %d:\n%s%s", code, out, errOut)
+	}
+}
+
+func TestChatShowsMenuAndFollowsChoice(t *testing.T) {
+	code, out, errOut := runCmd(t, "hi\n1\n", "chat", "--flow", "main", "--lang", "en", "--flows", "../../flows", "--locales", "../../locales")
+	if code != 0 {
+		t.Fatalf("chat exited %d: %s", code, errOut)
+	}
+	for _, want := range []string{"Reply with a number", "1. Lodge a complaint", "What is the complaint about?", "2. Roads & potholes"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("chat output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	if code, _, errOut := runCmd(t, "", "frobnicate"); code != 2 || !strings.Contains(errOut, "unknown command") {
+		t.Fatalf("code %d: %s", code, errOut)
+	}
+}

@@ -1,0 +1,171 @@
+package engine_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/samvad/samvad/engine"
+	"github.com/samvad/samvad/engine/diag"
+	"github.com/samvad/samvad/engine/locale"
+)
+
+// brokenFlow has one mistake of each kind lint must find; the comment at the
+// end of a line names the diagnostic code expected there.
+const brokenFlow = `flow: main
+title: t.title
+vars:
+  pin: string
+  age: number
+  bad name: string          # var-name
+  when: calendar            # var-type
+nodes:
+  first:
+    ask: t.ask_pin
+    expect: pin
+    save: pinn              # unknown-var
+    next: second
+  second:
+    ask: t.ask_age
+    expect: number
+    validate: vars.pin > 5  # expression
+    save: age
+    next: thrid             # unknown-node
+  third:
+    say: t.missing_key      # unknown-message
+    next: end
+  fourth:                   # unreachable
+    say: t.hello
+  fifth:                    # unreachable
+    ask: t.menu
+    choices: [t.a, t.b]
+    colour: red             # unknown-key
+    next: end
+  sixth:                    # unreachable
+    branch:
+      - when: vars.age
+        next: end
+  seventh:                  # unreachable
+    call: x
+    timeout: forever        # duration
+    next: end
+`
+
+func TestLoadReportsEveryProblemWithItsPosition(t *testing.T) {
+	_, l := loadDiag(t, map[string]string{"main": brokenFlow})
+	want := map[string]bool{}
+	lines := strings.Split(brokenFlow, "\n")
+	for i, line := range lines {
+		if _, code, ok := strings.Cut(line, "# "); ok {
+			want[fmt.Sprintf("%d:%s", i+1, strings.TrimSpace(code))] = true
+		}
+	}
+	got := map[string]bool{}
+	for _, d := range l {
+		if d.Pos.File != "flows/main.yaml" || d.Pos.Line == 0 || d.Pos.Col == 0 {
+			t.Errorf("diagnostic without a full position: %v", d)
+		}
+		got[fmt.Sprintf("%d:%s", d.Pos.Line, d.Code)] = true
+	}
+	for k := range want {
+		if !got[k] {
+			t.Errorf("missing diagnostic %s", k)
+		}
+	}
+	for _, code := range []string{"dead-end", "no-default", "dead-end"} {
+		found := false
+		for _, d := range l {
+			found = found || d.Code == code
+		}
+		if !found {
+			t.Errorf("no %s diagnostic", code)
+		}
+	}
+	if t.Failed() {
+		t.Logf("all diagnostics:\n%v", diag.ListError(l))
+	}
+}
+
+func TestExpressionErrorPointsIntoTheExpression(t *testing.T) {
+	_, l := loadDiag(t, map[string]string{"main": `flow: main
+vars: {pin: string}
+nodes:
+  q:
+    ask: t.ask_pin
+    validate: len(answer) == 6 && vars.pim == "1"
+    save: pin
+    next: end
+`})
+	if len(l) != 1 || l[0].Code != "expression" {
+		t.Fatalf("want one expression error, got %v", l)
+	}
+	// The expression starts at column 15; "pim" is at offset 25 within it.
+	if l[0].Pos.Line != 6 || l[0].Pos.Col != 15+25 {
+		t.Fatalf("position %v, want 6:%d", l[0].Pos, 15+25)
+	}
+	if !strings.Contains(l[0].Message, "unknown field pim") {
+		t.Fatalf("message %q", l[0].Message)
+	}
+}
+
+func TestLintChecksTranslations(t *testing.T) {
+	cat, l := locale.Load([]locale.File{
+		{Path: "locales/en.yaml", Content: []byte(testLocales["en"] + "\nx:\n  long: A label far longer than twenty\n  only_en: Only English\n  ph: \"Hello {{.name}}\"\n")},
+		{Path: "locales/hi.yaml", Content: []byte(testLocales["hi"] + "\nx:\n  long: छोटा\n  ph: \"नमस्ते {{.naam}}\"\n")},
+	})
+	if l.HasErrors() {
+		t.Fatal(l.Err())
+	}
+	_, l = engine.Load(cat, []engine.File{{Path: "flows/main.yaml", Content: []byte(`flow: main
+vars: {name: string, naam: string}
+nodes:
+  q:
+    ask: x.only_en
+    choices: [x.long, t.b]
+    next: r
+  r:
+    say: x.ph
+    next: end
+`)}}, engine.LoadOptions{})
+	codes := map[string]diag.Diagnostic{}
+	for _, d := range l {
+		codes[d.Code] = d
+	}
+	if d, ok := codes["missing-translation"]; !ok || d.Pos.Line != 5 || !strings.Contains(d.Message, "hi") {
+		t.Errorf("missing translation: %v", d)
+	}
+	if d, ok := codes["label-too-long"]; !ok || d.Pos.File != "locales/en.yaml" {
+		t.Errorf("label too long: %v", d)
+	}
+	if d, ok := codes["placeholders-differ"]; !ok || d.Pos.File != "locales/hi.yaml" {
+		t.Errorf("placeholders differ: %v", d)
+	}
+	if t.Failed() {
+		t.Log(diag.ListError(l))
+	}
+}
+
+func TestUnknownPlaceholderAndSubFlow(t *testing.T) {
+	_, l := loadDiag(t, map[string]string{"main": `flow: main
+nodes:
+  a:
+    say: t.got
+    next: b
+  b:
+    flow: nowhere
+`})
+	codes := map[string]int{}
+	for _, d := range l {
+		codes[d.Code] = d.Pos.Line
+	}
+	if codes["unknown-placeholder"] != 4 || codes["unknown-flow"] != 7 {
+		t.Fatalf("got %v", l)
+	}
+}
+
+func TestYAMLSyntaxErrorHasPosition(t *testing.T) {
+	_, l := loadDiag(t, map[string]string{"main": "flow: main\nnodes:\n  a:\n    say: [t.hello\n"})
+	if len(l) == 0 || l[0].Code != "yaml-syntax" || l[0].Pos.Line == 0 {
+		t.Fatalf("got %v", l)
+	}
+}
