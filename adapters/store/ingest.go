@@ -1,0 +1,424 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Batch is what one webhook POST carries, already parsed and verified by the
+// caller: citizens' messages, delivery statuses of messages the bot sent, and
+// rows for the integration's event log (problems noted while parsing).
+type Batch struct {
+	Messages []Inbound
+	Statuses []Status
+	Log      []LogEntry
+}
+
+// Inbound is one citizen message to store in the inbox.
+type Inbound struct {
+	// Integration is the integration (business phone number) it was sent to.
+	Integration string
+	// Wamid is WhatsApp's message id, the deduplication key.
+	Wamid string
+	// ContactKey is the citizen's stable identity within the integration,
+	// chosen by the caller (WhatsApp: the wa_id when present, else the
+	// business-scoped user id). The same citizen must always get the same key:
+	// the contact row, its session and its order of processing hang on it.
+	ContactKey string
+	// WaID, UserID, ProfileName and Username refresh the contact row when the
+	// message is processed; empty values leave what is known in place.
+	WaID        string
+	UserID      string
+	ProfileName string
+	Username    string
+	// Type is WhatsApp's message type (text, interactive, image, …).
+	Type string
+	// Timestamp is when WhatsApp received the message; messages of one
+	// contact are processed in Timestamp order, then in order of arrival.
+	// Zero means the time of ingestion.
+	Timestamp time.Time
+	// Summary is a short text for the conversation history (the text, the
+	// button title, "[image]"). It is cut at 4,096 bytes.
+	Summary string
+	// Input is the caller's encoding of the message for the engine (opaque
+	// to the store; Work hands it back).
+	Input []byte
+	// Raw is the message's JSON as received, kept for audit (opaque).
+	Raw []byte
+}
+
+// The delivery statuses WhatsApp reports, as Status.Status takes them.
+const (
+	StatusSent      = "sent"
+	StatusDelivered = "delivered"
+	StatusRead      = "read"
+	StatusPlayed    = "played"
+	StatusFailed    = "failed"
+)
+
+// Status is one delivery report for a message the bot sent.
+type Status struct {
+	Integration string
+	// Wamid is the id WhatsApp gave the sent message (see MarkSent).
+	Wamid string
+	// Status is sent, delivered, read, played (counts as read) or failed.
+	// Other values are recorded and otherwise ignored.
+	Status    string
+	Timestamp time.Time
+	// Recipient is the citizen's wa_id or user id, as reported.
+	Recipient string
+	// ErrorCode, ErrorTitle and ErrorDetails describe a failure.
+	ErrorCode    int
+	ErrorTitle   string
+	ErrorDetails string
+}
+
+// Log levels for LogEntry.Level.
+const (
+	LevelInfo  = "info"
+	LevelWarn  = "warn"
+	LevelError = "error"
+)
+
+// LogEntry is one row of an integration's event log: what an operator should
+// see about the integration (a malformed webhook, a parked message, a send
+// that failed for good). It never holds a secret; Data is opaque (usually JSON).
+type LogEntry struct {
+	ID          int64
+	Integration string
+	Level       string
+	Kind        string
+	Message     string
+	Data        []byte
+	// At is when it happened; zero means now.
+	At time.Time
+}
+
+// IngestResult says what an Ingest call stored.
+type IngestResult struct {
+	// Messages is the number of new inbox rows.
+	Messages int
+	// Duplicates is the number of messages already stored (Meta re-delivers):
+	// they were not stored again.
+	Duplicates int
+	// Statuses is the number of status reports that were new; repeats of a
+	// (wamid, status) pair are not counted.
+	Statuses int
+	// Log is the number of event-log rows written.
+	Log int
+}
+
+// Status ranks: the order a sent message moves through. Failed is terminal.
+const (
+	rankQueued    = 0
+	rankSending   = 1
+	rankSent      = 2
+	rankDelivered = 3
+	rankRead      = 4
+	rankFailed    = 5
+)
+
+var rankNames = [...]string{"queued", "sending", "sent", "delivered", "read", "failed"}
+
+func statusRank(s string) int {
+	switch s {
+	case StatusSent:
+		return rankSent
+	case StatusDelivered:
+		return rankDelivered
+	case StatusRead, StatusPlayed:
+		return rankRead
+	case StatusFailed:
+		return rankFailed
+	}
+	return 0
+}
+
+// Ingest stores a parsed webhook batch in one transaction and returns after
+// it committed: new messages go to the inbox (a message whose wamid is already
+// stored is counted as a duplicate and not stored again, however often and
+// however concurrently Meta re-delivers it); contacts are created on first
+// sight; statuses move the matching outbox row and history message forward
+// only; a status for a message id the store does not know is recorded in the
+// event log (and applied if MarkSent later records that id). Either all of
+// the batch is stored or, with an error, none of it.
+//
+// Bad input (an empty wamid, contact key or integration) fails the whole
+// batch with ErrInvalid, naming the item. A database that is down fails
+// with ErrUnavailable.
+func (s *Store) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
+	var res IngestResult
+	if err := s.check(); err != nil {
+		return res, err
+	}
+	now := s.now().UTC()
+	msgs, contacts, err := prepareInbound(b.Messages, now)
+	if err != nil {
+		return res, err
+	}
+	res.Duplicates = len(b.Messages) - len(msgs)
+	best, all, err := prepareStatuses(b.Statuses, now)
+	if err != nil {
+		return res, err
+	}
+	for i, e := range b.Log {
+		if err := validIntegration(e.Integration); err != nil {
+			return res, fmt.Errorf("store: log entry %d: %w", i, err)
+		}
+	}
+
+	var before, final, after strings.Builder
+	if len(msgs) > 0 {
+		before.WriteString(s.insertContacts(contacts, now))
+		final.WriteString(s.insertInbox(msgs, now))
+	}
+	if len(all) > 0 {
+		after.WriteString(s.applyStatuses(best, all, now))
+	}
+	if len(b.Log) > 0 {
+		after.WriteString(s.insertLog(b.Log, now))
+	}
+	if before.Len()+final.Len()+after.Len() == 0 {
+		return res, nil
+	}
+	var inserted int
+	err = s.batch(ctx, before.String(), final.String(), after.String(), func(rows *sql.Rows) error {
+		for rows.Next() {
+			inserted++
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return IngestResult{}, fmt.Errorf("store: ingest: %w", classify(err))
+	}
+	res.Messages = inserted
+	res.Duplicates += len(msgs) - inserted
+	res.Statuses = len(all)
+	res.Log = len(b.Log)
+	if inserted > 0 {
+		s.wakeInbox.notify()
+	}
+	return res, nil
+}
+
+// inboundRow is a validated message with its contact id.
+type inboundRow struct {
+	Inbound
+	contactID string
+}
+
+// prepareInbound validates the messages, drops repeats within the batch and
+// lists the contacts they come from (first sighting wins).
+func prepareInbound(in []Inbound, now time.Time) ([]inboundRow, []inboundRow, error) {
+	var msgs, contacts []inboundRow
+	seen := make(map[[2]string]bool, len(in))
+	seenContact := make(map[string]bool)
+	for i, m := range in {
+		if err := validIntegration(m.Integration); err != nil {
+			return nil, nil, fmt.Errorf("store: message %d: %w", i, err)
+		}
+		if err := validKey(m.ContactKey); err != nil {
+			return nil, nil, fmt.Errorf("store: message %d (%s): %w", i, trimTo(m.Wamid, 80), err)
+		}
+		if m.Wamid == "" || len(m.Wamid) > 512 {
+			return nil, nil, invalidf("message %d: wamid must be 1 to 512 bytes, got %d", i, len(m.Wamid))
+		}
+		if m.Timestamp.IsZero() {
+			m.Timestamp = now
+		}
+		m.Summary = trimTo(m.Summary, 4096)
+		r := inboundRow{Inbound: m, contactID: ContactID(m.Integration, m.ContactKey)}
+		k := [2]string{r.contactID, m.Wamid}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		msgs = append(msgs, r)
+		if !seenContact[r.contactID] {
+			seenContact[r.contactID] = true
+			contacts = append(contacts, r)
+		}
+	}
+	return msgs, contacts, nil
+}
+
+// prepareStatuses validates statuses and returns the best (highest-ranked)
+// status per wamid, for applying, and every distinct (wamid, status) pair,
+// for recording.
+func prepareStatuses(in []Status, now time.Time) (best, all []Status, err error) {
+	bestAt := make(map[string]int)
+	seen := make(map[[2]string]bool)
+	for i, st := range in {
+		if err := validIntegration(st.Integration); err != nil {
+			return nil, nil, fmt.Errorf("store: status %d: %w", i, err)
+		}
+		if st.Wamid == "" || len(st.Wamid) > 512 {
+			return nil, nil, invalidf("status %d: wamid must be 1 to 512 bytes, got %d", i, len(st.Wamid))
+		}
+		if st.Status == "" || len(st.Status) > 64 {
+			return nil, nil, invalidf("status %d (%s): status must be 1 to 64 bytes", i, trimTo(st.Wamid, 80))
+		}
+		if st.Timestamp.IsZero() {
+			st.Timestamp = now
+		}
+		k := [2]string{st.Wamid, st.Status}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		all = append(all, st)
+		r := statusRank(st.Status)
+		if r == 0 {
+			continue
+		}
+		if j, ok := bestAt[st.Wamid]; !ok {
+			bestAt[st.Wamid] = len(best)
+			best = append(best, st)
+		} else if statusRank(best[j].Status) < r {
+			best[j] = st
+		}
+	}
+	return best, all, nil
+}
+
+func (s *Store) insertContacts(cs []inboundRow, now time.Time) string {
+	q := s.sql().raw("INSERT INTO contacts (id, integration_id, key, wa_id, user_id, profile_name, username, first_seen, last_seen) VALUES ")
+	for i, c := range cs {
+		if i > 0 {
+			q.raw(", ")
+		}
+		q.raw("(").str(c.contactID).raw(", ").str(c.Integration).raw(", ").str(c.ContactKey).raw(", ").
+			str(c.WaID).raw(", ").str(c.UserID).raw(", ").str(c.ProfileName).raw(", ").str(c.Username).raw(", ").
+			time(now).raw(", ").time(now).raw(")")
+	}
+	// DO NOTHING takes no row lock, so ingest never waits for a worker that
+	// holds the contact; the worker refreshes the profile from the inbox rows.
+	return q.raw(" ON CONFLICT (id) DO NOTHING").end().String()
+}
+
+func (s *Store) insertInbox(ms []inboundRow, now time.Time) string {
+	q := s.sql().raw("INSERT INTO inbox (contact_id, wamid, integration_id, type, summary, wa_ts, received_at, input, raw, wa_id, user_id, profile_name, username) VALUES ")
+	for i, m := range ms {
+		if i > 0 {
+			q.raw(", ")
+		}
+		q.raw("(").str(m.contactID).raw(", ").str(m.Wamid).raw(", ").str(m.Integration).raw(", ").
+			str(trimTo(m.Type, 64)).raw(", ").str(m.Summary).raw(", ").time(m.Timestamp).raw(", ").time(now).raw(", ").
+			bytes(m.Input).raw(", ").bytes(m.Raw).raw(", ").str(m.WaID).raw(", ").str(m.UserID).raw(", ").
+			str(m.ProfileName).raw(", ").str(m.Username).raw(")")
+	}
+	return q.raw(" ON CONFLICT (contact_id, wamid) DO NOTHING RETURNING wamid").end().String()
+}
+
+// applyStatuses records the statuses and moves matching outbox rows and
+// history messages forward. A row moves only to a higher rank (sent <
+// delivered < read < failed), so repeats, regressions and any status after
+// failed change nothing.
+func (s *Store) applyStatuses(best, all []Status, now time.Time) string {
+	q := s.sql().raw("INSERT INTO statuses (wamid, status, rank, integration_id, at, recipient, error_code, error_title, error_details, received_at) VALUES ")
+	for i, st := range all {
+		if i > 0 {
+			q.raw(", ")
+		}
+		q.raw("(").str(st.Wamid).raw(", ").str(st.Status).raw(", ").int(int64(statusRank(st.Status))).raw(", ").
+			str(st.Integration).raw(", ").time(st.Timestamp).raw(", ").str(trimTo(st.Recipient, 256)).raw(", ")
+		q.errorFields(st.ErrorCode, st.ErrorTitle, st.ErrorDetails).raw(", ").time(now).raw(")")
+	}
+	q.raw(" ON CONFLICT (wamid, status) DO NOTHING").end()
+	if len(best) == 0 {
+		return q.String()
+	}
+	values := func() {
+		q.raw("(VALUES ")
+		for i, st := range best {
+			if i > 0 {
+				q.raw(", ")
+			}
+			q.raw("(").str(st.Wamid).raw(", ").int(int64(statusRank(st.Status))).raw(", ").time(st.Timestamp).raw(", ")
+			q.errorFields(st.ErrorCode, st.ErrorTitle, st.ErrorDetails).raw(", ").str(st.Integration).raw(", ").str(st.Status).raw(")")
+		}
+		q.raw(") AS v")
+	}
+	// v: column1 wamid, column2 rank, column3 at, column4-6 error, column7 integration, column8 status name.
+	const set = ` SET status = v.column2, status_at = v.column3,
+	error_code = CASE WHEN v.column2 = 5 THEN v.column4 ELSE error_code END,
+	error_title = CASE WHEN v.column2 = 5 THEN v.column5 ELSE error_title END,
+	error_details = CASE WHEN v.column2 = 5 THEN v.column6 ELSE error_details END
+FROM `
+	q.raw("UPDATE outbox").raw(set)
+	values()
+	q.raw(" WHERE outbox.provider_wamid = v.column1 AND outbox.status < v.column2").end()
+	q.raw("UPDATE messages").raw(set)
+	values()
+	q.raw(" WHERE messages.direction = 'out' AND messages.wamid = v.column1 AND messages.status < v.column2").end()
+	q.raw("INSERT INTO event_log (integration_id, level, kind, message, at) SELECT v.column7, 'info', 'status_unmatched', ",
+		"'status ' || v.column8 || ' for a message id not known (yet): ' || v.column1, v.column3 FROM ")
+	values()
+	q.raw(" WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.provider_wamid = v.column1)",
+		" AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.direction = 'out' AND m.wamid = v.column1)").end()
+	return q.String()
+}
+
+// errorFields appends error code, title and details, typed NULLs when empty.
+func (q *sqlText) errorFields(code int, title, details string) *sqlText {
+	if code == 0 && title == "" && details == "" {
+		if q.pg {
+			return q.raw("NULL::integer, NULL::text, NULL::text")
+		}
+		return q.raw("NULL, NULL, NULL")
+	}
+	return q.int(int64(code)).raw(", ").str(trimTo(title, 512)).raw(", ").str(trimTo(details, 2048))
+}
+
+func (s *Store) insertLog(es []LogEntry, now time.Time) string {
+	q := s.sql().raw("INSERT INTO event_log (integration_id, level, kind, message, data, at) VALUES ")
+	for i, e := range es {
+		if i > 0 {
+			q.raw(", ")
+		}
+		at := e.At
+		if at.IsZero() {
+			at = now
+		}
+		level := e.Level
+		if level == "" {
+			level = LevelInfo
+		}
+		q.raw("(").str(e.Integration).raw(", ").str(trimTo(level, 16)).raw(", ").str(trimTo(e.Kind, 128)).raw(", ").
+			str(trimTo(e.Message, 4096)).raw(", ").bytes(e.Data).raw(", ").time(at).raw(")")
+	}
+	return q.end().String()
+}
+
+// ContactID is the store's id for a contact: the integration id and the
+// contact key joined by "/". Integration ids cannot contain "/", so the id is
+// unambiguous, and it is deterministic: every process computes the same id
+// from a webhook, which is what lets the hot tables be distributed by contact.
+func ContactID(integration, key string) string { return integration + "/" + key }
+
+func validIntegration(id string) error {
+	if id == "" || len(id) > 64 {
+		return invalidf("integration id %q must be 1 to 64 characters", trimTo(id, 80))
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return invalidf("integration id %q may hold only letters, digits, '-', '_' and '.'", trimTo(id, 80))
+		}
+	}
+	return nil
+}
+
+func validKey(k string) error {
+	if k == "" || len(k) > 256 {
+		return invalidf("contact key must be 1 to 256 bytes, got %d", len(k))
+	}
+	for _, r := range k {
+		if r < ' ' || r == 0x7f {
+			return invalidf("contact key holds a control character")
+		}
+	}
+	return nil
+}

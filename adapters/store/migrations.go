@@ -1,0 +1,342 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/migrate"
+)
+
+// The schema is created and changed by Go migrations compiled into the
+// binary (bun/migrate; the applied ones are recorded in bun_migrations). Each
+// migration runs in one transaction on both dialects, so a failed migration
+// leaves nothing half-done.
+//
+// One DDL text serves both dialects; the tokens below are replaced per dialect:
+//
+//	{ID}     an identity column: bigint identity on Postgres, an INTEGER
+//	         PRIMARY KEY AUTOINCREMENT rowid on SQLite (never reused, so
+//	         arrival order holds)
+//	{PK …}   a composite primary key on Postgres; on SQLite, where the rowid
+//	         is the key, the same columns are a UNIQUE constraint
+//	{TIME}   timestamptz / INTEGER microseconds since the epoch
+//	{BYTES}  bytea / BLOB
+//	{BOOL}   boolean / INTEGER 0-1
+const schemaV1 = `
+CREATE TABLE integrations (
+	id              text PRIMARY KEY,
+	name            text NOT NULL DEFAULT '',
+	phone_number_id text NOT NULL DEFAULT '',
+	settings        {BYTES},
+	access_token    {BYTES},
+	created_at      {TIME} NOT NULL,
+	updated_at      {TIME} NOT NULL
+);
+CREATE UNIQUE INDEX integrations_phone_number_id ON integrations (phone_number_id) WHERE phone_number_id <> '';
+
+CREATE TABLE contacts (
+	id             text PRIMARY KEY,
+	integration_id text NOT NULL,
+	key            text NOT NULL,
+	wa_id          text NOT NULL DEFAULT '',
+	user_id        text NOT NULL DEFAULT '',
+	profile_name   text NOT NULL DEFAULT '',
+	username       text NOT NULL DEFAULT '',
+	language       text NOT NULL DEFAULT '',
+	opted_out      {BOOL} NOT NULL DEFAULT FALSE,
+	version        bigint NOT NULL DEFAULT 0,
+	steps          bigint NOT NULL DEFAULT 0,
+	conversations  integer NOT NULL DEFAULT 0,
+	msg_seq        bigint NOT NULL DEFAULT 0,
+	hold_until     {TIME},
+	first_seen     {TIME} NOT NULL,
+	last_seen      {TIME} NOT NULL
+);
+CREATE INDEX contacts_wa_id ON contacts (integration_id, wa_id);
+CREATE INDEX contacts_user_id ON contacts (integration_id, user_id) WHERE user_id <> '';
+
+CREATE TABLE sessions (
+	contact_id   text PRIMARY KEY REFERENCES contacts (id) ON DELETE CASCADE,
+	state        {BYTES},
+	checksum     bigint NOT NULL DEFAULT 0,
+	flow_id      text NOT NULL DEFAULT '',
+	flow_version text NOT NULL DEFAULT '',
+	conversation integer NOT NULL DEFAULT 0,
+	updated_at   {TIME} NOT NULL,
+	expires_at   {TIME}
+);
+CREATE INDEX sessions_expires_at ON sessions (expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX sessions_flow ON sessions (flow_id, flow_version);
+
+CREATE TABLE conversations (
+	contact_id     text NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+	seq            integer NOT NULL,
+	integration_id text NOT NULL,
+	opened_at      {TIME} NOT NULL,
+	last_at        {TIME} NOT NULL,
+	closed_at      {TIME},
+	handoff_queue  text NOT NULL DEFAULT '',
+	handoff_reason text NOT NULL DEFAULT '',
+	handoff_at     {TIME},
+	PRIMARY KEY (contact_id, seq)
+);
+CREATE INDEX conversations_handoff ON conversations (integration_id, handoff_at) WHERE handoff_at IS NOT NULL AND closed_at IS NULL;
+
+CREATE TABLE inbox (
+	{ID},
+	contact_id     text NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+	wamid          text NOT NULL,
+	integration_id text NOT NULL,
+	type           text NOT NULL DEFAULT '',
+	summary        text NOT NULL DEFAULT '',
+	wa_ts          {TIME} NOT NULL,
+	received_at    {TIME} NOT NULL,
+	input          {BYTES},
+	raw            {BYTES},
+	wa_id          text NOT NULL DEFAULT '',
+	user_id        text NOT NULL DEFAULT '',
+	profile_name   text NOT NULL DEFAULT '',
+	username       text NOT NULL DEFAULT '',
+	state          smallint NOT NULL DEFAULT 0,
+	attempts       integer NOT NULL DEFAULT 0,
+	last_error     text NOT NULL DEFAULT '',
+	done_at        {TIME},
+	{PK contact_id, id},
+	UNIQUE (contact_id, wamid)
+);
+CREATE INDEX inbox_pending ON inbox (id) WHERE state = 0;
+CREATE INDEX inbox_contact_pending ON inbox (contact_id, id) WHERE state = 0;
+CREATE INDEX inbox_parked ON inbox (id) WHERE state = 2;
+
+CREATE TABLE outbox (
+	{ID},
+	contact_id     text NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+	seq            bigint NOT NULL,
+	integration_id text NOT NULL,
+	wa_id          text NOT NULL DEFAULT '',
+	user_id        text NOT NULL DEFAULT '',
+	conversation   integer NOT NULL,
+	type           text NOT NULL DEFAULT '',
+	summary        text NOT NULL DEFAULT '',
+	payload        {BYTES} NOT NULL,
+	status         smallint NOT NULL DEFAULT 0,
+	attempts       integer NOT NULL DEFAULT 0,
+	claims         integer NOT NULL DEFAULT 0,
+	due_at         {TIME} NOT NULL,
+	lease_until    {TIME},
+	provider_wamid text,
+	error_code     integer,
+	error_title    text,
+	error_details  text,
+	created_at     {TIME} NOT NULL,
+	sent_at        {TIME},
+	status_at      {TIME},
+	{PK contact_id, seq}
+);
+CREATE INDEX outbox_open ON outbox (id) WHERE status IN (0, 1);
+CREATE INDEX outbox_contact_open ON outbox (contact_id, seq) WHERE status IN (0, 1);
+CREATE INDEX outbox_provider_wamid ON outbox (provider_wamid) WHERE provider_wamid IS NOT NULL;
+
+CREATE TABLE messages (
+	contact_id     text NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+	seq            bigint NOT NULL,
+	conversation   integer NOT NULL,
+	integration_id text NOT NULL,
+	direction      text NOT NULL,
+	wamid          text,
+	type           text NOT NULL DEFAULT '',
+	summary        text NOT NULL DEFAULT '',
+	status         smallint NOT NULL DEFAULT 0,
+	error_code     integer,
+	error_title    text,
+	error_details  text,
+	at             {TIME} NOT NULL,
+	status_at      {TIME},
+	PRIMARY KEY (contact_id, seq)
+);
+CREATE INDEX messages_out_wamid ON messages (wamid) WHERE direction = 'out' AND wamid IS NOT NULL;
+
+CREATE TABLE events (
+	{ID},
+	contact_id     text NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+	integration_id text NOT NULL,
+	conversation   integer NOT NULL,
+	kind           text NOT NULL,
+	flow           text NOT NULL DEFAULT '',
+	node           text NOT NULL DEFAULT '',
+	detail         text NOT NULL DEFAULT '',
+	at             {TIME} NOT NULL,
+	{PK contact_id, id}
+);
+CREATE INDEX events_integration_at ON events (integration_id, at);
+
+CREATE TABLE event_log (
+	{ID},
+	integration_id text NOT NULL,
+	level          text NOT NULL,
+	kind           text NOT NULL,
+	message        text NOT NULL DEFAULT '',
+	data           {BYTES},
+	at             {TIME} NOT NULL,
+	{PK id}
+);
+CREATE INDEX event_log_integration ON event_log (integration_id, id);
+
+CREATE TABLE statuses (
+	wamid          text NOT NULL,
+	status         text NOT NULL,
+	rank           smallint NOT NULL,
+	integration_id text NOT NULL,
+	at             {TIME} NOT NULL,
+	recipient      text NOT NULL DEFAULT '',
+	error_code     integer,
+	error_title    text,
+	error_details  text,
+	received_at    {TIME} NOT NULL,
+	PRIMARY KEY (wamid, status)
+);
+
+CREATE TABLE grievances (
+	integration_id   text NOT NULL,
+	reference        text NOT NULL,
+	contact_id       text NOT NULL DEFAULT '',
+	category         text NOT NULL DEFAULT '',
+	description      text NOT NULL DEFAULT '',
+	pin_code         text NOT NULL DEFAULT '',
+	latitude         double precision,
+	longitude        double precision,
+	location_name    text NOT NULL DEFAULT '',
+	location_address text NOT NULL DEFAULT '',
+	attachments      {BYTES},
+	status           text NOT NULL,
+	due_at           {TIME},
+	created_at       {TIME} NOT NULL,
+	updated_at       {TIME} NOT NULL,
+	PRIMARY KEY (integration_id, reference)
+);
+CREATE INDEX grievances_contact ON grievances (contact_id);
+CREATE INDEX grievances_status_due ON grievances (integration_id, status, due_at);
+
+CREATE TABLE flow_versions (
+	flow_id    text NOT NULL,
+	version    text NOT NULL,
+	source     {BYTES} NOT NULL,
+	first_seen {TIME} NOT NULL,
+	PRIMARY KEY (flow_id, version)
+);
+`
+
+// ddl renders a DDL text for a dialect.
+func ddl(text string, pg bool) string {
+	r := strings.NewReplacer(
+		"{TIME}", pick(pg, "timestamptz", "INTEGER"),
+		"{BYTES}", pick(pg, "bytea", "BLOB"),
+		"{BOOL}", pick(pg, "boolean", "INTEGER"),
+		"{ID}", pick(pg, "id bigint GENERATED ALWAYS AS IDENTITY", "id INTEGER PRIMARY KEY AUTOINCREMENT"),
+	)
+	text = r.Replace(text)
+	// {PK a, b}: a primary key on Postgres, a unique constraint on SQLite.
+	for {
+		i := strings.Index(text, "{PK ")
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(text[i:], '}') + i
+		cols := text[i+4 : j]
+		var rep string
+		switch {
+		case pg:
+			rep = "PRIMARY KEY (" + cols + ")"
+		case cols == "id":
+			rep = "CHECK (id > 0)" // the rowid already is the key
+		default:
+			rep = "UNIQUE (" + cols + ")"
+		}
+		text = text[:i] + rep + text[j+1:]
+	}
+	if pg {
+		// A lookup index on the API id of tables keyed by contact.
+		text += "CREATE INDEX outbox_id ON outbox (id);\nCREATE INDEX inbox_id ON inbox (id);\n"
+	}
+	return text
+}
+
+func pick(pg bool, a, b string) string {
+	if pg {
+		return a
+	}
+	return b
+}
+
+// migrations lists the schema's migrations in order. Add new ones at the end
+// with a later name; never edit one that has shipped.
+func (s *Store) migrations() *migrate.Migrations {
+	ms := migrate.NewMigrations()
+	ms.Add(migrate.Migration{
+		Name:    "20260521000001",
+		Comment: "initial_schema",
+		Up:      s.ddlMigration(schemaV1),
+	})
+	return ms
+}
+
+// ddlMigration runs a DDL text in one transaction.
+func (s *Store) ddlMigration(text string) func(ctx context.Context, m *migrate.Migrator, _ *migrate.Migration) error {
+	return func(ctx context.Context, m *migrate.Migrator, _ *migrate.Migration) error {
+		return m.DB().RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.ExecContext(ctx, ddl(text, s.pg))
+			return err
+		})
+	}
+}
+
+// migrationLockKey is the Postgres advisory lock that serialises concurrent
+// Migrate calls from several processes starting at once.
+const migrationLockKey = 0x73616d766164 // "samvad"
+
+// Migrate applies the migrations that have not been applied yet. It is safe to
+// call from several processes at once: on Postgres they take turns under an
+// advisory lock; an up-to-date schema is left alone.
+func (s *Store) Migrate(ctx context.Context) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	if s.pg {
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("store: migrate: %w", classify(err))
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", int64(migrationLockKey)); err != nil {
+			return fmt.Errorf("store: migrate: lock: %w", classify(err))
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", int64(migrationLockKey))
+	}
+	m := migrate.NewMigrator(s.db, s.migrations(), migrate.WithMarkAppliedOnSuccess(true))
+	if err := m.Init(ctx); err != nil {
+		return fmt.Errorf("store: migrate: init: %w", classify(err))
+	}
+	if _, err := m.Migrate(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", classify(err))
+	}
+	return nil
+}
+
+// checkSchema fails unless every migration has been applied.
+func (s *Store) checkSchema(ctx context.Context) error {
+	m := migrate.NewMigrator(s.db, s.migrations())
+	if err := m.Init(ctx); err != nil {
+		return fmt.Errorf("store: check schema: %w", classify(err))
+	}
+	missing, err := m.MissingMigrations(ctx)
+	if err != nil {
+		return fmt.Errorf("store: check schema: %w", classify(err))
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("store: schema is %d migration(s) behind (first missing: %s); run `samvad migrate` or open without NoMigrate", len(missing), missing[0].String())
+	}
+	return nil
+}

@@ -1,0 +1,614 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/samvad/samvad/engine"
+)
+
+// Contact is a citizen as the store knows them, within one integration.
+type Contact struct {
+	// ID is ContactID(Integration, Key).
+	ID          string
+	Integration string
+	Key         string
+	WaID        string
+	UserID      string
+	// Name is the WhatsApp profile name.
+	Name     string
+	Username string
+	Language string
+	OptedOut bool
+	// New is true until a step for this contact has been committed: the
+	// citizen's first message ever.
+	New       bool
+	FirstSeen time.Time
+	LastSeen  time.Time
+}
+
+// Engine returns the contact as the engine sees it.
+func (c Contact) Engine() engine.Contact {
+	return engine.Contact{ID: c.Key, Name: c.Name, Phone: c.WaID, Language: c.Language, OptedOut: c.OptedOut, New: c.New}
+}
+
+// Message is one pending inbox message handed to a Handler.
+type Message struct {
+	// ID is the inbox row id (arrival order).
+	ID       int64
+	Wamid    string
+	Type     string
+	Summary  string
+	Input    []byte
+	Attempts int
+	// Timestamp is WhatsApp's; Received is when it was ingested.
+	Timestamp time.Time
+	Received  time.Time
+}
+
+// Work is one step: a claimed contact, its session and its pending messages,
+// in the order they must be handled. Nobody else works on this contact until
+// the step ends.
+type Work struct {
+	Contact Contact
+	// Session is the stored session state, exactly as the caller last wrote
+	// it, or nil when there is none or it expired ("start fresh").
+	Session []byte
+	// SessionExpired says a session existed but had expired, so Session is
+	// nil (the engine reports EventSessionExpired).
+	SessionExpired bool
+	// SessionErr is non-nil when the stored session row fails its integrity
+	// check (its state is missing or does not match the checksum written
+	// with it). Session still carries the bytes. The caller must not trust
+	// them: restart the citizen (fresh session, an apology, an event), which
+	// the next Outcome writes back, repairing the row. A session that passes
+	// this check but does not decode is the caller's to detect the same way.
+	SessionErr error
+	// SessionUpdated and SessionExpires are the stored session's times.
+	SessionUpdated time.Time
+	SessionExpires time.Time
+	// Flow and FlowVersion are what the stored session is pinned to, as the
+	// last Outcome said.
+	Flow        string
+	FlowVersion string
+	// Conversation numbers the contact's conversations (1, 2, …); a new one
+	// starts whenever there is no live session.
+	Conversation    int
+	NewConversation bool
+	// Messages are the pending messages, oldest first (WhatsApp timestamp,
+	// then arrival). After a failed step only the oldest is handed over, so a
+	// message that keeps failing is the one that gets parked.
+	Messages []Message
+
+	store         *Store
+	version       int64
+	msgSeq        int64
+	conversations int
+	mu            sync.Mutex
+	grievances    []Grievance
+	done          bool
+}
+
+// OutboundMessage is one message for the outbox.
+type OutboundMessage struct {
+	// Type names the message kind for history (text, interactive, image, …).
+	Type string
+	// Summary is a short text for the conversation history. It is cut at
+	// 4,096 bytes.
+	Summary string
+	// Payload is the caller's encoding of the message (opaque; the sender
+	// gets it back from ClaimOutbox). It must not be empty.
+	Payload []byte
+}
+
+// Outcome is what a Handler decided; the store writes it in the step's
+// transaction.
+type Outcome struct {
+	// Session is the new session state. Nil deletes the session and closes
+	// the conversation: the citizen's next message starts fresh.
+	Session []byte
+	// SessionExpires is when the session lapses (now + the integration's
+	// session duration). Zero: it does not expire.
+	SessionExpires time.Time
+	// Flow and FlowVersion record which flow version the session is pinned to
+	// (see SaveFlowVersion), so operators can tell which versions are in use.
+	Flow        string
+	FlowVersion string
+	// Language and OptedOut change the contact when not nil.
+	Language *string
+	OptedOut *bool
+	// Outbox are the messages to send, in the order they must leave.
+	Outbox []OutboundMessage
+	// Events are analytics events, in order.
+	Events []engine.Event
+	// Log are rows for the integration's event log (Integration may be left
+	// empty: the contact's is used).
+	Log []LogEntry
+	// Handoff marks the conversation as handed to the agent inbox.
+	Handoff *engine.Handoff
+}
+
+// Handler handles one step. It is called inside the step's transaction (on
+// Postgres the contact's row stays locked while it runs), must not keep w
+// after it returns, and should honour ctx. Returning an error, or ctx being
+// cancelled before the step commits, rolls everything back.
+type Handler func(ctx context.Context, w *Work) (*Outcome, error)
+
+// StepError is returned by ProcessNext when a step failed and was rolled
+// back. The failure was recorded against the oldest message: it is retried
+// after a backoff, or, after Options.MaxAttempts, parked.
+type StepError struct {
+	// Contact is the contact id with the key masked (safe to log).
+	Contact string
+	// Message is the inbox id of the message the failure was recorded against.
+	Message  int64
+	Attempts int
+	// Parked is true when the message was parked (and the apology queued).
+	Parked bool
+	// Recorded is false when the failure could not be recorded (the store
+	// was unavailable); the step will simply run again.
+	Recorded bool
+	Err      error
+}
+
+func (e *StepError) Error() string {
+	what := "will be retried"
+	if e.Parked {
+		what = "parked"
+	}
+	return fmt.Sprintf("store: step for contact %s failed (message %d, attempt %d, %s): %v", e.Contact, e.Message, e.Attempts, what, e.Err)
+}
+
+func (e *StepError) Unwrap() error { return e.Err }
+
+type workKey struct{}
+
+// WorkFrom returns the step running in ctx (a Handler's context), or nil. A
+// service connector called by the engine during a step uses it to make its
+// writes part of the step (see Work.AddGrievance).
+func WorkFrom(ctx context.Context) *Work {
+	w, _ := ctx.Value(workKey{}).(*Work)
+	return w
+}
+
+// ProcessNext runs one step: it claims one contact that has pending inbox
+// messages due (none held back by a backoff), hands h the contact, its
+// session and those messages, and writes h's Outcome — session, contact
+// changes, outbox rows, history, events — and marks the messages done, all in
+// one transaction. It returns processed=false when there was nothing to do.
+//
+// On Postgres the claim is a row lock (FOR NO KEY UPDATE SKIP LOCKED) on the
+// contact, so any number of goroutines and processes can call ProcessNext at
+// once and never work on one contact together. On SQLite the claim is held
+// in the process (the embedded store is for one process) and writes are
+// serialised on the single writer connection.
+//
+// When h fails (or the Outcome cannot be written) nothing of the step is
+// kept; the oldest message's attempt count goes up and the contact waits a
+// backoff before it is tried again, with only that message; after
+// Options.MaxAttempts the message is parked, the apology is queued, and the
+// contact's other messages go on. The error is then a *StepError. When ctx
+// is cancelled (not timed out) during the step, it is rolled back and counts
+// no attempt: shutting down is not the message's fault.
+func (s *Store) ProcessNext(ctx context.Context, h Handler) (bool, error) {
+	if err := s.check(); err != nil {
+		return false, err
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if s.pg {
+		return s.processPostgres(ctx, h)
+	}
+	return s.processSQLite(ctx, h)
+}
+
+// workColumns is what a step loads: the contact, its session, and one row
+// per pending message.
+const workColumns = `c.id, c.integration_id, c.key, c.wa_id, c.user_id, c.profile_name, c.username, c.language, c.opted_out,
+	c.version, c.steps, c.conversations, c.msg_seq, c.first_seen, c.last_seen,
+	s.contact_id IS NOT NULL, s.state, s.checksum, s.flow_id, s.flow_version, s.conversation, s.updated_at, s.expires_at,
+	i.id, i.wamid, i.type, i.summary, i.wa_ts, i.received_at, i.input, i.attempts, i.wa_id, i.user_id, i.profile_name, i.username`
+
+// loadWork builds the query that loads a contact's step.
+func (s *Store) loadWorkSQL(contactID string) string {
+	return s.sql().raw("SELECT ", workColumns, ", c.version FROM contacts c LEFT JOIN sessions s ON s.contact_id = c.id ",
+		"JOIN inbox i ON i.contact_id = c.id AND i.state = 0 WHERE c.id = ").str(contactID).
+		raw(" ORDER BY i.wa_ts, i.id").String()
+}
+
+// scanWork reads the rows of a step. snapshotVersion is the contact's
+// version as the query's snapshot saw it (Postgres claim; see claimSQL).
+func (s *Store) scanWork(rows *sql.Rows, now time.Time) (w *Work, snapshotVersion int64, err error) {
+	for rows.Next() {
+		var (
+			c                                   Contact
+			steps                               int64
+			version, msgSeq                     int64
+			conversations                       int
+			firstSeen, lastSeen                 dbTime
+			hasSession                          bool
+			state                               []byte
+			checksum                            sql.NullInt64
+			flowID, flowVersion                 sql.NullString
+			conversation                        sql.NullInt64
+			updated, expires                    dbTime
+			m                                   Message
+			wa, received                        dbTime
+			mWaID, mUserID, mProfile, mUsername string
+		)
+		err := rows.Scan(&c.ID, &c.Integration, &c.Key, &c.WaID, &c.UserID, &c.Name, &c.Username, &c.Language, &c.OptedOut,
+			&version, &steps, &conversations, &msgSeq, &firstSeen, &lastSeen,
+			&hasSession, &state, &checksum, &flowID, &flowVersion, &conversation, &updated, &expires,
+			&m.ID, &m.Wamid, &m.Type, &m.Summary, &wa, &received, &m.Input, &m.Attempts, &mWaID, &mUserID, &mProfile, &mUsername,
+			&snapshotVersion)
+		if err != nil {
+			return nil, 0, err
+		}
+		m.Timestamp, m.Received = wa.T, received.T
+		if w == nil {
+			c.New = steps == 0
+			c.FirstSeen, c.LastSeen = firstSeen.T, lastSeen.T
+			w = &Work{Contact: c, store: s, version: version, msgSeq: msgSeq, conversations: conversations}
+			if hasSession {
+				s.fillSession(w, now, state, checksum, flowID.String, flowVersion.String, int(conversation.Int64), updated.T, expires.T)
+			}
+			if w.Conversation == 0 {
+				w.NewConversation = true
+				w.Conversation = conversations + 1
+			}
+		}
+		// The newest message says best who the citizen is now.
+		refresh(&w.Contact.WaID, mWaID)
+		refresh(&w.Contact.UserID, mUserID)
+		refresh(&w.Contact.Name, mProfile)
+		refresh(&w.Contact.Username, mUsername)
+		if m.Timestamp.After(w.Contact.LastSeen) {
+			w.Contact.LastSeen = m.Timestamp
+		}
+		w.Messages = append(w.Messages, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	if w != nil && len(w.Messages) > 1 && w.Messages[0].Attempts > 0 {
+		// A step already failed with these messages: try the oldest alone, so
+		// that the failure lands on the message that causes it.
+		w.Messages = w.Messages[:1]
+	}
+	return w, snapshotVersion, nil
+}
+
+func refresh(dst *string, v string) {
+	if v != "" {
+		*dst = v
+	}
+}
+
+// errCorruptSession is what Work.SessionErr wraps.
+var errCorruptSession = errors.New("corrupt session row")
+
+func (s *Store) fillSession(w *Work, now time.Time, state []byte, checksum sql.NullInt64, flow, version string, conversation int, updated, expires time.Time) {
+	if !expires.IsZero() && !expires.After(now) {
+		w.SessionExpired = true
+		return
+	}
+	w.Session = state
+	w.SessionUpdated, w.SessionExpires = updated, expires
+	w.Flow, w.FlowVersion = flow, version
+	w.Conversation = conversation
+	switch {
+	case state == nil:
+		w.SessionErr = fmt.Errorf("%w: the state is missing", errCorruptSession)
+	case !checksum.Valid || int64(crc32.ChecksumIEEE(state)) != checksum.Int64:
+		w.SessionErr = fmt.Errorf("%w: the state does not match its checksum (%d bytes)", errCorruptSession, len(state))
+	}
+}
+
+// IsCorruptSession reports whether err is a Work.SessionErr.
+func IsCorruptSession(err error) bool { return errors.Is(err, errCorruptSession) }
+
+// runHandler calls h with the step in its context, turning a panic into an
+// error and checking what it returned.
+func (s *Store) runHandler(ctx context.Context, h Handler, w *Work) (out *Outcome, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("handler panicked: %v", r)
+		}
+	}()
+	out, err = h(context.WithValue(ctx, workKey{}, w), w)
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err() // cancelled midway: whatever h returned is dropped
+	}
+	if err == nil {
+		err = s.checkOutcome(w, out)
+	}
+	return out, err
+}
+
+func (s *Store) checkOutcome(w *Work, out *Outcome) error {
+	if out == nil {
+		return errors.New("handler returned no outcome and no error")
+	}
+	if len(out.Session) > 16<<20 {
+		return fmt.Errorf("outcome: session state is %d bytes, more than 16 MiB", len(out.Session))
+	}
+	for i, m := range out.Outbox {
+		if len(m.Payload) == 0 {
+			return fmt.Errorf("outcome: outbox message %d has an empty payload", i)
+		}
+	}
+	for i, e := range out.Events {
+		if e.Kind == "" {
+			return fmt.Errorf("outcome: event %d has no kind", i)
+		}
+	}
+	for i := range out.Log {
+		if out.Log[i].Integration == "" {
+			out.Log[i].Integration = w.Contact.Integration
+		}
+		if err := validIntegration(out.Log[i].Integration); err != nil {
+			return fmt.Errorf("outcome: log entry %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// wasCancelled says the step ended because ctx was cancelled (shutdown),
+// which rolls back without counting an attempt. A deadline does count: a
+// message that makes the handler hang must end up parked.
+func wasCancelled(ctx context.Context) bool {
+	return errors.Is(ctx.Err(), context.Canceled)
+}
+
+// finish marks the step over: AddGrievance fails after it.
+func (w *Work) finish() {
+	w.mu.Lock()
+	w.done = true
+	w.mu.Unlock()
+}
+
+// stepSQL writes a successful step. It returns the statement that marks the
+// inbox rows done separately (SQLite checks its row count) from the rest.
+func (s *Store) stepSQL(w *Work, out *Outcome, now time.Time) (markDone, rest string) {
+	c := w.Contact
+	ids := make([]int64, len(w.Messages))
+	for i, m := range w.Messages {
+		ids[i] = m.ID
+	}
+	markDone = s.sql().raw("UPDATE inbox SET state = 1, done_at = ").time(now).
+		raw(" WHERE contact_id = ").str(c.ID).raw(" AND state = 0 AND id IN (").ints(ids).raw(")").end().String()
+
+	q := s.sql()
+	s.conversationSQL(q, w, now, out.Session == nil, out.Handoff)
+	if out.Session != nil {
+		q.raw("INSERT INTO sessions (contact_id, state, checksum, flow_id, flow_version, conversation, updated_at, expires_at) VALUES (").
+			str(c.ID).raw(", ").bytes(out.Session).raw(", ").int(int64(crc32.ChecksumIEEE(out.Session))).raw(", ").
+			str(trimTo(out.Flow, 256)).raw(", ").str(trimTo(out.FlowVersion, 256)).raw(", ").int(int64(w.Conversation)).raw(", ").
+			time(now).raw(", ").time(out.SessionExpires).
+			raw(") ON CONFLICT (contact_id) DO UPDATE SET state = excluded.state, checksum = excluded.checksum, flow_id = excluded.flow_id, ",
+				"flow_version = excluded.flow_version, conversation = excluded.conversation, updated_at = excluded.updated_at, expires_at = excluded.expires_at").end()
+	} else {
+		q.raw("DELETE FROM sessions WHERE contact_id = ").str(c.ID).end()
+	}
+
+	n, k := int64(len(w.Messages)), int64(len(out.Outbox))
+	q.raw("UPDATE contacts SET version = version + 1, steps = steps + 1, hold_until = NULL, msg_seq = ").int(w.msgSeq + n + k).
+		raw(", conversations = ").int(int64(max(w.conversations, w.Conversation))).
+		raw(", wa_id = ").str(c.WaID).raw(", user_id = ").str(c.UserID).raw(", profile_name = ").str(c.Name).
+		raw(", username = ").str(c.Username).raw(", last_seen = ").time(c.LastSeen)
+	if out.Language != nil {
+		q.raw(", language = ").str(trimTo(*out.Language, 32))
+	}
+	if out.OptedOut != nil {
+		q.raw(", opted_out = ").bool(*out.OptedOut)
+	}
+	q.raw(" WHERE id = ").str(c.ID).end()
+
+	// History: the inbound messages, then the outbound ones, numbered on.
+	q.raw("INSERT INTO messages (contact_id, seq, conversation, integration_id, direction, wamid, type, summary, status, at) VALUES ")
+	seq := w.msgSeq
+	for i, m := range w.Messages {
+		seq++
+		if i > 0 {
+			q.raw(", ")
+		}
+		s.historyRow(q, w, seq, "in", m.Wamid, m.Type, m.Summary, 0, m.Timestamp)
+	}
+	for _, m := range out.Outbox {
+		seq++
+		q.raw(", ")
+		s.historyRow(q, w, seq, "out", "", m.Type, m.Summary, rankQueued, now)
+	}
+	q.end()
+	if k > 0 {
+		s.outboxRows(q, w, w.msgSeq+n, out.Outbox, now)
+	}
+	if len(out.Events) > 0 {
+		q.raw("INSERT INTO events (contact_id, integration_id, conversation, kind, flow, node, detail, at) VALUES ")
+		for i, e := range out.Events {
+			if i > 0 {
+				q.raw(", ")
+			}
+			at := e.At
+			if at.IsZero() {
+				at = now
+			}
+			q.raw("(").str(c.ID).raw(", ").str(c.Integration).raw(", ").int(int64(w.Conversation)).raw(", ").
+				str(trimTo(string(e.Kind), 128)).raw(", ").str(trimTo(e.Flow, 256)).raw(", ").str(trimTo(e.Node, 256)).raw(", ").
+				str(trimTo(e.Detail, 1024)).raw(", ").time(at).raw(")")
+		}
+		q.end()
+	}
+	if len(out.Log) > 0 {
+		q.raw(s.insertLog(out.Log, now))
+	}
+	if len(w.grievances) > 0 {
+		q.raw(s.insertGrievances(w.grievances))
+	}
+	return markDone, q.String()
+}
+
+// conversationSQL opens or continues the step's conversation (closing the
+// previous one when a new one starts) and closes it when the session ends.
+func (s *Store) conversationSQL(q *sqlText, w *Work, now time.Time, closing bool, h *engine.Handoff) {
+	c := w.Contact
+	if w.NewConversation && w.Conversation > 1 {
+		q.raw("UPDATE conversations SET closed_at = ").time(now).raw(" WHERE contact_id = ").str(c.ID).
+			raw(" AND seq = ").int(int64(w.Conversation - 1)).raw(" AND closed_at IS NULL").end()
+	}
+	var closed time.Time
+	if closing {
+		closed = now
+	}
+	q.raw("INSERT INTO conversations (contact_id, seq, integration_id, opened_at, last_at, closed_at, handoff_queue, handoff_reason, handoff_at) VALUES (").
+		str(c.ID).raw(", ").int(int64(w.Conversation)).raw(", ").str(c.Integration).raw(", ").time(now).raw(", ").time(now).raw(", ").time(closed).raw(", ")
+	var handoffAt time.Time
+	if h != nil {
+		handoffAt = now
+		q.str(trimTo(h.Queue, 128)).raw(", ").str(trimTo(h.Reason, 512)).raw(", ")
+	} else {
+		q.raw("'', '', ")
+	}
+	q.time(handoffAt).raw(") ON CONFLICT (contact_id, seq) DO UPDATE SET last_at = excluded.last_at, closed_at = excluded.closed_at")
+	if h != nil {
+		q.raw(", handoff_queue = excluded.handoff_queue, handoff_reason = excluded.handoff_reason, handoff_at = excluded.handoff_at")
+	}
+	q.end()
+}
+
+func (s *Store) historyRow(q *sqlText, w *Work, seq int64, direction, wamid, typ, summary string, status int, at time.Time) {
+	q.raw("(").str(w.Contact.ID).raw(", ").int(seq).raw(", ").int(int64(w.Conversation)).raw(", ").str(w.Contact.Integration).
+		raw(", '", direction, "', ").strOrNull(wamid).raw(", ").str(trimTo(typ, 64)).raw(", ").str(trimTo(summary, 4096)).
+		raw(", ").int(int64(status)).raw(", ").time(at).raw(")")
+}
+
+// outboxRows queues messages numbered after seq (the same numbers as their
+// history rows): the order they leave in.
+func (s *Store) outboxRows(q *sqlText, w *Work, seq int64, ms []OutboundMessage, now time.Time) {
+	c := w.Contact
+	q.raw("INSERT INTO outbox (contact_id, seq, integration_id, wa_id, user_id, conversation, type, summary, payload, due_at, created_at) VALUES ")
+	for i, m := range ms {
+		seq++
+		if i > 0 {
+			q.raw(", ")
+		}
+		q.raw("(").str(c.ID).raw(", ").int(seq).raw(", ").str(c.Integration).raw(", ").str(c.WaID).raw(", ").str(c.UserID).raw(", ").
+			int(int64(w.Conversation)).raw(", ").str(trimTo(m.Type, 64)).raw(", ").str(trimTo(m.Summary, 4096)).raw(", ").
+			bytes(m.Payload).raw(", ").time(now).raw(", ").time(now).raw(")")
+	}
+	q.end()
+}
+
+// failureSQL records a failed step against the oldest message: a retry after
+// a backoff, or, at the last attempt, parking with the apology.
+func (s *Store) failureSQL(w *Work, cause error, now time.Time) (sql string, parked bool, attempts int) {
+	c := w.Contact
+	head := w.Messages[0]
+	attempts = head.Attempts + 1
+	reason := trimTo(redactDigits(cause.Error()), 2000)
+	q := s.sql()
+	if attempts < s.opts.MaxAttempts {
+		q.raw("UPDATE inbox SET attempts = ").int(int64(attempts)).raw(", last_error = ").str(reason).
+			raw(" WHERE contact_id = ").str(c.ID).raw(" AND id = ").int(head.ID).raw(" AND state = 0").end()
+		q.raw("UPDATE contacts SET version = version + 1, hold_until = ").time(now.Add(s.backoff(attempts))).
+			raw(" WHERE id = ").str(c.ID).end()
+		q.raw(s.insertLog([]LogEntry{{Integration: c.Integration, Level: LevelWarn, Kind: "step_failed",
+			Message: fmt.Sprintf("message %s of contact %s failed (attempt %d of %d): %s", head.Wamid, maskedContact(c.ID), attempts, s.opts.MaxAttempts, reason)}}, now))
+		return q.String(), false, attempts
+	}
+	q.raw("UPDATE inbox SET state = 2, attempts = ").int(int64(attempts)).raw(", last_error = ").str(reason).raw(", done_at = ").time(now).
+		raw(" WHERE contact_id = ").str(c.ID).raw(" AND id = ").int(head.ID).raw(" AND state = 0").end()
+	var apology []OutboundMessage
+	if s.opts.Apology != nil {
+		if m := s.opts.Apology(c); len(m.Payload) > 0 {
+			apology = append(apology, m)
+		}
+	}
+	s.conversationSQL(q, w, now, false, nil)
+	q.raw("INSERT INTO messages (contact_id, seq, conversation, integration_id, direction, wamid, type, summary, status, at) VALUES ")
+	s.historyRow(q, w, w.msgSeq+1, "in", head.Wamid, head.Type, head.Summary, rankFailed, head.Timestamp)
+	for i, m := range apology {
+		q.raw(", ")
+		s.historyRow(q, w, w.msgSeq+2+int64(i), "out", "", m.Type, m.Summary, rankQueued, now)
+	}
+	q.end()
+	if len(apology) > 0 {
+		s.outboxRows(q, w, w.msgSeq+1, apology, now)
+	}
+	q.raw("UPDATE contacts SET version = version + 1, hold_until = NULL, msg_seq = ").int(w.msgSeq + 1 + int64(len(apology))).
+		raw(", conversations = ").int(int64(max(w.conversations, w.Conversation))).raw(" WHERE id = ").str(c.ID).end()
+	note := "an apology was queued"
+	if len(apology) == 0 {
+		note = "no apology was queued (none configured)"
+	}
+	q.raw(s.insertLog([]LogEntry{{Integration: c.Integration, Level: LevelError, Kind: "message_parked",
+		Message: fmt.Sprintf("message %s of contact %s parked after %d attempts; %s: %s", head.Wamid, maskedContact(c.ID), attempts, note, reason)}}, now))
+	return q.String(), true, attempts
+}
+
+// backoff is how long a contact waits after its n-th failed step.
+func (s *Store) backoff(n int) time.Duration {
+	d := s.opts.BackoffBase
+	for i := 1; i < n && d < s.opts.BackoffMax; i++ {
+		d *= 2
+	}
+	return min(d, s.opts.BackoffMax)
+}
+
+// maskedContact hides all but the last four characters of a contact's key.
+func maskedContact(id string) string {
+	integration, key, ok := strings.Cut(id, "/")
+	if !ok {
+		integration, key = "", id
+	}
+	r := []rune(key)
+	for i := 0; i < len(r)-4; i++ {
+		r[i] = '*'
+	}
+	if len(r) <= 4 {
+		for i := range r {
+			r[i] = '*'
+		}
+	}
+	return integration + "/" + string(r)
+}
+
+// redactDigits hides runs of 6 or more digits (phone and identity numbers)
+// in text bound for the event log.
+func redactDigits(s string) string {
+	var b strings.Builder
+	run := 0
+	flush := func(digits string) {
+		if len(digits) >= 6 {
+			b.WriteString("[number]")
+		} else {
+			b.WriteString(digits)
+		}
+	}
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			if run == 0 {
+				start = i
+			}
+			run++
+			continue
+		}
+		if run > 0 {
+			flush(s[start:i])
+			run = 0
+		}
+		b.WriteByte(s[i])
+	}
+	if run > 0 {
+		flush(s[start:])
+	}
+	return b.String()
+}

@@ -1,0 +1,323 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// bookkeepingTimeout bounds the short writes that record a failed step, which
+// run even when the step's own context has run out.
+const bookkeepingTimeout = 10 * time.Second
+
+func bookkeepingContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), bookkeepingTimeout)
+}
+
+// claimSQL claims the contact of the oldest pending message whose contact is
+// neither held by a backoff nor locked by another worker, and loads its step
+// in the same statement. The last column is the contact's version as the
+// statement's snapshot saw it; the locked row itself is the newest version.
+// If they differ, a step for this contact committed between the snapshot and
+// the lock, the loaded messages may be stale, and the caller reloads.
+func (s *Store) claimSQL(now time.Time) string {
+	return s.sql().raw(`WITH c AS (
+	SELECT c.* FROM inbox i JOIN contacts c ON c.id = i.contact_id
+	WHERE i.state = 0 AND (c.hold_until IS NULL OR c.hold_until <= `).time(now).raw(`)
+	ORDER BY i.id
+	LIMIT 1
+	FOR NO KEY UPDATE OF c SKIP LOCKED
+)
+SELECT `, workColumns, `, (SELECT v.version FROM contacts v WHERE v.id = c.id)
+FROM c LEFT JOIN sessions s ON s.contact_id = c.id
+JOIN inbox i ON i.contact_id = c.id AND i.state = 0
+ORDER BY i.wa_ts, i.id`).String()
+}
+
+func (s *Store) processPostgres(ctx context.Context, h Handler) (bool, error) {
+	// A claim can come up empty-handed when the contact it locked turns out
+	// to have been served just before; then look again (a few times at most).
+	for range 3 {
+		conn, err := s.db.DB.Conn(ctx)
+		if err != nil {
+			return false, classify(err)
+		}
+		processed, again, err := s.postgresStep(ctx, conn, h)
+		conn.Close()
+		if !again {
+			return processed, err
+		}
+	}
+	return false, nil
+}
+
+// postgresStep runs one step on conn in an explicit transaction. The claim
+// goes with BEGIN and the outcome with COMMIT, so a step is two round trips.
+func (s *Store) postgresStep(ctx context.Context, conn *sql.Conn, h Handler) (processed, again bool, err error) {
+	now := s.now().UTC()
+	s.calls.Add(1)
+	rows, err := conn.QueryContext(ctx, "BEGIN;\n"+s.claimSQL(now))
+	if err != nil {
+		s.pgRollback(conn)
+		return false, false, classify(err)
+	}
+	w, snapshot, err := s.scanWork(rows, now)
+	rows.Close()
+	if err != nil {
+		s.pgRollback(conn)
+		return false, false, classify(err)
+	}
+	if w == nil {
+		s.pgRollback(conn)
+		return false, false, nil
+	}
+	if snapshot != w.version || s.testForceReload {
+		s.calls.Add(1)
+		if w, err = s.pgReload(ctx, conn, w.Contact.ID, now); err != nil {
+			s.pgRollback(conn)
+			return false, false, classify(err)
+		}
+		if w == nil {
+			s.pgRollback(conn)
+			return false, true, nil
+		}
+	}
+	out, herr := s.runHandler(ctx, h, w)
+	w.finish()
+	if herr != nil {
+		if wasCancelled(ctx) {
+			s.pgRollback(conn)
+			return true, false, fmt.Errorf("store: step cancelled, rolled back: %w", herr)
+		}
+		// Nothing of the step was written yet: record the failure in the same
+		// transaction, still holding the contact.
+		return true, false, s.pgRecordFailure(ctx, conn, w, herr, false)
+	}
+	markDone, rest := s.stepSQL(w, out, s.now().UTC())
+	s.calls.Add(1)
+	if _, err := conn.ExecContext(ctx, markDone+rest+"COMMIT;"); err != nil {
+		s.pgRollback(conn)
+		if wasCancelled(ctx) || isUnavailable(err) {
+			return true, false, fmt.Errorf("store: step rolled back: %w", classify(err))
+		}
+		// The outcome itself could not be written (a bug in what the handler
+		// returned, most likely): count it against the message like any failure.
+		return true, false, s.pgRecordFailure(ctx, conn, w, fmt.Errorf("writing the outcome: %w", err), true)
+	}
+	if len(out.Outbox) > 0 {
+		s.wakeOutbox.notify()
+	}
+	return true, false, nil
+}
+
+// pgReload loads the claimed contact's step again with a fresh snapshot.
+func (s *Store) pgReload(ctx context.Context, conn *sql.Conn, contactID string, now time.Time) (*Work, error) {
+	rows, err := conn.QueryContext(ctx, s.loadWorkSQL(contactID))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	w, _, err := s.scanWork(rows, now)
+	return w, err
+}
+
+// pgRecordFailure writes failureSQL and commits. relock: the step's
+// transaction is gone (rolled back), so lock the contact again first and give
+// up if another step got to it in between.
+func (s *Store) pgRecordFailure(ctx context.Context, conn *sql.Conn, w *Work, cause error, relock bool) error {
+	bctx, cancel := bookkeepingContext(ctx)
+	defer cancel()
+	serr := &StepError{Contact: maskedContact(w.Contact.ID), Message: w.Messages[0].ID, Err: cause}
+	if relock {
+		s.calls.Add(1)
+		rows, err := conn.QueryContext(bctx, s.sql().raw("BEGIN;\nSELECT version FROM contacts WHERE id = ").str(w.Contact.ID).raw(" FOR NO KEY UPDATE").String())
+		if err != nil {
+			s.pgRollback(conn)
+			return serr
+		}
+		var version int64
+		err = scanOne(rows, &version)
+		rows.Close()
+		if err != nil || version != w.version {
+			s.pgRollback(conn)
+			return serr
+		}
+	}
+	text, parked, attempts := s.failureSQL(w, cause, s.now().UTC())
+	serr.Parked, serr.Attempts = parked, attempts
+	s.calls.Add(1)
+	if _, err := conn.ExecContext(bctx, text+"COMMIT;"); err != nil {
+		s.pgRollback(conn)
+		serr.Parked = false
+		return serr
+	}
+	serr.Recorded = true
+	if parked {
+		s.wakeOutbox.notify()
+		s.wakeInbox.notify() // the contact's later messages may go on now
+	}
+	return serr
+}
+
+// pgRollback ends the connection's transaction; if that fails the connection
+// is discarded, so it never goes back to the pool inside a transaction.
+func (s *Store) pgRollback(conn *sql.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s.calls.Add(1)
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+}
+
+func (s *Store) processSQLite(ctx context.Context, h Handler) (bool, error) {
+	now := s.now().UTC()
+	w, err := s.sqliteClaim(ctx, now)
+	if err != nil || w == nil {
+		return false, err
+	}
+	defer s.release(w.Contact.ID)
+	out, herr := s.runHandler(ctx, h, w)
+	w.finish()
+	if herr != nil {
+		if wasCancelled(ctx) {
+			return true, fmt.Errorf("store: step cancelled, rolled back: %w", herr)
+		}
+		return true, s.sqliteRecordFailure(ctx, w, herr)
+	}
+	markDone, rest := s.stepSQL(w, out, s.now().UTC())
+	err = s.sqliteTx(ctx, func(tx *sql.Tx) error {
+		s.calls.Add(1)
+		res, err := tx.ExecContext(ctx, markDone)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != int64(len(w.Messages)) {
+			return fmt.Errorf("%w: %d of %d inbox rows were still pending (another process on this SQLite file?)", ErrConflict, n, len(w.Messages))
+		}
+		s.calls.Add(1)
+		_, err = tx.ExecContext(ctx, rest)
+		return err
+	})
+	if err != nil {
+		if wasCancelled(ctx) || isUnavailable(err) || errors.Is(err, ErrConflict) {
+			return true, fmt.Errorf("store: step rolled back: %w", classify(err))
+		}
+		return true, s.sqliteRecordFailure(ctx, w, fmt.Errorf("writing the outcome: %w", err))
+	}
+	if len(out.Outbox) > 0 {
+		s.wakeOutbox.notify()
+	}
+	return true, nil
+}
+
+// sqliteClaim picks the contact of the oldest pending message that is not
+// held by a backoff nor by a step running in this process, loads its step,
+// and marks it in flight.
+func (s *Store) sqliteClaim(ctx context.Context, now time.Time) (*Work, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := s.sql().raw("SELECT ", workColumns, ", c.version FROM contacts c LEFT JOIN sessions s ON s.contact_id = c.id ",
+		"JOIN inbox i ON i.contact_id = c.id AND i.state = 0 WHERE c.id = (",
+		"SELECT pi.contact_id FROM inbox pi JOIN contacts pc ON pc.id = pi.contact_id ",
+		"WHERE pi.state = 0 AND (pc.hold_until IS NULL OR pc.hold_until <= ").time(now).raw(")")
+	if len(s.inflight) > 0 {
+		busy := make([]string, 0, len(s.inflight))
+		for id := range s.inflight {
+			busy = append(busy, id)
+		}
+		q.raw(" AND pi.contact_id NOT IN (").strs(busy).raw(")")
+	}
+	q.raw(" ORDER BY pi.id LIMIT 1) ORDER BY i.wa_ts, i.id")
+	var w *Work
+	err := s.queryRows(ctx, q.String(), func(rows *sql.Rows) error {
+		var err error
+		w, _, err = s.scanWork(rows, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if w != nil {
+		s.inflight[w.Contact.ID] = struct{}{}
+	}
+	return w, nil
+}
+
+func (s *Store) release(contactID string) {
+	s.mu.Lock()
+	delete(s.inflight, contactID)
+	s.mu.Unlock()
+}
+
+func (s *Store) sqliteRecordFailure(ctx context.Context, w *Work, cause error) error {
+	bctx, cancel := bookkeepingContext(ctx)
+	defer cancel()
+	text, parked, attempts := s.failureSQL(w, cause, s.now().UTC())
+	serr := &StepError{Contact: maskedContact(w.Contact.ID), Message: w.Messages[0].ID, Attempts: attempts, Err: cause}
+	err := s.sqliteTx(bctx, func(tx *sql.Tx) error {
+		s.calls.Add(1)
+		_, err := tx.ExecContext(bctx, text)
+		return err
+	})
+	if err == nil {
+		serr.Recorded, serr.Parked = true, parked
+		if parked {
+			s.wakeOutbox.notify()
+			s.wakeInbox.notify()
+		}
+	}
+	return serr
+}
+
+// InboxSignal returns a channel that is closed when new inbox work may be
+// there: a message ingested by this process, or a parked message releasing
+// its contact. Take it before calling ProcessNext, and wait on it (with a
+// timeout: work ingested by other processes and backoffs coming due do not
+// signal) when ProcessNext found nothing.
+func (s *Store) InboxSignal() <-chan struct{} { return s.wakeInbox.wait() }
+
+// OutboxSignal is InboxSignal for ClaimOutbox: closed when a step queued
+// messages or a sent or failed row let the next row of its contact go.
+func (s *Store) OutboxSignal() <-chan struct{} { return s.wakeOutbox.wait() }
+
+// Run calls ProcessNext with h until ctx is done or the store is closed,
+// waiting on InboxSignal (or Options.PollInterval) when there is nothing to
+// do. Errors go to onError (which may be nil); while the database is
+// unavailable Run slows down. A server runs as many Run goroutines as it
+// wants workers.
+func (s *Store) Run(ctx context.Context, h Handler, onError func(error)) error {
+	pause := s.opts.PollInterval / 10
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		wake := s.InboxSignal()
+		processed, err := s.ProcessNext(ctx, h)
+		if errors.Is(err, ErrClosed) {
+			return err
+		}
+		if err != nil && onError != nil && ctx.Err() == nil {
+			onError(err)
+		}
+		if processed && err == nil {
+			continue
+		}
+		wait := s.opts.PollInterval
+		if errors.Is(err, ErrUnavailable) {
+			wait = min(wait, pause*5)
+		} else if processed {
+			continue // a failed step: others may be ready
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+		case <-wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
