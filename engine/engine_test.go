@@ -42,14 +42,14 @@ func TestChoiceAnsweredEveryWay(t *testing.T) {
 	}{
 		{engine.Input{Kind: engine.InputText, Text: "1"}, "a"},
 		{engine.Input{Kind: engine.InputText, Text: " 2. "}, "b"},
-		{engine.Input{Kind: engine.InputText, Text: "३"}, "c"},  // Devanagari
-		{engine.Input{Kind: engine.InputText, Text: "২"}, "b"},  // Bengali
-		{engine.Input{Kind: engine.InputText, Text: "୧"}, "a"},  // Odia
-		{engine.Input{Kind: engine.InputText, Text: "௩"}, "c"},  // Tamil
-		{engine.Input{Kind: engine.InputText, Text: "੨"}, "b"},  // Gurmukhi
+		{engine.Input{Kind: engine.InputText, Text: "३"}, "c"}, // Devanagari
+		{engine.Input{Kind: engine.InputText, Text: "২"}, "b"}, // Bengali
+		{engine.Input{Kind: engine.InputText, Text: "୧"}, "a"}, // Odia
+		{engine.Input{Kind: engine.InputText, Text: "௩"}, "c"}, // Tamil
+		{engine.Input{Kind: engine.InputText, Text: "੨"}, "b"}, // Gurmukhi
 		{engine.Input{Kind: engine.InputText, Text: "BANANAS"}, "b"},
 		{engine.Input{Kind: engine.InputText, Text: "cher"}, "c"}, // unambiguous beginning
-		{engine.Input{Kind: engine.InputText, Text: "केला"}, "b"},  // Hindi label in an English session
+		{engine.Input{Kind: engine.InputText, Text: "केला"}, "b"}, // Hindi label in an English session
 		{engine.Input{Kind: engine.InputChoice, ChoiceID: "c", Text: "Cherries"}, "c"},
 	} {
 		c := newChat(t, lib, engine.Config{})
