@@ -201,14 +201,10 @@ func FuzzRedact(f *testing.F) {
 		if utf8.ValidString(s) && !utf8.ValidString(got) {
 			t.Fatalf("Redact(%q) = %q, not UTF-8", s, got)
 		}
-		if IsMobile(s) {
-			m, _ := NormalizeMobile(s)
-			if !strings.HasSuffix(got, "XXXXXXXX"+m[len(m)-2:]) {
-				t.Fatalf("Redact(%q) = %q: the mobile number is not masked", s, got)
-			}
-		}
-		if IsAadhaar(s) && !strings.HasPrefix(strings.TrimSpace(got), "XXXX XXXX ") && !strings.Contains(got, "+91 XXXXXXXX") {
-			t.Fatalf("Redact(%q) = %q: the Aadhaar number is not masked", s, got)
+		// A lone mobile or Aadhaar number keeps at most four digits: the
+		// country code and two, or the last four.
+		if (IsMobile(s) || IsAadhaar(s)) && countDigits(got) > 4 {
+			t.Fatalf("Redact(%q) = %q keeps too much", s, got)
 		}
 		// Without a currency word or an e-mail domain to excuse it, no ten
 		// contiguous digits survive.

@@ -9,8 +9,9 @@ import (
 // Redact masks the personal data a citizen may put in a message, so that
 // the text can be logged or sent to a language model:
 //
-//   - Aadhaar numbers: any run of twelve digits, contiguous or in three
-//     groups of four, whether or not its checksum is valid, becomes
+//   - Aadhaar numbers: any run of twelve digits, contiguous, in three
+//     groups of four or grouped some other way, whether or not its
+//     checksum is valid, becomes
 //     "XXXX XXXX " and its last four digits ("XXXX XXXX 0123");
 //   - Indian mobile numbers, in every form NormalizeMobile accepts,
 //     become "+91 XXXXXXXX" and their last two digits;
@@ -20,7 +21,8 @@ import (
 //   - PAN numbers ("ABCPE1234F", any case; "ABCPE 1234 F" in capitals)
 //     become "XXXXXXXXXX": nothing of a PAN is kept, its last letter is
 //     only a check character;
-//   - e-mail addresses keep their domain: "***@example.com".
+//   - e-mail addresses keep their domain: "***@example.com". Digits in
+//     a domain are left alone.
 //
 // Ordinary numbers are left alone: a PIN code, an amount ("₹1,250",
 // "Rs. 12500000000"), a date, a time, a docket reference such as
@@ -38,18 +40,19 @@ import (
 // mask.
 func Redact(s string) string {
 	w := redactor{s: s}
-	emails := strings.IndexByte(s, '@') >= 0
+	mail := nextEmail(s, 0)
 	for i := 0; i < len(s); {
-		c := s[i]
-		if emails && isLocalPartChar(c) && (i == 0 || !isLocalPartChar(s[i-1])) {
-			if at, end, ok := matchEmail(s, i); ok {
-				w.replace(i, at, "***")
-				i = end
-				continue
-			}
+		if i == mail.start {
+			w.replace(mail.start, mail.at, "***")
+			i = mail.end
+			mail = nextEmail(s, i)
+			continue
 		}
+		// Nothing else reaches into the next e-mail address.
+		limited := s[:mail.start]
+		c := s[i]
 		if isASCIILetter(c) && !letterOrDigitBefore(s, i) {
-			if end, ok := matchPAN(s, i); ok {
+			if end, ok := matchPAN(limited, i); ok {
 				w.replace(i, end, "XXXXXXXXXX")
 				i = end
 				continue
@@ -59,8 +62,8 @@ func Redact(s string) string {
 		if c >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(s[i:])
 		}
-		if IsDigit(r) || (c == '+' && i+1 < len(s) && startsWithDigit(s[i+1:])) {
-			i = w.digitRun(i)
+		if IsDigit(r) || (c == '+' && startsWithDigit(limited[i+1:])) {
+			i = w.digitRun(i, mail.start)
 			continue
 		}
 		i += size
@@ -118,9 +121,10 @@ const (
 const maxGroups = 16
 
 // digitRun handles the run of digit groups starting at s[i] (a digit, or
-// a '+' before one) and returns the offset after it.
-func (w *redactor) digitRun(i int) int {
-	s := w.s
+// a '+' before one) and ending before s[limit], and returns the offset
+// after it.
+func (w *redactor) digitRun(i, limit int) int {
+	s := w.s[:limit]
 	plus := s[i] == '+'
 	start := i
 	if plus {
@@ -185,18 +189,22 @@ func (w *redactor) digitRun(i int) int {
 				k++
 				continue
 			}
-			last, digits := k, g[k].n
+			last, digits, carried := k, g[k].n, 0
 			if k > 0 && !g[k-1].dotAfter {
-				digits += keptDigits(kind[k-1])
+				carried = keptDigits(kind[k-1])
 			}
 			for last+1 < ng && kind[last+1] == spanNone && !g[last].dotAfter {
 				last++
 				digits += g[last].n
 			}
-			if digits >= 10 {
+			if digits+carried >= 10 {
+				what := spanOther
+				if digits == 12 && (k > 0 || !plus) { // grouped some other way, still an Aadhaar number
+					what = spanAadhaar
+				}
 				spanLast[k] = last
 				for j := k; j <= last; j++ {
-					kind[j] = spanOther
+					kind[j] = what
 				}
 			}
 			k = last + 1
@@ -252,10 +260,11 @@ func matchGroups(g []digitGroup, k int, plus bool) (int, uint8) {
 	return 0, spanNone
 }
 
-// matchMobile matches an Indian mobile number at group k: an optional
-// prefix group (91 after a '+', 91, 0091 or 0) and then groups holding
-// exactly ten digits, the first 6-9. A single group may hold the prefix
-// too ("919812345678", "09812345678").
+// matchMobile matches an Indian mobile number at group k: optional
+// prefix groups (91, or 0091 without a '+', then an optional trunk 0; or
+// a trunk 0 alone) and then groups holding exactly ten digits, the first
+// 6-9. A single group may hold the prefix too ("919812345678",
+// "09812345678").
 func matchMobile(g []digitGroup, k int, plus bool) int {
 	first := g[k]
 	switch {
@@ -264,12 +273,20 @@ func matchMobile(g []digitGroup, k int, plus bool) int {
 		first.n == 14 && first.lead == [4]byte{0, 0, 9, 1} && !plus:
 		return 1
 	}
-	isPrefix := (first.n == 2 && first.lead[0] == 9 && first.lead[1] == 1) ||
-		(!plus && first.n == 4 && first.lead == [4]byte{0, 0, 9, 1}) ||
-		(!plus && first.n == 1 && first.lead[0] == 0)
-	if isPrefix && k+1 < len(g) {
-		if m := tenDigits(g, k+1); m > 0 {
-			return m + 1
+	j := k
+	switch {
+	case first.n == 2 && first.lead[0] == 9 && first.lead[1] == 1,
+		first.n == 4 && first.lead == [4]byte{0, 0, 9, 1} && !plus:
+		j++
+		if j < len(g) && g[j].n == 1 && g[j].lead[0] == 0 {
+			j++
+		}
+	case first.n == 1 && first.lead[0] == 0 && !plus:
+		j++
+	}
+	if j > k && j < len(g) {
+		if m := tenDigits(g, j); m > 0 {
+			return j - k + m
 		}
 	}
 	if plus {
@@ -345,22 +362,21 @@ func countDigits(s string) int {
 }
 
 // digitGap returns the length of the gap between two digit groups at the
-// start of s (one to three of space, hyphen, dot and brackets, followed
-// by a digit), or 0 when s does not start with one; dot tells whether the
-// gap holds a '.'.
+// start of s (spaces, hyphens, dots and brackets, as NormalizeMobile
+// allows, followed by a digit), or 0 when s does not start with one; dot
+// tells whether the gap holds a '.'.
 func digitGap(s string) (n int, dot bool) {
-	for n < len(s) && n < 3 {
-		switch s[n] {
-		case ' ', '-', '(', ')':
-		case '.':
-			dot = true
-		default:
-			if n > 0 && startsWithDigit(s[n:]) {
-				return n, dot
-			}
-			return 0, false
+	for n < len(s) {
+		r, size := rune(s[n]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[n:])
 		}
-		n++
+		if r == '.' {
+			dot = true
+		} else if r != '(' && r != ')' && !isGroupSeparator(r) {
+			break
+		}
+		n += size
 	}
 	if n > 0 && startsWithDigit(s[n:]) {
 		return n, dot
@@ -472,47 +488,61 @@ func matchPAN(s string, i int) (int, bool) {
 // isLocalPartChar reports whether c may appear in the local part of an
 // e-mail address as people write them.
 func isLocalPartChar(c byte) bool {
-	return isASCIILetter(c) || ('0' <= c && c <= '9') || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
+	switch c {
+	case '.', '_', '%', '+', '-', '*':
+		return true
+	}
+	return isASCIILetter(c) || ('0' <= c && c <= '9')
 }
 
-// matchEmail reports whether an e-mail address starts at s[i]: a local
-// part, '@', and a domain of at least two labels ending in a top-level
-// domain of two or more letters. It returns the offset of the '@' and the
-// end of the domain (a full stop after it is left out).
-func matchEmail(s string, i int) (at, end int, ok bool) {
-	at = i
-	for at < len(s) && isLocalPartChar(s[at]) {
-		at++
-	}
-	if at == i || at >= len(s) || s[at] != '@' {
-		return 0, 0, false
-	}
-	labels, lastLabel := 0, 0
-	j := at + 1
-	for {
-		lastLabel = j
-		for j < len(s) && isDomainChar(s[j]) {
-			j++
+// emailSpan is an e-mail address in s: s[start:at] is its local part,
+// s[at] the '@', s[at+1:end] its domain.
+type emailSpan struct{ start, at, end int }
+
+// nextEmail finds the first e-mail address in s whose local part starts
+// at or after from. Its local part is everything before the '@' that may
+// be part of one (so a masked "***" still is), its domain two or more
+// labels of letters, digits and hyphens, the last at least two characters
+// long. Without one it returns a span starting at len(s).
+func nextEmail(s string, from int) emailSpan {
+	for from < len(s) {
+		k := strings.IndexByte(s[from:], '@')
+		if k < 0 {
+			break
 		}
-		if j == lastLabel {
-			return 0, 0, false
+		at := from + k
+		start := at
+		for start > from && isLocalPartChar(s[start-1]) {
+			start--
+		}
+		if end, ok := emailDomain(s, at+1); start < at && ok {
+			return emailSpan{start, at, end}
+		}
+		from = at + 1
+	}
+	return emailSpan{len(s), len(s), len(s)}
+}
+
+// emailDomain reads the domain starting at s[i] and returns its end (a
+// full stop after it is left out).
+func emailDomain(s string, i int) (int, bool) {
+	labels, lastLabel := 0, i
+	for {
+		lastLabel = i
+		for i < len(s) && isDomainChar(s[i]) {
+			i++
+		}
+		if i == lastLabel {
+			return 0, false
 		}
 		labels++
-		if j+1 < len(s) && s[j] == '.' && isDomainChar(s[j+1]) {
-			j++
+		if i+1 < len(s) && s[i] == '.' && isDomainChar(s[i+1]) {
+			i++
 			continue
 		}
 		break
 	}
-	if labels < 2 || j-lastLabel < 2 {
-		return 0, 0, false
-	}
-	for k := lastLabel; k < j; k++ {
-		if !isASCIILetter(s[k]) {
-			return 0, 0, false
-		}
-	}
-	return at, j, true
+	return i, labels >= 2 && i-lastLabel >= 2
 }
 
 func isDomainChar(c byte) bool {

@@ -46,6 +46,10 @@ func TestRedact(t *testing.T) {
 		// E-mail.
 		{"mail ravi.kumar98@gmail.com.", "mail ***@gmail.com."},
 		{"<a_b+c@mail.gov.in>", "<***@mail.gov.in>"},
+		{"9812345678@gmail.com", "***@gmail.com"},
+		{"call 98123 45678x@y.com", "call 98123 ***@y.com"},
+		{"x@1234567890.com", "***@1234567890.com"},
+		{"a@b.c 1234567890", "a@b.c XXXXXXXX90"},
 		// Everything together.
 		{"Ravi, 9812345678, ravi@x.in, PAN ABCPE1234F, UID 2345 6789 0123",
 			"Ravi, +91 XXXXXXXX78, ***@x.in, PAN XXXXXXXXXX, UID XXXX XXXX 0123"},
@@ -114,6 +118,10 @@ func TestRedactIsIdempotent(t *testing.T) {
 		"2345 6789 0123 456789",
 		"12345678901 23456789",
 		"ABC-98123 45678 1234567890 12",
+		"000000000000000000000@0.0000 0000 0000",
+		"(0) 98123 45678@x.com",
+		"1234567890@x.y",
+		"@0.000000000000",
 	} {
 		once := Redact(s)
 		if twice := Redact(once); twice != once {
