@@ -84,9 +84,14 @@ func (a *Ask) skipValue() any {
 func (x *run) parseAs(ask *Ask, e Expect) (any, *ChoiceDef, bool) {
 	in := x.in
 	switch e {
-	case ExpectChoice, ExpectLanguage:
+	case ExpectChoice:
 		if i := x.matchChoice(ask); i >= 0 {
 			return ask.Choices[i].boxedID, ask.Choices[i], true
+		}
+	case ExpectLanguage:
+		if i := x.langs.find(x); i >= 0 {
+			code := x.langs.langs[i].Code
+			return code, &ChoiceDef{ID: code}, true
 		}
 	case ExpectYesNo:
 		if i := x.matchChoice(ask); i >= 0 {
@@ -223,7 +228,7 @@ func (x *run) matchChoice(ask *Ask) int {
 // invalid handles an answer the ask cannot take.
 func (x *run) invalid(n *Node) {
 	ask := n.Ask
-	if ask.expects(ExpectChoice) {
+	if ask.expects(ExpectChoice) || ask.expects(ExpectLanguage) {
 		if f, save := x.trigger(); f != nil {
 			x.clearSession()
 			x.startFlow(f)
@@ -292,7 +297,7 @@ func (x *run) tryFallback(n *Node) bool {
 
 // choiceLabel is the label of a choice in the session's language.
 func (x *run) choiceLabel(ask *Ask, id string) string {
-	for _, ch := range ask.choicesByLang[x.li] {
+	for _, ch := range x.choices(ask) {
 		if ch.ID == id {
 			return ch.Label
 		}

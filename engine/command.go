@@ -2,6 +2,7 @@ package engine
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/samvad/samvad/engine/locale"
 	"github.com/samvad/samvad/engine/script"
@@ -78,10 +79,13 @@ func words(m *locale.Message) []string {
 	return out
 }
 
+// maxCommandChars is the longest message that can be a command.
+const maxCommandChars = 40
+
 // commandOf returns the global command a message is, if any. Only the whole
 // message counts: "menu please" is an answer, not a command.
 func (lib *Library) commandOf(in *Input) command {
-	if in.Kind != InputText || len(in.Text) > 40 {
+	if in.Kind != InputText || len(in.Text) > 4*maxCommandChars || utf8.RuneCountInString(in.Text) > maxCommandChars {
 		return cmdNone
 	}
 	return lib.commands[script.Fold(in.Text)]

@@ -22,6 +22,9 @@ type Config struct {
 	// SessionTimeout ends a conversation that has been quiet this long; the
 	// next message starts afresh. Zero means sessions never expire.
 	SessionTimeout time.Duration
+	// Languages are the languages this integration offers, in the order of
+	// its language menu. Default: every language of the library, English first.
+	Languages []string
 	// MaxSteps caps the nodes one input may run through, so a bad flow cannot
 	// loop forever. Default 100.
 	MaxSteps int
@@ -45,9 +48,10 @@ type Archive interface {
 // send. An Engine is safe for concurrent use by many goroutines, one Session
 // each.
 type Engine struct {
-	cfg  Config
-	lib  atomic.Pointer[Library]
-	runs sync.Pool
+	cfg   Config
+	lib   atomic.Pointer[Library]
+	langs atomic.Pointer[languageMenu]
+	runs  sync.Pool
 }
 
 // New returns an engine over lib.
@@ -71,24 +75,33 @@ func New(lib *Library, cfg Config) (*Engine, error) {
 		cfg.Clock = SystemClock{}
 	}
 	e := &Engine{cfg: cfg}
-	if err := e.check(lib); err != nil {
+	if err := e.use(lib); err != nil {
 		return nil, err
 	}
-	e.lib.Store(lib)
 	e.runs.New = func() any { return newRun() }
 	return e, nil
 }
 
-func (e *Engine) check(lib *Library) error {
+// use checks a library against the configuration and makes it current.
+func (e *Engine) use(lib *Library) error {
 	if lib == nil {
 		return errors.New("engine: no library")
 	}
 	if lib.Flow(e.cfg.EntryFlow) == nil {
 		return fmt.Errorf("engine: the entry flow %q is not loaded", e.cfg.EntryFlow)
 	}
-	if !lib.enabled(e.cfg.DefaultLanguage) {
+	menu, err := newLanguageMenu(lib, e.cfg.Languages)
+	if err != nil {
+		return err
+	}
+	if !menu.enabled(e.cfg.DefaultLanguage) {
 		return fmt.Errorf("engine: the default language %q is not enabled", e.cfg.DefaultLanguage)
 	}
+	if old := e.lib.Load(); old != nil {
+		lib.Inherit(old)
+	}
+	e.lib.Store(lib)
+	e.langs.Store(menu)
 	return nil
 }
 
@@ -98,12 +111,7 @@ func (e *Engine) Library() *Library { return e.lib.Load() }
 // Reload swaps in a new library. Sessions in progress keep the flow versions
 // they started on: the new library inherits the old one's versions.
 func (e *Engine) Reload(lib *Library) error {
-	if err := e.check(lib); err != nil {
-		return err
-	}
-	lib.Inherit(e.lib.Load())
-	e.lib.Store(lib)
-	return nil
+	return e.use(lib)
 }
 
 // Config returns the engine's configuration, defaults filled in.

@@ -143,8 +143,7 @@ func (c *compiler) buildChoiceTables(node *Node) {
 	ask.choicesByLang = make([][]Choice, len(langs))
 	ask.match = map[string]int{}
 	if ask.expects(ExpectLanguage) {
-		c.languageChoices(ask)
-		return
+		return // the engine offers its integration's languages at run time
 	}
 	ask.prefixes = make([][]string, len(ask.Choices))
 	for li, lang := range langs {
@@ -160,21 +159,6 @@ func (c *compiler) buildChoiceTables(node *Node) {
 	}
 	for i, ch := range ask.Choices {
 		ask.addMatch(script.Fold(ch.ID), i)
-	}
-}
-
-func (c *compiler) languageChoices(ask *Ask) {
-	list := make([]Choice, len(c.lib.Languages))
-	ask.prefixes = make([][]string, len(list))
-	ask.Choices = make([]*ChoiceDef, len(list))
-	for i, lang := range c.lib.Languages {
-		list[i] = Choice{ID: lang.Code, Label: lang.Name}
-		ask.Choices[i] = &ChoiceDef{ID: lang.Code, boxedID: lang.Code}
-		ask.addMatch(script.Fold(lang.Name), i)
-		ask.addMatch(script.Fold(lang.Code), i)
-	}
-	for li := range ask.choicesByLang {
-		ask.choicesByLang[li] = list
 	}
 }
 

@@ -120,7 +120,14 @@ func (lib *Library) staticText(key string) *Text {
 func (lib *Library) enableLanguages(codes []string) diag.List {
 	var l diag.List
 	if len(codes) == 0 {
-		lib.Languages = lib.Catalog.Languages()
+		// English first (the base of every chain), then the file order.
+		for _, lang := range lib.Catalog.Languages() {
+			if lang.Code == locale.Base {
+				lib.Languages = append([]*locale.Lang{lang}, lib.Languages...)
+			} else {
+				lib.Languages = append(lib.Languages, lang)
+			}
+		}
 		return l
 	}
 	for _, code := range codes {

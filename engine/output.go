@@ -105,8 +105,8 @@ func (x *run) prompt(n *Node, override *Text) {
 	}
 	out := Output{Kind: OutputText, Key: t.Key, Lang: x.s.Lang}
 	x.data.max = 0
-	if len(ask.choicesByLang) > 0 && len(ask.choicesByLang[x.li]) > 0 {
-		out.Choices = ask.choicesByLang[x.li]
+	if choices := x.choices(ask); len(choices) > 0 {
+		out.Choices = choices
 		out.ListLabel = x.lib.builtinStatic("common.choose", x.li)
 		x.data.max = len(out.Choices)
 	}
@@ -125,4 +125,15 @@ func (lib *Library) builtinStatic(key string, li int) string {
 	}
 	s, _ := t.byLang[li].Static()
 	return s
+}
+
+// choices are the options an ask offers in the session's language.
+func (x *run) choices(ask *Ask) []Choice {
+	if ask.expects(ExpectLanguage) {
+		return x.langs.choices
+	}
+	if len(ask.choicesByLang) == 0 {
+		return nil
+	}
+	return ask.choicesByLang[x.li]
 }

@@ -11,8 +11,9 @@ import (
 // run is the working state of one Step. Runs are pooled: their maps and
 // buffers are reused from step to step.
 type run struct {
-	e    *Engine
-	lib  *Library
+	e     *Engine
+	lib   *Library
+	langs *languageMenu
 	ctx  context.Context
 	s    *Session
 	c    *Contact
@@ -41,6 +42,7 @@ func newRun() *run {
 
 func (x *run) begin(e *Engine, ctx context.Context, s *Session, c *Contact, in *Input, r *Result) {
 	x.e, x.lib, x.ctx, x.s, x.c, x.in, x.r = e, e.lib.Load(), ctx, s, c, in, r
+	x.langs = e.langs.Load()
 	x.now = e.cfg.Clock.Now()
 	x.err, x.flow, x.steps, x.detected = nil, nil, 0, false
 	x.text = strings.TrimSpace(in.Text)
@@ -50,7 +52,7 @@ func (x *run) begin(e *Engine, ctx context.Context, s *Session, c *Contact, in *
 
 // end drops references so a pooled run keeps nothing of a citizen alive.
 func (x *run) end() {
-	x.e, x.lib, x.ctx, x.s, x.c, x.in, x.r, x.flow = nil, nil, nil, nil, nil, nil, nil, nil
+	x.e, x.lib, x.langs, x.ctx, x.s, x.c, x.in, x.r, x.flow = nil, nil, nil, nil, nil, nil, nil, nil, nil
 	x.data.c, x.data.vars = nil, nil
 	clear(x.env)
 }
@@ -91,11 +93,11 @@ func (x *run) step() {
 // contact's, else the one the script of the message shows, else the default.
 func (x *run) chooseLanguage() {
 	s, c := x.s, x.c
-	if s.Lang == "" || !x.lib.enabled(s.Lang) {
+	if s.Lang == "" || !x.langs.enabled(s.Lang) {
 		lang := c.Language
-		if lang == "" || !x.lib.enabled(lang) {
+		if lang == "" || !x.langs.enabled(lang) {
 			lang = x.e.cfg.DefaultLanguage
-			if d := script.DefaultLanguage(script.Detect(x.text)); d != "" && x.lib.enabled(d) {
+			if d := script.DefaultLanguage(script.Detect(x.text)); d != "" && x.langs.enabled(d) {
 				lang, x.detected = d, true
 				x.event(EventLanguageChanged, "", "", "detected:"+d)
 			}
@@ -111,7 +113,7 @@ func (x *run) chooseLanguage() {
 
 // setLanguage switches the conversation and the contact to a language.
 func (x *run) setLanguage(code string) {
-	if !x.lib.enabled(code) {
+	if !x.langs.enabled(code) {
 		return
 	}
 	x.s.Lang = code
@@ -142,6 +144,12 @@ func (x *run) command(cmd command) {
 		x.event(EventOptedOut, x.s.Flow, x.s.Node, "")
 		x.sayBuiltin("common.opted_out")
 	case cmdStart:
+		if !x.c.OptedOut {
+			// Nothing to undo: "start" from someone who never stopped means
+			// "let us begin", so show the main menu.
+			x.restart(x.e.cfg.EntryFlow)
+			return
+		}
 		x.c.OptedOut = false
 		x.r.ContactChanged = true
 		x.event(EventOptedIn, x.s.Flow, x.s.Node, "")

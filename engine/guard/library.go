@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/expr-lang/expr"
 
@@ -15,6 +16,19 @@ import (
 // its Go signature so that misuse is a load error.
 var library = []expr.Option{
 	expr.DisableBuiltin("now"),
+	// len counts characters, not bytes: "ଅଳିଆ" is 4 long, like "bins".
+	expr.DisableBuiltin("len"),
+	expr.Function("len", func(a ...any) (any, error) {
+		switch v := a[0].(type) {
+		case string:
+			return utf8.RuneCountInString(v), nil
+		case []any:
+			return len(v), nil
+		case map[string]any:
+			return len(v), nil
+		}
+		return nil, fmt.Errorf("len of %T", a[0])
+	}, new(func(string) int), new(func([]any) int), new(func(map[string]any) int)),
 	fn1("isPin", script.IsPIN, new(func(string) bool)),
 	fn1("isAadhaar", script.IsAadhaar, new(func(string) bool)),
 	fn1("isPan", script.IsPAN, new(func(string) bool)),
@@ -111,5 +125,6 @@ func Functions() []string {
 		"lastDigits(text, n) text: the last n digits",
 		"addDays(date, n) date / daysBetween(date, date) int",
 		"isBlank(text) bool / fold(text) text / redact(text) text",
+		"len(text) int: the number of characters (not bytes); len(list), len(object)",
 	}
 }

@@ -1,0 +1,354 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is everything `samvad serve` needs. It is read from a YAML file
+// (samvad.yaml by default) and every key can be overridden by an environment
+// variable: SAMVAD_ followed by the key path in upper case, for example
+// SAMVAD_LISTEN, SAMVAD_DATABASE_URL, SAMVAD_GRAPH_BASE_URL, and for an
+// integration SAMVAD_INTEGRATIONS_<ID>_ACCESS_TOKEN. See
+// examples/samvad.yaml for a documented file.
+type Config struct {
+	// Listen is the address the HTTP server listens on.
+	Listen string `yaml:"listen"`
+	// PublicURL is the address Meta reaches this server at (for the callback
+	// URLs printed at start); default http://<listen>.
+	PublicURL string `yaml:"public_url"`
+	// DatabaseURL is postgres://… for Postgres, or sqlite:PATH (the default,
+	// sqlite:./data/samvad.db) for the embedded store.
+	DatabaseURL string `yaml:"database_url"`
+	// SecretKey encrypts access tokens at rest (32 bytes, hex or base64; one
+	// is generated and kept in data/secret.key when unset).
+	SecretKey Secret `yaml:"secret_key"`
+	Flows     string `yaml:"flows"`
+	Locales   string `yaml:"locales"`
+	// MediaDir is where downloaded attachments are stored.
+	MediaDir string `yaml:"media_dir"`
+	Graph    Graph  `yaml:"graph"`
+	// Workers is how many goroutines process citizens' messages.
+	Workers int `yaml:"workers"`
+	// Senders is how many goroutines send replies.
+	Senders int `yaml:"senders"`
+	// Simulator serves the local WhatsApp simulator at /simulator, backed by
+	// an in-process fake Graph API. On by default when no integration is
+	// configured.
+	Simulator *bool `yaml:"simulator"`
+	// LogFormat is text or json.
+	LogFormat string `yaml:"log_format"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel     string        `yaml:"log_level"`
+	Integrations []Integration `yaml:"integrations"`
+}
+
+// Graph configures the WhatsApp Cloud API client.
+type Graph struct {
+	BaseURL    string        `yaml:"base_url"`
+	APIVersion string        `yaml:"api_version"`
+	Timeout    time.Duration `yaml:"timeout"`
+	// RatePerSecond is the per-number send rate (Meta's default is 80).
+	RatePerSecond float64 `yaml:"rate_per_second"`
+}
+
+// Integration is one WhatsApp business number and the bot that answers it.
+type Integration struct {
+	ID            string `yaml:"id"`
+	Name          string `yaml:"name"`
+	PhoneNumberID string `yaml:"phone_number_id"`
+	VerifyToken   Secret `yaml:"verify_token"`
+	AppSecret     Secret `yaml:"app_secret"`
+	AccessToken   Secret `yaml:"access_token"`
+	EntryFlow     string `yaml:"entry_flow"`
+	// DefaultLanguage answers citizens whose language is not known.
+	DefaultLanguage string   `yaml:"default_language"`
+	Languages       []string `yaml:"languages"`
+	// SessionDuration ends a conversation left quiet this long.
+	SessionDuration time.Duration `yaml:"session_duration"`
+	// Attachments downloads and keeps the files citizens send.
+	Attachments bool `yaml:"attachments"`
+	// MaxMediaBytes refuses larger downloads (default 16 MB).
+	MaxMediaBytes int64 `yaml:"max_media_bytes"`
+}
+
+// Secret is a configuration value that must never be printed: its String
+// and LogValue hide it.
+type Secret string
+
+// String hides the secret.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// LogValue hides the secret from slog.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// GoString hides the secret from %#v.
+func (s Secret) GoString() string { return s.String() }
+
+// Reveal returns the secret itself, for the one place that needs it.
+func (s Secret) Reveal() string { return string(s) }
+
+// LoadConfig reads a config file (an empty path means defaults only) and
+// applies environment overrides and defaults. Errors name the file, line
+// and key.
+func LoadConfig(path string, env []string) (*Config, error) {
+	cfg := &Config{}
+	if path != "" {
+		content, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(strings.NewReader(string(content)))
+		dec.KnownFields(true)
+		if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("config %s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+	}
+	if err := applyEnv(cfg, env); err != nil {
+		return nil, err
+	}
+	cfg.defaults()
+	if err := cfg.Validate(); err != nil {
+		if path != "" {
+			return nil, fmt.Errorf("config %s: %w", path, err)
+		}
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return cfg, nil
+}
+
+func (c *Config) defaults() {
+	def := func(p *string, v string) {
+		if *p == "" {
+			*p = v
+		}
+	}
+	def(&c.Listen, "127.0.0.1:8080")
+	def(&c.DatabaseURL, "sqlite:./data/samvad.db")
+	def(&c.Flows, "./flows")
+	def(&c.Locales, "./locales")
+	def(&c.MediaDir, "./data/media")
+	def(&c.Graph.BaseURL, "https://graph.facebook.com")
+	def(&c.Graph.APIVersion, "v23.0")
+	def(&c.LogFormat, "text")
+	def(&c.LogLevel, "info")
+	if c.PublicURL == "" {
+		host := c.Listen
+		if strings.HasPrefix(host, ":") {
+			host = "127.0.0.1" + host
+		}
+		c.PublicURL = "http://" + host
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.Graph.Timeout == 0 {
+		c.Graph.Timeout = 15 * time.Second
+	}
+	if c.Graph.RatePerSecond == 0 {
+		c.Graph.RatePerSecond = 80
+	}
+	if c.Workers == 0 {
+		c.Workers = 4
+	}
+	if c.Senders == 0 {
+		c.Senders = 2
+	}
+	if c.Simulator == nil {
+		on := len(c.Integrations) == 0
+		c.Simulator = &on
+	}
+	for i := range c.Integrations {
+		in := &c.Integrations[i]
+		def(&in.EntryFlow, "main")
+		def(&in.DefaultLanguage, "en")
+		def(&in.Name, in.ID)
+		if in.SessionDuration == 0 {
+			in.SessionDuration = time.Hour
+		}
+		if in.MaxMediaBytes == 0 {
+			in.MaxMediaBytes = 16 << 20
+		}
+	}
+}
+
+var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// Validate reports every problem of the configuration at once.
+func (c *Config) Validate() error {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	if c.Workers < 1 || c.Workers > 256 {
+		add("workers: %d is not between 1 and 256", c.Workers)
+	}
+	if c.Senders < 1 || c.Senders > 64 {
+		add("senders: %d is not between 1 and 64", c.Senders)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		add("log_format: %q must be text or json", c.LogFormat)
+	}
+	if _, ok := logLevels[c.LogLevel]; !ok {
+		add("log_level: %q must be debug, info, warn or error", c.LogLevel)
+	}
+	if !strings.HasPrefix(c.Graph.BaseURL, "http://") && !strings.HasPrefix(c.Graph.BaseURL, "https://") {
+		add("graph.base_url: %q must start with http:// or https://", c.Graph.BaseURL)
+	}
+	if !strings.HasPrefix(c.Graph.APIVersion, "v") {
+		add("graph.api_version: %q must look like v23.0", c.Graph.APIVersion)
+	}
+	seen := map[string]bool{}
+	phones := map[string]bool{}
+	for i, in := range c.Integrations {
+		where := fmt.Sprintf("integrations[%d]", i)
+		if in.ID != "" {
+			where = fmt.Sprintf("integrations[%d] (%s)", i, in.ID)
+		}
+		switch {
+		case !idRE.MatchString(in.ID):
+			add("%s: id %q must be lower-case letters, digits, - and _", where, in.ID)
+		case seen[in.ID]:
+			add("%s: id %q is used twice", where, in.ID)
+		}
+		seen[in.ID] = true
+		if in.PhoneNumberID == "" {
+			add("%s: phone_number_id is required (WhatsApp Manager → API Setup)", where)
+		} else if phones[in.PhoneNumberID] {
+			add("%s: phone_number_id %s belongs to two integrations", where, in.PhoneNumberID)
+		}
+		phones[in.PhoneNumberID] = true
+		for name, s := range map[string]Secret{"verify_token": in.VerifyToken, "app_secret": in.AppSecret, "access_token": in.AccessToken} {
+			if s == "" {
+				add("%s: %s is required (or set SAMVAD_INTEGRATIONS_%s_%s)", where, name, envID(in.ID), strings.ToUpper(name))
+			}
+		}
+		if in.SessionDuration < time.Minute {
+			add("%s: session_duration %v is shorter than a minute", where, in.SessionDuration)
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	sort.Strings(problems)
+	return errors.New(strings.Join(problems, "; "))
+}
+
+var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
+
+func envID(id string) string { return strings.ToUpper(strings.NewReplacer("-", "_").Replace(id)) }
+
+// applyEnv overrides configuration keys from SAMVAD_* environment variables.
+func applyEnv(cfg *Config, env []string) error {
+	vars := map[string]string{}
+	for _, kv := range env {
+		k, v, ok := strings.Cut(kv, "=")
+		if ok && strings.HasPrefix(k, "SAMVAD_") {
+			vars[k] = v
+		}
+	}
+	var problems []string
+	setFields(reflect.ValueOf(cfg).Elem(), "SAMVAD", vars, &problems)
+	for i := range cfg.Integrations {
+		prefix := "SAMVAD_INTEGRATIONS_" + envID(cfg.Integrations[i].ID)
+		setFields(reflect.ValueOf(&cfg.Integrations[i]).Elem(), prefix, vars, &problems)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("environment: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// setFields sets each field of a struct from the variable PREFIX_FIELD.
+func setFields(v reflect.Value, prefix string, vars map[string]string, problems *[]string) {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
+		if tag == "" || tag == "-" {
+			continue
+		}
+		name := prefix + "_" + strings.ToUpper(tag)
+		fv := v.Field(i)
+		if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(time.Duration(0)) {
+			setFields(fv, name, vars, problems)
+			continue
+		}
+		raw, ok := vars[name]
+		if !ok {
+			continue
+		}
+		if err := setValue(fv, raw); err != nil {
+			*problems = append(*problems, fmt.Sprintf("%s: %v", name, err))
+		}
+	}
+}
+
+func setValue(fv reflect.Value, raw string) error {
+	switch {
+	case fv.Type() == reflect.TypeOf(time.Duration(0)):
+		d, err := time.ParseDuration(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration like 30s or 1h", raw)
+		}
+		fv.SetInt(int64(d))
+	case fv.Kind() == reflect.String:
+		fv.SetString(raw)
+	case fv.Kind() == reflect.Int || fv.Kind() == reflect.Int64:
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", raw)
+		}
+		fv.SetInt(n)
+	case fv.Kind() == reflect.Float64:
+		f, err := strconv.ParseFloat(raw, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", raw)
+		}
+		fv.SetFloat(f)
+	case fv.Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", raw)
+		}
+		fv.SetBool(b)
+	case fv.Kind() == reflect.Pointer && fv.Type().Elem().Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", raw)
+		}
+		fv.Set(reflect.ValueOf(&b))
+	case fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() == reflect.String:
+		var parts []string
+		for _, p := range strings.Split(raw, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				parts = append(parts, p)
+			}
+		}
+		fv.Set(reflect.ValueOf(parts))
+	default:
+		return fmt.Errorf("cannot be set from the environment")
+	}
+	return nil
+}
+
+// randomHex returns n random bytes in hex, for generated secrets.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
