@@ -14,14 +14,14 @@ type run struct {
 	e     *Engine
 	lib   *Library
 	langs *languageMenu
-	ctx  context.Context
-	s    *Session
-	c    *Contact
-	in   *Input
-	r    *Result
-	now  time.Time
-	err  error
-	flow *Flow
+	ctx   context.Context
+	s     *Session
+	c     *Contact
+	in    *Input
+	r     *Result
+	now   time.Time
+	err   error
+	flow  *Flow
 	// li is the catalog index of the session's language.
 	li       int
 	steps    int
