@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -104,8 +106,8 @@ type IngestResult struct {
 	// Duplicates is the number of messages already stored (Meta re-delivers):
 	// they were not stored again.
 	Duplicates int
-	// Statuses is the number of status reports that were new; repeats of a
-	// (wamid, status) pair are not counted.
+	// Statuses is the number of distinct (wamid, status) reports in the
+	// batch. A report already stored changes nothing.
 	Statuses int
 	// Log is the number of event-log rows written.
 	Log int
@@ -204,10 +206,12 @@ func (s *Store) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
 	return res, nil
 }
 
-// inboundRow is a validated message with its contact id.
+// inboundRow is a validated message with its contact id and its place in
+// the batch.
 type inboundRow struct {
 	Inbound
 	contactID string
+	pos       int
 }
 
 // prepareInbound validates the messages, drops repeats within the batch and
@@ -230,7 +234,7 @@ func prepareInbound(in []Inbound, now time.Time) ([]inboundRow, []inboundRow, er
 			m.Timestamp = now
 		}
 		m.Summary = trimTo(m.Summary, 4096)
-		r := inboundRow{Inbound: m, contactID: ContactID(m.Integration, m.ContactKey)}
+		r := inboundRow{Inbound: m, contactID: ContactID(m.Integration, m.ContactKey), pos: i}
 		k := [2]string{r.contactID, m.Wamid}
 		if seen[k] {
 			continue
@@ -242,6 +246,13 @@ func prepareInbound(in []Inbound, now time.Time) ([]inboundRow, []inboundRow, er
 			contacts = append(contacts, r)
 		}
 	}
+	// Rows are written in key order, so that concurrent batches that share
+	// contacts or messages take their locks in the same order and cannot
+	// deadlock. Arrival order survives in the arrival column.
+	slices.SortFunc(msgs, func(a, b inboundRow) int {
+		return cmp.Or(strings.Compare(a.contactID, b.contactID), strings.Compare(a.Wamid, b.Wamid))
+	})
+	slices.SortFunc(contacts, func(a, b inboundRow) int { return strings.Compare(a.contactID, b.contactID) })
 	return msgs, contacts, nil
 }
 
@@ -281,6 +292,10 @@ func prepareStatuses(in []Status, now time.Time) (best, all []Status, err error)
 			best[j] = st
 		}
 	}
+	slices.SortFunc(all, func(a, b Status) int {
+		return cmp.Or(strings.Compare(a.Wamid, b.Wamid), strings.Compare(a.Status, b.Status))
+	})
+	slices.SortFunc(best, func(a, b Status) int { return strings.Compare(a.Wamid, b.Wamid) })
 	return best, all, nil
 }
 
@@ -300,13 +315,16 @@ func (s *Store) insertContacts(cs []inboundRow, now time.Time) string {
 }
 
 func (s *Store) insertInbox(ms []inboundRow, now time.Time) string {
-	q := s.sql().raw("INSERT INTO inbox (contact_id, wamid, integration_id, type, summary, wa_ts, received_at, input, raw, wa_id, user_id, profile_name, username) VALUES ")
+	// arrival orders messages with the same WhatsApp timestamp (one-second
+	// resolution): by batch, then by position in the batch.
+	arrival := now.UnixMicro() * 1000
+	q := s.sql().raw("INSERT INTO inbox (contact_id, wamid, integration_id, type, summary, wa_ts, received_at, arrival, input, raw, wa_id, user_id, profile_name, username) VALUES ")
 	for i, m := range ms {
 		if i > 0 {
 			q.raw(", ")
 		}
 		q.raw("(").str(m.contactID).raw(", ").str(m.Wamid).raw(", ").str(m.Integration).raw(", ").
-			str(trimTo(m.Type, 64)).raw(", ").str(m.Summary).raw(", ").time(m.Timestamp).raw(", ").time(now).raw(", ").
+			str(trimTo(m.Type, 64)).raw(", ").str(m.Summary).raw(", ").time(m.Timestamp).raw(", ").time(now).raw(", ").int(arrival + int64(m.pos)).raw(", ").
 			bytes(m.Input).raw(", ").bytes(m.Raw).raw(", ").str(m.WaID).raw(", ").str(m.UserID).raw(", ").
 			str(m.ProfileName).raw(", ").str(m.Username).raw(")")
 	}
@@ -318,7 +336,31 @@ func (s *Store) insertInbox(ms []inboundRow, now time.Time) string {
 // delivered < read < failed), so repeats, regressions and any status after
 // failed change nothing.
 func (s *Store) applyStatuses(best, all []Status, now time.Time) string {
-	q := s.sql().raw("INSERT INTO statuses (wamid, status, rank, integration_id, at, recipient, error_code, error_title, error_details, received_at) VALUES ")
+	q := s.sql()
+	values := func(sts []Status) {
+		q.raw("(VALUES ")
+		for i, st := range sts {
+			if i > 0 {
+				q.raw(", ")
+			}
+			q.raw("(").str(st.Wamid).raw(", ").int(int64(statusRank(st.Status))).raw(", ").time(st.Timestamp).raw(", ")
+			q.errorFields(st.ErrorCode, st.ErrorTitle, st.ErrorDetails).raw(", ").str(st.Integration).raw(", ").str(st.Status).raw(")")
+		}
+		q.raw(") AS v")
+	}
+	// v: column1 wamid, column2 rank, column3 at, column4-6 error,
+	// column7 integration, column8 status name.
+	if len(best) > 0 {
+		// First (before the statuses are recorded, so a repeat is not noted
+		// twice): note statuses for message ids nobody knows (yet).
+		q.raw("INSERT INTO event_log (integration_id, level, kind, message, at) SELECT v.column7, 'info', 'status_unmatched', ",
+			"'status ' || v.column8 || ' for a message id not known (yet): ' || v.column1, v.column3 FROM ")
+		values(best)
+		q.raw(" WHERE NOT EXISTS (SELECT 1 FROM statuses st WHERE st.wamid = v.column1 AND st.status = v.column8)",
+			" AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.provider_wamid = v.column1)",
+			" AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.direction = 'out' AND m.wamid = v.column1)").end()
+	}
+	q.raw("INSERT INTO statuses (wamid, status, rank, integration_id, at, recipient, error_code, error_title, error_details, received_at) VALUES ")
 	for i, st := range all {
 		if i > 0 {
 			q.raw(", ")
@@ -331,34 +373,17 @@ func (s *Store) applyStatuses(best, all []Status, now time.Time) string {
 	if len(best) == 0 {
 		return q.String()
 	}
-	values := func() {
-		q.raw("(VALUES ")
-		for i, st := range best {
-			if i > 0 {
-				q.raw(", ")
-			}
-			q.raw("(").str(st.Wamid).raw(", ").int(int64(statusRank(st.Status))).raw(", ").time(st.Timestamp).raw(", ")
-			q.errorFields(st.ErrorCode, st.ErrorTitle, st.ErrorDetails).raw(", ").str(st.Integration).raw(", ").str(st.Status).raw(")")
-		}
-		q.raw(") AS v")
-	}
-	// v: column1 wamid, column2 rank, column3 at, column4-6 error, column7 integration, column8 status name.
 	const set = ` SET status = v.column2, status_at = v.column3,
 	error_code = CASE WHEN v.column2 = 5 THEN v.column4 ELSE error_code END,
 	error_title = CASE WHEN v.column2 = 5 THEN v.column5 ELSE error_title END,
 	error_details = CASE WHEN v.column2 = 5 THEN v.column6 ELSE error_details END
 FROM `
 	q.raw("UPDATE outbox").raw(set)
-	values()
+	values(best)
 	q.raw(" WHERE outbox.provider_wamid = v.column1 AND outbox.status < v.column2").end()
 	q.raw("UPDATE messages").raw(set)
-	values()
+	values(best)
 	q.raw(" WHERE messages.direction = 'out' AND messages.wamid = v.column1 AND messages.status < v.column2").end()
-	q.raw("INSERT INTO event_log (integration_id, level, kind, message, at) SELECT v.column7, 'info', 'status_unmatched', ",
-		"'status ' || v.column8 || ' for a message id not known (yet): ' || v.column1, v.column3 FROM ")
-	values()
-	q.raw(" WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.provider_wamid = v.column1)",
-		" AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.direction = 'out' AND m.wamid = v.column1)").end()
 	return q.String()
 }
 

@@ -94,6 +94,7 @@ CREATE TABLE inbox (
 	summary        text NOT NULL DEFAULT '',
 	wa_ts          {TIME} NOT NULL,
 	received_at    {TIME} NOT NULL,
+	arrival        bigint NOT NULL,
 	input          {BYTES},
 	raw            {BYTES},
 	wa_id          text NOT NULL DEFAULT '',

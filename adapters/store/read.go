@@ -77,7 +77,7 @@ type HistoryMessage struct {
 	Type    string
 	Summary string
 	// Status is queued, sent, delivered, read or failed for outbound
-	// messages; "failed" on an inbound message means it was parked.
+	// messages; received, or failed when it was parked, for inbound ones.
 	Status       string
 	ErrorCode    int
 	ErrorTitle   string
@@ -104,6 +104,9 @@ func (s *Store) History(ctx context.Context, contactID string, limit int) ([]His
 			err := rows.Scan(&m.Seq, &m.Conversation, &m.Direction, &wamid, &m.Type, &m.Summary, &status, &code, &title, &details, &at, &statusAt)
 			m.Wamid, m.ErrorCode, m.ErrorTitle, m.ErrorDetails = wamid.String, int(code.Int64), title.String, details.String
 			m.Status = rankName(status)
+			if m.Direction == "in" && status == 0 {
+				m.Status = "received"
+			}
 			m.At, m.StatusAt = at.T, statusAt.T
 			out = append(out, m)
 			return err

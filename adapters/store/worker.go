@@ -220,7 +220,7 @@ const workColumns = `c.id, c.integration_id, c.key, c.wa_id, c.user_id, c.profil
 func (s *Store) loadWorkSQL(contactID string) string {
 	return s.sql().raw("SELECT ", workColumns, ", c.version FROM contacts c LEFT JOIN sessions s ON s.contact_id = c.id ",
 		"JOIN inbox i ON i.contact_id = c.id AND i.state = 0 WHERE c.id = ").str(contactID).
-		raw(" ORDER BY i.wa_ts, i.id").String()
+		raw(" ORDER BY i.wa_ts, i.arrival, i.id").String()
 }
 
 // scanWork reads the rows of a step. snapshotVersion is the contact's

@@ -34,7 +34,7 @@ func (s *Store) claimSQL(now time.Time) string {
 SELECT `, workColumns, `, (SELECT v.version FROM contacts v WHERE v.id = c.id)
 FROM c LEFT JOIN sessions s ON s.contact_id = c.id
 JOIN inbox i ON i.contact_id = c.id AND i.state = 0
-ORDER BY i.wa_ts, i.id`).String()
+ORDER BY i.wa_ts, i.arrival, i.id`).String()
 }
 
 func (s *Store) processPostgres(ctx context.Context, h Handler) (bool, error) {
@@ -231,7 +231,7 @@ func (s *Store) sqliteClaim(ctx context.Context, now time.Time) (*Work, error) {
 		}
 		q.raw(" AND pi.contact_id NOT IN (").strs(busy).raw(")")
 	}
-	q.raw(" ORDER BY pi.id LIMIT 1) ORDER BY i.wa_ts, i.id")
+	q.raw(" ORDER BY pi.id LIMIT 1) ORDER BY i.wa_ts, i.arrival, i.id")
 	var w *Work
 	err := s.queryRows(ctx, q.String(), func(rows *sql.Rows) error {
 		var err error

@@ -1,0 +1,7 @@
+package store
+
+import "github.com/samvad/samvad/engine"
+
+func testEvent(kind string) engine.Event {
+	return engine.Event{Kind: engine.EventKind(kind), Flow: "main", Node: "start"}
+}
