@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // WABAObject is the only envelope "object" value WhatsApp webhooks carry.
@@ -324,6 +325,11 @@ func (o obj) str(key string) string {
 
 // scalarText returns a JSON string's value or a JSON number's literal.
 func scalarText(r json.RawMessage) (string, bool) {
+	r = bytes.TrimSpace(r)
+	if len(r) >= 2 && r[0] == '"' && r[len(r)-1] == '"' && bytes.IndexByte(r, '\\') < 0 && utf8.Valid(r) {
+		// Fast path: a string without escapes (checked valid by the caller's decode).
+		return string(r[1 : len(r)-1]), true
+	}
 	var s string
 	if err := json.Unmarshal(r, &s); err == nil {
 		return s, true

@@ -12,7 +12,7 @@ import (
 const testAppSecret = "test_app_secret_FICTIONAL"
 
 // sampleSignatures reads testdata/SIGNATURES.txt: file name → header value.
-func sampleSignatures(t *testing.T) map[string]string {
+func sampleSignatures(t testing.TB) map[string]string {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", "SIGNATURES.txt"))
 	if err != nil {
@@ -38,7 +38,7 @@ func sampleSignatures(t *testing.T) map[string]string {
 	return sigs
 }
 
-func readSample(t *testing.T, name string) []byte {
+func readSample(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
