@@ -103,9 +103,12 @@ func (s *Store) CreateGrievance(ctx context.Context, g Grievance) (string, error
 // default to the step's contact. Callable from a service connector through
 // WorkFrom(ctx).
 func (w *Work) AddGrievance(ctx context.Context, g Grievance) (string, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.done || w.store == nil {
+	if w.step == nil || w.store == nil {
+		return "", fmt.Errorf("store: add grievance: not in a step")
+	}
+	w.step.mu.Lock()
+	defer w.step.mu.Unlock()
+	if w.step.done {
 		return "", fmt.Errorf("store: add grievance: the step is over")
 	}
 	s := w.store
@@ -125,7 +128,7 @@ func (w *Work) AddGrievance(ctx context.Context, g Grievance) (string, error) {
 			return "", fmt.Errorf("store: add grievance: %w: the reference generator returned an empty reference", ErrInvalid)
 		}
 		taken := false
-		for _, p := range w.grievances {
+		for _, p := range w.step.grievances {
 			taken = taken || (p.Integration == g.Integration && p.Reference == ref)
 		}
 		if !taken {
@@ -136,7 +139,7 @@ func (w *Work) AddGrievance(ctx context.Context, g Grievance) (string, error) {
 		}
 		if !taken {
 			g.Reference = ref
-			w.grievances = append(w.grievances, g)
+			w.step.grievances = append(w.step.grievances, g)
 			return ref, nil
 		}
 	}

@@ -315,6 +315,12 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return fmt.Errorf("store: migrate: lock: %w", classify(err))
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", int64(migrationLockKey))
+	} else if s.path != "" {
+		unlock, err := lockFile(ctx, s.path+"-migrate-lock")
+		if err != nil {
+			return fmt.Errorf("store: migrate: lock: %w", err)
+		}
+		defer unlock()
 	}
 	m := migrate.NewMigrator(s.db, s.migrations(), migrate.WithMarkAppliedOnSuccess(true))
 	if err := m.Init(ctx); err != nil {
@@ -326,18 +332,44 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// checkSchema fails unless every migration has been applied.
+// checkSchema fails unless every migration has been applied. It writes
+// nothing.
 func (s *Store) checkSchema(ctx context.Context) error {
 	m := migrate.NewMigrator(s.db, s.migrations())
-	if err := m.Init(ctx); err != nil {
-		return fmt.Errorf("store: check schema: %w", classify(err))
-	}
-	missing, err := m.MissingMigrations(ctx)
+	ms, err := m.MigrationsWithStatus(ctx)
 	if err != nil {
-		return fmt.Errorf("store: check schema: %w", classify(err))
+		if isUnavailable(err) {
+			return fmt.Errorf("store: check schema: %w", classify(err))
+		}
+		return fmt.Errorf("store: the schema has not been created (%v); run `samvad migrate` or open without NoMigrate", err)
 	}
-	if len(missing) > 0 {
-		return fmt.Errorf("store: schema is %d migration(s) behind (first missing: %s); run `samvad migrate` or open without NoMigrate", len(missing), missing[0].String())
+	if missing := ms.Unapplied(); len(missing) > 0 {
+		return fmt.Errorf("store: the schema is %d migration(s) behind (first: %s); run `samvad migrate` or open without NoMigrate", len(missing), missing[0].String())
 	}
 	return nil
+}
+
+// lockFile serialises SQLite migrations between processes (say `samvad
+// migrate` and a starting server) with a write transaction on a small side
+// database, portable where file locks are not.
+func lockFile(ctx context.Context, path string) (func(), error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&_busy_timeout=60000")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		db.Close()
+		return nil, classify(err)
+	}
+	if _, err := tx.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS migrate_lock (id INTEGER)"); err != nil {
+		tx.Rollback()
+		db.Close()
+		return nil, classify(err)
+	}
+	return func() {
+		tx.Rollback()
+		db.Close()
+	}, nil
 }

@@ -139,12 +139,9 @@ func TestStrictOrderPerContactWithConcurrentWorkers(t *testing.T) {
 		// Phase 1: everything arrives (shuffled, timestamps out of arrival
 		// order) before the workers start: each contact's handler must see
 		// its messages in timestamp order.
-		t0 := time.Now()
 		ingestInBatches(t, e.s, shuffledMessages(e.clock.Now(), contacts, perContact, 0, rng), rng)
-		t.Logf("ingest %v", time.Since(t0))
 		p := newOrderProbe(t)
 		runWorkers(t, stores, workers, p, contacts*perContact)
-		t.Logf("phase1 %v", time.Since(t0))
 		for key, ns := range p.seen {
 			if !slices.Equal(ns, seqFrom(0, perContact)) {
 				t.Errorf("contact %s saw %v, want %v", key, ns, seqFrom(0, perContact))
@@ -183,9 +180,7 @@ func TestStrictOrderPerContactWithConcurrentWorkers(t *testing.T) {
 				want[key] = append(want[key], key+":"+strconv.Itoa(n))
 			}
 		}
-		t.Logf("phase2 %v", time.Since(t0))
 		sent := drainOutboxConcurrently(t, stores, 4)
-		t.Logf("outbox %v", time.Since(t0))
 		for key, w := range want {
 			if !slices.Equal(sent[key], w) {
 				t.Errorf("contact %s: replies left as\n%v\nwant\n%v", key, sent[key], w)

@@ -127,6 +127,8 @@ type Store struct {
 	// it is db.
 	rdb  *bun.DB
 	aead cipher.AEAD
+	// path is the SQLite file ("" on Postgres).
+	path string
 
 	closed atomic.Bool
 	// calls counts database round trips (statements or batches sent), for
@@ -280,6 +282,7 @@ func (s *Store) openSQLite(url string) error {
 	reader.SetMaxIdleConns(n)
 	s.db = bun.NewDB(writer, sqlitedialect.New())
 	s.rdb = bun.NewDB(reader, sqlitedialect.New())
+	s.path = path
 	return nil
 }
 

@@ -90,9 +90,15 @@ type Work struct {
 	version       int64
 	msgSeq        int64
 	conversations int
-	mu            sync.Mutex
-	grievances    []Grievance
-	done          bool
+	step          *stepState
+}
+
+// stepState is what a step gathers while its handler runs (shared by copies
+// of the Work).
+type stepState struct {
+	mu         sync.Mutex
+	grievances []Grievance
+	done       bool
 }
 
 // OutboundMessage is one message for the outbox.
@@ -255,7 +261,7 @@ func (s *Store) scanWork(rows *sql.Rows, now time.Time) (w *Work, snapshotVersio
 		if w == nil {
 			c.New = steps == 0
 			c.FirstSeen, c.LastSeen = firstSeen.T, lastSeen.T
-			w = &Work{Contact: c, store: s, version: version, msgSeq: msgSeq, conversations: conversations}
+			w = &Work{Contact: c, store: s, version: version, msgSeq: msgSeq, conversations: conversations, step: &stepState{}}
 			if hasSession {
 				s.fillSession(w, now, state, checksum, flowID.String, flowVersion.String, int(conversation.Int64), updated.T, expires.T)
 			}
@@ -369,9 +375,9 @@ func wasCancelled(ctx context.Context) bool {
 
 // finish marks the step over: AddGrievance fails after it.
 func (w *Work) finish() {
-	w.mu.Lock()
-	w.done = true
-	w.mu.Unlock()
+	w.step.mu.Lock()
+	w.step.done = true
+	w.step.mu.Unlock()
 }
 
 // stepSQL writes a successful step. It returns the statement that marks the
@@ -449,8 +455,8 @@ func (s *Store) stepSQL(w *Work, out *Outcome, now time.Time) (markDone, rest st
 	if len(out.Log) > 0 {
 		q.raw(s.insertLog(out.Log, now))
 	}
-	if len(w.grievances) > 0 {
-		q.raw(s.insertGrievances(w.grievances))
+	if len(w.step.grievances) > 0 {
+		q.raw(s.insertGrievances(w.step.grievances))
 	}
 	return markDone, q.String()
 }

@@ -1,0 +1,281 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/samvad/samvad/engine"
+)
+
+func TestAccessTokensAreEncryptedAtRest(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		const token = "EAAG-secret-token-1234567890"
+		in := Integration{ID: "city", Name: "City desk", PhoneNumberID: "1065432", Settings: []byte(`{"session":"30m"}`)}
+		if err := e.s.PutIntegration(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.s.SetAccessToken(ctx, "city", token); err != nil {
+			t.Fatal(err)
+		}
+		var stored []byte
+		if err := e.s.db.DB.QueryRowContext(ctx, "SELECT access_token FROM integrations WHERE id = 'city'").Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if len(stored) == 0 || bytes.Contains(stored, []byte(token)) || bytes.Contains(stored, []byte("secret")) {
+			t.Fatalf("the token is stored in clear: %q", stored)
+		}
+		got, err := e.s.AccessToken(ctx, "city")
+		if err != nil || got != token {
+			t.Fatalf("access token = %q, %v", got, err)
+		}
+		read, err := e.s.IntegrationByPhoneNumberID(ctx, "1065432")
+		if err != nil || read.ID != "city" || !read.HasToken || string(read.Settings) != `{"session":"30m"}` || fmt.Sprintf("%+v", read) == "" {
+			t.Fatalf("integration = %+v %v", read, err)
+		}
+		if strings.Contains(fmt.Sprintf("%+v", read), token) {
+			t.Fatal("the integration carries the token")
+		}
+		// Updating the integration keeps the token.
+		in.Name = "City services"
+		if err := e.s.PutIntegration(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := e.s.AccessToken(ctx, "city"); got != token {
+			t.Fatalf("token after update = %q", got)
+		}
+		// Another key cannot read it, and says nothing about it.
+		other := e.open(Options{Clock: e.clock.Now, SecretKey: []byte("another key of thirty-two bytes!"), NoMigrate: true})
+		if _, err := other.AccessToken(ctx, "city"); err == nil || strings.Contains(err.Error(), token) {
+			t.Fatalf("another key: %v", err)
+		}
+		// A ciphertext moved to another integration does not decrypt.
+		if err := e.s.PutIntegration(ctx, Integration{ID: "town", PhoneNumberID: "2000"}); err != nil {
+			t.Fatal(err)
+		}
+		e.exec("UPDATE integrations SET access_token = (SELECT access_token FROM integrations WHERE id = 'city') WHERE id = 'town'")
+		if _, err := e.s.AccessToken(ctx, "town"); err == nil {
+			t.Fatal("a ciphertext moved between integrations decrypted")
+		}
+		// Without a key nothing is stored.
+		nokey := e.open(Options{Clock: e.clock.Now, NoMigrate: true})
+		if err := nokey.SetAccessToken(ctx, "city", "x"); !errors.Is(err, ErrNoSecretKey) {
+			t.Fatalf("set without a key: %v", err)
+		}
+		if err := e.s.SetAccessToken(ctx, "nowhere", "x"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("unknown integration: %v", err)
+		}
+		if err := e.s.PutIntegration(ctx, Integration{ID: "dup", PhoneNumberID: "1065432"}); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("a phone number id used twice: %v", err)
+		}
+		list, err := e.s.Integrations(ctx)
+		if err != nil || len(list) != 2 || list[0].ID != "city" || list[1].ID != "town" {
+			t.Fatalf("integrations = %+v %v", list, err)
+		}
+		if _, err := Open(ctx, e.url, Options{SecretKey: []byte("short")}); err == nil {
+			t.Fatal("a 5-byte key was accepted")
+		}
+	})
+}
+
+// sequenceRefs returns a generator that hands out refs in order.
+func sequenceRefs(refs ...string) func(time.Time) string {
+	var mu sync.Mutex
+	i := 0
+	return func(time.Time) string {
+		mu.Lock()
+		defer mu.Unlock()
+		r := refs[min(i, len(refs)-1)]
+		i++
+		return r
+	}
+}
+
+func TestGrievancesGetUniqueReferences(t *testing.T) {
+	eachStoreWith(t, func(o *Options) { o.GrievanceReference = sequenceRefs("GRV-1", "GRV-1", "GRV-2", "GRV-2", "GRV-3") }, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		g := Grievance{Integration: "city", ContactID: ContactID("city", "911111111111"), Category: "roads",
+			Description: "big pothole near bus stop", PinCode: "400051",
+			Location:    &engine.Location{Latitude: 19.05, Longitude: 72.84, Name: "Bus stop"},
+			Attachments: []engine.Attachment{{Kind: "image", MediaID: "m1", MimeType: "image/jpeg"}},
+			Due:         e.clock.Now().Add(7 * 24 * time.Hour)}
+		ref1, err := e.s.CreateGrievance(ctx, g)
+		if err != nil || ref1 != "GRV-1" {
+			t.Fatalf("first: %q %v", ref1, err)
+		}
+		ref2, err := e.s.CreateGrievance(ctx, g)
+		if err != nil || ref2 != "GRV-2" {
+			t.Fatalf("second (GRV-1 taken): %q %v, want GRV-2", ref2, err)
+		}
+		got, err := e.s.GrievanceByReference(ctx, "city", "GRV-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Category != "roads" || got.PinCode != "400051" || got.Status != "open" || got.Location == nil ||
+			got.Location.Latitude != 19.05 || len(got.Attachments) != 1 || got.Attachments[0].MediaID != "m1" ||
+			!got.Due.Equal(g.Due) || !got.Created.Equal(e.clock.Now()) {
+			t.Fatalf("stored grievance = %+v", got)
+		}
+		if err := e.s.SetGrievanceStatus(ctx, "city", "GRV-1", "resolved", time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := e.s.GrievanceByReference(ctx, "city", "GRV-1"); got.Status != "resolved" || !got.Due.Equal(g.Due) {
+			t.Fatalf("after status change: %+v", got)
+		}
+		if _, err := e.s.GrievanceByReference(ctx, "city", "GRV-9"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("unknown reference: %v", err)
+		}
+		if _, err := e.s.CreateGrievance(ctx, Grievance{Integration: "city", Location: &engine.Location{Latitude: 200}}); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("bad location: %v", err)
+		}
+
+		// Inside a step: a taken reference is skipped, and the grievance
+		// exists only once the step commits.
+		key := "922222222222"
+		e.ingest(inbound(key, "w1", e.clock.Now(), "submit"))
+		var ref string
+		e.drain(func(ctx context.Context, w *Work) (*Outcome, error) {
+			var err error
+			ref, err = WorkFrom(ctx).AddGrievance(ctx, Grievance{Category: "water", Description: "no supply"})
+			if err != nil {
+				return nil, err
+			}
+			if gs, _ := e.s.GrievancesOfContact(ctx, w.Contact.ID); len(gs) != 0 {
+				t.Errorf("the grievance is visible before the step commits")
+			}
+			return &Outcome{Outbox: []OutboundMessage{{Payload: []byte("registered " + ref)}}}, nil
+		})
+		if ref != "GRV-3" {
+			t.Fatalf("reference in the step = %q, want GRV-3 (GRV-2 was taken)", ref)
+		}
+		gs, err := e.s.GrievancesOfContact(ctx, ContactID("city", key))
+		if err != nil || len(gs) != 1 || gs[0].Reference != "GRV-3" || gs[0].Integration != "city" || gs[0].Category != "water" {
+			t.Fatalf("grievances of the contact = %+v %v", gs, err)
+		}
+	})
+}
+
+func TestGrievanceReferenceGeneratorGivingUp(t *testing.T) {
+	eachStoreWith(t, func(o *Options) { o.GrievanceReference = sequenceRefs("SAME") }, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		if _, err := e.s.CreateGrievance(ctx, Grievance{Integration: "city"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.CreateGrievance(ctx, Grievance{Integration: "city"}); !errors.Is(err, ErrConflict) {
+			t.Fatalf("a generator that always collides: %v, want ErrConflict", err)
+		}
+	})
+}
+
+func TestDefaultGrievanceReference(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		r := defaultGrievanceReference(time.Date(2026, 4, 12, 0, 0, 0, 0, time.UTC))
+		if len(r) != len("GRV-26-XXXX-XX") || !strings.HasPrefix(r, "GRV-26-") || strings.ContainsAny(r[7:], "01OI") {
+			t.Fatalf("reference %q", r)
+		}
+		seen[r] = true
+	}
+	if len(seen) < 990 {
+		t.Fatalf("only %d distinct references in 1000", len(seen))
+	}
+}
+
+func TestFlowVersionsAreKeptOnce(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		src := []byte("id: grievance\nstart: ask\n")
+		if err := e.s.SaveFlowVersion(ctx, "grievance", "h1", src); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.s.SaveFlowVersion(ctx, "grievance", "h1", src); err != nil {
+			t.Fatalf("saving the same version again: %v", err)
+		}
+		if err := e.s.SaveFlowVersion(ctx, "grievance", "h1", []byte("other")); !errors.Is(err, ErrConflict) {
+			t.Fatalf("other source under the same version: %v, want ErrConflict", err)
+		}
+		got, err := e.s.FlowVersionSource(ctx, "grievance", "h1")
+		if err != nil || !bytes.Equal(got, src) {
+			t.Fatalf("source = %q %v", got, err)
+		}
+		if _, err := e.s.FlowVersionSource(ctx, "grievance", "h2"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("unknown version: %v", err)
+		}
+		if err := e.s.SaveFlowVersion(ctx, "", "h1", src); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("empty flow id: %v", err)
+		}
+	})
+}
+
+func TestMigrationsRunOnceAndNoMigrateChecksTheSchema(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			url := storeURL(t, dialect)
+			if _, err := Open(ctx, url, Options{NoMigrate: true}); err == nil || !strings.Contains(err.Error(), "migrate") {
+				t.Fatalf("NoMigrate on an empty database: %v, want an error that says to migrate", err)
+			}
+			// Several processes starting at once.
+			var wg sync.WaitGroup
+			errs := make(chan error, 4)
+			for range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					s, err := Open(ctx, url, Options{})
+					if err == nil {
+						err = s.Migrate(ctx)
+						s.Close()
+					}
+					errs <- err
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatalf("concurrent migrate: %v", err)
+				}
+			}
+			s, err := Open(ctx, url, Options{NoMigrate: true})
+			if err != nil {
+				t.Fatalf("NoMigrate on a migrated database: %v", err)
+			}
+			defer s.Close()
+			var n int
+			if err := s.db.DB.QueryRowContext(ctx, "SELECT COUNT(*) FROM bun_migrations").Scan(&n); err != nil || n != 1 {
+				t.Fatalf("bun_migrations has %d rows (%v), want 1", n, err)
+			}
+		})
+	}
+}
+
+func TestPostgresReloadsAStaleClaim(t *testing.T) {
+	url := storeURL(t, "postgres")
+	clock := newFakeClock()
+	s, err := Open(context.Background(), url, testOptions(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	e := &env{t: t, s: s, clock: clock, url: url, opts: testOptions(clock)}
+	// The reload path (taken when a step for the contact committed between
+	// the claim's snapshot and its lock) must load the same work.
+	s.testForceReload = true
+	now := clock.Now()
+	e.ingest(inbound("911111111111", "w1", now.Add(time.Second), "b"), inbound("911111111111", "w2", now, "a"))
+	var w *Work
+	e.drain(capture(&w, func(w *Work) *Outcome { return &Outcome{Session: []byte("s")} }))
+	if len(w.Messages) != 2 || string(w.Messages[0].Input) != "a" || string(w.Messages[1].Input) != "b" {
+		t.Fatalf("reloaded work = %+v", w.Messages)
+	}
+	if pending, _, _ := e.depths(); pending != 0 {
+		t.Fatalf("%d pending", pending)
+	}
+}
