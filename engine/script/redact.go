@@ -11,18 +11,20 @@ import (
 //
 //   - Aadhaar numbers: any run of twelve digits, contiguous, in three
 //     groups of four or grouped some other way, whether or not its
-//     checksum is valid, becomes
-//     "XXXX XXXX " and its last four digits ("XXXX XXXX 0123");
+//     checksum is valid, becomes "XXXX XXXX " and its last four digits
+//     ("XXXX XXXX 0123");
 //   - Indian mobile numbers, in every form NormalizeMobile accepts,
 //     become "+91 XXXXXXXX" and their last two digits;
 //   - any other run of ten or more digits (a landline with its STD code,
 //     a foreign number, a 16-digit Aadhaar Virtual ID or card number)
-//     keeps only its last two digits: "XXXXXXXXXXXXXX34";
+//     keeps its last two digits and its separators, the other digits
+//     becoming X: "XXXX XXXX XXXX XX34", "(XXX) XXXX-XX89";
 //   - PAN numbers ("ABCPE1234F", any case; "ABCPE 1234 F" in capitals)
 //     become "XXXXXXXXXX": nothing of a PAN is kept, its last letter is
 //     only a check character;
 //   - e-mail addresses keep their domain: "***@example.com". Digits in
-//     a domain are left alone.
+//     a domain are left alone; a domain needs a dot ("ravi@localhost"
+//     is left as it is).
 //
 // Ordinary numbers are left alone: a PIN code, an amount ("₹1,250",
 // "Rs. 12500000000"), a date, a time, a docket reference such as
@@ -43,7 +45,9 @@ func Redact(s string) string {
 	mail := nextEmail(s, 0)
 	for i := 0; i < len(s); {
 		if i == mail.start {
-			w.replace(mail.start, mail.at, "***")
+			if s[mail.start:mail.at] != "***" { // not masked already
+				w.replace(mail.start, mail.at, "***")
+			}
 			i = mail.end
 			mail = nextEmail(s, i)
 			continue
@@ -74,40 +78,42 @@ func Redact(s string) string {
 // redactor writes the redacted text, lazily: until the first
 // replacement it holds nothing, and the result is s itself.
 type redactor struct {
-	s    string
-	out  []byte
-	done int // s[:done] has been written (or needs no writing)
+	s       string
+	out     strings.Builder
+	started bool
+	done    int // s[:done] has been written (or needs no writing)
 }
 
 // replace writes s[done:start], then repl in place of s[start:end].
 func (w *redactor) replace(start, end int, repl string) {
 	w.begin(start, end)
-	w.out = append(w.out, repl...)
+	w.out.WriteString(repl)
 }
 
-// begin writes s[done:start] and skips s[start:end]; the caller appends
+// begin writes s[done:start] and skips s[start:end]; the caller writes
 // the replacement.
 func (w *redactor) begin(start, end int) {
-	if w.out == nil {
-		w.out = make([]byte, 0, len(w.s)+8)
+	if !w.started {
+		w.started = true
+		w.out.Grow(len(w.s) + 8)
 	}
-	w.out = append(w.out, w.s[w.done:start]...)
+	w.out.WriteString(w.s[w.done:start])
 	w.done = end
 }
 
 func (w *redactor) result() string {
-	if w.out == nil {
+	if !w.started {
 		return w.s
 	}
-	return string(append(w.out, w.s[w.done:]...))
+	w.out.WriteString(w.s[w.done:])
+	return w.out.String()
 }
 
 // digitGroup is one group of consecutive digits in a run.
 type digitGroup struct {
 	start, end int     // byte offsets of the digits in s
 	n          int     // number of digits
-	lead       [4]byte // values of the first (up to) four digits
-	dotAfter   bool    // the gap to the next group holds a '.'
+	lead       [6]byte // values of the first (up to) six digits
 }
 
 // What a span of groups is masked as.
@@ -118,6 +124,8 @@ const (
 	spanOther
 )
 
+// maxGroups is how many digit groups a run may have before Redact needs
+// the heap to hold them.
 const maxGroups = 16
 
 // digitRun handles the run of digit groups starting at s[i] (a digit, or
@@ -125,14 +133,56 @@ const maxGroups = 16
 // after it.
 func (w *redactor) digitRun(i, limit int) int {
 	s := w.s[:limit]
-	plus := s[i] == '+'
-	start := i
+	// Runs of up to maxGroups groups live on the stack.
+	var groups [maxGroups]digitGroup
+	var kinds [maxGroups]uint8
+	var lasts [maxGroups]int
+	var run numberRun
+	run.start, run.plus, run.g = readRun(s, i, groups[:0])
+	if n := len(run.g); n <= maxGroups {
+		run.kind, run.spanLast = kinds[:n], lasts[:n]
+	} else {
+		run.kind, run.spanLast = make([]uint8, n), make([]int, n)
+	}
+	end := run.g[len(run.g)-1].end
+	if amountBefore(s, run.start) {
+		return end
+	}
+	run.markShaped()
+	run.markLeftovers(letterBefore(s, run.start), letterAt(s, end))
+	for k := 0; k < len(run.g); {
+		if run.kind[k] == spanNone {
+			k++
+			continue
+		}
+		from, to := run.g[k].start, run.g[run.spanLast[k]].end
+		if k == 0 && run.plus {
+			from = run.start
+		}
+		w.mask(from, to, run.kind[k])
+		k = run.spanLast[k] + 1
+	}
+	return end
+}
+
+// numberRun is a run of digit groups and what each group is masked as.
+type numberRun struct {
+	start int  // where the run starts: its '+' or first digit
+	plus  bool // the run starts with '+'
+	g     []digitGroup
+	// kind[k] is what group k is masked as; spanLast[k], for the first
+	// group of a span of groups masked together, is its last group.
+	kind     []uint8
+	spanLast []int
+}
+
+// readRun reads the digit groups of the run starting at s[i] into g.
+func readRun(s string, i int, g []digitGroup) (start int, plus bool, _ []digitGroup) {
+	start, plus = i, s[i] == '+'
 	if plus {
 		i++
 	}
-	var g [maxGroups]digitGroup
-	ng := 0
-	for ng < maxGroups {
+	for {
 		grp := digitGroup{start: i}
 		for i < len(s) {
 			r, size := utf8.DecodeRuneInString(s[i:])
@@ -147,82 +197,66 @@ func (w *redactor) digitRun(i, limit int) int {
 			i += size
 		}
 		grp.end = i
-		g[ng] = grp
-		ng++
-		gap, dot := digitGap(s[i:])
+		g = append(g, grp)
+		gap := digitGap(s[i:])
 		if gap == 0 {
-			break
+			return start, plus, g
 		}
-		g[ng-1].dotAfter = dot
 		i += gap
 	}
-	end := g[ng-1].end
-	if amountBefore(s, start) {
-		return end
-	}
-	attached := letterBefore(s, start) || letterAt(s, end)
+}
 
-	// First the numbers with a shape: Aadhaar, mobile, long single
-	// groups. kind[k] is what group k is masked as; spanLast[k], for the
-	// first group of a span, is its last group.
-	var kind [maxGroups]uint8
-	var spanLast [maxGroups]int
-	for k := 0; k < ng; {
-		m, what := matchGroups(g[:ng], k, plus && k == 0)
+// mark records that groups k..last are masked together as what.
+func (run *numberRun) mark(k, last int, what uint8) {
+	run.spanLast[k] = last
+	for j := k; j <= last; j++ {
+		run.kind[j] = what
+	}
+}
+
+// markShaped marks the numbers with a shape: Aadhaar, mobile, long
+// single groups.
+func (run *numberRun) markShaped() {
+	for k := 0; k < len(run.g); {
+		m, what := matchGroups(run.g, k, run.plus && k == 0)
 		if m == 0 {
 			k++
 			continue
 		}
-		spanLast[k] = k + m - 1
-		for j := k; j < k+m; j++ {
-			kind[j] = what
-		}
+		run.mark(k, k+m-1, what)
 		k += m
 	}
-	// Then what is left: a stretch of unmatched groups with ten digits or
-	// more, unless the run is part of a code written with letters. The
-	// digits a mask keeps count with the stretch after it, so that
-	// Redact(Redact(s)) == Redact(s).
-	if !attached {
-		for k := 0; k < ng; {
-			if kind[k] != spanNone {
-				k++
-				continue
-			}
-			last, digits, carried := k, g[k].n, 0
-			if k > 0 && !g[k-1].dotAfter {
-				carried = keptDigits(kind[k-1])
-			}
-			for last+1 < ng && kind[last+1] == spanNone && !g[last].dotAfter {
-				last++
-				digits += g[last].n
-			}
-			if digits+carried >= 10 {
-				what := spanOther
-				if digits == 12 && (k > 0 || !plus) { // grouped some other way, still an Aadhaar number
-					what = spanAadhaar
-				}
-				spanLast[k] = last
-				for j := k; j <= last; j++ {
-					kind[j] = what
-				}
-			}
-			k = last + 1
-		}
-	}
-	for k := 0; k < ng; {
-		if kind[k] == spanNone {
+}
+
+// markLeftovers marks each stretch of unmarked groups that still holds
+// ten digits or more. The digits a mask keeps count with the stretch
+// after it, so that Redact(Redact(s)) == Redact(s). A stretch glued to
+// letters (the first one when gluedStart, the last one when gluedEnd)
+// is part of a code such as "APP-2026-000123456" and is left alone,
+// unless it follows a mask: then the run is no mere code.
+func (run *numberRun) markLeftovers(gluedStart, gluedEnd bool) {
+	for k := 0; k < len(run.g); {
+		if run.kind[k] != spanNone {
 			k++
 			continue
 		}
-		from, to := g[k].start, g[spanLast[k]].end
-		if k == 0 && plus {
-			from = start
+		last, digits, carried := k, run.g[k].n, 0
+		if k > 0 {
+			carried = keptDigits(run.kind[k-1])
 		}
-		w.mask(from, to, kind[k], plus && k == 0)
-		k = spanLast[k] + 1
+		for last+1 < len(run.g) && run.kind[last+1] == spanNone {
+			last++
+			digits += run.g[last].n
+		}
+		switch {
+		case carried == 0 && ((k == 0 && gluedStart) || (last == len(run.g)-1 && gluedEnd)):
+		case digits == 12 && (k > 0 || !run.plus):
+			run.mark(k, last, spanAadhaar) // grouped some other way, still an Aadhaar number
+		case digits+carried >= 10:
+			run.mark(k, last, spanOther)
+		}
+		k = last + 1
 	}
-	return end
 }
 
 // keptDigits is how many digits the mask of a kind leaves visible.
@@ -239,7 +273,7 @@ func matchGroups(g []digitGroup, k int, plus bool) (int, uint8) {
 	// Groups of four: three are an Aadhaar number, four a Virtual ID or
 	// a card number, more something else long.
 	fours := 0
-	for k+fours < len(g) && g[k+fours].n == 4 && (fours == 0 || !g[k+fours-1].dotAfter) {
+	for k+fours < len(g) && g[k+fours].n == 4 {
 		fours++
 	}
 	switch {
@@ -260,80 +294,79 @@ func matchGroups(g []digitGroup, k int, plus bool) (int, uint8) {
 	return 0, spanNone
 }
 
-// matchMobile matches an Indian mobile number at group k: optional
-// prefix groups (91, or 0091 without a '+', then an optional trunk 0; or
-// a trunk 0 alone) and then groups holding exactly ten digits, the first
-// 6-9. A single group may hold the prefix too ("919812345678",
-// "09812345678").
+// matchMobile matches an Indian mobile number at group k, however its
+// digits are grouped, and returns how many groups it covers (0 for none).
+// The digits read as NormalizeMobile reads them: ten starting with 6-9,
+// after 91 (with or without a '+', then perhaps a trunk 0), 0091 or a
+// trunk 0.
 func matchMobile(g []digitGroup, k int, plus bool) int {
-	first := g[k]
-	switch {
-	case first.n == 12 && first.lead[0] == 9 && first.lead[1] == 1 && first.lead[2] >= 6,
-		first.n == 11 && first.lead[0] == 0 && first.lead[1] >= 6 && !plus,
-		first.n == 14 && first.lead == [4]byte{0, 0, 9, 1} && !plus:
-		return 1
-	}
-	j := k
-	switch {
-	case first.n == 2 && first.lead[0] == 9 && first.lead[1] == 1,
-		first.n == 4 && first.lead == [4]byte{0, 0, 9, 1} && !plus:
-		j++
-		if j < len(g) && g[j].n == 1 && g[j].lead[0] == 0 {
-			j++
+	var head [6]byte // the first digits of the groups from k on
+	n, total := 0, 0
+	for j := k; j < len(g) && total < 16; j++ {
+		for d := 0; d < g[j].n && d < len(g[j].lead) && n < len(head); d++ {
+			head[n] = g[j].lead[d]
+			n++
 		}
-	case first.n == 1 && first.lead[0] == 0 && !plus:
-		j++
-	}
-	if j > k && j < len(g) {
-		if m := tenDigits(g, j); m > 0 {
-			return j - k + m
-		}
-	}
-	if plus {
-		return 0 // "+" and no 91: some other country; the caller masks it if long
-	}
-	return tenDigits(g, k)
-}
-
-// tenDigits returns how many groups from k hold exactly ten digits
-// starting with 6-9, or 0.
-func tenDigits(g []digitGroup, k int) int {
-	if g[k].lead[0] < 6 {
-		return 0
-	}
-	total := 0
-	for j := k; j < len(g); j++ {
 		total += g[j].n
-		if total == 10 {
+		if national := nationalStart(&head, total, plus); national >= 0 && head[national] >= 6 {
 			return j - k + 1
-		}
-		if total > 10 || g[j].dotAfter && j+1 < len(g) && g[j+1].n+total > 10 {
-			return 0
 		}
 	}
 	return 0
 }
 
+// nationalStart returns where the ten national digits start in a number
+// of total digits beginning with head, or -1 if it has no such shape.
+func nationalStart(head *[6]byte, total int, plus bool) int {
+	has91 := head[0] == 9 && head[1] == 1
+	switch {
+	case plus && has91 && total == 12:
+		return 2
+	case plus && has91 && total == 13 && head[2] == 0:
+		return 3
+	case plus:
+		return -1
+	case total == 10:
+		return 0
+	case total == 11 && head[0] == 0:
+		return 1
+	case total == 12 && has91:
+		return 2
+	case total == 14 && head[0] == 0 && head[1] == 0 && head[2] == 9 && head[3] == 1:
+		return 4
+	}
+	return -1
+}
+
 // mask writes the replacement for the digits in s[from:to].
-func (w *redactor) mask(from, to int, kind uint8, plus bool) {
+func (w *redactor) mask(from, to int, kind uint8) {
 	var tail [4]byte
-	digits := countDigits(w.s[from:to])
+	number := w.s[from:to]
 	w.begin(from, to)
 	switch kind {
 	case spanAadhaar:
-		w.out = append(w.out, "XXXX XXXX "...)
-		w.out = append(w.out, lastDigits(w.s[from:to], tail[:4])...)
+		w.out.WriteString("XXXX XXXX ")
+		w.out.Write(lastDigits(number, tail[:4]))
 	case spanMobile:
-		w.out = append(w.out, "+91 XXXXXXXX"...)
-		w.out = append(w.out, lastDigits(w.s[from:to], tail[:2])...)
+		w.out.WriteString("+91 XXXXXXXX")
+		w.out.Write(lastDigits(number, tail[:2]))
 	default:
-		if plus {
-			w.out = append(w.out, '+')
+		// Keep the '+' and the separators, so that the number keeps its
+		// shape and no separator that ended something (an e-mail
+		// domain, say) disappears.
+		hide := countDigits(number) - 2
+		for _, r := range number {
+			v, ok := DigitValue(r)
+			switch {
+			case !ok:
+				w.out.WriteRune(r)
+			case hide > 0:
+				w.out.WriteByte('X')
+				hide--
+			default:
+				w.out.WriteByte(byte('0' + v))
+			}
 		}
-		for range digits - 2 {
-			w.out = append(w.out, 'X')
-		}
-		w.out = append(w.out, lastDigits(w.s[from:to], tail[:2])...)
 	}
 }
 
@@ -363,25 +396,23 @@ func countDigits(s string) int {
 
 // digitGap returns the length of the gap between two digit groups at the
 // start of s (spaces, hyphens, dots and brackets, as NormalizeMobile
-// allows, followed by a digit), or 0 when s does not start with one; dot
-// tells whether the gap holds a '.'.
-func digitGap(s string) (n int, dot bool) {
+// allows, followed by a digit), or 0 when s does not start with one.
+func digitGap(s string) int {
+	n := 0
 	for n < len(s) {
 		r, size := rune(s[n]), 1
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(s[n:])
 		}
-		if r == '.' {
-			dot = true
-		} else if r != '(' && r != ')' && !isGroupSeparator(r) {
+		if r != '.' && r != '(' && r != ')' && !isGroupSeparator(r) {
 			break
 		}
 		n += size
 	}
 	if n > 0 && startsWithDigit(s[n:]) {
-		return n, dot
+		return n
 	}
-	return 0, false
+	return 0
 }
 
 func startsWithDigit(s string) bool {
@@ -446,7 +477,7 @@ func isASCIILetter(c byte) bool {
 }
 
 // matchPAN reports whether a PAN starts at s[i] and where it ends: ten
-// characters with a word boundary after them, contiguous in any case, or
+// characters not followed by a letter, contiguous in any case, or
 // in capitals as "ABCPE 1234 F" or "ABCPE-1234-F" (the fourth letter must
 // then be a holder type, as the spacing makes a chance match likelier).
 func matchPAN(s string, i int) (int, bool) {
@@ -476,7 +507,10 @@ func matchPAN(s string, i int) (int, bool) {
 		n++
 		i += size
 	}
-	if n < 10 || letterAt(s, i) || startsWithDigit(s[i:]) {
+	// A digit may follow: "ABCPE1234F9812345678" is a PAN and a mobile
+	// number typed together (and a masked mobile number starts with '+',
+	// which must not turn a non-PAN into one).
+	if n < 10 || letterAt(s, i) {
 		return 0, false
 	}
 	if spaced && (!upper || strings.IndexByte(panHolderTypes, fourth) < 0) {
@@ -502,8 +536,10 @@ type emailSpan struct{ start, at, end int }
 // nextEmail finds the first e-mail address in s whose local part starts
 // at or after from. Its local part is everything before the '@' that may
 // be part of one (so a masked "***" still is), its domain two or more
-// labels of letters, digits and hyphens, the last at least two characters
-// long. Without one it returns a span starting at len(s).
+// labels of letters, digits and hyphens. (Asking more of the last label
+// would let masking a number in a would-be domain make an address of it,
+// and Redact would not be idempotent.) Without one it returns a span
+// starting at len(s).
 func nextEmail(s string, from int) emailSpan {
 	for from < len(s) {
 		k := strings.IndexByte(s[from:], '@')
@@ -542,7 +578,7 @@ func emailDomain(s string, i int) (int, bool) {
 		}
 		break
 	}
-	return i, labels >= 2 && i-lastLabel >= 2
+	return i, labels >= 2
 }
 
 func isDomainChar(c byte) bool {

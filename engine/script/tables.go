@@ -17,7 +17,8 @@ import (
 
 const lowRunes = 0x1000
 
-// runeInfo describes one code point r below lowRunes.
+// runeInfo describes one code point r: the table holds it for r below
+// lowRunes, foldInfo works it out for any r.
 type runeInfo struct {
 	// to is what Fold makes of r: its simple lower case, or its ASCII
 	// digit. Meaningless unless flags has fKeep.
@@ -31,7 +32,7 @@ type runeInfo struct {
 	script Script
 }
 
-// Flags of runeInfo. The last four describe to, for the NFC check.
+// Flags of runeInfo. All but fKeep describe to, for the NFC check.
 const (
 	// fKeep: Fold keeps r (a letter, mark or number that is not a
 	// variation selector, enclosing mark or other invisible modifier).
@@ -45,8 +46,9 @@ const (
 	// fCombBack: to is the second part of some canonical composition
 	// (the nukta, the Bengali and Tamil two-part vowel signs).
 	fCombBack
-	// fUnknown: to lies outside the table and is not inert under NFC;
-	// the fast NFC check gives up and lets the norm package decide.
+	// fUnknown: to lies beyond the composition sets (or is a Hangul
+	// jamo) and NFC may change it or what surrounds it; the fast NFC
+	// check gives up and lets the norm package decide.
 	fUnknown
 )
 
