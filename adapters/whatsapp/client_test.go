@@ -504,3 +504,22 @@ func TestDownloadNeedsToken(t *testing.T) {
 		t.Errorf("plain-http media url accepted: %v", err)
 	}
 }
+
+func TestMediaInfoFileSizeAsNumber(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+testToken {
+			w.WriteHeader(401)
+			return
+		}
+		_, _ = w.Write([]byte(`{"messaging_product":"whatsapp","url":"https://lookaside.fbsbx.com/x","mime_type":"image/jpeg","sha256":"abc","file_size":303833,"id":"42"}`))
+	}))
+	defer srv.Close()
+	c := &Client{BaseURL: srv.URL, APIVersion: "v24.0", AccessToken: testToken}
+	info, err := c.MediaInfo(context.Background(), "42")
+	if err != nil || info.FileSize != 303833 || info.URL != "https://lookaside.fbsbx.com/x" {
+		t.Fatalf("%+v %v", info, err)
+	}
+	if _, err := c.MediaInfo(context.Background(), "../messages"); err == nil {
+		t.Error("path-like media id accepted")
+	}
+}

@@ -463,3 +463,55 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseContextReferralAndConversation(t *testing.T) {
+	body := `{"object":"whatsapp_business_account","entry":[{"id":"W","changes":[{"field":"messages","value":{
+	  "messaging_product":"whatsapp","metadata":{"display_phone_number":"15550000000","phone_number_id":"P"},
+	  "contacts":[{"profile":{"name":"A"},"wa_id":"111"}],
+	  "messages":[
+	   {"from":"111","id":"wamid.F","timestamp":"1767261600","type":"text","text":{"body":"fwd"},"context":{"forwarded":true,"frequently_forwarded":"true"}},
+	   {"from":"111","id":"wamid.P","timestamp":"1767261600","type":"text","text":{"body":"price?"},
+	    "context":{"from":"15550000000","id":"wamid.CAT","referred_product":{"catalog_id":"C1","product_retailer_id":"SKU9"}}},
+	   {"from":"111","id":"wamid.R","timestamp":"1767261600","type":"text","text":{"body":"from ad"},
+	    "referral":{"source_url":"https://fb.me/x","source_id":"ad1","source_type":"ad","body":"Get vaccinated","headline":"Camp",
+	     "media_type":"image","image_url":"https://ex.org/i.png","ctwa_clid":"CLID","welcome_message":{"text":"Hi!"}}}],
+	  "statuses":[
+	   {"id":"wamid.S1","status":"sent","timestamp":"1767261600","recipient_id":"111","conversation":{"id":"CONV","expiration_timestamp":"1767348000","origin":{"type":"service"}}},
+	   {"id":"wamid.S2","status":"played","timestamp":1767261600,"recipient_id":"111","conversation":{"id":"CONV","expiration_timestamp":1767348000}}]}}]}]}`
+	n, err := Parse([]byte(body))
+	if err != nil || len(n.Problems) != 0 {
+		t.Fatalf("%v %q", err, n.Problems)
+	}
+	if c := n.Messages[0].Context; c == nil || !c.Forwarded || !c.FrequentlyForwarded || c.ID != "" {
+		t.Errorf("forwarded context %+v", c)
+	}
+	if c := n.Messages[1].Context; c == nil || c.ReferredProduct == nil || c.ReferredProduct.ProductRetailerID != "SKU9" || c.ID != "wamid.CAT" {
+		t.Errorf("product context %+v", c)
+	}
+	want := &Referral{SourceURL: "https://fb.me/x", SourceID: "ad1", SourceType: "ad", Body: "Get vaccinated", Headline: "Camp",
+		MediaType: "image", ImageURL: "https://ex.org/i.png", CTWAClickID: "CLID", WelcomeMessage: "Hi!"}
+	if r := n.Messages[2].Referral; !reflect.DeepEqual(r, want) {
+		t.Errorf("referral %+v", r)
+	}
+	exp := time.Unix(1767348000, 0)
+	for i, s := range n.Statuses {
+		if s.Conversation == nil || s.Conversation.ID != "CONV" || !s.Conversation.Expiration.Equal(exp) {
+			t.Errorf("status %d conversation %+v", i, s.Conversation)
+		}
+	}
+	if n.Statuses[0].Conversation.OriginType != "service" || n.Statuses[1].Status != StatusPlayed {
+		t.Errorf("statuses %+v", n.Statuses)
+	}
+}
+
+func TestStatusRankMovesForwardOnly(t *testing.T) {
+	order := []string{StatusSent, StatusDelivered, StatusRead, StatusPlayed, StatusFailed}
+	for i := 1; i < len(order); i++ {
+		if StatusRank(order[i]) <= StatusRank(order[i-1]) {
+			t.Errorf("%s does not rank above %s", order[i], order[i-1])
+		}
+	}
+	if StatusRank("deleted") != 0 {
+		t.Error("unknown status ranks")
+	}
+}

@@ -153,14 +153,14 @@ func (r *renderer) choices(o engine.Output, text string) {
 		r.interactive(text, menu, func(body string) OutgoingMessage {
 			buttons := make([]ReplyButton, len(o.Choices))
 			for i, c := range o.Choices {
-				buttons[i] = NewReplyButton(ids[i], strings.TrimSpace(c.Label))
+				buttons[i] = NewReplyButton(ids[i], oneLine(c.Label))
 			}
 			return ButtonsMessage(body, buttons...)
 		})
 	case formList:
-		label := truncateChars(o.ListLabel, MaxListButton)
+		label := truncateChars(oneLine(o.ListLabel), MaxListButton)
 		if label == "" {
-			label = truncateChars(r.opts.ListButton, MaxListButton)
+			label = truncateChars(oneLine(r.opts.ListButton), MaxListButton)
 		}
 		if label == "" {
 			label = DefaultListButton
@@ -168,7 +168,7 @@ func (r *renderer) choices(o engine.Output, text string) {
 		r.interactive(text, menu, func(body string) OutgoingMessage {
 			rows := make([]ListRow, len(o.Choices))
 			for i, c := range o.Choices {
-				rows[i] = ListRow{ID: ids[i], Title: strings.TrimSpace(c.Label), Description: strings.TrimSpace(c.Description)}
+				rows[i] = ListRow{ID: ids[i], Title: oneLine(c.Label), Description: oneLine(c.Description)}
 			}
 			return ListMessage(body, label, rows...)
 		})
@@ -209,8 +209,7 @@ func fitsChoices(cs []engine.Choice, ids []string, maxN, maxTitle, maxID, maxDes
 	}
 	seenID, seenTitle := map[string]bool{}, map[string]bool{}
 	for i, c := range cs {
-		title := strings.TrimSpace(c.Label)
-		desc := strings.TrimSpace(c.Description)
+		title, desc := oneLine(c.Label), oneLine(c.Description)
 		switch {
 		case title == "" || chars(title) > maxTitle:
 			return false
@@ -236,14 +235,18 @@ func menuLines(cs []engine.Choice, withDescriptions bool) string {
 		}
 		b.WriteString(strconv.Itoa(i + 1))
 		b.WriteString(". ")
-		b.WriteString(strings.TrimSpace(c.Label))
-		if d := strings.TrimSpace(c.Description); withDescriptions && d != "" {
+		b.WriteString(oneLine(c.Label))
+		if d := oneLine(c.Description); withDescriptions && d != "" {
 			b.WriteString(" – ")
 			b.WriteString(d)
 		}
 	}
 	return b.String()
 }
+
+// oneLine collapses a label's white space (line breaks included) to single
+// spaces: button and row titles are one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func joinParagraphs(a, b string) string {
 	switch {

@@ -360,3 +360,13 @@ func missingWords(outs []engine.Output, msgs []OutgoingMessage) string {
 	}
 	return ""
 }
+
+func TestRenderLabelsAreOneLine(t *testing.T) {
+	o := ask("Pick", "Water\nsupply", "  Ration   card ")
+	msgs := Render([]engine.Output{o}, RenderOptions{})
+	checkValid(t, msgs)
+	b := msgs[0].Interactive.Action.Buttons
+	if b[0].Reply.Title != "Water supply" || b[1].Reply.Title != "Ration card" || !strings.HasSuffix(msgs[0].Interactive.Body.Text, "1. Water supply\n2. Ration card") {
+		t.Errorf("%+v / %q", b, msgs[0].Interactive.Body.Text)
+	}
+}
