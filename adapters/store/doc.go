@@ -1,0 +1,160 @@
+// Package store keeps Samvad's state: the inbox of citizens' messages, the
+// sessions the engine resumes, the outbox of replies, the conversation
+// history, analytics events, the integrations' event log, grievances, and
+// the flow versions sessions are pinned to. It runs on Postgres in
+// production and on an embedded SQLite file by default, through bun, with
+// one conformance suite proving the same guarantees on both.
+//
+// The store is engine-agnostic at the byte level. A message's input, a
+// session's state and an outbound message's payload are bytes the caller
+// encodes and decodes; the store orders, deduplicates, locks and commits
+// them, and never looks inside.
+//
+// # Opening
+//
+//	st, err := store.Open(ctx, url, store.Options{SecretKey: key, Apology: apology})
+//
+// url is "postgres://…" (or "postgresql://…") for Postgres, or "sqlite:PATH"
+// or a plain path for SQLite ("" means ./data/samvad.db; the directory is
+// created on first start). Open runs the migrations compiled into the
+// binary unless Options.NoMigrate is set, in which case it checks that the
+// schema is current. Ping is the readiness probe; Close ends it all.
+//
+// # The data path of one citizen message
+//
+// 1. Receive. The webhook handler verifies the signature, parses the body
+// and calls Ingest with every message, status and event-log note of the
+// POST. Ingest writes them in one transaction and returns after the commit;
+// only then does the server answer 200. A message whose wamid is already
+// stored is a duplicate: counted, not stored again, however often and
+// however concurrently Meta re-delivers it. An error means nothing was
+// stored; errors.Is(err, ErrUnavailable) means the database is down or
+// unreachable, and the server answers 503 so that Meta retries.
+//
+// 2. Process. Workers call ProcessNext(ctx, handler) in a loop (Run does
+// exactly that, waking on InboxSignal). Each call claims one contact with
+// pending messages, loads its session and those messages — oldest first by
+// WhatsApp timestamp, then arrival — and hands them to the handler as a
+// *Work. The handler runs the engine for each message in order and returns
+// an *Outcome: the new session (or nil to end it) and its expiry, contact
+// changes, the replies for the outbox in order, analytics events. The store
+// writes all of it, marks the messages done and commits, in one
+// transaction. Messages of one contact are processed strictly in order,
+// never two steps for one contact at once; different contacts in parallel,
+// in any number of goroutines and, on Postgres, processes.
+//
+// 3. Send. Senders call ClaimOutbox, send each message (the payload is the
+// handler's bytes) and report back: MarkSent with the wamid WhatsApp
+// returned, MarkRetry for a failure that may pass (with exponential backoff
+// and jitter, then failure), MarkFailed for one that never will. Only the
+// first unsent message of a contact is ever claimable, so a contact's
+// replies leave one at a time, in the order the handler produced them.
+//
+// 4. Track. Status webhooks come back through Ingest and move the outbox row
+// and its history message forward only: sent < delivered < read (played
+// counts as read); failed is terminal and keeps its error. Repeats and
+// regressions change nothing. A status may overtake the send's own
+// response; it is recorded, noted in the event log, and applied when
+// MarkSent records that wamid.
+//
+// # Guarantees
+//
+//   - Exactly once in effect. A step's effects (session, outbox, history,
+//     events, grievances added with Work.AddGrievance, the messages marked
+//     done) commit together or not at all. A crash, a handler error, a
+//     cancelled context or an outcome that cannot be written leaves no trace
+//     of the step; its messages are simply claimed again.
+//   - Deduplication forever, on the wamid (per contact), in the database.
+//   - Order: inputs in WhatsApp-timestamp order per contact; replies leave in
+//     the order they were produced; one message per contact in flight.
+//   - No half-written batch: every call is one transaction.
+//   - Fail fast: a closed store, a refused connection, a lost connection
+//     return an error wrapping ErrUnavailable at once (dialling is bounded by
+//     Options.ConnectTimeout).
+//   - Access tokens are stored encrypted (AES-GCM, Options.SecretKey) and only
+//     AccessToken returns them in clear. Errors and event-log rows never hold
+//     a token; contact keys are masked in them.
+//
+// # When a step fails
+//
+// A handler error (or a deadline) rolls the step back and is recorded
+// against the contact's oldest pending message in a short follow-up write:
+// its attempt count goes up and the contact is held for a backoff
+// (Options.BackoffBase doubling up to BackoffMax) before it is tried again,
+// with that message alone, so the failure lands on the message that causes
+// it. After Options.MaxAttempts the message is parked (QueueDepths counts
+// it), the payload from Options.Apology is queued so the citizen gets an
+// answer rather than silence, and the contact's later messages go on.
+// ProcessNext returns a *StepError describing what happened. A plain
+// cancellation (shutdown) rolls back without counting an attempt.
+//
+// Work.SessionErr reports a session row that fails its checksum (or has no
+// state); Work.Session still carries the bytes. The caller must restart the
+// citizen then — a fresh session, an apology, an event — exactly as it does
+// when the bytes do not decode. The next Outcome rewrites the row.
+//
+// # Wiring it into the server
+//
+//	handler := func(ctx context.Context, w *store.Work) (*store.Outcome, error) {
+//		sess := new(engine.Session) // no session, or an expired one: start fresh
+//		if w.Session != nil && (w.SessionErr != nil || sess.Decode(w.Session) != nil) {
+//			sess = new(engine.Session) // corrupt: restart the citizen (and say so)
+//		}
+//		contact := w.Contact.Engine()
+//		out := &store.Outcome{}
+//		var res engine.Result
+//		for _, m := range w.Messages {
+//			if err := eng.Step(ctx, sess, &contact, decodeInput(m.Input), &res); err != nil {
+//				return nil, err // ctx ended: the step rolls back
+//			}
+//			out.Events = append(out.Events, res.Events...)
+//			for _, o := range res.Outputs {
+//				out.Outbox = append(out.Outbox, store.OutboundMessage{Type: o.Kind.String(), Summary: o.Text, Payload: encode(o)})
+//			}
+//		}
+//		out.Language, out.OptedOut = &contact.Language, &contact.OptedOut
+//		out.Session, _ = sess.Encode(nil)
+//		out.SessionExpires = now().Add(sessionDuration(w.Contact.Integration))
+//		out.Flow, out.FlowVersion = sess.Flow, sess.Version
+//		return out, nil
+//	}
+//	for range workers { go st.Run(ctx, handler, logError) }
+//
+// A service connector the engine calls during the step (say, lodging a
+// grievance) finds the step with WorkFrom(ctx) and uses Work.AddGrievance,
+// so the grievance exists only if the step commits; outside a step it uses
+// CreateGrievance.
+//
+// # Schema, and why every hot table is keyed by contact
+//
+// contacts, sessions, conversations, inbox, outbox, messages (the history)
+// and events carry contact_id, and it leads their primary keys and unique
+// constraints: inbox is unique on (contact_id, wamid), outbox and messages
+// are keyed (contact_id, seq) with seq the contact's own message counter.
+// The contact id is not a database sequence but ContactID(integration, key),
+// computed the same way by every process from the webhook itself. So one
+// step touches one contact's rows only, and those tables can be distributed
+// by contact_id with Citus — each step then runs on one shard — without
+// changing a key or a query of the step. What stays cross-contact is
+// bounded: the claim scans (the inbox queue, the outbox heads), which a
+// distributed deployment runs per shard; the status lookup by wamid (a
+// status carries no contact key); and the small, rarely written tables
+// (integrations, flow_versions as reference tables; grievances, event_log,
+// statuses distributed by their own keys).
+//
+// # Round trips
+//
+// On Postgres the hot paths send several statements in one simple-protocol
+// message (values inlined and quoted by bun's dialect): Ingest is one round
+// trip (one implicit transaction); a step is two — BEGIN with the claim
+// and load, then the outcome with COMMIT; ClaimOutbox and each Mark* call
+// are one. Stats reports the count.
+//
+// # SQLite
+//
+// The embedded store is for one process: the claim of a contact is held in
+// the process, and all writes go through one connection (so none ever
+// meets SQLITE_BUSY) while reads use a pool of read-only connections in WAL
+// mode. Commits survive a crash of the process; with synchronous=NORMAL the
+// last ones may be lost on power failure unless Options.Durable is set.
+package store
