@@ -370,3 +370,27 @@ func TestRenderLabelsAreOneLine(t *testing.T) {
 		t.Errorf("%+v / %q", b, msgs[0].Interactive.Body.Text)
 	}
 }
+
+// Rendered messages can be stored (an outbox row) as their wire JSON and
+// read back unchanged.
+func TestOutgoingMessageRoundTrip(t *testing.T) {
+	outs := []engine.Output{
+		ask("Which office?", "North", "South", "East", "West"),
+		{Kind: engine.OutputLocation, Location: &engine.Location{Latitude: 19.076, Longitude: 72.8777, Name: "Ward office"}},
+		{Kind: engine.OutputMedia, Text: "Receipt", Media: &engine.Media{Kind: "document", URL: "https://ex.org/r.pdf", Filename: "r.pdf"}},
+	}
+	for _, m := range Render(outs, RenderOptions{To: "+919800000001"}) {
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back OutgoingMessage
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		b2, _ := json.Marshal(back)
+		if string(b) != string(b2) {
+			t.Errorf("round trip changed the message:\n%s\n%s", b, b2)
+		}
+	}
+}

@@ -177,6 +177,9 @@ func (o jobj) textLimit(key string, need bool, limit int, over func(string, ...a
 // (HTTP 400, code 100 for structure and text lengths, 131009 for interactive
 // limits).
 //
+// The result is a *Error so its fields can be read; compare it with nil
+// before storing it in an error variable.
+//
 // One rule is stricter than Meta: a "to" number must start with "+", because
 // without it Meta prefixes the business number's own country code.
 func Validate(body []byte) *Error {
