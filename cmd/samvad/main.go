@@ -12,14 +12,20 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 )
+
+// shutdownGrace is how long serve waits for work in hand to finish.
+const shutdownGrace = 30 * time.Second
 
 // commands maps a subcommand to its function; each gets its arguments and
 // returns the process exit code.
 var commands = map[string]func(args []string, stdin io.Reader, stdout, stderr io.Writer) int{
-	"lint": runLint,
-	"test": runTest,
-	"chat": runChat,
+	"lint":    runLint,
+	"test":    runTest,
+	"chat":    runChat,
+	"serve":   runServe,
+	"migrate": runMigrate,
 }
 
 func main() {

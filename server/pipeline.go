@@ -1,0 +1,282 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/samvad/samvad/adapters/store"
+	"github.com/samvad/samvad/adapters/whatsapp"
+	"github.com/samvad/samvad/engine"
+	"github.com/samvad/samvad/engine/locale"
+)
+
+// staleAfter is how old a message may be and still be answered: Meta replays
+// undelivered webhooks for days after an outage, and a free-form reply more
+// than 24 hours after the citizen wrote would be refused (131047).
+const staleAfter = 24 * time.Hour
+
+// step is the worker's store.Handler: it runs the engine over a contact's
+// pending messages and returns everything to write, in one transaction.
+func (s *Server) step(ctx context.Context, w *store.Work) (*store.Outcome, error) {
+	in := s.integrations[w.Contact.Integration]
+	out := &store.Outcome{}
+	if in == nil {
+		out.Session = w.Session
+		out.Log = append(out.Log, store.LogEntry{Level: store.LevelWarn, Kind: "no_integration",
+			Message: "messages for an integration that is no longer configured were set aside"})
+		return out, nil
+	}
+	sess := s.loadSession(w, out)
+	if n := len(w.Messages); n > 0 {
+		s.markRead(in, w.Messages[n-1].Wamid)
+	}
+	contact := w.Contact.Engine()
+	lang, optedOut := contact.Language, contact.OptedOut
+	var res engine.Result
+	for _, m := range w.Messages {
+		if err := s.stepMessage(ctx, in, w, m, sess, &contact, &res, out); err != nil {
+			return nil, err
+		}
+	}
+	if contact.Language != lang {
+		out.Language = &contact.Language
+	}
+	if contact.OptedOut != optedOut {
+		out.OptedOut = &contact.OptedOut
+	}
+	return out, s.saveSession(in, sess, out)
+}
+
+// loadSession decodes the stored session. A corrupt one is reported and the
+// citizen starts afresh at the main menu instead of being stuck.
+func (s *Server) loadSession(w *store.Work, out *store.Outcome) *engine.Session {
+	sess := &engine.Session{}
+	if w.SessionExpired {
+		out.Events = append(out.Events, engine.Event{Kind: engine.EventSessionExpired, Flow: w.Flow, At: s.now()})
+	}
+	if w.Session == nil {
+		return sess
+	}
+	err := w.SessionErr
+	if err == nil {
+		err = sess.Decode(w.Session)
+	}
+	if err != nil {
+		sess = &engine.Session{}
+		out.Log = append(out.Log, store.LogEntry{Level: store.LevelError, Kind: "corrupt_session",
+			Message: "the stored session could not be read; the citizen starts again at the main menu: " + err.Error()})
+	}
+	return sess
+}
+
+func (s *Server) stepMessage(ctx context.Context, in *integration, w *store.Work, m store.Message,
+	sess *engine.Session, contact *engine.Contact, res *engine.Result, out *store.Outcome) error {
+	var input engine.Input
+	if err := json.Unmarshal(m.Input, &input); err != nil {
+		out.Log = append(out.Log, store.LogEntry{Level: store.LevelError, Kind: "bad_input",
+			Message: fmt.Sprintf("message %s could not be read and was skipped: %v", m.Wamid, err)})
+		return nil
+	}
+	if !m.Timestamp.IsZero() && s.now().Sub(m.Timestamp) > staleAfter {
+		out.Log = append(out.Log, store.LogEntry{Level: store.LevelWarn, Kind: "stale_message",
+			Message: fmt.Sprintf("message %s was sent %s ago, outside WhatsApp's 24-hour reply window; not answered", m.Wamid, s.now().Sub(m.Timestamp).Round(time.Minute))})
+		return nil
+	}
+	if input.Kind == engine.InputMedia && in.cfg.Attachments {
+		s.fetchMedia(ctx, in, m.Wamid, &input, out)
+	}
+	start := time.Now()
+	err := in.engine.Step(ctx, sess, contact, input, res)
+	s.metrics.stepSeconds.Observe(time.Since(start).Seconds())
+	if err != nil {
+		return err
+	}
+	contact.New = false
+	out.Events = append(out.Events, res.Events...)
+	for _, e := range res.Events {
+		s.metrics.events.WithLabelValues(string(e.Kind)).Inc()
+	}
+	for _, o := range res.Outputs {
+		if o.Kind == engine.OutputHandoff {
+			h := *o.Handoff
+			out.Handoff = &h
+		}
+	}
+	return s.queueReplies(in, w, sess, res.Outputs, m, out)
+}
+
+// queueReplies renders a step's outputs for WhatsApp and queues them.
+func (s *Server) queueReplies(in *integration, w *store.Work, sess *engine.Session, outs []engine.Output, m store.Message, out *store.Outcome) error {
+	msgs := whatsapp.Render(outs, whatsapp.RenderOptions{ListButton: s.listLabel(sess.Lang)})
+	for i := range msgs {
+		p := payload{Message: msgs[i], ReceivedAt: m.Received}
+		data, err := json.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("encoding a reply: %w", err)
+		}
+		out.Outbox = append(out.Outbox, store.OutboundMessage{Type: msgs[i].Type, Summary: outgoingSummary(&msgs[i]), Payload: data})
+	}
+	return nil
+}
+
+// payload is what an outbox row holds: the rendered message, and when the
+// citizen's message it answers arrived (for the reply-latency metric).
+type payload struct {
+	Message    whatsapp.OutgoingMessage `json:"message"`
+	ReceivedAt time.Time                `json:"received_at,omitempty"`
+}
+
+// UnmarshalJSON is needed because OutgoingMessage writes a Cloud API body
+// (MarshalJSON) that its plain fields read back.
+func (p *payload) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Message    json.RawMessage `json:"message"`
+		ReceivedAt time.Time       `json:"received_at"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	p.ReceivedAt = raw.ReceivedAt
+	return json.Unmarshal(raw.Message, &p.Message)
+}
+
+func (s *Server) listLabel(lang string) string {
+	lib := s.library()
+	if m := lib.Catalog.Resolve("common.choose", locale.Chain(lang, "en")...); m != nil {
+		if t, ok := m.Static(); ok {
+			return t
+		}
+	}
+	return whatsapp.DefaultListButton
+}
+
+// saveSession writes the session back, or closes the conversation when no
+// flow is running (the contact keeps its language).
+func (s *Server) saveSession(in *integration, sess *engine.Session, out *store.Outcome) error {
+	out.Flow, out.FlowVersion = sess.Flow, sess.Version
+	if sess.Status == engine.SessionIdle {
+		return nil
+	}
+	data, err := sess.Encode(nil)
+	if err != nil {
+		return fmt.Errorf("encoding the session: %w", err)
+	}
+	out.Session = data
+	out.SessionExpires = s.now().Add(in.cfg.SessionDuration)
+	return nil
+}
+
+// outgoingSummary is a short line for the conversation history.
+func outgoingSummary(m *whatsapp.OutgoingMessage) string {
+	switch {
+	case m.Text != nil:
+		return m.Text.Body
+	case m.Interactive != nil && m.Interactive.Body != nil:
+		return m.Interactive.Body.Text
+	case m.Image != nil:
+		return "[image] " + m.Image.Caption
+	case m.Document != nil:
+		return "[document] " + m.Document.Filename
+	case m.Location != nil:
+		return "[location] " + m.Location.Name
+	}
+	return "[" + m.Type + "]"
+}
+
+// fetchMedia downloads an attachment and keeps it under the media
+// directory. A failed download degrades to the caption: the message itself
+// is never lost.
+func (s *Server) fetchMedia(ctx context.Context, in *integration, wamid string, input *engine.Input, out *store.Outcome) {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	data, mime, err := in.client.Download(ctx, input.Media.MediaID, in.cfg.MaxMediaBytes)
+	if err == nil {
+		var path string
+		path, err = s.saveMedia(in.cfg.ID, wamid, mime, data)
+		if err == nil {
+			input.Media.URL = path
+			input.Media.MimeType = mime
+			return
+		}
+	}
+	kind := "media_download_failed"
+	if errors.Is(err, whatsapp.ErrMediaTooLarge) {
+		kind = "media_too_large"
+	}
+	out.Log = append(out.Log, store.LogEntry{Level: store.LevelWarn, Kind: kind,
+		Message: fmt.Sprintf("the %s of message %s was not kept: %v", input.Media.Kind, wamid, err)})
+}
+
+// saveMedia writes a file under media_dir/<integration>/ and returns its
+// path relative to the media directory.
+func (s *Server) saveMedia(integration, wamid, mime string, data []byte) (string, error) {
+	dir := filepath.Join(s.cfg.MediaDir, integration)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", err
+	}
+	name := safeName(wamid) + extension(mime)
+	if err := os.WriteFile(filepath.Join(dir, name), data, 0o640); err != nil {
+		return "", err
+	}
+	return integration + "/" + name, nil
+}
+
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+func extension(mime string) string {
+	mime, _, _ = strings.Cut(mime, ";")
+	switch strings.TrimSpace(mime) {
+	case "image/jpeg":
+		return ".jpg"
+	case "image/png":
+		return ".png"
+	case "image/webp":
+		return ".webp"
+	case "application/pdf":
+		return ".pdf"
+	case "audio/ogg":
+		return ".ogg"
+	case "video/mp4":
+		return ".mp4"
+	}
+	return ".bin"
+}
+
+// markRead marks the citizen's latest message read and shows the typing
+// indicator until the reply arrives, so that a slow department system is not
+// silence. It runs in the background, at most maxReadMarks at a time: under
+// load, a skipped blue tick is better than a slower reply.
+func (s *Server) markRead(in *integration, wamid string) {
+	if wamid == "" {
+		return
+	}
+	select {
+	case s.readMarks <- struct{}{}:
+	default:
+		return
+	}
+	go func() {
+		defer func() { <-s.readMarks }()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := in.client.MarkRead(ctx, wamid, true); err != nil {
+			s.log.Debug("mark-read failed", "integration", in.cfg.ID, "err", err)
+		}
+	}()
+}
+
+// maxReadMarks bounds the mark-read requests in flight.
+const maxReadMarks = 32

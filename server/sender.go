@@ -1,0 +1,142 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/samvad/samvad/adapters/store"
+	"github.com/samvad/samvad/adapters/whatsapp"
+)
+
+// Sending: senders claim due outbox rows (the store hands out only the head
+// message of each citizen, so one citizen's replies leave in order), pace
+// them per business number and per citizen, send them, and record the
+// outcome. Errors are classified by Graph error code: retryable ones go back
+// to the queue with backoff, permanent ones are recorded with their meaning.
+
+const (
+	claimBatch = 64
+	claimLease = 60 * time.Second
+	// maxPaceWait is the longest a sender holds a claimed row for pacing;
+	// longer waits hand it back to the queue.
+	maxPaceWait = 20 * time.Second
+	// sendsInFlight bounds concurrent sends per sender loop.
+	sendsInFlight = 32
+)
+
+// runSender claims and sends until stop is closed; sends in flight finish.
+func (s *Server) runSender(stop <-chan struct{}) {
+	sem := make(chan struct{}, sendsInFlight)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	idle := 10 * time.Millisecond
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		signal := s.store.OutboxSignal()
+		rows, err := s.store.ClaimOutbox(context.Background(), claimBatch, claimLease)
+		if err != nil {
+			s.log.Error("claiming replies to send", "err", err)
+		}
+		if len(rows) == 0 {
+			idle = min(idle*2, time.Second)
+			select {
+			case <-stop:
+				return
+			case <-signal:
+				idle = 10 * time.Millisecond
+			case <-time.After(idle):
+			}
+			continue
+		}
+		for _, row := range rows {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func(row store.OutboxMessage) {
+				defer func() { <-sem; wg.Done() }()
+				s.send(row)
+			}(row)
+		}
+	}
+}
+
+// send delivers one claimed row and records what happened.
+func (s *Server) send(row store.OutboxMessage) {
+	ctx := context.Background()
+	in := s.integrations[row.Integration]
+	var p payload
+	if in == nil {
+		s.finish(ctx, row, s.store.MarkFailed(ctx, row.ID, whatsapp.NoCode, "the integration is no longer configured"))
+		return
+	}
+	if err := json.Unmarshal(row.Payload, &p); err != nil {
+		s.finish(ctx, row, s.store.MarkFailed(ctx, row.ID, whatsapp.NoCode, "the queued message could not be read: "+err.Error()))
+		return
+	}
+	msg := p.Message
+	msg.To, msg.Recipient = "", ""
+	recipient := row.WaID
+	if row.WaID != "" {
+		msg.To = "+" + row.WaID
+	} else {
+		msg.Recipient, recipient = row.UserID, row.UserID
+	}
+	if wait := s.limiter.Reserve(in.cfg.PhoneNumberID, recipient, s.now()); wait > 0 {
+		if wait > maxPaceWait {
+			s.finish(ctx, row, s.store.MarkRetry(ctx, row.ID, whatsapp.NoCode, "paced: the citizen was sent many messages in a short time"))
+			return
+		}
+		time.Sleep(wait)
+	}
+	wamid, err := in.client.Send(ctx, &msg)
+	if err == nil {
+		s.metrics.messagesOut.WithLabelValues(in.cfg.ID, msg.Type).Inc()
+		if !p.ReceivedAt.IsZero() {
+			s.metrics.replySecs.Observe(s.now().Sub(p.ReceivedAt).Seconds())
+		}
+		s.finish(ctx, row, s.store.MarkSent(ctx, row.ID, wamid))
+		return
+	}
+	s.sendFailed(ctx, in, row, recipient, err)
+}
+
+// sendFailed classifies a failed send and records it.
+func (s *Server) sendFailed(ctx context.Context, in *integration, row store.OutboxMessage, recipient string, err error) {
+	code, meaning := whatsapp.NoCode, err.Error()
+	var ge *whatsapp.GraphError
+	if errors.As(err, &ge) {
+		code, meaning = ge.Code, ge.Meaning()
+		now := s.now()
+		switch ge.Code {
+		case 130429, 131057, 80007, 4:
+			s.limiter.HoldNumber(in.cfg.PhoneNumberID, now.Add(max(ge.RetryAfter(row.Attempts), 5*time.Second)))
+		case 131056:
+			s.limiter.HoldRecipient(in.cfg.PhoneNumberID, recipient, now.Add(ge.RetryAfter(row.Attempts)))
+		}
+	}
+	class := whatsapp.Classify(err)
+	s.metrics.sendErrors.WithLabelValues(in.cfg.ID, strconv.Itoa(code), class.String()).Inc()
+	if class == whatsapp.Retryable {
+		s.log.Warn("send failed; will retry", "integration", in.cfg.ID, "code", code, "attempt", row.Attempts+1, "err", err)
+		s.finish(ctx, row, s.store.MarkRetry(ctx, row.ID, code, meaning))
+		return
+	}
+	s.log.Error("send failed for good", "integration", in.cfg.ID, "code", code, "reason", meaning)
+	s.finish(ctx, row, s.store.MarkFailed(ctx, row.ID, code, meaning))
+}
+
+// finish logs a failure to record a send's outcome; the row's lease runs out
+// and it is claimed again.
+func (s *Server) finish(_ context.Context, row store.OutboxMessage, err error) {
+	if err != nil {
+		s.log.Error("recording a send", "outbox_id", fmt.Sprint(row.ID), "err", err)
+	}
+}

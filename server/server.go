@@ -1,0 +1,384 @@
+// Package server is the running Samvad service: the WhatsApp webhook, the
+// workers that drain the inbox through the engine, the senders that drain
+// the outbox to the Graph API, health checks, metrics and the local simulator.
+//
+// The data path of one citizen message (see DESIGN.md):
+//
+//  1. Receive: POST /api/v1/integration/whatsapp/{id}/callback checks the
+//     signature over the raw body, parses every entry, change, message and
+//     status, and stores them in one transaction (store.Ingest) before
+//     answering 200. Nothing else happens on the request path.
+//  2. Process: workers claim one citizen at a time (store.ProcessNext) and,
+//     in one transaction, run the engine over the citizen's pending messages
+//     in order, render the replies for WhatsApp, and write the new session,
+//     the outbox rows, the history and the events.
+//  3. Send: senders claim the head reply of each citizen (store.ClaimOutbox),
+//     pace it, send it, and record the wamid or the classified error.
+//  4. Track: status webhooks move each reply forward (sent, delivered, read)
+//     and record failures.
+package server
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/samvad/samvad/adapters/store"
+	"github.com/samvad/samvad/adapters/whatsapp"
+	"github.com/samvad/samvad/engine"
+	"github.com/samvad/samvad/engine/locale"
+)
+
+// Server is one samvad serve process.
+type Server struct {
+	cfg          *Config
+	log          *slog.Logger
+	now          func() time.Time
+	store        *store.Store
+	lib          atomic.Pointer[engine.Library]
+	integrations map[string]*integration
+	byPhone      map[string]*integration
+	limiter      *whatsapp.Limiter
+	metrics      *metrics
+	router       *mux.Router
+	transport    http.RoundTripper
+	readMarks    chan struct{}
+	sim          *simulator
+
+	httpServer *http.Server
+	addr       string
+	stop       chan struct{}
+	stopOnce   sync.Once
+	wg         sync.WaitGroup
+}
+
+// New builds a server from its configuration: it opens (and migrates) the
+// store, loads the flows, and prepares every integration. Nothing listens or
+// runs until Start.
+func New(ctx context.Context, cfg *Config, log *slog.Logger) (*Server, error) {
+	s := &Server{cfg: cfg, log: log, now: time.Now, integrations: map[string]*integration{},
+		byPhone: map[string]*integration{}, metrics: newMetrics(), readMarks: make(chan struct{}, maxReadMarks),
+		transport: http.DefaultTransport, stop: make(chan struct{})}
+	s.limiter = whatsapp.NewLimiter(whatsapp.LimiterConfig{NumberRate: cfg.Graph.RatePerSecond})
+	lib, err := loadLibrary(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.lib.Store(lib)
+	key, err := s.secretKey()
+	if err != nil {
+		return nil, err
+	}
+	s.store, err = store.Open(ctx, cfg.DatabaseURL, store.Options{SecretKey: key, Apology: s.apology, Clock: s.now})
+	if err != nil {
+		return nil, fmt.Errorf("opening the store %s: %w", redactURL(cfg.DatabaseURL), err)
+	}
+	if err := s.setup(ctx, lib); err != nil {
+		s.store.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) setup(ctx context.Context, lib *engine.Library) error {
+	if err := s.saveFlowVersions(ctx, lib); err != nil {
+		return err
+	}
+	configs := s.cfg.Integrations
+	if *s.cfg.Simulator {
+		s.sim = newSimulator()
+		configs = append(configs, s.sim.integration())
+	}
+	for _, c := range configs {
+		in, err := s.newIntegration(c, lib)
+		if err != nil {
+			return err
+		}
+		if s.sim != nil && c.ID == simulatorID {
+			s.sim.attach(s, in)
+		}
+		s.integrations[c.ID] = in
+		s.byPhone[c.PhoneNumberID] = in
+	}
+	if err := s.registerIntegrations(ctx); err != nil {
+		return err
+	}
+	s.router = s.routes()
+	return nil
+}
+
+// loadLibrary loads the flows and locale files, failing with every problem.
+func loadLibrary(cfg *Config) (*engine.Library, error) {
+	lib, problems := engine.LoadDir(cfg.Flows, cfg.Locales)
+	if problems.HasErrors() {
+		return nil, fmt.Errorf("the flows in %s and %s do not load:\n%w", cfg.Flows, cfg.Locales, problems.Err())
+	}
+	return lib, nil
+}
+
+// library returns the flows currently loaded.
+func (s *Server) library() *engine.Library { return s.lib.Load() }
+
+// saveFlowVersions archives every loaded flow version, so that sessions
+// pinned to it keep working after the file changes or the process restarts.
+func (s *Server) saveFlowVersions(ctx context.Context, lib *engine.Library) error {
+	for _, f := range lib.Flows() {
+		if err := s.store.SaveFlowVersion(ctx, f.ID, f.Version, f.Source); err != nil {
+			return fmt.Errorf("archiving flow %s: %w", f.ID, err)
+		}
+	}
+	return nil
+}
+
+// Reload loads the flows again. On any problem the running flows stay and
+// the problems are returned; conversations in progress keep their versions.
+func (s *Server) Reload(ctx context.Context) error {
+	lib, err := loadLibrary(s.cfg)
+	if err != nil {
+		return err
+	}
+	if err := s.saveFlowVersions(ctx, lib); err != nil {
+		return err
+	}
+	for _, in := range s.integrations {
+		if err := in.engine.Reload(lib); err != nil {
+			return fmt.Errorf("integration %s: %w", in.cfg.ID, err)
+		}
+	}
+	s.lib.Store(lib)
+	s.log.Info("flows reloaded", "library", lib.String())
+	return nil
+}
+
+// secretKey is the key that encrypts access tokens at rest: from the
+// configuration, or generated once into the data directory of the embedded
+// store.
+func (s *Server) secretKey() ([]byte, error) {
+	if raw := s.cfg.SecretKey.Reveal(); raw != "" {
+		return decodeKey(raw)
+	}
+	if strings.HasPrefix(s.cfg.DatabaseURL, "postgres") {
+		if len(s.cfg.Integrations) > 0 {
+			return nil, errors.New("config: secret_key (or SAMVAD_SECRET_KEY) is required with Postgres: access tokens are encrypted at rest with it")
+		}
+		return []byte(randomHex(16)), nil
+	}
+	path := filepath.Join(filepath.Dir(strings.TrimPrefix(s.cfg.DatabaseURL, "sqlite:")), "secret.key")
+	if b, err := os.ReadFile(path); err == nil {
+		return decodeKey(strings.TrimSpace(string(b)))
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	hexKey := randomHex(32)
+	if err := os.WriteFile(path, []byte(hexKey+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("writing the generated secret key: %w", err)
+	}
+	return hex.DecodeString(hexKey)
+}
+
+func decodeKey(raw string) ([]byte, error) {
+	if b, err := hex.DecodeString(raw); err == nil && (len(b) == 16 || len(b) == 24 || len(b) == 32) {
+		return b, nil
+	}
+	if b, err := base64.StdEncoding.DecodeString(raw); err == nil && (len(b) == 16 || len(b) == 24 || len(b) == 32) {
+		return b, nil
+	}
+	return nil, errors.New("config: secret_key must be 16, 24 or 32 bytes, written in hex or base64")
+}
+
+// redactURL hides a password in a database URL.
+func redactURL(u string) string {
+	if at := strings.LastIndex(u, "@"); at > 0 {
+		if scheme := strings.Index(u, "://"); scheme > 0 && scheme < at {
+			return u[:scheme+3] + "…" + u[at:]
+		}
+	}
+	return u
+}
+
+// apology is queued for a citizen whose message could not be processed
+// after every retry, so that they get an answer, not silence.
+func (s *Server) apology(c store.Contact) store.OutboundMessage {
+	text := "Sorry, something went wrong on our side. Please try again later, or type 0 for the menu."
+	if m := s.library().Catalog.Resolve("common.error", locale.Chain(c.Language, "en")...); m != nil {
+		text = m.Render(nil)
+	}
+	data, _ := json.Marshal(payload{Message: whatsapp.TextMessage(text)})
+	return store.OutboundMessage{Type: "text", Summary: text, Payload: data}
+}
+
+func (s *Server) routes() *mux.Router {
+	r := mux.NewRouter()
+	r.HandleFunc(webhookPath, s.verifyWebhook).Methods(http.MethodGet)
+	r.HandleFunc(webhookPath, s.receiveWebhook).Methods(http.MethodPost)
+	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) }).Methods(http.MethodGet)
+	r.HandleFunc("/readyz", s.ready).Methods(http.MethodGet)
+	r.Handle("/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})).Methods(http.MethodGet)
+	if s.sim != nil {
+		s.sim.routes(r)
+	}
+	r.HandleFunc("/", s.index).Methods(http.MethodGet)
+	return r
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	if s.sim != nil {
+		http.Redirect(w, r, "/simulator", http.StatusFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintf(w, "Samvad is running.\n\nWebhook callbacks:\n")
+	for id := range s.integrations {
+		fmt.Fprintf(w, "  %s%s\n", s.cfg.PublicURL, callbackPath(id))
+	}
+	fmt.Fprintf(w, "\nHealth: /healthz  Readiness: /readyz  Metrics: /metrics\n")
+}
+
+// Handler returns the server's HTTP handler (for tests that drive it without
+// a listener).
+func (s *Server) Handler() http.Handler { return s.router }
+
+// Start listens and starts the workers and senders.
+func (s *Server) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", s.cfg.Listen, err)
+	}
+	s.addr = ln.Addr().String()
+	s.httpServer = &http.Server{Handler: s.router, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.httpServer.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("http server stopped", "err", err)
+		}
+	}()
+	s.startWorkers()
+	s.log.Info("samvad is serving", "addr", s.addr, "store", s.store.Dialect(), "flows", s.library().String(),
+		"workers", s.cfg.Workers, "senders", s.cfg.Senders)
+	return nil
+}
+
+func (s *Server) startWorkers() {
+	for i := 0; i < s.cfg.Workers; i++ {
+		s.wg.Add(1)
+		go func() { defer s.wg.Done(); s.runWorker(s.stop) }()
+	}
+	for i := 0; i < s.cfg.Senders; i++ {
+		s.wg.Add(1)
+		go func() { defer s.wg.Done(); s.runSender(s.stop) }()
+	}
+	pollCtx, cancel := context.WithCancel(context.Background())
+	s.wg.Add(2)
+	go func() { defer s.wg.Done(); s.metrics.pollQueues(pollCtx, s.store.QueueDepths, 5*time.Second) }()
+	go func() { defer s.wg.Done(); <-s.stop; cancel() }()
+}
+
+// Addr is the address the server listens on (after Start).
+func (s *Server) Addr() string { return s.addr }
+
+// URL is the server's base URL on its listening address.
+func (s *Server) URL() string { return "http://" + s.addr }
+
+// Shutdown stops taking work and finishes what it holds: the listener closes
+// (requests in progress complete), workers finish their current step,
+// senders finish their sends in flight; then the store closes.
+func (s *Server) Shutdown(ctx context.Context) error {
+	var err error
+	if s.httpServer != nil {
+		err = s.httpServer.Shutdown(ctx)
+	}
+	s.stopOnce.Do(func() { close(s.stop) })
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = errors.Join(err, errors.New("shutdown timed out with work in progress"))
+	}
+	if s.sim != nil {
+		s.sim.close()
+	}
+	return errors.Join(err, s.store.Close())
+}
+
+// Run serves until ctx ends, then shuts down gracefully.
+func (s *Server) Run(ctx context.Context) error {
+	if err := s.Start(ctx); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	s.log.Info("shutting down: finishing the work in hand")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return s.Shutdown(sctx)
+}
+
+// stepTimeout bounds one worker step (service calls included).
+const stepTimeout = 2 * time.Minute
+
+// runWorker processes citizens' messages until stop is closed. A step in
+// progress completes; it is never cut short by shutdown.
+func (s *Server) runWorker(stop <-chan struct{}) {
+	idle := 10 * time.Millisecond
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		signal := s.store.InboxSignal()
+		ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
+		ok, err := s.store.ProcessNext(ctx, s.step)
+		cancel()
+		switch {
+		case err != nil:
+			s.metrics.steps.WithLabelValues("error").Inc()
+			s.log.Error("processing a citizen's messages", "err", err)
+		case ok:
+			s.metrics.steps.WithLabelValues("ok").Inc()
+		}
+		if ok {
+			idle = 10 * time.Millisecond
+			continue
+		}
+		if err != nil {
+			idle = time.Second
+		}
+		select {
+		case <-stop:
+			return
+		case <-signal:
+			idle = 10 * time.Millisecond
+		case <-time.After(idle):
+			idle = min(idle*2, time.Second)
+		}
+	}
+}

@@ -1,0 +1,194 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/samvad/samvad/adapters/store"
+	"github.com/samvad/samvad/adapters/whatsapp"
+	"github.com/samvad/samvad/engine"
+)
+
+// maxWebhookBody is Meta's documented maximum webhook size.
+const maxWebhookBody = 3 << 20
+
+// webhookPath is the callback URL of an integration, as Meta is told it.
+const webhookPath = "/api/v1/integration/whatsapp/{id}/callback"
+
+func callbackPath(id string) string { return "/api/v1/integration/whatsapp/" + id + "/callback" }
+
+// verifyWebhook answers Meta's subscription check: the challenge, verbatim,
+// when the verify token matches; 403 otherwise.
+func (s *Server) verifyWebhook(w http.ResponseWriter, r *http.Request) {
+	in := s.integrations[mux.Vars(r)["id"]]
+	if in == nil {
+		http.NotFound(w, r)
+		return
+	}
+	challenge, ok := whatsapp.VerifyChallenge(r.URL.Query(), in.verifyToken)
+	if !ok {
+		s.log.Warn("webhook verification refused", "integration", in.cfg.ID)
+		http.Error(w, "verification failed", http.StatusForbidden)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	_, _ = io.WriteString(w, challenge)
+}
+
+// receiveWebhook stores a notification durably and only then answers 200.
+// Nothing else happens on this path: the workers do the rest.
+func (s *Server) receiveWebhook(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	in := s.integrations[mux.Vars(r)["id"]]
+	if in == nil {
+		http.NotFound(w, r)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+	if err != nil {
+		s.metrics.webhooks.WithLabelValues("too_large").Inc()
+		http.Error(w, "body too large or unreadable", http.StatusRequestEntityTooLarge)
+		return
+	}
+	if !whatsapp.VerifySignature(body, r.Header.Get(whatsapp.SignatureHeader), in.appSecret) {
+		s.metrics.webhooks.WithLabelValues("bad_signature").Inc()
+		s.log.Warn("webhook signature invalid; nothing stored", "integration", in.cfg.ID, "bytes", len(body))
+		http.Error(w, "invalid signature", http.StatusUnauthorized)
+		return
+	}
+	n, err := whatsapp.Parse(body)
+	if err != nil {
+		s.malformedWebhook(w, r, in, err)
+		return
+	}
+	batch := s.batch(in, n)
+	res, err := s.store.Ingest(r.Context(), batch)
+	if err != nil {
+		s.ingestFailed(w, in, err)
+		return
+	}
+	s.countIngest(batch, res)
+	s.metrics.webhooks.WithLabelValues("ok").Inc()
+	s.metrics.ackSeconds.Observe(time.Since(start).Seconds())
+	w.WriteHeader(http.StatusOK)
+}
+
+func (s *Server) malformedWebhook(w http.ResponseWriter, r *http.Request, in *integration, perr error) {
+	s.metrics.webhooks.WithLabelValues("malformed").Inc()
+	data, _ := json.Marshal(map[string]string{"error": perr.Error()})
+	_, err := s.store.Ingest(r.Context(), store.Batch{Log: []store.LogEntry{{Integration: in.cfg.ID,
+		Level: store.LevelError, Kind: "webhook_malformed", Message: "a webhook body was not a WhatsApp notification", Data: data}}})
+	if err != nil {
+		s.log.Error("recording a malformed webhook", "integration", in.cfg.ID, "err", err)
+	}
+	http.Error(w, "malformed webhook body", http.StatusBadRequest)
+}
+
+func (s *Server) ingestFailed(w http.ResponseWriter, in *integration, err error) {
+	if errors.Is(err, store.ErrInvalid) {
+		s.metrics.webhooks.WithLabelValues("invalid").Inc()
+		s.log.Error("webhook refused by the store", "integration", in.cfg.ID, "err", err)
+		http.Error(w, "invalid webhook content", http.StatusBadRequest)
+		return
+	}
+	// Anything else (the database is down): 503, and Meta delivers again.
+	s.metrics.webhooks.WithLabelValues("unavailable").Inc()
+	s.log.Error("webhook not stored; asking Meta to retry", "integration", in.cfg.ID, "err", err)
+	http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+}
+
+func (s *Server) countIngest(b store.Batch, res store.IngestResult) {
+	for _, m := range b.Messages {
+		s.metrics.messagesIn.WithLabelValues(m.Integration, m.Type).Inc()
+	}
+	s.metrics.duplicates.Add(float64(res.Duplicates))
+	for _, st := range b.Statuses {
+		s.metrics.statuses.WithLabelValues(st.Status).Inc()
+	}
+}
+
+// batch turns a parsed notification into what the store keeps. Messages are
+// routed by the business number they were sent to: one Meta app may post
+// every number of its account to one callback URL.
+func (s *Server) batch(in *integration, n *whatsapp.Notification) store.Batch {
+	var b store.Batch
+	logf := func(integ, level, kind, msg string, data any) {
+		raw, _ := json.Marshal(data)
+		b.Log = append(b.Log, store.LogEntry{Integration: integ, Level: level, Kind: kind, Message: msg, Data: raw})
+	}
+	for i := range n.Messages {
+		m := &n.Messages[i]
+		owner := s.owner(in, m.PhoneNumberID)
+		if owner == nil {
+			logf(in.cfg.ID, store.LevelWarn, "unknown_number", "a message for a business number no integration serves", map[string]string{"phone_number_id": m.PhoneNumberID})
+			continue
+		}
+		if m.Input == nil {
+			logf(owner.cfg.ID, store.LevelInfo, "system_message", "a system notice from WhatsApp", map[string]any{"type": m.Type, "wamid": m.WAMID})
+			continue
+		}
+		input, _ := json.Marshal(m.Input)
+		b.Messages = append(b.Messages, store.Inbound{Integration: owner.cfg.ID, Wamid: m.WAMID, ContactKey: m.ContactKey(),
+			WaID: m.WaID, UserID: m.UserID, ProfileName: m.ProfileName, Username: m.Username, Type: m.Type,
+			Timestamp: m.Timestamp, Summary: inputSummary(m.Input), Input: input, Raw: m.Raw})
+		for _, e := range m.Errors {
+			logf(owner.cfg.ID, store.LevelInfo, "message_error", e.Meaning(), map[string]any{"code": e.Code, "wamid": m.WAMID})
+		}
+	}
+	for _, st := range n.Statuses {
+		owner := s.owner(in, st.PhoneNumberID)
+		if owner == nil {
+			continue
+		}
+		row := store.Status{Integration: owner.cfg.ID, Wamid: st.WAMID, Status: st.Status, Timestamp: st.Timestamp, Recipient: st.RecipientID}
+		if row.Recipient == "" {
+			row.Recipient = st.RecipientUserID
+		}
+		if len(st.Errors) > 0 {
+			row.ErrorCode, row.ErrorTitle, row.ErrorDetails = st.Errors[0].Code, st.Errors[0].Title, st.Errors[0].Meaning()
+		}
+		b.Statuses = append(b.Statuses, row)
+	}
+	for _, e := range n.Errors {
+		logf(in.cfg.ID, store.LevelError, "whatsapp_error", e.Meaning(), map[string]any{"code": e.Code, "details": e.Details})
+	}
+	for _, p := range n.Problems {
+		logf(in.cfg.ID, store.LevelWarn, "webhook_problem", p, nil)
+	}
+	return b
+}
+
+// owner is the integration serving a business number (the callback's own
+// when the notification does not say).
+func (s *Server) owner(callback *integration, phoneNumberID string) *integration {
+	if phoneNumberID == "" || phoneNumberID == callback.cfg.PhoneNumberID {
+		return callback
+	}
+	return s.byPhone[phoneNumberID]
+}
+
+// inputSummary is a short line for the conversation history.
+func inputSummary(in *engine.Input) string {
+	switch in.Kind {
+	case engine.InputMedia:
+		if in.Text != "" {
+			return "[" + in.Media.Kind + "] " + in.Text
+		}
+		return "[" + in.Media.Kind + "]"
+	case engine.InputLocation:
+		if in.Location.Name != "" {
+			return "[location] " + in.Location.Name
+		}
+		return "[location]"
+	case engine.InputReaction:
+		return "[reaction] " + in.Text
+	case engine.InputUnsupported:
+		return "[unsupported: " + in.Text + "]"
+	}
+	return in.Text
+}
