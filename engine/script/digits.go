@@ -1,6 +1,7 @@
 package script
 
 import (
+	"strings"
 	"unicode/utf8"
 )
 
@@ -70,24 +71,25 @@ func ASCIIDigits(s string) string {
 	}
 	// Each converted digit shrinks from 2 or 3 bytes to 1, so len(s) is
 	// enough room.
-	buf := make([]byte, 0, len(s))
-	buf = append(buf, s[:first]...)
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:first])
 	for i := first; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			buf = append(buf, c)
+			b.WriteByte(c)
 			i++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if v, ok := nonASCIIDigitValue(r); ok {
-			buf = append(buf, byte('0'+v))
+			b.WriteByte(byte('0' + v))
 		} else {
-			buf = append(buf, s[i:i+size]...)
+			b.WriteString(s[i : i+size])
 		}
 		i += size
 	}
-	return string(buf)
+	return b.String()
 }
 
 // firstNonASCIIDigit returns the byte offset of the first non-ASCII digit

@@ -74,3 +74,9 @@ func TestASCIIDigitsReturnsInputUnchanged(t *testing.T) {
 		zeroAllocs(t, "ASCIIDigits("+s+")", func() { ASCIIDigits(s) })
 	}
 }
+
+func TestASCIIDigitsAllocatesOnceWhenChanging(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { ASCIIDigits("पिन ४०००५१") }); n != 1 {
+		t.Errorf("ASCIIDigits: %.1f allocations, want 1", n)
+	}
+}

@@ -1,6 +1,7 @@
 package script
 
 import (
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -32,33 +33,35 @@ import (
 //	Fold("विकल्प २")         == "विकल्प2"
 func Fold(s string) string {
 	it := newFoldIter(s)
-	var buf []byte
+	var b strings.Builder
+	writing := false
 	for {
 		start := it.i
 		r, ok := it.next()
-		if buf == nil && it.changed {
+		if !writing && it.changed {
 			// The output was s[:start] until now; from here on it is
-			// written out.
-			buf = make([]byte, 0, len(s))
-			buf = append(buf, s[:start]...)
+			// written out. It is never longer than s, except where NFC
+			// decomposes (फ़ into फ + ़ is one byte more).
+			writing = true
+			b.Grow(len(s) + 8)
+			b.WriteString(s[:start])
 		}
 		if !ok {
 			break
 		}
-		if buf != nil {
-			buf = utf8.AppendRune(buf, r)
+		if writing {
+			b.WriteRune(r)
 		}
 	}
-	if buf == nil {
-		if !it.nfc.unsure || norm.NFC.IsNormalString(s) {
-			return s
-		}
+	switch {
+	case !writing && (!it.nfc.unsure || norm.NFC.IsNormalString(s)):
+		return s
+	case !writing:
 		return norm.NFC.String(s)
+	case it.nfc.unsure:
+		return norm.NFC.String(b.String())
 	}
-	if it.nfc.unsure {
-		buf = norm.NFC.Bytes(buf)
-	}
-	return string(buf)
+	return b.String()
 }
 
 // EqualFold reports whether Fold(a) == Fold(b), without building either.

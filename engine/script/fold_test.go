@@ -218,3 +218,11 @@ func TestEqualFoldDoesNotAllocate(t *testing.T) {
 		zeroAllocs(t, "EqualFold("+p[0]+", "+p[1]+")", func() { EqualFold(p[0], p[1]) })
 	}
 }
+
+func TestFoldAllocatesOnceWhenChanging(t *testing.T) {
+	for _, s := range []string{"Vaccination Slots!", "राशन कार्ड 👍", "\u095Eरवरी", "কোথায়?"} {
+		if n := testing.AllocsPerRun(100, func() { Fold(s) }); n != 1 {
+			t.Errorf("Fold(%+q): %.1f allocations, want 1", s, n)
+		}
+	}
+}

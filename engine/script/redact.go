@@ -612,11 +612,12 @@ func MaskPhone(s string) string {
 			}
 		}
 	}
-	b := make([]byte, 0, n)
-	b = append(b, head[:]...)
+	var b strings.Builder
+	b.Grow(n)
+	b.Write(head[:])
 	for range n - 4 {
-		b = append(b, 'X')
+		b.WriteByte('X')
 	}
-	b = append(b, lastDigits(s, tail[:])...)
-	return string(b)
+	b.Write(lastDigits(s, tail[:]))
+	return b.String()
 }
