@@ -54,6 +54,8 @@ type Config struct {
 	// LogLevel is debug, info, warn or error.
 	LogLevel     string        `yaml:"log_level"`
 	Integrations []Integration `yaml:"integrations"`
+	// Clock tells the time (tests set it; default time.Now).
+	Clock func() time.Time `yaml:"-"`
 }
 
 // Graph configures the WhatsApp Cloud API client.

@@ -71,7 +71,11 @@ type Server struct {
 // store, loads the flows, and prepares every integration. Nothing listens or
 // runs until Start.
 func New(ctx context.Context, cfg *Config, log *slog.Logger) (*Server, error) {
-	s := &Server{cfg: cfg, log: log, now: time.Now, integrations: map[string]*integration{},
+	now := cfg.Clock
+	if now == nil {
+		now = time.Now
+	}
+	s := &Server{cfg: cfg, log: log, now: now, integrations: map[string]*integration{},
 		byPhone: map[string]*integration{}, metrics: newMetrics(), readMarks: make(chan struct{}, maxReadMarks),
 		transport: http.DefaultTransport, stop: make(chan struct{})}
 	s.limiter = whatsapp.NewLimiter(whatsapp.LimiterConfig{NumberRate: cfg.Graph.RatePerSecond})
