@@ -147,9 +147,9 @@ func pivotYear(yy, nowYear int) int {
 	return y
 }
 
-// monthNames lists the names ParseDate knows, month by month. They are
-// compared with EqualFold, so case, a trailing dot and the two ways of
-// typing फ़ do not matter.
+// monthNames lists the names ParseDate knows, month by month, as Fold
+// writes them (फ़ is फ + ़ there), so that case, a trailing dot and the
+// two ways of typing फ़ do not matter.
 var monthNames = [12][]string{
 	{"january", "jan", "जनवरी"},
 	{"february", "feb", "फ़रवरी", "फरवरी"},
@@ -167,9 +167,14 @@ var monthNames = [12][]string{
 
 // monthNumber returns 1-12 for a month name, 0 for anything else.
 func monthNumber(word string) int {
+	var buf [64]byte
+	folded, ok := foldSmall(buf[:], word)
+	if !ok {
+		folded = []byte(Fold(word))
+	}
 	for i, names := range monthNames {
 		for _, name := range names {
-			if EqualFold(word, name) {
+			if string(folded) == name {
 				return i + 1
 			}
 		}

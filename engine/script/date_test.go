@@ -110,6 +110,16 @@ func TestParseDateRelativeAcrossMonthEnd(t *testing.T) {
 	}
 }
 
+func TestMonthNamesAreFolded(t *testing.T) {
+	for m, names := range monthNames {
+		for _, name := range names {
+			if Fold(name) != name {
+				t.Errorf("month %d: %+q is not folded (%+q)", m+1, name, Fold(name))
+			}
+		}
+	}
+}
+
 func TestPivotYear(t *testing.T) {
 	for now := 1990; now < 2200; now++ {
 		for yy := range 100 {

@@ -32,6 +32,14 @@ import (
 //	Fold(" Yes, please! 👍") == "yesplease"
 //	Fold("विकल्प २")         == "विकल्प2"
 func Fold(s string) string {
+	// Fast path: lower-case ASCII letters and digits only.
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf && s[i] != 0 && asciiFold[s[i]] == s[i] {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
 	it := newFoldIter(s)
 	var b strings.Builder
 	writing := false
@@ -74,6 +82,9 @@ func EqualFold(a, b string) bool {
 	if a == b {
 		return true
 	}
+	if equal, decided := equalFoldASCII(a, b); decided {
+		return equal
+	}
 	ia, ib := newFoldIter(a), newFoldIter(b)
 	equal := true
 	for {
@@ -98,6 +109,72 @@ func EqualFold(a, b string) bool {
 		return Fold(a) == Fold(b)
 	}
 	return equal
+}
+
+// asciiFold[c] is what Fold makes of the ASCII character c: itself for
+// lower-case letters and digits, the lower case of capitals, and 0 for
+// everything it drops.
+var asciiFold = func() (t [utf8.RuneSelf]byte) {
+	for c := byte('0'); c <= '9'; c++ {
+		t[c] = c
+	}
+	for c := byte('a'); c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = c, c
+	}
+	return t
+}()
+
+// equalFoldASCII is EqualFold for two ASCII strings. decided is false
+// when either string has a non-ASCII byte.
+func equalFoldASCII(a, b string) (equal, decided bool) {
+	i, j := 0, 0
+	for {
+		for i < len(a) && a[i] < utf8.RuneSelf && asciiFold[a[i]] == 0 {
+			i++
+		}
+		for j < len(b) && b[j] < utf8.RuneSelf && asciiFold[b[j]] == 0 {
+			j++
+		}
+		if i == len(a) || j == len(b) || a[i] >= utf8.RuneSelf || b[j] >= utf8.RuneSelf {
+			break
+		}
+		if asciiFold[a[i]] != asciiFold[b[j]] {
+			// Final only if no combining mark can follow either.
+			return false, isASCII(a[i:]) && isASCII(b[j:])
+		}
+		i, j = i+1, j+1
+	}
+	if i < len(a) && a[i] >= utf8.RuneSelf || j < len(b) && b[j] >= utf8.RuneSelf {
+		return false, false
+	}
+	return i == len(a) && j == len(b), true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// foldSmall writes Fold(s) into buf when it fits and NFC has nothing to
+// do, without allocating; ok is false otherwise.
+func foldSmall(buf []byte, s string) (folded []byte, ok bool) {
+	it := newFoldIter(s)
+	out := buf[:0]
+	for {
+		r, more := it.next()
+		if !more {
+			break
+		}
+		if len(out)+utf8.UTFMax > cap(out) {
+			return nil, false
+		}
+		out = utf8.AppendRune(out, r)
+	}
+	return out, !it.nfc.unsure
 }
 
 // foldIter yields the runes of Fold(s) before NFC: kept runes, mapped

@@ -43,6 +43,7 @@ import (
 func Redact(s string) string {
 	w := redactor{s: s}
 	mail := nextEmail(s, 0)
+	wordBefore := false // the rune before s[i] is a letter or digit
 	for i := 0; i < len(s); {
 		if i == mail.start {
 			if s[mail.start:mail.at] != "***" { // not masked already
@@ -50,29 +51,68 @@ func Redact(s string) string {
 			}
 			i = mail.end
 			mail = nextEmail(s, i)
+			wordBefore = letterOrDigitBefore(s, i)
 			continue
 		}
 		// Nothing else reaches into the next e-mail address.
 		limited := s[:mail.start]
 		c := s[i]
-		if isASCIILetter(c) && !letterOrDigitBefore(s, i) {
-			if end, ok := matchPAN(limited, i); ok {
-				w.replace(i, end, "XXXXXXXXXX")
-				i = end
+		if c < utf8.RuneSelf {
+			switch {
+			case isASCIILetter(c):
+				if !wordBefore && mayStartPAN(limited[i:]) {
+					if end, ok := matchPAN(limited, i); ok {
+						w.replace(i, end, "XXXXXXXXXX")
+						i = end
+						wordBefore = false // a PAN ends before a non-letter
+						continue
+					}
+				}
+				wordBefore = true
+			case '0' <= c && c <= '9', c == '+' && startsWithDigit(limited[i+1:]):
+				i = w.digitRun(i, mail.start)
+				wordBefore = true // a digit run ends with a digit
 				continue
+			default:
+				wordBefore = false
 			}
-		}
-		r, size := rune(c), 1
-		if c >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(s[i:])
-		}
-		if IsDigit(r) || (c == '+' && startsWithDigit(limited[i+1:])) {
-			i = w.digitRun(i, mail.start)
+			i++
 			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if IsDigit(r) {
+			i = w.digitRun(i, mail.start)
+			wordBefore = true
+			continue
+		}
+		wordBefore = isWordRune(r)
 		i += size
 	}
 	return w.result()
+}
+
+// isWordRune reports whether r is part of a word: a letter, mark or
+// number.
+func isWordRune(r rune) bool {
+	if r < lowRunes {
+		return runeTable()[r].flags&fKeep != 0
+	}
+	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsNumber(r)
+}
+
+// mayStartPAN is a quick test for matchPAN: five ASCII letters, then
+// something that may be a digit or a separator.
+func mayStartPAN(s string) bool {
+	if len(s) < 10 {
+		return false
+	}
+	for i := 1; i < 5; i++ {
+		if !isASCIILetter(s[i]) {
+			return false
+		}
+	}
+	c := s[5]
+	return c >= utf8.RuneSelf || ('0' <= c && c <= '9') || c == ' ' || c == '-'
 }
 
 // redactor writes the redacted text, lazily: until the first
@@ -145,8 +185,8 @@ func (w *redactor) digitRun(i, limit int) int {
 		run.kind, run.spanLast = make([]uint8, n), make([]int, n)
 	}
 	end := run.g[len(run.g)-1].end
-	if amountBefore(s, run.start) {
-		return end
+	if run.digits() < 10 || amountBefore(s, run.start) {
+		return end // too short to be anything Redact masks, or an amount
 	}
 	run.markShaped()
 	run.markLeftovers(letterBefore(s, run.start), letterAt(s, end))
@@ -204,6 +244,15 @@ func readRun(s string, i int, g []digitGroup) (start int, plus bool, _ []digitGr
 		}
 		i += gap
 	}
+}
+
+// digits counts the digits of the run.
+func (run *numberRun) digits() int {
+	n := 0
+	for _, g := range run.g {
+		n += g.n
+	}
+	return n
 }
 
 // mark records that groups k..last are masked together as what.
