@@ -27,6 +27,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/samvad/samvad/engine/script"
+	"github.com/samvad/samvad/server"
 )
 
 // stepTimeout bounds each wait for the bot or for an element.
@@ -34,7 +35,7 @@ const stepTimeout = 20 * time.Second
 
 func TestBrowserSimulator(t *testing.T) {
 	chromium := findChromium(t)
-	base, stop := startSimulatorServer(t)
+	base, stop := server.StartTestServer(t)
 	defer stop()
 	browser := startBrowser(t, chromium)
 
