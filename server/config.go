@@ -102,6 +102,9 @@ func (s Secret) String() string {
 // LogValue hides the secret from slog.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
+// MarshalText hides the secret from JSON and other encoders.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
 // GoString hides the secret from %#v.
 func (s Secret) GoString() string { return s.String() }
 

@@ -20,6 +20,8 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -42,6 +44,7 @@ import (
 	"github.com/samvad/samvad/adapters/whatsapp"
 	"github.com/samvad/samvad/engine"
 	"github.com/samvad/samvad/engine/locale"
+	"github.com/samvad/samvad/engine/script"
 )
 
 // Server is one samvad serve process.
@@ -88,7 +91,8 @@ func New(ctx context.Context, cfg *Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.store, err = store.Open(ctx, cfg.DatabaseURL, store.Options{SecretKey: key, Apology: s.apology, Clock: s.now})
+	s.store, err = store.Open(ctx, cfg.DatabaseURL, store.Options{SecretKey: key, Apology: s.apology, Clock: s.now,
+		GrievanceReference: grievanceReference})
 	if err != nil {
 		return nil, fmt.Errorf("opening the store %s: %w", redactURL(cfg.DatabaseURL), err)
 	}
@@ -214,6 +218,16 @@ func redactURL(u string) string {
 		}
 	}
 	return u
+}
+
+// grievanceReference makes docket numbers such as GRV-26-4821-7K, in the
+// one format the flows recognise (script.ValidReference).
+func grievanceReference(now time.Time) string {
+	return script.NewReference("GRV", now.Year()%100, func() uint32 {
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		return binary.LittleEndian.Uint32(b[:])
+	})
 }
 
 // apology is queued for a citizen whose message could not be processed

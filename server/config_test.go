@@ -1,0 +1,120 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "samvad.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const goodConfig = `
+listen: 127.0.0.1:9090
+database_url: postgres://samvad@db:5432/samvad
+secret_key: 000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f
+graph:
+  api_version: v24.0
+integrations:
+  - id: bmc
+    name: MyBMC Assist
+    phone_number_id: "123456789012345"
+    verify_token: from-file
+    app_secret: app-secret-in-file
+    access_token: token-in-file
+    languages: [en, hi, mr]
+    session_duration: 30m
+`
+
+func TestLoadConfigWithEnvironmentOverrides(t *testing.T) {
+	path := writeConfig(t, goodConfig)
+	cfg, err := LoadConfig(path, []string{
+		"SAMVAD_LISTEN=0.0.0.0:8443",
+		"SAMVAD_GRAPH_RATE_PER_SECOND=200",
+		"SAMVAD_INTEGRATIONS_BMC_ACCESS_TOKEN=token-from-env",
+		"SAMVAD_INTEGRATIONS_BMC_SESSION_DURATION=2h",
+		"SAMVAD_INTEGRATIONS_BMC_LANGUAGES=en, mr",
+		"SAMVAD_WORKERS=8",
+		"OTHER=ignored",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := cfg.Integrations[0]
+	switch {
+	case cfg.Listen != "0.0.0.0:8443", cfg.Graph.RatePerSecond != 200, cfg.Workers != 8, cfg.Graph.APIVersion != "v24.0":
+		t.Fatalf("overrides not applied: %+v", cfg)
+	case in.AccessToken.Reveal() != "token-from-env", in.SessionDuration != 2*time.Hour, strings.Join(in.Languages, ",") != "en,mr":
+		t.Fatalf("integration overrides not applied: %+v", in)
+	case in.EntryFlow != "main" || in.DefaultLanguage != "en" || cfg.Senders != 2 || *cfg.Simulator:
+		t.Fatalf("defaults not applied: %+v", cfg)
+	}
+}
+
+func TestConfigErrorsAreClear(t *testing.T) {
+	cases := map[string]string{
+		"listen: [1, 2":                                 "config ",
+		"lisen: x":                                      "field lisen not found",
+		"workers: 0\nsenders: 500":                      "senders: 500 is not between 1 and 64",
+		"log_format: xml":                               `log_format: "xml" must be text or json`,
+		"graph: {base_url: ftp://x}":                    "graph.base_url",
+		"integrations: [{id: A B}]":                     `id "A B" must be lower-case`,
+		"integrations: [{id: x, phone_number_id: '1'}]": "app_secret is required (or set SAMVAD_INTEGRATIONS_X_APP_SECRET)",
+		"integrations: [{id: x, phone_number_id: '1', verify_token: a, app_secret: b, access_token: c}, {id: x, phone_number_id: '1', verify_token: a, app_secret: b, access_token: c}]": `id "x" is used twice`,
+	}
+	for body, want := range cases {
+		_, err := LoadConfig(writeConfig(t, body), nil)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want it to mention %q", body, err, want)
+		}
+	}
+	if _, err := LoadConfig(writeConfig(t, ""), []string{"SAMVAD_WORKERS=many"}); err == nil || !strings.Contains(err.Error(), "SAMVAD_WORKERS") {
+		t.Errorf("a bad environment value: %v", err)
+	}
+	if _, err := LoadConfig(filepath.Join(t.TempDir(), "missing.yaml"), nil); err == nil {
+		t.Error("a missing file must be an error")
+	}
+}
+
+func TestSecretsNeverPrinted(t *testing.T) {
+	cfg, err := LoadConfig(writeConfig(t, goodConfig), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		out := fmt.Sprintf(format, cfg.Integrations[0])
+		if strings.Contains(out, "token-in-file") || strings.Contains(out, "app-secret-in-file") || strings.Contains(out, "from-file") {
+			t.Errorf("%s printed a secret: %s", format, out)
+		}
+	}
+	var buf bytes.Buffer
+	NewLogger(&buf, "json", "info").Info("config", "integration", cfg.Integrations[0], "secret_key", cfg.SecretKey)
+	if strings.Contains(buf.String(), "token-in-file") || strings.Contains(buf.String(), "0001020304") {
+		t.Errorf("a log line printed a secret: %s", buf.String())
+	}
+}
+
+func TestLogsRedactCitizens(t *testing.T) {
+	var buf bytes.Buffer
+	log := NewLogger(&buf, "text", "debug")
+	log.Info("reply sent", "to", "919876543210", "note", "citizen wrote Aadhaar 2345 6789 0124 and 98765 43210", "access_token", "EAAG-secret")
+	out := buf.String()
+	for _, leak := range []string{"919876543210", "2345 6789", "98765 43210", "EAAG-secret"} {
+		if strings.Contains(out, leak) {
+			t.Errorf("the log shows %q: %s", leak, out)
+		}
+	}
+	if !strings.Contains(out, "0124") || !strings.Contains(out, "reply sent") {
+		t.Errorf("the log lost too much: %s", out)
+	}
+}

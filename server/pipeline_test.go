@@ -1,0 +1,182 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/samvad/samvad/adapters/store"
+)
+
+// simChat drives a running test server through the simulator API, as the
+// simulator page does.
+type simChat struct {
+	t       *testing.T
+	srv     *Server
+	citizen string
+	seen    int
+}
+
+func startSim(t *testing.T) *simChat {
+	t.Helper()
+	srv := NewTestServer(t, nil)
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	return &simChat{t: t, srv: srv, citizen: "919811111111"}
+}
+
+func (c *simChat) api(method, path string, body any) *httptest.ResponseRecorder {
+	c.t.Helper()
+	var b []byte
+	if body != nil {
+		b, _ = json.Marshal(body)
+	}
+	rec := httptest.NewRecorder()
+	c.srv.Handler().ServeHTTP(rec, httptest.NewRequest(method, path, bytes.NewReader(b)))
+	return rec
+}
+
+// send posts a citizen message and returns the texts of the bot's replies.
+func (c *simChat) send(msg map[string]any) []string {
+	c.t.Helper()
+	msg["citizen"] = c.citizen
+	if rec := c.api(http.MethodPost, "/simulator/api/send", msg); rec.Code != http.StatusOK {
+		c.t.Fatalf("send %v: %d %s", msg, rec.Code, rec.Body)
+	}
+	return c.replies()
+}
+
+func (c *simChat) say(text string) []string {
+	return c.send(map[string]any{"type": "text", "text": text})
+}
+
+// replies waits for the bot to answer and returns the new replies' texts.
+func (c *simChat) replies() []string {
+	c.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	var texts []string
+	for time.Now().Before(deadline) {
+		rec := c.api(http.MethodGet, "/simulator/api/messages?citizen="+c.citizen+"&after="+strconv.Itoa(c.seen), nil)
+		var res struct {
+			Messages []struct {
+				Body struct {
+					Text        struct{ Body string } `json:"text"`
+					Interactive struct {
+						Body struct{ Text string } `json:"body"`
+					} `json:"interactive"`
+				} `json:"body"`
+			} `json:"messages"`
+			Next int `json:"next"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil {
+			c.t.Fatal(err)
+		}
+		for _, m := range res.Messages {
+			texts = append(texts, m.Body.Text.Body+m.Body.Interactive.Body.Text)
+		}
+		if len(texts) > 0 {
+			c.seen = res.Next
+			time.Sleep(100 * time.Millisecond) // a step may send several messages
+			if more := c.peek(); more > c.seen {
+				continue
+			}
+			return texts
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c.t.Fatalf("no reply (after %d)", c.seen)
+	return nil
+}
+
+func (c *simChat) peek() int {
+	rec := c.api(http.MethodGet, "/simulator/api/messages?citizen="+c.citizen+"&after=0", nil)
+	var res struct{ Next int }
+	_ = json.Unmarshal(rec.Body.Bytes(), &res)
+	return res.Next
+}
+
+func expectReply(t *testing.T, got []string, want string) {
+	t.Helper()
+	if !strings.Contains(strings.Join(got, "\n"), want) {
+		t.Fatalf("the bot said %q, want it to contain %q", got, want)
+	}
+}
+
+func TestGrievanceLodgedThroughTheWholePipeline(t *testing.T) {
+	c := startSim(t)
+	expectReply(t, c.say("hi"), "Choose your language")
+	expectReply(t, c.send(map[string]any{"type": "list_reply", "id": "en", "title": "English"}), "Namaste!")
+	expectReply(t, c.say("1"), "What is the complaint about?")
+	expectReply(t, c.say("roads"), "describe the problem")
+	expectReply(t, c.say("big pothole near the bus stop"), "6-digit PIN code")
+	expectReply(t, c.say("400051"), "send a photo")
+	expectReply(t, c.send(map[string]any{"type": "image", "caption": "the pothole"}), "Please check:")
+	got := c.send(map[string]any{"type": "button_reply", "id": "submit", "title": "Submit"})
+	expectReply(t, got, "Your complaint is registered. Number: GRV-")
+	ref := got[0][strings.Index(got[0], "GRV-") : strings.Index(got[0], "GRV-")+14]
+
+	ctx := context.Background()
+	gs, err := c.srv.store.GrievancesOfContact(ctx, store.ContactID(simulatorID, c.citizen))
+	if err != nil || len(gs) != 1 {
+		t.Fatalf("grievances: %v %v", gs, err)
+	}
+	g := gs[0]
+	if g.Reference != ref || g.Category != "roads" || g.PinCode != "400051" || len(g.Attachments) != 1 {
+		t.Fatalf("stored grievance %+v, reply reference %s", g, ref)
+	}
+	if _, err := os.Stat(filepath.Join(c.srv.cfg.MediaDir, g.Attachments[0].URL)); err != nil {
+		t.Fatalf("the photo was not kept: %v", err)
+	}
+	got = c.say(strings.ToLower(ref))
+	if !strings.Contains(strings.Join(got, "\n"), "is registered and waiting for the ward office") {
+		evs, _ := c.srv.store.Events(ctx, store.ContactID(simulatorID, c.citizen))
+		for _, e := range evs[max(0, len(evs)-12):] {
+			t.Logf("event %+v", e)
+		}
+		t.Fatalf("status lookup by %s: %q", ref, got)
+	}
+}
+
+func TestCorruptSessionRestartsTheCitizenAtTheMenu(t *testing.T) {
+	c := startSim(t)
+	c.say("hi")
+	c.send(map[string]any{"type": "list_reply", "id": "en", "title": "English"})
+	c.say("1") // now in the grievance flow, waiting for a category
+	db, err := sql.Open("sqlite", strings.TrimPrefix(c.srv.cfg.DatabaseURL, "sqlite:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE sessions SET state = X'DEADBEEF'`); err != nil {
+		t.Fatal(err)
+	}
+	expectReply(t, c.say("2"), "Namaste!")
+	log, err := c.srv.store.EventLog(context.Background(), simulatorID, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range log {
+		found = found || e.Kind == "corrupt_session"
+	}
+	if !found {
+		t.Fatalf("the corrupt session was not reported: %+v", log)
+	}
+}
