@@ -6,6 +6,7 @@
 //	samvad test    [paths…]                   run conversation tests
 //	samvad chat    --flow main --lang en      try a flow in the terminal
 //	samvad migrate [--config samvad.yaml]     apply database migrations
+//	samvad fakegraph                          a fake WhatsApp Graph API on 127.0.0.1
 package main
 
 import (
@@ -21,11 +22,12 @@ const shutdownGrace = 30 * time.Second
 // commands maps a subcommand to its function; each gets its arguments and
 // returns the process exit code.
 var commands = map[string]func(args []string, stdin io.Reader, stdout, stderr io.Writer) int{
-	"lint":    runLint,
-	"test":    runTest,
-	"chat":    runChat,
-	"serve":   runServe,
-	"migrate": runMigrate,
+	"lint":      runLint,
+	"test":      runTest,
+	"chat":      runChat,
+	"serve":     runServe,
+	"migrate":   runMigrate,
+	"fakegraph": runFakegraph,
 }
 
 func main() {
@@ -53,6 +55,7 @@ Usage:
   samvad test    [paths...]                   run conversation tests (default: flows locales)
   samvad chat    --flow main --lang en        try a flow in the terminal
   samvad migrate [--config samvad.yaml]       apply database migrations
+  samvad fakegraph [--listen 127.0.0.1:8090]  a fake WhatsApp Graph API for trying things locally
 
 Run "samvad <command> -h" for a command's options.
 `
