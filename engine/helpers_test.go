@@ -33,6 +33,7 @@ common:
   handoff: Passing you to an officer.
   error: Something went wrong.
   fallback_intro: Found this
+  please_wait: Please wait.
   invalid:
     text: Type something.
     number: Send a number.
@@ -85,6 +86,7 @@ common:
   handoff: अधिकारी को भेज रहे हैं।
   error: कुछ गड़बड़ हुई।
   fallback_intro: यह मिला
+  please_wait: कृपया रुकें।
   invalid:
     text: कुछ लिखें।
     number: संख्या भेजें।

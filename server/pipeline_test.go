@@ -180,3 +180,25 @@ func TestCorruptSessionRestartsTheCitizenAtTheMenu(t *testing.T) {
 		t.Fatalf("the corrupt session was not reported: %+v", log)
 	}
 }
+
+func TestProgressMessageDuringASlowCall(t *testing.T) {
+	c := startSim(t)
+	old := progressAfter
+	progressAfter = 10 * time.Millisecond
+	defer func() { progressAfter = old }()
+	contact := store.Contact{ID: store.ContactID(simulatorID, c.citizen), Integration: simulatorID, WaID: c.citizen, Language: "hi"}
+
+	// A call that finishes in time: nothing is sent.
+	done := make(chan struct{})
+	close(done)
+	c.srv.progress(contact, done)
+	if n := len(c.srv.sim.fake.Messages()); n != 0 {
+		t.Fatalf("a fast call sent %d messages", n)
+	}
+	// A slow call: the citizen is told, in their language.
+	c.srv.progress(contact, make(chan struct{}))
+	msgs := c.srv.sim.fake.Messages()
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "कृपया थोड़ा इंतज़ार करें") || msgs[0].To != "+"+c.citizen {
+		t.Fatalf("progress message: %+v", msgs)
+	}
+}

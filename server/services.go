@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/samvad/samvad/adapters/store"
+	"github.com/samvad/samvad/adapters/whatsapp"
 	"github.com/samvad/samvad/engine"
+	"github.com/samvad/samvad/engine/locale"
 	"github.com/samvad/samvad/engine/script"
 )
 
@@ -19,6 +22,11 @@ const grievanceDays = 7
 // grievance exists only if the step that lodged it commits.
 func (s *Server) services() engine.Services {
 	return engine.ServiceFunc(func(ctx context.Context, name string, args map[string]any) (map[string]any, error) {
+		done := make(chan struct{})
+		defer close(done)
+		if w := store.WorkFrom(ctx); w != nil {
+			go s.progress(w.Contact, done)
+		}
 		switch name {
 		case "grievance.lodge":
 			return s.lodgeGrievance(ctx, args)
@@ -27,6 +35,53 @@ func (s *Server) services() engine.Services {
 		}
 		return nil, fmt.Errorf("%w %q", engine.ErrUnknownService, name)
 	})
+}
+
+// progressAfter is how long a department system may take before the citizen
+// is told that the bot is still working on it.
+var progressAfter = 4 * time.Second
+
+// progress tells a citizen that a slow department call is under way, unless
+// the call finishes first. The message goes straight to the Graph API (the
+// step's own replies are not committed yet), and only when none of the
+// citizen's earlier replies is still waiting in the outbox, so that it can
+// never overtake them.
+func (s *Server) progress(c store.Contact, done <-chan struct{}) {
+	t := time.NewTimer(progressAfter)
+	defer t.Stop()
+	select {
+	case <-done:
+		return
+	case <-t.C:
+	}
+	in := s.integrations[c.Integration]
+	if in == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rows, err := s.store.ContactOutbox(ctx, c.ID)
+	if err != nil {
+		return
+	}
+	for _, r := range rows {
+		if r.Status == "queued" || r.Status == "sending" {
+			return
+		}
+	}
+	text := "Checking with the department's system, please wait a moment…"
+	if m := s.library().Catalog.Resolve("common.please_wait", locale.Chain(c.Language, "en")...); m != nil {
+		text = m.Render(nil)
+	}
+	msg := whatsapp.TextMessage(text)
+	if c.WaID != "" {
+		msg.To = "+" + c.WaID
+	} else {
+		msg.Recipient = c.UserID
+	}
+	if _, err := in.client.Send(ctx, &msg); err != nil {
+		s.log.Debug("progress message not sent", "integration", c.Integration, "err", err)
+	}
 }
 
 func (s *Server) lodgeGrievance(ctx context.Context, args map[string]any) (map[string]any, error) {
