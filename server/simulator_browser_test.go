@@ -42,6 +42,9 @@ func TestBrowserSimulator(t *testing.T) {
 	t.Run("grievance", func(t *testing.T) {
 		p := openSimulator(t, browser, base)
 		p.say("hi")
+		if left := eval[string](p, `document.getElementById('text').value`); left != "" {
+			p.fail("the composer still holds %q after Enter sent the message", left)
+		}
 		p.answerLanguageIfAsked("English")
 		p.waitBot("Namaste! This is the City Citizen Services desk.")
 		rows := p.openList()
@@ -137,6 +140,42 @@ func TestBrowserSimulator(t *testing.T) {
 		p.noAlert()
 		p.keepScreenshot("location_and_language")
 	})
+}
+
+// TestBrowserSimulatorFormatting checks that text is drawn with WhatsApp's
+// formatting and never as HTML. The citizen's bubbles and the bot's go
+// through the same formatter, so the citizen's own message shows it.
+func TestBrowserSimulatorFormatting(t *testing.T) {
+	chromium := findChromium(t)
+	base, stop := server.StartTestServer(t)
+	defer stop()
+	p := openSimulator(t, startBrowser(t, chromium), base)
+	p.say("*bold* _slanted_ ~gone~ ```a*b*c``` <b>tag</b> snake_case_name see https://example.org/a_b.")
+	p.waitVisible(`#chat .msg.me .status`)
+	got := eval[map[string]any](p, `(() => {
+		const b = [...document.querySelectorAll('#chat .msg.me .text')].pop();
+		const a = b.querySelector('a');
+		return {
+			strong: [...b.querySelectorAll('strong')].map(e => e.textContent).join('|'),
+			em: [...b.querySelectorAll('em')].map(e => e.textContent).join('|'),
+			s: [...b.querySelectorAll('s')].map(e => e.textContent).join('|'),
+			mono: [...b.querySelectorAll('code')].map(e => e.textContent).join('|'),
+			html: b.querySelectorAll('b').length,
+			text: b.textContent,
+			href: a ? a.getAttribute('href') : '',
+			rel: a ? a.getAttribute('rel') : '',
+		};
+	})()`)
+	want := map[string]any{"strong": "bold", "em": "slanted", "s": "gone", "mono": "a*b*c", "html": float64(0),
+		"href": "https://example.org/a_b", "rel": "noopener noreferrer"}
+	for k, v := range want {
+		if got[k] != v {
+			p.fail("formatting: %s is %v, want %v (all: %v)", k, got[k], v, got)
+		}
+	}
+	if text, _ := got["text"].(string); !strings.Contains(text, "<b>tag</b>") || !strings.Contains(text, "snake_case_name") {
+		p.fail("the bubble reads %q: markup must show as typed, underscores inside words as they are", text)
+	}
 }
 
 // findChromium returns the browser binary, or skips (fails under CI=true).
@@ -341,7 +380,7 @@ func (p *page) fail(format string, args ...any) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
 	defer cancel()
-	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90)); err == nil {
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
 		path := filepath.Join(screenshotDir(p.t), p.t.Name()+"-failure.png")
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err == nil && os.WriteFile(path, png, 0o644) == nil {
 			p.t.Logf("screenshot: %s", path)

@@ -70,6 +70,19 @@
     return node;
   }
 
+  // icon draws one of the page's SVG symbols (index.html): emoji fonts are
+  // not everywhere.
+  function icon(name) {
+    const NS = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(NS, 'svg');
+    svg.setAttribute('class', 'icon');
+    svg.setAttribute('aria-hidden', 'true');
+    const use = document.createElementNS(NS, 'use');
+    use.setAttribute('href', '#i-' + name);
+    svg.append(use);
+    return svg;
+  }
+
   // ---- WhatsApp text formatting ----------------------------------------
 
   const INLINE = { '*': 'strong', '_': 'em', '~': 's', '`': 'code' };
@@ -224,13 +237,13 @@
         actions.push(el('button', {
           type: 'button', class: 'reply list-open', 'aria-haspopup': 'dialog',
           onclick: () => openList(it),
-        }, el('span', { 'aria-hidden': 'true', text: '☰ ' }), el('span', { dir: 'auto', text: action.button || 'Menu' })));
+        }, icon('list'), el('span', { dir: 'auto', text: action.button || 'Menu' })));
         break;
       case 'location_request_message':
         actions.push(el('button', {
           type: 'button', class: 'reply location-request', 'aria-haspopup': 'dialog',
           onclick: openPlaces,
-        }, el('span', { 'aria-hidden': 'true', text: '📍 ' }), 'Send location'));
+        }, icon('pin'), el('span', { text: 'Send location' })));
         break;
       case 'cta_url': {
         const p = action.parameters || {};
@@ -245,11 +258,9 @@
     return { parts, actions };
   }
 
-  const MEDIA_ICON = { image: '🖼️', video: '🎬', document: '📄', audio: '🎵', sticker: '🙂' };
-
   function mediaParts(kind, m) {
     const label = m.filename || (kind === 'audio' && m.voice ? 'Voice message' : kind[0].toUpperCase() + kind.slice(1));
-    const card = el('div', { class: 'media' }, el('span', { class: 'media-icon', 'aria-hidden': 'true', text: MEDIA_ICON[kind] || '📎' }));
+    const card = el('div', { class: 'media' }, icon(kind === 'image' || kind === 'sticker' ? 'camera' : 'file'));
     if (/^https?:\/\//i.test(m.link || '')) {
       card.append(el('a', { href: m.link, target: '_blank', rel: 'noopener noreferrer', dir: 'auto', text: label }));
     } else {
@@ -263,7 +274,7 @@
   function place(loc) {
     const lat = Number(loc.latitude);
     const lon = Number(loc.longitude);
-    const box = el('div', { class: 'place' }, el('span', { class: 'media-icon', 'aria-hidden': 'true', text: '📍' }));
+    const box = el('div', { class: 'place' }, icon('pin'));
     const lines = el('div', {});
     if (loc.name) lines.append(el('strong', { dir: 'auto', text: loc.name }));
     if (loc.address) lines.append(el('div', { dir: 'auto', text: loc.address }));
@@ -476,7 +487,7 @@
       type: 'button', class: 'row', 'data-place': p.name,
       // The place's name goes as "title": "name" is the citizen's profile name.
       onclick: () => { ui.places.close(); send({ type: 'location', latitude: p.latitude, longitude: p.longitude, title: p.name, address: p.address }); },
-    }, el('span', { class: 'row-title', text: '📍 ' + p.name }), el('span', { class: 'row-desc', text: p.address }))));
+    }, el('span', { class: 'row-title', text: p.name }), el('span', { class: 'row-desc', text: p.address }))));
     ui.places.showModal();
   }
 
@@ -635,12 +646,21 @@
 
   function grow() {
     ui.text.style.height = 'auto';
-    ui.text.style.height = Math.min(ui.text.scrollHeight, 120) + 'px';
+    const border = ui.text.offsetHeight - ui.text.clientHeight;
+    ui.text.style.height = Math.min(ui.text.scrollHeight + border, 120) + 'px';
   }
 
   ui.composer.addEventListener('submit', sendTyped);
+  // Enter sends, Shift+Enter starts a new line. Some keyboards (and
+  // synthetic key events) still insert the line break after a cancelled
+  // keydown: that one is refused too.
+  let enterSent = false;
   ui.text.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) sendTyped(e);
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { enterSent = true; sendTyped(e); }
+  });
+  ui.text.addEventListener('keyup', () => { enterSent = false; });
+  ui.text.addEventListener('beforeinput', (e) => {
+    if (enterSent && (e.inputType === 'insertLineBreak' || e.inputType === 'insertParagraph')) e.preventDefault();
   });
   ui.text.addEventListener('input', grow);
   ui.photo.addEventListener('click', () => {
