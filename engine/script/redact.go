@@ -14,7 +14,9 @@ import (
 //     checksum is valid, becomes "XXXX XXXX " and its last four digits
 //     ("XXXX XXXX 0123");
 //   - Indian mobile numbers, in every form NormalizeMobile accepts,
-//     become "+91 XXXXXXXX" and their last two digits;
+//     become "+91 XXXXXXXX" and their last two digits (one typed with
+//     its 91 in three groups of four reads as an Aadhaar number and is
+//     masked as one);
 //   - any other run of ten or more digits (a landline with its STD code,
 //     a foreign number, a 16-digit Aadhaar Virtual ID or card number)
 //     keeps its last two digits and its separators, the other digits

@@ -6,39 +6,9 @@ import (
 	"unicode/utf8"
 )
 
-// A docket reference names one grievance or application, for instance
-// "GRV-26-4821-6K":
-//
-//	GRV   the prefix: one to six letters naming the service
-//	26    the last two digits of the year it was opened
-//	4821  four random digits
-//	6K    a random character and a check character
-//
-// The last two characters come from refAlphabet, 23 characters that
-// survive being read aloud over a phone and copied by hand. Where a digit
-// and a letter can be taken for each other, both go when both are
-// ambiguous (0 and O, 1 and I, 2 and Z, 5 and S, and L with 1 and I) and
-// the letter goes when only the letter is (B for 8, G for 6, Q for O,
-// U for V). What is left is the digits 3 4 6 7 8 9 and the letters
-// A C D E F H J K M N P R T V W X Y. The year and the four digits are
-// digits only, so a "0" or "1" there cannot be taken for a letter.
-//
-// The check character is refAlphabet[Σ (i+1)·vᵢ mod 23] over every
-// character before it, where vᵢ is the value of the i-th character: a
-// digit's value, a prefix letter's place in the alphabet (A=0 … Z=25), and
-// the random character's index in refAlphabet. Because 23 is prime and
-// the reference has fewer than 23 characters, a reference with one digit
-// or letter-part character changed, or with two neighbouring characters
-// swapped, does not check and ValidReference rejects it. Changes to the
-// prefix are caught too, except between letters 23 apart (A and X, B and
-// Y, C and Z); a service that receives another service's prefix should
-// reject it anyway.
-//
-// There are 230,000 references per prefix and year, and NewReference
-// draws them at random: the caller must check that a new reference is
-// not in use yet (a unique index) and draw again when it is. Past a few
-// tens of thousands of dockets a year, give each district or office its
-// own prefix.
+// refAlphabet holds the characters of the last part of a docket
+// reference; the package documentation says how they were chosen. Its
+// length, 23, is prime, which the check character relies on.
 const refAlphabet = "346789ACDEFHJKMNPRTVWXY"
 
 const (
@@ -47,11 +17,17 @@ const (
 )
 
 // NewReference returns a new docket reference such as "GRV-26-4821-6K"
-// (see refAlphabet for the format). prefix is upper-cased; characters
+// (the package documentation describes the format). prefix is
+// upper-cased; characters
 // other than ASCII letters are dropped, it is cut to six letters, and an
 // empty prefix becomes "REF". Only the last two digits of year are used.
 // rnd supplies the randomness (pass a seeded source in tests); when it is
 // nil, math/rand/v2 is used.
+//
+// References are drawn at random, 230,000 per prefix and year: the caller
+// must check that a new one is not in use yet (a unique index) and draw
+// again when it is. Past a few tens of thousands of dockets a year, give
+// each district or office its own prefix.
 func NewReference(prefix string, year int, rnd func() uint32) string {
 	if rnd == nil {
 		rnd = rand.Uint32
