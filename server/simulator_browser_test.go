@@ -142,10 +142,12 @@ func TestBrowserSimulator(t *testing.T) {
 	})
 }
 
-// TestBrowserSimulatorFormatting checks that text is drawn with WhatsApp's
-// formatting and never as HTML. The citizen's bubbles and the bot's go
-// through the same formatter, so the citizen's own message shows it.
-func TestBrowserSimulatorFormatting(t *testing.T) {
+// TestBrowserSimulatorPage checks the page itself: text is drawn with
+// WhatsApp's formatting and never as HTML (the citizen's bubbles and the
+// bot's go through the same formatter, so the citizen's own message shows
+// it), and a message the server refuses is shown as not sent, with the
+// server's reason, and can be sent again.
+func TestBrowserSimulatorPage(t *testing.T) {
 	chromium := findChromium(t)
 	base, stop := server.StartTestServer(t)
 	defer stop()
@@ -176,16 +178,38 @@ func TestBrowserSimulatorFormatting(t *testing.T) {
 	if text, _ := got["text"].(string); !strings.Contains(text, "<b>tag</b>") || !strings.Contains(text, "snake_case_name") {
 		p.fail("the bubble reads %q: markup must show as typed, underscores inside words as they are", text)
 	}
+
+	// The server refuses the next message (as when its store is down).
+	eval[chromedp.Void](p, `(() => {
+		window.realFetch = window.fetch;
+		window.fetch = (url, init) => String(url).endsWith('/api/send')
+			? Promise.resolve(new Response('{"error":"the webhook answered 503: store unavailable"}', {status: 502, headers: {'Content-Type': 'application/json'}}))
+			: window.realFetch(url, init);
+	})()`)
+	p.say("hello")
+	p.waitVisible(`#alert:not([hidden])`)
+	if shown := p.text("#alert-text"); !strings.Contains(shown, "not sent") || !strings.Contains(shown, "store unavailable") {
+		p.fail("the alert reads %q, want the message marked not sent with the server's reason", shown)
+	}
+	p.waitVisible(`#chat .msg.me .status.bad`)
+	eval[chromedp.Void](p, `window.fetch = window.realFetch`)
+	p.click(`(//button[contains(@class,"retry")])[last()]`)
+	p.run(chromedp.Poll[chromedp.Void](`document.querySelectorAll('#chat .msg.me .status.bad').length === 0 &&
+		[...document.querySelectorAll('#chat .msg.me')].pop().textContent.includes('hello')`, chromedp.WithPollingTimeout(stepTimeout)))
+	p.waitBot("") // the bot answers the message sent again
 }
 
 // findChromium returns the browser binary, or skips (fails under CI=true).
 func findChromium(t *testing.T) string {
 	t.Helper()
-	candidates := []string{os.Getenv("SAMVAD_CHROMIUM"), "chromium", "/usr/bin/chromium", "chromium-browser", "google-chrome"}
-	for _, c := range candidates {
-		if c == "" {
-			continue
+	if named := os.Getenv("SAMVAD_CHROMIUM"); named != "" {
+		path, err := exec.LookPath(named)
+		if err != nil {
+			t.Fatalf("SAMVAD_CHROMIUM=%s: %v", named, err)
 		}
+		return path
+	}
+	for _, c := range []string{"chromium", "/usr/bin/chromium", "chromium-browser", "google-chrome"} {
 		if path, err := exec.LookPath(c); err == nil {
 			return path
 		}
