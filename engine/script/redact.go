@@ -156,6 +156,7 @@ type digitGroup struct {
 	start, end int     // byte offsets of the digits in s
 	n          int     // number of digits
 	lead       [6]byte // values of the first (up to) six digits
+	sep        byte    // the gap to the next group when it is one ASCII character
 }
 
 // What a span of groups is masked as.
@@ -164,6 +165,7 @@ const (
 	spanAadhaar
 	spanMobile
 	spanOther
+	spanDate // not masked, and not part of a longer number either
 )
 
 // maxGroups is how many digit groups a run may have before Redact needs
@@ -193,7 +195,7 @@ func (w *redactor) digitRun(i, limit int) int {
 	run.markShaped()
 	run.markLeftovers(letterBefore(s, run.start), letterAt(s, end))
 	for k := 0; k < len(run.g); {
-		if run.kind[k] == spanNone {
+		if run.kind[k] == spanNone || run.kind[k] == spanDate {
 			k++
 			continue
 		}
@@ -239,8 +241,11 @@ func readRun(s string, i int, g []digitGroup) (start int, plus bool, _ []digitGr
 			i += size
 		}
 		grp.end = i
-		g = append(g, grp)
 		gap := digitGap(s[i:])
+		if gap == 1 {
+			grp.sep = s[i]
+		}
+		g = append(g, grp)
 		if gap == 0 {
 			return start, plus, g
 		}
@@ -312,8 +317,11 @@ func (run *numberRun) markLeftovers(gluedStart, gluedEnd bool) {
 
 // keptDigits is how many digits the mask of a kind leaves visible.
 func keptDigits(kind uint8) int {
-	if kind == spanAadhaar {
+	switch kind {
+	case spanAadhaar:
 		return 4
+	case spanDate:
+		return 0
 	}
 	return 2
 }
@@ -321,6 +329,9 @@ func keptDigits(kind uint8) int {
 // matchGroups tries the shaped numbers at group k and returns how many
 // groups the match covers (0 for none) and its kind.
 func matchGroups(g []digitGroup, k int, plus bool) (int, uint8) {
+	if isDate(g[k:]) {
+		return 3, spanDate
+	}
 	// Groups of four: three are an Aadhaar number, four a Virtual ID or
 	// a card number, more something else long.
 	fours := 0
@@ -343,6 +354,32 @@ func matchGroups(g []digitGroup, k int, plus bool) (int, uint8) {
 		return 1, spanOther
 	}
 	return 0, spanNone
+}
+
+// isDate reports whether the first three groups are a date written with
+// hyphens or dots: day, month and a year of two or four digits
+// ("21-11-2026", "21.11.26"), or a four-digit year, month and day
+// ("2026-11-21").
+func isDate(g []digitGroup) bool {
+	if len(g) < 3 || g[0].sep != g[1].sep || (g[0].sep != '-' && g[0].sep != '.') {
+		return false
+	}
+	day, month, year := g[0], g[1], g[2]
+	if g[0].n == 4 {
+		year, day = g[0], g[2]
+	}
+	return day.n <= 2 && month.n <= 2 && (year.n == 2 || year.n == 4) &&
+		inRange(day, 1, 31) && inRange(month, 1, 12)
+}
+
+// inRange reports whether the value of a group of one or two digits lies
+// in [lo, hi].
+func inRange(g digitGroup, lo, hi int) bool {
+	v := int(g.lead[0])
+	if g.n == 2 {
+		v = v*10 + int(g.lead[1])
+	}
+	return lo <= v && v <= hi
 }
 
 // matchMobile matches an Indian mobile number at group k, however its

@@ -35,6 +35,8 @@ func TestRedact(t *testing.T) {
 		{"1234567890", "XXXXXXXX90"},
 		// Several numbers in one run.
 		{"21-11-2026 9812345678", "21-11-2026 +91 XXXXXXXX78"},
+		{"9812345678 21-11-2026", "+91 XXXXXXXX78 21-11-2026"},
+		{"2026-11-21 12345678", "2026-11-21 12345678"},
 		{"2345 6789 0123 9812345678", "XXXX XXXX 0123 +91 XXXXXXXX78"},
 		{"2345 6789 0123 456789", "XXXX XXXX 0123 XXXX89"},
 		// PAN.
@@ -78,6 +80,9 @@ func TestRedactLeavesOrdinaryTextAlone(t *testing.T) {
 		"on 21/11/2026 at 10:30",
 		"on 21-11-2026",
 		"2026-11-21T10:30:00",
+		"2026-11-21 10:30:45",
+		"21-11-2026 10:30",
+		"on 21.11.26 12 34 at 5",
 		"docket GRV-26-0412-7K",
 		"application APP-2026-000123456",
 		"ward 12, house 345, 2nd floor",
