@@ -21,7 +21,8 @@ import (
 //	         PRIMARY KEY AUTOINCREMENT rowid on SQLite (never reused, so
 //	         arrival order holds)
 //	{PK …}   a composite primary key on Postgres; on SQLite, where the rowid
-//	         is the key, the same columns are a UNIQUE constraint
+//	         is the key, the same columns are a UNIQUE constraint (none when
+//	         they include the rowid)
 //	{TIME}   timestamptz / INTEGER microseconds since the epoch
 //	{BYTES}  bytea / BLOB
 //	{BOOL}   boolean / INTEGER 0-1
@@ -68,8 +69,6 @@ CREATE TABLE sessions (
 	updated_at   {TIME} NOT NULL,
 	expires_at   {TIME}
 );
-CREATE INDEX sessions_expires_at ON sessions (expires_at) WHERE expires_at IS NOT NULL;
-CREATE INDEX sessions_flow ON sessions (flow_id, flow_version);
 
 CREATE TABLE conversations (
 	contact_id     text NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
@@ -105,8 +104,7 @@ CREATE TABLE inbox (
 	attempts       integer NOT NULL DEFAULT 0,
 	last_error     text NOT NULL DEFAULT '',
 	done_at        {TIME},
-	{PK contact_id, id},
-	UNIQUE (contact_id, wamid)
+	{PK contact_id, wamid}
 );
 CREATE INDEX inbox_pending ON inbox (id) WHERE state = 0;
 CREATE INDEX inbox_contact_pending ON inbox (contact_id, id) WHERE state = 0;
@@ -251,16 +249,17 @@ func ddl(text string, pg bool) string {
 		switch {
 		case pg:
 			rep = "PRIMARY KEY (" + cols + ")"
-		case cols == "id":
-			rep = "CHECK (id > 0)" // the rowid already is the key
+		case strings.HasSuffix(cols, ", id") || cols == "id":
+			rep = "CHECK (id > 0)" // the rowid already is a unique key
 		default:
 			rep = "UNIQUE (" + cols + ")"
 		}
 		text = text[:i] + rep + text[j+1:]
 	}
 	if pg {
-		// A lookup index on the API id of tables keyed by contact.
-		text += "CREATE INDEX outbox_id ON outbox (id);\nCREATE INDEX inbox_id ON inbox (id);\n"
+		// The outbox's API id (MarkSent and co.) needs its own index where the
+		// key is (contact_id, seq).
+		text += "CREATE INDEX outbox_id ON outbox (id);\n"
 	}
 	return text
 }

@@ -19,22 +19,47 @@ func bookkeepingContext(ctx context.Context) (context.Context, context.CancelFun
 
 // claimSQL claims the contact of the oldest pending message whose contact is
 // neither held by a backoff nor locked by another worker, and loads its step
-// in the same statement. The last column is the contact's version as the
-// statement's snapshot saw it; the locked row itself is the newest version.
-// If they differ, a step for this contact committed between the snapshot and
-// the lock, the loaded messages may be stale, and the caller reloads.
-func (s *Store) claimSQL(now time.Time) string {
-	return s.sql().raw(`WITH c AS (
+// in the same statement. now is an SQL expression for the current time. The
+// last column is the contact's version as the statement's snapshot saw it;
+// the locked row itself is the newest version. If they differ, a step for
+// this contact committed between the snapshot and the lock, the loaded
+// messages may be stale, and the caller reloads.
+func claimSQL(now string) string {
+	return `WITH c AS (
 	SELECT c.* FROM inbox i JOIN contacts c ON c.id = i.contact_id
-	WHERE i.state = 0 AND (c.hold_until IS NULL OR c.hold_until <= `).time(now).raw(`)
+	WHERE i.state = 0 AND (c.hold_until IS NULL OR c.hold_until <= ` + now + `)
 	ORDER BY i.id
 	LIMIT 1
 	FOR NO KEY UPDATE OF c SKIP LOCKED
 )
-SELECT `, workColumns, `, (SELECT v.version FROM contacts v WHERE v.id = c.id)
+SELECT ` + workColumns + `, (SELECT v.version FROM contacts v WHERE v.id = c.id)
 FROM c LEFT JOIN sessions s ON s.contact_id = c.id
 JOIN inbox i ON i.contact_id = c.id AND i.state = 0
-ORDER BY i.wa_ts, i.arrival, i.id`).String()
+ORDER BY i.wa_ts, i.arrival, i.id`
+}
+
+// pgClaimStatement names the claim once prepared on a connection: planning
+// that query costs more than running it, so each connection plans it once
+// (PREPARE) and then runs it with EXECUTE, still in the same round trip as
+// BEGIN.
+const pgClaimStatement = "samvad_claim_v1"
+
+// pgClaim begins the step's transaction and claims, in one round trip.
+func (s *Store) pgClaim(ctx context.Context, conn *sql.Conn, now time.Time) (*sql.Rows, error) {
+	q := s.sql().raw("BEGIN;\nEXECUTE ", pgClaimStatement, "(").time(now).raw(")").String()
+	s.calls.Add(1)
+	rows, err := conn.QueryContext(ctx, q)
+	if err == nil || !isUndefinedPrepared(err) {
+		return rows, err
+	}
+	// First use on this connection: prepare, then claim.
+	s.pgRollback(conn)
+	s.calls.Add(1)
+	if _, err := conn.ExecContext(ctx, "PREPARE "+pgClaimStatement+" (timestamptz) AS "+claimSQL("$1")); err != nil {
+		return nil, err
+	}
+	s.calls.Add(1)
+	return conn.QueryContext(ctx, q)
 }
 
 func (s *Store) processPostgres(ctx context.Context, h Handler) (bool, error) {
@@ -58,8 +83,7 @@ func (s *Store) processPostgres(ctx context.Context, h Handler) (bool, error) {
 // goes with BEGIN and the outcome with COMMIT, so a step is two round trips.
 func (s *Store) postgresStep(ctx context.Context, conn *sql.Conn, h Handler) (processed, again bool, err error) {
 	now := s.now().UTC()
-	s.calls.Add(1)
-	rows, err := conn.QueryContext(ctx, "BEGIN;\n"+s.claimSQL(now))
+	rows, err := s.pgClaim(ctx, conn, now)
 	if err != nil {
 		s.pgRollback(conn)
 		return false, false, classify(err)

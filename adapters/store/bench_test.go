@@ -1,0 +1,201 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Benchmarks (go test -run '^$' -bench . ./adapters/store/, with
+// TEST_DATABASE_URL for the Postgres variants). Each reports messages per
+// second and database round trips per message; ns/op is per batch or per
+// message as the name says.
+
+func benchStore(b *testing.B, dialect string) *Store {
+	b.Helper()
+	url := storeURL(b, dialect)
+	s, err := Open(context.Background(), url, Options{Apology: func(Contact) OutboundMessage {
+		return OutboundMessage{Payload: []byte("sorry")}
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+// benchMessage is shaped like a real text message: a wa_id, a profile name,
+// an engine input and the raw JSON Meta sent (about 600 bytes).
+func benchMessage(n int64, contacts int64) Inbound {
+	key := fmt.Sprintf("9198%08d", n%contacts)
+	wamid := fmt.Sprintf("wamid.HBgMOTE5ODAwMDAwMDAxFQIAEhggQjM%012d", n)
+	return Inbound{
+		Integration: "city", Wamid: wamid, ContactKey: key, WaID: key, ProfileName: "Asha Kumari",
+		Type: "text", Timestamp: time.Unix(1_780_000_000+n, 0), Summary: "mera ration card kab tak banega?",
+		Input: []byte(`{"id":"` + wamid + `","kind":1,"text":"mera ration card kab tak banega?","at":"2026-05-21T10:00:00Z"}`),
+		Raw: []byte(`{"from":"` + key + `","id":"` + wamid + `","timestamp":"1780000000","text":{"body":"mera ration card kab tak banega?"},"type":"text",` +
+			`"context":null,"contacts":[{"profile":{"name":"Asha Kumari"},"wa_id":"` + key + `"}],"metadata":{"display_phone_number":"15550001111","phone_number_id":"106540352242922"}}`),
+	}
+}
+
+func BenchmarkIngest(b *testing.B) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		for _, size := range []int{1, 10, 100} {
+			b.Run(fmt.Sprintf("%s/batch=%d", dialect, size), func(b *testing.B) {
+				s := benchStore(b, dialect)
+				var next atomic.Int64
+				calls := s.calls.Load()
+				b.SetParallelism(4) // webhook POSTs arrive concurrently: 4×GOMAXPROCS senders
+				b.ResetTimer()
+				start := time.Now()
+				b.RunParallel(func(pb *testing.PB) {
+					batch := make([]Inbound, size)
+					for pb.Next() {
+						for i := range batch {
+							batch[i] = benchMessage(next.Add(1), 5000)
+						}
+						if _, err := s.Ingest(context.Background(), Batch{Messages: batch}); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+				elapsed := time.Since(start)
+				msgs := float64(b.N * size)
+				b.ReportMetric(msgs/elapsed.Seconds(), "msgs/s")
+				b.ReportMetric(float64(s.calls.Load()-calls)/msgs, "roundtrips/msg")
+			})
+		}
+	}
+}
+
+// BenchmarkProcessNext measures steps with a trivial handler: one outbox row
+// per message and an updated session. Every message comes from a different
+// contact, so each step handles one message (the most round trips per
+// message); ns/op is per message.
+func BenchmarkProcessNext(b *testing.B) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		b.Run(dialect+"/workers=4", func(b *testing.B) {
+			s := benchStore(b, dialect)
+			ctx := context.Background()
+			for n := int64(0); n < int64(b.N); n += 100 {
+				var batch []Inbound
+				for i := n; i < min(n+100, int64(b.N)); i++ {
+					batch = append(batch, benchMessage(i, int64(b.N)))
+				}
+				if _, err := s.Ingest(ctx, Batch{Messages: batch}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			handler := func(ctx context.Context, w *Work) (*Outcome, error) {
+				out := &Outcome{Session: append(w.Session[:len(w.Session):len(w.Session)], 'x'), SessionExpires: time.Now().Add(time.Hour)}
+				for _, m := range w.Messages {
+					out.Outbox = append(out.Outbox, OutboundMessage{Type: "text", Summary: "Your application is being processed.",
+						Payload: append([]byte(`{"kind":1,"text":"Your application is being processed.","reply_to":"`), append([]byte(m.Wamid), `"}`...)...)})
+				}
+				return out, nil
+			}
+			var done atomic.Int64
+			calls := s.calls.Load()
+			b.ResetTimer()
+			start := time.Now()
+			var wg sync.WaitGroup
+			for range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for done.Load() < int64(b.N) {
+						ok, err := s.ProcessNext(ctx, func(ctx context.Context, w *Work) (*Outcome, error) {
+							out, err := handler(ctx, w)
+							done.Add(int64(len(w.Messages)))
+							return out, err
+						})
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						if !ok {
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			elapsed := time.Since(start)
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
+			b.ReportMetric(float64(s.calls.Load()-calls)/float64(b.N), "roundtrips/msg")
+			if pending, _, _, _ := s.QueueDepths(ctx); pending != 0 {
+				b.Fatalf("%d messages left", pending)
+			}
+		})
+	}
+}
+
+// BenchmarkOutboxSend measures the sender's side: claim up to 50 due
+// messages, mark each sent; 4 senders. ns/op is per message.
+func BenchmarkOutboxSend(b *testing.B) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		b.Run(dialect+"/senders=4", func(b *testing.B) {
+			s := benchStore(b, dialect)
+			ctx := context.Background()
+			for n := int64(0); n < int64(b.N); n += 100 {
+				var batch []Inbound
+				for i := n; i < min(n+100, int64(b.N)); i++ {
+					batch = append(batch, benchMessage(i, int64(b.N)))
+				}
+				if _, err := s.Ingest(ctx, Batch{Messages: batch}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for {
+				ok, err := s.ProcessNext(ctx, func(ctx context.Context, w *Work) (*Outcome, error) {
+					return &Outcome{Outbox: []OutboundMessage{{Type: "text", Payload: []byte(`{"text":"ok"}`)}}}, nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if !ok {
+					break
+				}
+			}
+			var sent atomic.Int64
+			var wamids atomic.Int64
+			calls := s.calls.Load()
+			b.ResetTimer()
+			start := time.Now()
+			var wg sync.WaitGroup
+			for range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for sent.Load() < int64(b.N) {
+						ms, err := s.ClaimOutbox(ctx, 50, time.Minute)
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						if len(ms) == 0 {
+							return
+						}
+						for _, m := range ms {
+							if err := s.MarkSent(ctx, m.ID, fmt.Sprintf("wamid.out.%d", wamids.Add(1))); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+						sent.Add(int64(len(ms)))
+					}
+				}()
+			}
+			wg.Wait()
+			elapsed := time.Since(start)
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
+			b.ReportMetric(float64(s.calls.Load()-calls)/float64(b.N), "roundtrips/msg")
+		})
+	}
+}
