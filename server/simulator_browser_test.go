@@ -196,6 +196,7 @@ func TestBrowserSimulatorPage(t *testing.T) {
 	p.click(`(//button[contains(@class,"retry")])[last()]`)
 	p.run(chromedp.Poll[chromedp.Void](`document.querySelectorAll('#chat .msg.me .status.bad').length === 0 &&
 		[...document.querySelectorAll('#chat .msg.me')].pop().textContent.includes('hello')`, chromedp.WithPollingTimeout(stepTimeout)))
+	p.run(chromedp.WaitNotVisible(`#alert`))
 	p.waitBot("") // the bot answers the message sent again
 }
 

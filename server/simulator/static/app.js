@@ -394,6 +394,7 @@
         const res = await call('send', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
         entry.wamid = res.wamid;
         entry.state = 'sent';
+        if (state.alertKind === 'send') hideAlert();
       } catch (err) {
         entry.state = 'failed';
         showAlert('Your message was not sent: ' + err.message, 'send');
