@@ -48,8 +48,8 @@ func Fold(s string) string {
 		r, ok := it.next()
 		if !writing && it.changed {
 			// The output was s[:start] until now; from here on it is
-			// written out. It is never longer than s, except where NFC
-			// decomposes (फ़ into फ + ़ is one byte more).
+			// written out. It is never longer than s, except where a
+			// letter is decomposed (फ़, three bytes, becomes फ + ़, six).
 			writing = true
 			b.Grow(len(s) + 8)
 			b.WriteString(s[:start])

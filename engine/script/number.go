@@ -72,22 +72,10 @@ func ParseInt(s string) (int, bool) {
 // allocate for numbers of up to 64 digits.
 func ParseNumber(s string) (float64, bool) {
 	s = trimCurrency(strings.TrimSpace(s))
-	if s == "" {
-		return 0, false
-	}
 	var (
-		buf     [64]byte // the ASCII digits and '.', for strconv
-		digits  = buf[:0]
-		mant    uint64 // the digits as an integer, while it fits
-		exact   = true // mant holds every digit
-		fracLen int    // digits after the decimal point
-		inFrac  bool
-		nDigits int
-		group   int // digits since the last comma (or the start)
-		groups  int // commas seen
-		first   int // digits before the first comma
-		indian  bool
-		western bool
+		num    decimal
+		groups grouping
+		inFrac bool
 	)
 	for i := 0; i < len(s); {
 		r, size := rune(s[i]), 1
@@ -96,83 +84,116 @@ func ParseNumber(s string) (float64, bool) {
 		}
 		i += size
 		if d, ok := DigitValue(r); ok {
-			if mant > (math.MaxUint64-9)/10 {
-				exact = false
-			} else if exact {
-				mant = mant*10 + uint64(d)
-			}
-			digits = append(digits, byte('0'+d))
-			nDigits++
-			group++
-			if inFrac {
-				fracLen++
+			num.addDigit(d, inFrac)
+			if !inFrac {
+				groups.digit()
 			}
 			continue
 		}
 		switch r {
 		case ',', '\u066C': // comma, Arabic thousands separator
-			if inFrac || group == 0 {
+			if inFrac || !groups.comma() {
 				return 0, false
 			}
-			if groups == 0 {
-				// The first group may be shorter than the others but
-				// not longer than three digits.
-				if group > 3 {
-					return 0, false
-				}
-				first = group
-			} else if !checkGroup(group, &indian, &western) {
-				return 0, false
-			}
-			groups++
-			group = 0
 		case '.', '\u066B': // decimal point, Arabic decimal separator
-			if inFrac {
-				return 0, false
-			}
-			if groups > 0 && group != 3 {
+			if inFrac || !groups.complete() {
 				return 0, false
 			}
 			inFrac = true
-			digits = append(digits, '.')
-			group = 0
 		default:
 			return 0, false
 		}
 	}
-	if nDigits == 0 || (groups > 0 && !inFrac && group != 3) {
+	if num.digits == 0 || !groups.complete() {
 		return 0, false
 	}
-	// Indian grouping starts with one or two digits ("1,25,000",
-	// "12,34,567"); mixing the two conventions is a typo, not a number.
-	if (indian && western) || (indian && first > 2) {
-		return 0, false
+	if f, ok := num.value(); ok {
+		return f, true
 	}
-	// Clinger's fast path: an integer of at most 2^53 divided by an exact
-	// power of ten is correctly rounded by one IEEE division.
-	if exact && mant <= 1<<53 && fracLen <= 22 {
-		return float64(mant) / pow10[fracLen], true
-	}
-	f, err := strconv.ParseFloat(string(digits), 64)
-	if err != nil {
-		return 0, false
-	}
-	return f, true
+	// Too many digits for the fast path: let strconv round them.
+	var buf [64]byte
+	f, err := strconv.ParseFloat(string(asciiNumber(buf[:0], s)), 64)
+	return f, err == nil
 }
 
-// checkGroup checks a group of digits between two commas: three digits in
-// Western grouping, two in Indian. Mixing both in one number is rejected
-// by the caller through the two flags.
-func checkGroup(n int, indian, western *bool) bool {
-	switch n {
-	case 2:
-		*indian = true
-	case 3:
-		*western = true
+// asciiNumber appends the digits and decimal point of the number s in
+// ASCII, without its grouping commas.
+func asciiNumber(dst []byte, s string) []byte {
+	for _, r := range s {
+		if d, ok := DigitValue(r); ok {
+			dst = append(dst, byte('0'+d))
+		} else if r == '.' || r == '\u066B' {
+			dst = append(dst, '.')
+		}
+	}
+	return dst
+}
+
+// decimal collects the digits of a number.
+type decimal struct {
+	mant    uint64 // the digits as an integer, while it fits
+	inexact bool   // mant does not hold every digit
+	fracLen int    // digits after the decimal point
+	digits  int
+}
+
+func (n *decimal) addDigit(d int, inFrac bool) {
+	if n.mant > (math.MaxUint64-9)/10 {
+		n.inexact = true
+	} else if !n.inexact {
+		n.mant = n.mant*10 + uint64(d)
+	}
+	n.digits++
+	if inFrac {
+		n.fracLen++
+	}
+}
+
+// value computes the number by Clinger's fast path: an integer of at most
+// 2^53 divided by an exact power of ten is correctly rounded by one IEEE
+// division. ok is false when the number is too long for it.
+func (n *decimal) value() (float64, bool) {
+	if !n.inexact && n.mant <= 1<<53 && n.fracLen < len(pow10) {
+		return float64(n.mant) / pow10[n.fracLen], true
+	}
+	return 0, false
+}
+
+// grouping checks the commas of the integer part: Western grouping has
+// groups of three after a first group of one to three digits; Indian
+// grouping has groups of two after a first group of one or two, and a
+// last group of three. Mixing the two conventions is a typo, not a
+// number.
+type grouping struct {
+	commas          int
+	group           int // digits since the last comma (or the start)
+	indian, western bool
+}
+
+func (g *grouping) digit() { g.group++ }
+
+// comma ends a group and reports whether the grouping is still valid.
+func (g *grouping) comma() bool {
+	switch {
+	case g.commas == 0 && g.group >= 1 && g.group <= 3: // the first group
+		if g.group == 3 {
+			g.western = true
+		}
+	case g.commas > 0 && g.group == 2:
+		g.indian = true
+	case g.commas > 0 && g.group == 3:
+		g.western = true
 	default:
 		return false
 	}
-	return true
+	g.commas++
+	g.group = 0
+	return !(g.indian && g.western)
+}
+
+// complete reports whether the integer part may end here.
+func (g *grouping) complete() bool {
+	return g.commas == 0 || g.group == 3
 }
 
 var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
