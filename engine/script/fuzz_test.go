@@ -2,6 +2,7 @@ package script
 
 import (
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -44,12 +45,29 @@ func FuzzParseInt(f *testing.F) {
 	})
 }
 
+// numberSyntax is ParseNumber's grammar once the currency is trimmed
+// and the digits are ASCII: plain, Western-grouped or Indian-grouped
+// integer part, then an optional fraction.
+var numberSyntax = regexp.MustCompile(`^(\d+|\d{1,3}(,\d{3})+|\d{1,2}(,\d{2})*,\d{3})?(\.\d*)?$`)
+
 func FuzzParseNumber(f *testing.F) {
 	addSeeds(f)
+	for _, s := range []string{"1,25,000", "125,000", "12,34,56,789", "1,234,56", ".5", "5.", "Rs. 5/-"} {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		v, ok := ParseNumber(s)
+		ref := strings.NewReplacer("\u066B", ".", "\u066C", ",").Replace(ASCIIDigits(trimCurrency(strings.TrimSpace(s))))
+		want, err := strconv.ParseFloat(strings.ReplaceAll(ref, ",", ""), 64)
+		wantOK := numberSyntax.MatchString(ref) && strings.ContainsAny(ref, "0123456789") && err == nil
+		if ok != wantOK {
+			t.Fatalf("ParseNumber(%q) = %v, %v; the grammar says %v for %q", s, v, ok, wantOK, ref)
+		}
 		if !ok {
 			return
+		}
+		if want != v {
+			t.Fatalf("ParseNumber(%q) = %v, strconv says %v", s, v, want)
 		}
 		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 			t.Fatalf("ParseNumber(%q) = %v", s, v)
@@ -135,7 +153,14 @@ func FuzzIdentity(f *testing.F) {
 				t.Fatalf("IsAadhaar(%q) with digits %q", s, d)
 			}
 		}
-		_ = IsPAN(s)
+		if IsPAN(s) {
+			if d := digitsOf(s); len(d) != 4 {
+				t.Fatalf("IsPAN(%q) with digits %q", s, d)
+			}
+			if !IsPAN(strings.ToLower(s)) || !IsPAN(strings.ToUpper(s)) {
+				t.Fatalf("IsPAN(%q) depends on case", s)
+			}
+		}
 		m, ok := NormalizeMobile(s)
 		if ok != IsMobile(s) {
 			t.Fatalf("IsMobile(%q) disagrees with NormalizeMobile", s)

@@ -68,8 +68,9 @@ func ParseInt(s string) (int, bool) {
 //   - surrounding spaces.
 //
 // Signs, exponents and words ("5 lakh") are not accepted: the answer is
-// either a plain non-negative number or ok is false. ParseNumber does not
-// allocate for numbers of up to 64 digits.
+// either a plain non-negative number or ok is false, as it is for numbers
+// beyond the range of a float64. ParseNumber does not allocate for
+// numbers of up to 64 digits.
 func ParseNumber(s string) (float64, bool) {
 	s = trimCurrency(strings.TrimSpace(s))
 	var (
@@ -113,7 +114,10 @@ func ParseNumber(s string) (float64, bool) {
 	// Too many digits for the fast path: let strconv round them.
 	var buf [64]byte
 	f, err := strconv.ParseFloat(string(asciiNumber(buf[:0], s)), 64)
-	return f, err == nil
+	if err != nil { // beyond float64's range
+		return 0, false
+	}
+	return f, true
 }
 
 // asciiNumber appends the digits and decimal point of the number s in

@@ -3,6 +3,7 @@ package script
 import (
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -117,6 +118,7 @@ func TestParseNumber(t *testing.T) {
 		{"500/- Rs", 0, false},
 		{"₹₹5", 0, false},
 		{"1 000", 0, false},
+		{strings.Repeat("9", 400), 0, false}, // beyond float64
 	}
 	for _, tt := range tests {
 		got, ok := ParseNumber(tt.in)
