@@ -28,6 +28,7 @@ var commands = map[string]func(args []string, stdin io.Reader, stdout, stderr io
 	"serve":     runServe,
 	"migrate":   runMigrate,
 	"fakegraph": runFakegraph,
+	"loadgen":   runLoadgen,
 }
 
 func main() {

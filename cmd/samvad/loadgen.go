@@ -1,0 +1,483 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/uptrace/bun/driver/pgdriver"
+	"gopkg.in/yaml.v3"
+
+	"github.com/samvad/samvad/server"
+	"github.com/samvad/samvad/server/loadtest"
+)
+
+// loadgenFlags are samvad loadgen's options.
+type loadgenFlags struct {
+	rate        float64
+	duration    time.Duration
+	count       int
+	citizens    int
+	batch       int
+	connections int
+	db          string
+	processes   int
+	child       bool
+	workers     int
+	senders     int
+	flows       string
+	locales     string
+	sample      time.Duration
+	drain       time.Duration
+	cpuProfile  string
+	statuses    bool
+
+	targets       string
+	graphListen   string
+	integration   string
+	appSecret     string
+	phoneNumberID string
+}
+
+const loadgenUsage = `samvad loadgen: offer WhatsApp webhooks at a fixed rate and check every reply
+
+By default it starts everything itself: a fake Graph API, and a server on a
+fresh database (a temporary SQLite file, or a new schema in the Postgres of
+--db, dropped afterwards) in this process, or with --processes 3 three
+"samvad serve" processes on one Postgres. With --target it loads a server
+that is already running; configure that server's graph.base_url to the fake
+Graph API's address (--graph-listen), and give its integration's id, app
+secret and phone number id.
+
+Examples:
+  samvad loadgen --rate 1000 --duration 20s --db postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+  samvad loadgen --rate 2000 --duration 20s --db postgres://… --processes 3
+  samvad loadgen --target http://127.0.0.1:8080 --graph-listen 127.0.0.1:9090 \
+      --integration bmc --app-secret … --phone-number-id 123456789012345
+
+Options:
+`
+
+// runLoadgen runs one load run and prints its report. The exit code is 0
+// when every message was acknowledged and answered exactly once and in
+// order, 1 otherwise.
+func runLoadgen(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	f, code := parseLoadgen(args, stderr)
+	if code != 0 {
+		return code
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := loadgen(ctx, f, stdout, stderr)
+	if rep != nil {
+		fmt.Fprint(stdout, rep.String())
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "samvad loadgen:", err)
+		return 1
+	}
+	if !rep.OK() {
+		return 1
+	}
+	return 0
+}
+
+func parseLoadgen(args []string, stderr io.Writer) (*loadgenFlags, int) {
+	f := &loadgenFlags{}
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, loadgenUsage); fs.PrintDefaults() }
+	fs.Float64Var(&f.rate, "rate", 100, "citizen messages offered per second")
+	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long to offer them (unless --count)")
+	fs.IntVar(&f.count, "count", 0, "offer exactly this many messages instead")
+	fs.IntVar(&f.citizens, "citizens", 0, "citizens writing (default: 10 seconds' worth of messages, so each writes about every 10 s)")
+	fs.IntVar(&f.batch, "batch", 1, "messages per webhook POST")
+	fs.IntVar(&f.connections, "connections", 64, "webhook POSTs in flight at most")
+	fs.StringVar(&f.db, "db", "sqlite", `"sqlite" (a temporary file) or a postgres:// URL (a fresh schema is made in it)`)
+	fs.IntVar(&f.processes, "processes", 1, "server processes: 1 (in this process) or 3 (samvad serve, on one Postgres)")
+	fs.BoolVar(&f.child, "exec", false, "run the one server as a samvad serve process rather than in this process")
+	fs.IntVar(&f.workers, "workers", 0, "server workers per process (default: the server's)")
+	fs.IntVar(&f.senders, "senders", 0, "server senders per process (default: the server's)")
+	fs.StringVar(&f.flows, "flows", "flows", "the flows directory")
+	fs.StringVar(&f.locales, "locales", "locales", "the locales directory")
+	fs.DurationVar(&f.sample, "sample", 5*time.Second, "read the servers' memory from /metrics this often (0: never)")
+	fs.DurationVar(&f.drain, "drain", 30*time.Second, "longest wait for replies after the last POST")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of this process during the run (in-process server only)")
+	fs.BoolVar(&f.statuses, "statuses", false, "have the fake Graph API post sent/delivered/read status webhooks for every reply, as Meta does")
+	fs.StringVar(&f.targets, "target", "", "load a running server at this base URL instead (several: comma-separated)")
+	fs.StringVar(&f.graphListen, "graph-listen", "", "the fake Graph API's address (with --target: the target's graph.base_url)")
+	fs.StringVar(&f.integration, "integration", "", "with --target: the integration id")
+	fs.StringVar(&f.appSecret, "app-secret", "", "with --target: the integration's app secret (or SAMVAD_LOADGEN_APP_SECRET)")
+	fs.StringVar(&f.phoneNumberID, "phone-number-id", "", "with --target: the integration's phone number id")
+	if err := fs.Parse(args); err != nil {
+		return nil, 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "samvad loadgen: unexpected argument %q\n", fs.Arg(0))
+		return nil, 2
+	}
+	if f.appSecret == "" {
+		f.appSecret = os.Getenv("SAMVAD_LOADGEN_APP_SECRET")
+	}
+	var problems []string
+	if f.processes != 1 && f.processes != 3 {
+		problems = append(problems, fmt.Sprintf("--processes %d: 1 or 3", f.processes))
+	}
+	if f.processes == 3 && !isPostgres(f.db) {
+		problems = append(problems, "--processes 3 needs a shared database: give --db postgres://…")
+	}
+	if f.db != "sqlite" && !isPostgres(f.db) {
+		problems = append(problems, fmt.Sprintf("--db %q: \"sqlite\" or a postgres:// URL", f.db))
+	}
+	if f.targets != "" {
+		if f.graphListen == "" || f.integration == "" || f.appSecret == "" || f.phoneNumberID == "" {
+			problems = append(problems, "--target needs --graph-listen, --integration, --app-secret and --phone-number-id")
+		}
+	}
+	if f.cpuProfile != "" && (f.targets != "" || f.processes > 1 || f.child) {
+		problems = append(problems, "--cpuprofile profiles this process: use it with the in-process server")
+	}
+	if len(problems) > 0 {
+		fmt.Fprintln(stderr, "samvad loadgen:", strings.Join(problems, "; "))
+		return nil, 2
+	}
+	return f, 0
+}
+
+func isPostgres(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+// loadgen sets up the targets (unless given), runs the load and cleans up.
+func loadgen(ctx context.Context, f *loadgenFlags, stdout, stderr io.Writer) (*loadtest.Report, error) {
+	in := integrationFor(f)
+	targets := strings.Split(f.targets, ",")
+	if f.targets == "" {
+		targets = nil
+		for range f.processes {
+			addr, err := freePort()
+			if err != nil {
+				return nil, err
+			}
+			targets = append(targets, "http://"+addr)
+		}
+	}
+	gopts := loadtest.GraphOptions{Listen: f.graphListen, AccessToken: in.token, PhoneNumberID: in.phoneNumberID}
+	if f.statuses {
+		gopts.CallbackURL = strings.TrimRight(targets[0], "/") + "/api/v1/integration/whatsapp/" + in.id + "/callback"
+		gopts.AppSecret = in.appSecret
+	}
+	graph, err := loadtest.StartGraph(gopts)
+	if err != nil {
+		return nil, err
+	}
+	defer graph.Close()
+	opts := loadtest.Options{Targets: targets, Integration: in.id, AppSecret: in.appSecret, PhoneNumberID: in.phoneNumberID,
+		Graph: graph, Rate: f.rate, Duration: f.duration, Count: f.count, Citizens: f.citizens, Batch: f.batch,
+		Connections: f.connections, Drain: f.drain, SampleEvery: f.sample, Log: stderr}
+	if f.count > 0 {
+		opts.Duration = 0
+	}
+	if f.targets != "" {
+		fmt.Fprintf(stderr, "the fake Graph API listens on %s: the targets' graph.base_url must be this\n", graph.URL())
+		return loadtest.Run(ctx, opts)
+	}
+	env, err := startEnvironment(ctx, f, in, graph, targets, stderr)
+	if err != nil {
+		return nil, err
+	}
+	defer env.stop(stderr)
+	fmt.Fprintf(stderr, "loading %d server(s) on %s at %.0f msg/s\n", len(targets), env.dbName, f.rate)
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return nil, err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return nil, err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	before := env.dbStats(ctx)
+	rep, err := loadtest.Run(ctx, opts)
+	if after := env.dbStats(context.Background()); before != nil && after != nil && rep != nil {
+		fmt.Fprint(stdout, after.since(before, rep.Acknowledged))
+	}
+	return rep, err
+}
+
+// loadIntegration is the integration the load is offered to.
+type loadIntegration struct {
+	id, appSecret, phoneNumberID, token string
+}
+
+func integrationFor(f *loadgenFlags) loadIntegration {
+	if f.targets != "" {
+		return loadIntegration{id: f.integration, appSecret: f.appSecret, phoneNumberID: f.phoneNumberID}
+	}
+	return loadIntegration{id: "load", appSecret: randomHex(16), phoneNumberID: "200000000000077", token: randomHex(16)}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// environment is the servers loadgen started and the database they use.
+type environment struct {
+	dbName string
+	dir    string
+	inproc *server.Server
+	procs  []*exec.Cmd
+	pg     *sql.DB
+	drop   string
+}
+
+// startEnvironment makes a fresh database and starts the servers on it.
+func startEnvironment(ctx context.Context, f *loadgenFlags, in loadIntegration, graph *loadtest.Graph, targets []string, stderr io.Writer) (*environment, error) {
+	dir, err := os.MkdirTemp("", "samvad-loadgen-")
+	if err != nil {
+		return nil, err
+	}
+	env := &environment{dir: dir, dbName: "SQLite"}
+	dbURL := "sqlite:" + filepath.Join(dir, "samvad.db")
+	if isPostgres(f.db) {
+		if dbURL, err = env.freshSchema(ctx, f.db); err != nil {
+			env.stop(stderr)
+			return nil, err
+		}
+		env.dbName = "Postgres (schema " + env.drop + ")"
+	}
+	if err := env.startServers(ctx, f, in, graph, dbURL, targets, stderr); err != nil {
+		env.stop(stderr)
+		return nil, err
+	}
+	return env, nil
+}
+
+// freshSchema creates an empty schema in the Postgres at base and returns a
+// URL that uses it.
+func (env *environment) freshSchema(ctx context.Context, base string) (string, error) {
+	env.pg = sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(base), pgdriver.WithDialTimeout(3*time.Second)))
+	schema := "samvad_load_" + randomHex(6)
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := env.pg.ExecContext(cctx, "CREATE SCHEMA "+schema); err != nil {
+		return "", fmt.Errorf("creating a schema for the run in %s: %w", redactPassword(base), err)
+	}
+	env.drop = schema
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + "search_path=" + schema, nil
+}
+
+// startServers starts one server in this process, or samvad serve
+// processes, one per target address, each with its own config file.
+func (env *environment) startServers(ctx context.Context, f *loadgenFlags, in loadIntegration, graph *loadtest.Graph, dbURL string, targets []string, stderr io.Writer) error {
+	secretKey := randomHex(32)
+	flows, err := filepath.Abs(f.flows)
+	if err != nil {
+		return err
+	}
+	locales, err := filepath.Abs(f.locales)
+	if err != nil {
+		return err
+	}
+	for i, target := range targets {
+		listen := strings.TrimPrefix(target, "http://")
+		cfg := map[string]any{
+			"listen": listen, "database_url": dbURL, "secret_key": secretKey,
+			"flows": flows, "locales": locales, "media_dir": filepath.Join(env.dir, "media"),
+			"graph":     map[string]any{"base_url": graph.URL(), "rate_per_second": 1_000_000},
+			"simulator": false, "log_level": "warn",
+			"integrations": []map[string]any{{"id": in.id, "phone_number_id": in.phoneNumberID, "verify_token": randomHex(8),
+				"app_secret": in.appSecret, "access_token": in.token}},
+		}
+		if f.workers > 0 {
+			cfg["workers"] = f.workers
+		}
+		if f.senders > 0 {
+			cfg["senders"] = f.senders
+		}
+		path := filepath.Join(env.dir, fmt.Sprintf("samvad-%d.yaml", i+1))
+		data, err := yaml.Marshal(cfg)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			return err
+		}
+		if len(targets) == 1 && !f.child {
+			return env.startInProcess(ctx, path, stderr)
+		}
+		if err := env.startProcess(ctx, path, listen, stderr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (env *environment) startInProcess(ctx context.Context, path string, stderr io.Writer) error {
+	cfg, err := server.LoadConfig(path, nil)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(ctx, cfg, server.NewLogger(stderr, "text", cfg.LogLevel))
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(ctx); err != nil {
+		return err
+	}
+	env.inproc = srv
+	return nil
+}
+
+// startProcess runs samvad serve with the config file and waits until it is
+// ready. The first process migrates the schema before the others start.
+func (env *environment) startProcess(ctx context.Context, path, listen string, stderr io.Writer) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(self, "serve", "--config", path)
+	cmd.Stdout, cmd.Stderr = io.Discard, stderr
+	cmd.Env = withoutSamvadEnv(os.Environ())
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting samvad serve: %w", err)
+	}
+	env.procs = append(env.procs, cmd)
+	url := "http://" + listen
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := http.Get(url + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("samvad serve (pid %d) on %s did not become ready", cmd.Process.Pid, listen)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	fmt.Fprintf(stderr, "samvad serve pid %d ready on %s\n", cmd.Process.Pid, url)
+	return nil
+}
+
+// withoutSamvadEnv drops SAMVAD_* variables, so that the generated config
+// is what the servers run with.
+func withoutSamvadEnv(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "SAMVAD_") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// freePort finds a free port on 127.0.0.1.
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// stop shuts the servers down, drops the schema and removes the files.
+func (env *environment) stop(stderr io.Writer) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if env.inproc != nil {
+		if err := env.inproc.Shutdown(ctx); err != nil {
+			fmt.Fprintln(stderr, "samvad loadgen: shutting the server down:", err)
+		}
+	}
+	for _, p := range env.procs {
+		_ = p.Process.Signal(syscall.SIGTERM)
+	}
+	for _, p := range env.procs {
+		done := make(chan error, 1)
+		go func() { done <- p.Wait() }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			_ = p.Process.Kill()
+			<-done
+		}
+	}
+	if env.pg != nil {
+		if env.drop != "" {
+			if _, err := env.pg.ExecContext(ctx, "DROP SCHEMA "+env.drop+" CASCADE"); err != nil {
+				fmt.Fprintf(stderr, "samvad loadgen: dropping schema %s: %v\n", env.drop, err)
+			}
+		}
+		env.pg.Close()
+	}
+	_ = os.RemoveAll(env.dir)
+}
+
+// pgStats are the database's counters from pg_stat_database.
+type pgStats struct {
+	commits, rollbacks, inserted, updated, deleted, fetched int64
+}
+
+// dbStats reads the Postgres counters (nil on SQLite or on error).
+func (env *environment) dbStats(ctx context.Context) *pgStats {
+	if env.pg == nil {
+		return nil
+	}
+	var s pgStats
+	err := env.pg.QueryRowContext(ctx, `SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted, tup_fetched
+		FROM pg_stat_database WHERE datname = current_database()`).Scan(&s.commits, &s.rollbacks, &s.inserted, &s.updated, &s.deleted, &s.fetched)
+	if err != nil {
+		return nil
+	}
+	return &s
+}
+
+// since prints the database work per acknowledged message.
+func (s *pgStats) since(before *pgStats, messages int) string {
+	if messages == 0 {
+		return ""
+	}
+	per := func(a, b int64) float64 { return float64(a-b) / float64(messages) }
+	return fmt.Sprintf("postgres per message (whole database, other users included): %.1f commits, %.2f rollbacks, %.1f rows inserted, %.1f updated, %.1f deleted, %.1f fetched\n",
+		per(s.commits, before.commits), per(s.rollbacks, before.rollbacks), per(s.inserted, before.inserted),
+		per(s.updated, before.updated), per(s.deleted, before.deleted), per(s.fetched, before.fetched))
+}
+
+// redactPassword hides the password of a database URL.
+func redactPassword(u string) string {
+	at := strings.LastIndex(u, "@")
+	scheme := strings.Index(u, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return u
+	}
+	if i := strings.IndexByte(u[scheme+3:at], ':'); i >= 0 {
+		return u[:scheme+3+i] + ":***" + u[at:]
+	}
+	return u
+}

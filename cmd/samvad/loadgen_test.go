@@ -1,0 +1,51 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestLoadgenRefusesBadOptions(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--processes", "2"}, "--processes 2: 1 or 3"},
+		{[]string{"--processes", "3"}, "--processes 3 needs a shared database"},
+		{[]string{"--db", "mysql://x"}, `--db "mysql://x"`},
+		{[]string{"--target", "http://127.0.0.1:8080"}, "--target needs --graph-listen"},
+		{[]string{"--cpuprofile", "cpu.out", "--processes", "3", "--db", "postgres://x"}, "--cpuprofile profiles this process"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	} {
+		code, _, errOut := runCmd(t, "", append([]string{"loadgen"}, c.args...)...)
+		if code != 2 || !strings.Contains(errOut, c.want) {
+			t.Errorf("loadgen %q: exit %d, %q; want 2 and %q", c.args, code, errOut, c.want)
+		}
+	}
+}
+
+func TestLoadgenRefusesATargetOffThisMachine(t *testing.T) {
+	code, out, errOut := runCmd(t, "", "loadgen", "--target", "http://192.0.2.1:8080", "--graph-listen", "127.0.0.1:0",
+		"--integration", "city", "--app-secret", "s", "--phone-number-id", "1")
+	if code != 1 || !strings.Contains(errOut, "127.0.0.1") || out != "" {
+		t.Fatalf("a target on another machine: exit %d, %q %q", code, out, errOut)
+	}
+}
+
+// A short run against an in-process server on SQLite, end to end through
+// the command.
+func TestLoadgenInProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server")
+	}
+	code, out, errOut := runCmd(t, "", "loadgen", "--rate", "40", "--count", "40", "--citizens", "10",
+		"--flows", "../../flows", "--locales", "../../locales", "--sample", "0")
+	if code != 0 {
+		t.Fatalf("loadgen exited %d:\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"webhook ack", "receipt → reply", "invariants: OK: 40 of 40 messages"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("the report lacks %q:\n%s", want, out)
+		}
+	}
+}
