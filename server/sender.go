@@ -21,13 +21,19 @@ import (
 
 const (
 	claimBatch = 64
-	claimLease = 60 * time.Second
 	// maxPaceWait is the longest a sender holds a claimed row for pacing;
 	// longer waits hand it back to the queue.
-	maxPaceWait = 20 * time.Second
+	maxPaceWait = 5 * time.Second
 	// sendsInFlight bounds concurrent sends per sender loop.
 	sendsInFlight = 32
 )
+
+// claimLease is how long a claimed row is ours: the longest a send can take
+// (pacing, then the Graph API call), with a margin. A row whose sender died
+// is claimed again after it.
+func (s *Server) claimLease() time.Duration {
+	return maxPaceWait + s.cfg.Graph.Timeout + 5*time.Second
+}
 
 // runSender claims and sends until stop is closed; sends in flight finish.
 func (s *Server) runSender(stop <-chan struct{}) {
@@ -42,7 +48,7 @@ func (s *Server) runSender(stop <-chan struct{}) {
 		default:
 		}
 		signal := s.store.OutboxSignal()
-		rows, err := s.store.ClaimOutbox(context.Background(), claimBatch, claimLease)
+		rows, err := s.store.ClaimOutbox(context.Background(), claimBatch, s.claimLease())
 		if err != nil {
 			s.log.Error("claiming replies to send", "err", err)
 		}
