@@ -63,8 +63,8 @@ var (
 	compFwd, compBack *[compositionLimit / 64]uint64
 )
 
-// runeTable returns the table, building it on first use (well under a
-// millisecond, once per process).
+// runeTable returns the table, building it on first use (about 1.5 ms
+// and 300 kB of garbage, once per process, on the first non-ASCII text).
 func runeTable() *lowTable {
 	tableOnce.Do(buildTable)
 	return table
