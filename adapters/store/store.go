@@ -140,6 +140,11 @@ type Store struct {
 	mu       sync.Mutex
 	inflight map[string]struct{}
 
+	// SQLite's prepared claim statements (see sqliteStatements).
+	stmtMu         sync.Mutex
+	candidatesStmt *sql.Stmt
+	loadStmt       *sql.Stmt
+
 	wakeInbox  *signal
 	wakeOutbox *signal
 
@@ -318,6 +323,13 @@ func (s *Store) Close() error {
 	}
 	s.wakeInbox.close()
 	s.wakeOutbox.close()
+	s.stmtMu.Lock()
+	for _, st := range []*sql.Stmt{s.candidatesStmt, s.loadStmt} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	s.stmtMu.Unlock()
 	err := s.db.Close()
 	if s.rdb != s.db {
 		if e := s.rdb.Close(); err == nil {

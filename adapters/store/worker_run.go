@@ -19,18 +19,22 @@ func bookkeepingContext(ctx context.Context) (context.Context, context.CancelFun
 
 // claimSQL claims the contact of the oldest pending message whose contact is
 // neither held by a backoff nor locked by another worker, and loads its step
-// in the same statement. now is an SQL expression for the current time. The
-// last column is the contact's version as the statement's snapshot saw it;
-// the locked row itself is the newest version. If they differ, a step for
-// this contact committed between the snapshot and the lock, the loaded
-// messages may be stale, and the caller reloads.
+// in the same statement. now is an SQL expression for the current time.
+//
+// The message row is locked with the contact so that Postgres re-checks it
+// when a concurrent step changed it after this statement's snapshot: a
+// message served in between is skipped, not claimed again. The rest of the
+// load still reads the snapshot; the last column is the contact's version as
+// the snapshot saw it, while the locked row is the newest version. If they
+// differ, a step for this contact committed between the snapshot and the
+// lock, the loaded messages may be stale, and the caller reloads.
 func claimSQL(now string) string {
 	return `WITH c AS (
 	SELECT c.* FROM inbox i JOIN contacts c ON c.id = i.contact_id
 	WHERE i.state = 0 AND (c.hold_until IS NULL OR c.hold_until <= ` + now + `)
 	ORDER BY i.id
 	LIMIT 1
-	FOR NO KEY UPDATE OF c SKIP LOCKED
+	FOR NO KEY UPDATE OF c, i SKIP LOCKED
 )
 SELECT ` + workColumns + `, (SELECT v.version FROM contacts v WHERE v.id = c.id)
 FROM c LEFT JOIN sessions s ON s.contact_id = c.id
@@ -42,7 +46,7 @@ ORDER BY i.wa_ts, i.arrival, i.id`
 // that query costs more than running it, so each connection plans it once
 // (PREPARE) and then runs it with EXECUTE, still in the same round trip as
 // BEGIN.
-const pgClaimStatement = "samvad_claim_v1"
+const pgClaimStatement = "samvad_claim_v2"
 
 // pgClaim begins the step's transaction and claims, in one round trip.
 func (s *Store) pgClaim(ctx context.Context, conn *sql.Conn, now time.Time) (*sql.Rows, error) {
@@ -238,37 +242,108 @@ func (s *Store) processSQLite(ctx context.Context, h Handler) (bool, error) {
 	return true, nil
 }
 
-// sqliteClaim picks the contact of the oldest pending message that is not
-// held by a backoff nor by a step running in this process, loads its step,
-// and marks it in flight.
-func (s *Store) sqliteClaim(ctx context.Context, now time.Time) (*Work, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q := s.sql().raw("SELECT ", workColumns, ", c.version FROM contacts c LEFT JOIN sessions s ON s.contact_id = c.id ",
-		"JOIN inbox i ON i.contact_id = c.id AND i.state = 0 WHERE c.id = (",
-		"SELECT pi.contact_id FROM inbox pi JOIN contacts pc ON pc.id = pi.contact_id ",
-		"WHERE pi.state = 0 AND (pc.hold_until IS NULL OR pc.hold_until <= ").time(now).raw(")")
-	if len(s.inflight) > 0 {
-		busy := make([]string, 0, len(s.inflight))
-		for id := range s.inflight {
-			busy = append(busy, id)
+// The SQLite claim runs two prepared statements (parsing these texts would
+// cost more than running them): the contacts of the oldest pending messages,
+// and the step of the one chosen.
+const (
+	sqliteCandidatesSQL = `SELECT i.contact_id FROM inbox i JOIN contacts c ON c.id = i.contact_id
+WHERE i.state = 0 AND (c.hold_until IS NULL OR c.hold_until <= ?) ORDER BY i.id LIMIT ?`
+	sqliteLoadSQL = "SELECT " + workColumns + `, c.version FROM contacts c LEFT JOIN sessions s ON s.contact_id = c.id
+JOIN inbox i ON i.contact_id = c.id AND i.state = 0 WHERE c.id = ? ORDER BY i.wa_ts, i.arrival, i.id`
+)
+
+// sqliteStatements prepares the claim statements on first use.
+func (s *Store) sqliteStatements(ctx context.Context) (candidates, load *sql.Stmt, err error) {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if s.candidatesStmt == nil {
+		if s.candidatesStmt, err = s.rdb.DB.PrepareContext(ctx, sqliteCandidatesSQL); err != nil {
+			return nil, nil, err
 		}
-		q.raw(" AND pi.contact_id NOT IN (").strs(busy).raw(")")
 	}
-	q.raw(" ORDER BY pi.id LIMIT 1) ORDER BY i.wa_ts, i.arrival, i.id")
-	var w *Work
-	err := s.queryRows(ctx, q.String(), func(rows *sql.Rows) error {
-		var err error
-		w, _, err = s.scanWork(rows, now)
-		return err
-	})
-	if err != nil {
+	if s.loadStmt == nil {
+		if s.loadStmt, err = s.rdb.DB.PrepareContext(ctx, sqliteLoadSQL); err != nil {
+			return nil, nil, err
+		}
+	}
+	return s.candidatesStmt, s.loadStmt, nil
+}
+
+// sqliteClaim picks the contact of the oldest pending message that is not
+// held by a backoff nor by a step running in this process, marks it in
+// flight, and loads its step.
+func (s *Store) sqliteClaim(ctx context.Context, now time.Time) (*Work, error) {
+	if err := s.check(); err != nil {
 		return nil, err
 	}
-	if w != nil {
-		s.inflight[w.Contact.ID] = struct{}{}
+	candidates, load, err := s.sqliteStatements(ctx)
+	if err != nil {
+		return nil, classify(err)
+	}
+	contactID, err := s.sqlitePick(ctx, candidates, now)
+	if err != nil || contactID == "" {
+		return nil, err
+	}
+	var w *Work
+	s.calls.Add(1)
+	rows, err := load.QueryContext(ctx, contactID)
+	if err == nil {
+		w, _, err = s.scanWork(rows, now)
+		rows.Close()
+	}
+	if err != nil || w == nil {
+		s.release(contactID)
+		return nil, classify(err)
 	}
 	return w, nil
+}
+
+// sqlitePick chooses and marks in flight the contact to claim ("" for none).
+func (s *Store) sqlitePick(ctx context.Context, candidates *sql.Stmt, now time.Time) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	limit := 16 + 4*len(s.inflight)
+	s.calls.Add(1)
+	rows, err := candidates.QueryContext(ctx, now.UnixMicro(), limit)
+	if err != nil {
+		return "", classify(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		n++
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return "", classify(err)
+		}
+		if _, busy := s.inflight[id]; !busy {
+			s.inflight[id] = struct{}{}
+			return id, nil
+		}
+	}
+	if err := rows.Err(); err != nil || n < limit {
+		return "", classify(err)
+	}
+	// Every candidate is in flight (their contacts have many messages
+	// pending): look past them.
+	rows.Close()
+	q := s.sql().raw("SELECT i.contact_id FROM inbox i JOIN contacts c ON c.id = i.contact_id WHERE i.state = 0 AND ",
+		"(c.hold_until IS NULL OR c.hold_until <= ").time(now).raw(") AND i.contact_id NOT IN (")
+	busy := make([]string, 0, len(s.inflight))
+	for id := range s.inflight {
+		busy = append(busy, id)
+	}
+	q.strs(busy).raw(") ORDER BY i.id LIMIT 1")
+	var id string
+	err = s.queryRows(ctx, q.String(), func(rows *sql.Rows) error { return scanOne(rows, &id) })
+	if err == errNoRows {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	s.inflight[id] = struct{}{}
+	return id, nil
 }
 
 func (s *Store) release(contactID string) {
