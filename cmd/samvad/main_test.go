@@ -73,3 +73,29 @@ func TestUnknownCommand(t *testing.T) {
 		t.Fatalf("code %d: %s", code, errOut)
 	}
 }
+
+func TestServeRefusesABadConfig(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "samvad.yaml")
+	if err := os.WriteFile(path, []byte("workers: -3\nlog_level: loud\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCmd(t, "", "serve", "--config", path)
+	if code != 2 || !strings.Contains(errOut, "workers: -3") || !strings.Contains(errOut, "log_level") {
+		t.Fatalf("code %d: %s", code, errOut)
+	}
+}
+
+func TestMigrateCreatesTheStore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "samvad.yaml")
+	db := filepath.Join(t.TempDir(), "s.db")
+	if err := os.WriteFile(path, []byte("database_url: sqlite:"+db+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCmd(t, "", "migrate", "--config", path)
+	if code != 0 || !strings.Contains(out, "sqlite store is up to date") {
+		t.Fatalf("code %d: %s %s", code, out, errOut)
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -25,18 +25,28 @@ func configPath(flagValue string) string {
 	return ""
 }
 
-// runServe runs the service until interrupted. SIGHUP reloads the flows.
-func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+// loadConfig parses a command's --config flag and loads the configuration;
+// on failure it reports and returns the exit code.
+func loadConfig(cmd string, args []string, stderr io.Writer) (*server.Config, int) {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgFlag := fs.String("config", "", "configuration file (default ./samvad.yaml when present)")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return nil, 2
 	}
 	cfg, err := server.LoadConfig(configPath(*cfgFlag), os.Environ())
 	if err != nil {
-		fmt.Fprintln(stderr, "samvad serve:", err)
-		return 2
+		fmt.Fprintf(stderr, "samvad %s: %v\n", cmd, err)
+		return nil, 2
+	}
+	return cfg, 0
+}
+
+// runServe runs the service until interrupted. SIGHUP reloads the flows.
+func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	cfg, code := loadConfig("serve", args, stderr)
+	if cfg == nil {
+		return code
 	}
 	log := server.NewLogger(stderr, cfg.LogFormat, cfg.LogLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -87,16 +97,9 @@ func printWelcome(w io.Writer, srv *server.Server, cfg *server.Config) {
 
 // runMigrate applies database migrations and exits.
 func runMigrate(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfgFlag := fs.String("config", "", "configuration file (default ./samvad.yaml when present)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	cfg, err := server.LoadConfig(configPath(*cfgFlag), os.Environ())
-	if err != nil {
-		fmt.Fprintln(stderr, "samvad migrate:", err)
-		return 2
+	cfg, code := loadConfig("migrate", args, stderr)
+	if cfg == nil {
+		return code
 	}
 	st, err := store.Open(context.Background(), cfg.DatabaseURL, store.Options{})
 	if err != nil {
