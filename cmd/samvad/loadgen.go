@@ -213,10 +213,12 @@ func loadgen(ctx context.Context, f *loadgenFlags, stdout, stderr io.Writer) (*l
 		}
 		defer pprof.StopCPUProfile()
 	}
-	before := env.dbStats(ctx)
 	rep, err := loadtest.Run(ctx, opts)
-	if after := env.dbStats(context.Background()); before != nil && after != nil && rep != nil {
-		fmt.Fprint(stdout, after.since(before, rep.Acknowledged))
+	if env.pg != nil && rep != nil {
+		// The servers' database sessions report their table statistics
+		// when they end.
+		env.stopServers(stderr)
+		fmt.Fprint(stdout, env.tableStats(context.Background(), rep.Acknowledged))
 	}
 	return rep, err
 }
@@ -408,12 +410,31 @@ func freePort() (string, error) {
 
 // stop shuts the servers down, drops the schema and removes the files.
 func (env *environment) stop(stderr io.Writer) {
+	env.stopServers(stderr)
+	if env.pg != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if env.drop != "" {
+			if _, err := env.pg.ExecContext(ctx, "DROP SCHEMA "+env.drop+" CASCADE"); err != nil {
+				fmt.Fprintf(stderr, "samvad loadgen: dropping schema %s: %v\n", env.drop, err)
+			}
+		}
+		env.pg.Close()
+		env.pg = nil
+	}
+	_ = os.RemoveAll(env.dir)
+}
+
+// stopServers shuts the servers down (once): the in-process one
+// gracefully, the processes with SIGTERM (SIGKILL after 30 s).
+func (env *environment) stopServers(stderr io.Writer) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if env.inproc != nil {
 		if err := env.inproc.Shutdown(ctx); err != nil {
 			fmt.Fprintln(stderr, "samvad loadgen: shutting the server down:", err)
 		}
+		env.inproc = nil
 	}
 	for _, p := range env.procs {
 		_ = p.Process.Signal(syscall.SIGTERM)
@@ -428,45 +449,40 @@ func (env *environment) stop(stderr io.Writer) {
 			<-done
 		}
 	}
-	if env.pg != nil {
-		if env.drop != "" {
-			if _, err := env.pg.ExecContext(ctx, "DROP SCHEMA "+env.drop+" CASCADE"); err != nil {
-				fmt.Fprintf(stderr, "samvad loadgen: dropping schema %s: %v\n", env.drop, err)
-			}
-		}
-		env.pg.Close()
-	}
-	_ = os.RemoveAll(env.dir)
+	env.procs = nil
 }
 
-// pgStats are the database's counters from pg_stat_database.
-type pgStats struct {
-	commits, rollbacks, inserted, updated, deleted, fetched int64
-}
-
-// dbStats reads the Postgres counters (nil on SQLite or on error).
-func (env *environment) dbStats(ctx context.Context) *pgStats {
-	if env.pg == nil {
-		return nil
-	}
-	var s pgStats
-	err := env.pg.QueryRowContext(ctx, `SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted, tup_fetched
-		FROM pg_stat_database WHERE datname = current_database()`).Scan(&s.commits, &s.rollbacks, &s.inserted, &s.updated, &s.deleted, &s.fetched)
-	if err != nil {
-		return nil
-	}
-	return &s
-}
-
-// since prints the database work per acknowledged message.
-func (s *pgStats) since(before *pgStats, messages int) string {
-	if messages == 0 {
+// tableStats prints, per table of the run's schema, what Postgres did per
+// acknowledged message: scans, rows read, rows written (from
+// pg_stat_user_tables, which covers this schema only).
+func (env *environment) tableStats(ctx context.Context, messages int) string {
+	if messages == 0 || env.drop == "" {
 		return ""
 	}
-	per := func(a, b int64) float64 { return float64(a-b) / float64(messages) }
-	return fmt.Sprintf("postgres per message (whole database, other users included): %.1f commits, %.2f rollbacks, %.1f rows inserted, %.1f updated, %.1f deleted, %.1f fetched\n",
-		per(s.commits, before.commits), per(s.rollbacks, before.rollbacks), per(s.inserted, before.inserted),
-		per(s.updated, before.updated), per(s.deleted, before.deleted), per(s.fetched, before.fetched))
+	time.Sleep(1500 * time.Millisecond) // statistics reach the shared counters within a second
+	rows, err := env.pg.QueryContext(ctx, `SELECT relname, seq_scan, seq_tup_read, COALESCE(idx_scan, 0), COALESCE(idx_tup_fetch, 0),
+		n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del FROM pg_stat_user_tables WHERE schemaname = $1 ORDER BY relname`, env.drop)
+	if err != nil {
+		return fmt.Sprintf("postgres table statistics: %v\n", err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	per := func(n int64) float64 { return float64(n) / float64(messages) }
+	fmt.Fprintf(&b, "postgres work per acknowledged message, by table:\n%-16s %9s %11s %9s %11s %9s %9s %9s %9s\n",
+		"table", "seq scans", "seq rows", "idx scans", "idx rows", "inserted", "updated", "hot upd", "deleted")
+	for rows.Next() {
+		var name string
+		var seq, seqRows, idx, idxRows, ins, upd, hot, del int64
+		if err := rows.Scan(&name, &seq, &seqRows, &idx, &idxRows, &ins, &upd, &hot, &del); err != nil {
+			return b.String()
+		}
+		if seq+idx+ins+upd+del == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "%-16s %9.2f %11.1f %9.2f %11.1f %9.2f %9.2f %9.2f %9.2f\n", name, per(seq), per(seqRows), per(idx), per(idxRows),
+			per(ins), per(upd), per(hot), per(del))
+	}
+	return b.String()
 }
 
 // redactPassword hides the password of a database URL.

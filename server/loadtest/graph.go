@@ -31,6 +31,7 @@ type Graph struct {
 	url   string
 	epoch time.Time
 	stop  chan struct{}
+	once  sync.Once
 	wg    sync.WaitGroup
 
 	mu       sync.Mutex
@@ -92,12 +93,15 @@ func (g *Graph) URL() string { return g.url }
 
 // Close stops the fake.
 func (g *Graph) Close() error {
-	close(g.stop)
-	err := g.fake.Close()
-	if e := g.srv.Close(); err == nil {
-		err = e
-	}
-	g.wg.Wait()
+	var err error
+	g.once.Do(func() {
+		close(g.stop)
+		err = g.fake.Close()
+		if e := g.srv.Close(); err == nil {
+			err = e
+		}
+		g.wg.Wait()
+	})
 	return err
 }
 

@@ -71,8 +71,12 @@ type Report struct {
 	Verdict *Verdict
 	// Memory samples the targets' /metrics (with Options.SampleEvery).
 	Memory []MemorySample
-	// Interrupted is set when the run was stopped before the end.
+	// Interrupted is set when the run was stopped before the end; Behind
+	// when the replies had not all come when the drain time ran out (the
+	// target fell behind the offered rate, or lost messages).
 	Interrupted bool
+	Behind      bool
+	drain       time.Duration
 }
 
 // Exchange is one message of the script and the replies it gets.
@@ -110,7 +114,7 @@ func (r *run) report(res *offered, replies []Reply, v *Verdict, c *conversation,
 	rep := &Report{Targets: len(r.o.Targets), Rate: r.o.Rate, Citizens: r.o.Citizens, Batch: r.o.Batch, Connections: r.o.Connections,
 		Offered: len(res.sent), Posts: res.posts, AckErrors: res.failed, Lag: percentiles(res.lag),
 		Ack: percentiles(res.ack), Reply: percentiles(v.Latency), IdleReply: c.latency, Replies: len(replies),
-		Verdict: v, Memory: mem}
+		Verdict: v, Memory: mem, drain: r.o.Drain}
 	var lastAck time.Duration
 	for _, s := range res.sent {
 		if !s.OK {
@@ -167,6 +171,9 @@ func (r *Report) String() string {
 	}
 	for _, line := range memoryLines(r.Memory, r.Targets) {
 		b.WriteString(line + "\n")
+	}
+	if r.Behind {
+		fmt.Fprintf(&b, "replies were still missing %v after the last POST: the target fell behind (or lost messages)\n", r.drain)
 	}
 	if r.Interrupted {
 		b.WriteString("the run was interrupted: these figures cover only part of it\n")

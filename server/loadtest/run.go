@@ -77,12 +77,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			expected += len(conversation.expect(s.Seq))
 		}
 	}
-	r.drain(ctx, expected)
+	complete := r.drain(ctx, expected)
 	stopSampling()
 
 	replies := r.g.take()
 	verdict := Check(results.sent, replies, conversation.expect)
 	rep := r.report(results, replies, verdict, conversation, samples.wait())
+	rep.Behind = !complete && ctx.Err() == nil
 	if ctx.Err() != nil {
 		rep.Interrupted = true
 		return rep, ctx.Err()
@@ -407,19 +408,21 @@ func (r *run) connection(ctx context.Context, j int) *offered {
 }
 
 // drain waits until the expected number of replies has come (and a moment
-// more, for any duplicate), or Drain has passed.
-func (r *run) drain(ctx context.Context, expected int) {
+// more, for any duplicate), or Drain has passed; it reports whether they
+// all came.
+func (r *run) drain(ctx context.Context, expected int) bool {
 	deadline := time.Now().Add(r.o.Drain)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		if r.g.count() >= expected {
 			time.Sleep(300 * time.Millisecond)
-			return
+			return true
 		}
 		select {
 		case <-ctx.Done():
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+	return false
 }
 
 // progress logs a line every five seconds while the run offers.
