@@ -213,7 +213,11 @@ func loadgen(ctx context.Context, f *loadgenFlags, stdout, stderr io.Writer) (*l
 		}
 		defer pprof.StopCPUProfile()
 	}
+	cpuBefore := env.cpu()
 	rep, err := loadtest.Run(ctx, opts)
+	if rep != nil {
+		fmt.Fprint(stdout, env.cpu().since(cpuBefore, rep.Acknowledged))
+	}
 	if env.pg != nil && rep != nil {
 		// The servers' database sessions report their table statistics
 		// when they end.
@@ -496,4 +500,85 @@ func redactPassword(u string) string {
 		return u[:scheme+3+i] + ":***" + u[at:]
 	}
 	return u
+}
+
+// cpuUse is CPU time spent so far, in clock ticks (Linux /proc).
+type cpuUse struct {
+	ok                   bool
+	self, servers, pg    int64
+	machineBusy, machine int64
+}
+
+// cpu reads the CPU time of this process, of the server processes, of
+// every process named postgres, and of the whole machine.
+func (env *environment) cpu() cpuUse {
+	var u cpuUse
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		u.self = (ru.Utime.Nano() + ru.Stime.Nano()) / (int64(time.Second) / clockTicks)
+	}
+	for _, p := range env.procs {
+		_, t, _ := procCPU(fmt.Sprintf("/proc/%d/stat", p.Process.Pid))
+		u.servers += t
+	}
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, path := range stats {
+		if name, t, ok := procCPU(path); ok && name == "postgres" {
+			u.pg += t
+		}
+	}
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return u
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	fields := strings.Fields(line)
+	for i, f := range fields[1:] {
+		var n int64
+		fmt.Sscan(f, &n)
+		u.machine += n
+		if i != 3 && i != 4 { // idle, iowait
+			u.machineBusy += n
+		}
+	}
+	u.ok = len(fields) > 5
+	return u
+}
+
+// clockTicks is USER_HZ, the unit of /proc CPU times on Linux.
+const clockTicks = 100
+
+// procCPU reads a process's name and user+system CPU ticks from its stat file.
+func procCPU(path string) (string, int64, bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", 0, false
+	}
+	open, close := strings.IndexByte(string(data), '('), strings.LastIndexByte(string(data), ')')
+	if open < 0 || close < open {
+		return "", 0, false
+	}
+	fields := strings.Fields(string(data[close+1:]))
+	if len(fields) < 13 {
+		return "", 0, false
+	}
+	var user, sys int64
+	fmt.Sscan(fields[11], &user)
+	fmt.Sscan(fields[12], &sys)
+	return string(data[open+1 : close]), user + sys, true
+}
+
+// since prints the CPU spent per thousand acknowledged messages.
+func (u cpuUse) since(before cpuUse, messages int) string {
+	if !u.ok || !before.ok || messages == 0 {
+		return ""
+	}
+	per := func(ticks int64) float64 { return float64(ticks) / clockTicks / float64(messages) * 1000 }
+	busy := float64(u.machineBusy-before.machineBusy) / float64(max(1, u.machine-before.machine)) * 100
+	line := fmt.Sprintf("CPU seconds per 1,000 messages: this process %.2f", per(u.self-before.self))
+	if u.servers > 0 {
+		line += fmt.Sprintf(", server processes %.2f", per(u.servers-before.servers))
+	}
+	return line + fmt.Sprintf(", postgres %.2f (backends alive at the end), whole machine %.2f (%.0f%% busy)\n",
+		per(u.pg-before.pg), per(u.machineBusy-before.machineBusy), busy)
 }
