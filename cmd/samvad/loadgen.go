@@ -213,7 +213,7 @@ func loadgen(ctx context.Context, f *loadgenFlags, stdout, stderr io.Writer) (*l
 		}
 		defer pprof.StopCPUProfile()
 	}
-	cpuBefore := env.cpu()
+	cpuBefore, txBefore := env.cpu(), env.transactions(ctx)
 	rep, err := loadtest.Run(ctx, opts)
 	if rep != nil {
 		fmt.Fprint(stdout, env.cpu().since(cpuBefore, rep.Acknowledged))
@@ -223,6 +223,11 @@ func loadgen(ctx context.Context, f *loadgenFlags, stdout, stderr io.Writer) (*l
 		// when they end.
 		env.stopServers(stderr)
 		fmt.Fprint(stdout, env.tableStats(context.Background(), rep.Acknowledged))
+		if after := env.transactions(context.Background()); after != nil && txBefore != nil && rep.Acknowledged > 0 {
+			n := float64(rep.Acknowledged)
+			fmt.Fprintf(stdout, "postgres transactions per message (the whole database, other users included): %.2f committed, %.2f rolled back\n",
+				float64(after[0]-txBefore[0])/n, float64(after[1]-txBefore[1])/n)
+		}
 	}
 	return rep, err
 }
@@ -454,6 +459,21 @@ func (env *environment) stopServers(stderr io.Writer) {
 		}
 	}
 	env.procs = nil
+}
+
+// transactions reads the database's committed and rolled back
+// transaction counts (nil on SQLite or on error).
+func (env *environment) transactions(ctx context.Context) []int64 {
+	if env.pg == nil {
+		return nil
+	}
+	var commits, rollbacks int64
+	err := env.pg.QueryRowContext(ctx, "SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = current_database()").
+		Scan(&commits, &rollbacks)
+	if err != nil {
+		return nil
+	}
+	return []int64{commits, rollbacks}
 }
 
 // tableStats prints, per table of the run's schema, what Postgres did per
