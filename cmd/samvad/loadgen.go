@@ -45,6 +45,7 @@ type loadgenFlags struct {
 	drain       time.Duration
 	cpuProfile  string
 	statuses    bool
+	keep        bool
 
 	targets       string
 	graphListen   string
@@ -117,6 +118,7 @@ func parseLoadgen(args []string, stderr io.Writer) (*loadgenFlags, int) {
 	fs.DurationVar(&f.sample, "sample", 5*time.Second, "read the servers' memory from /metrics this often (0: never)")
 	fs.DurationVar(&f.drain, "drain", 30*time.Second, "longest wait for replies after the last POST")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of this process during the run (in-process server only)")
+	fs.BoolVar(&f.keep, "keep", false, "keep the Postgres schema (or SQLite file) of the run, to inspect it afterwards")
 	fs.BoolVar(&f.statuses, "statuses", false, "have the fake Graph API post sent/delivered/read status webhooks for every reply, as Meta does")
 	fs.StringVar(&f.targets, "target", "", "load a running server at this base URL instead (several: comma-separated)")
 	fs.StringVar(&f.graphListen, "graph-listen", "", "the fake Graph API's address (with --target: the target's graph.base_url)")
@@ -258,6 +260,7 @@ type environment struct {
 	procs  []*exec.Cmd
 	pg     *sql.DB
 	drop   string
+	keep   bool
 }
 
 // startEnvironment makes a fresh database and starts the servers on it.
@@ -266,7 +269,7 @@ func startEnvironment(ctx context.Context, f *loadgenFlags, in loadIntegration, 
 	if err != nil {
 		return nil, err
 	}
-	env := &environment{dir: dir, dbName: "SQLite"}
+	env := &environment{dir: dir, dbName: "SQLite", keep: f.keep}
 	dbURL := "sqlite:" + filepath.Join(dir, "samvad.db")
 	if isPostgres(f.db) {
 		if dbURL, err = env.freshSchema(ctx, f.db); err != nil {
@@ -423,13 +426,19 @@ func (env *environment) stop(stderr io.Writer) {
 	if env.pg != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if env.drop != "" {
+		if env.drop != "" && env.keep {
+			fmt.Fprintf(stderr, "the run's data stays in schema %s\n", env.drop)
+		} else if env.drop != "" {
 			if _, err := env.pg.ExecContext(ctx, "DROP SCHEMA "+env.drop+" CASCADE"); err != nil {
 				fmt.Fprintf(stderr, "samvad loadgen: dropping schema %s: %v\n", env.drop, err)
 			}
 		}
 		env.pg.Close()
 		env.pg = nil
+	}
+	if env.keep {
+		fmt.Fprintf(stderr, "the run's files stay in %s\n", env.dir)
+		return
 	}
 	_ = os.RemoveAll(env.dir)
 }
