@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -12,17 +14,20 @@ import (
 //   - Postgres: the texts go as one simple-protocol query: one round trip, run
 //     by the server as one implicit transaction (any error rolls all of it
 //     back). Only final may return rows.
-//   - SQLite: one write transaction on the single writer connection.
+//   - SQLite: one write transaction on the single writer connection, each
+//     statement prepared once and reused.
 //
-// Any of the texts may be empty; scan may be nil when final is empty.
-func (s *Store) batch(ctx context.Context, before, final, after string, scan func(*sql.Rows) error) error {
+// Any of the parts may be nil or empty; scan may be nil when final is. On
+// SQLite final may be several statements (one per row, see sqlText.each);
+// scan is called for the rows of each.
+func (s *Store) batch(ctx context.Context, before, final, after *sqlText, scan func(*sql.Rows) error) error {
 	if err := s.check(); err != nil {
 		return err
 	}
 	if s.pg {
 		s.calls.Add(1)
-		q := before + final + after
-		if final == "" {
+		q := before.pgText() + final.pgText() + after.pgText()
+		if final.empty() {
 			_, err := s.db.DB.ExecContext(ctx, q)
 			return err
 		}
@@ -36,35 +41,134 @@ func (s *Store) batch(ctx context.Context, before, final, after string, scan fun
 		}
 		return rows.Close()
 	}
+	stmts := append(append(append([]stmt{}, before.statements()...), final.statements()...), after.statements()...)
+	nBefore, nFinal := len(before.statements()), len(final.statements())
+	prepared, err := s.prepareAll(ctx, stmts)
+	if err != nil {
+		return err
+	}
 	return s.sqliteTx(ctx, func(tx *sql.Tx) error {
-		if before != "" {
+		for i, st := range stmts {
 			s.calls.Add(1)
-			if _, err := tx.ExecContext(ctx, before); err != nil {
-				return err
+			ps := tx.StmtContext(ctx, prepared[i])
+			if i >= nBefore && i < nBefore+nFinal {
+				// The final part may be one statement per row: scan sees
+				// the rows of each.
+				rows, err := ps.QueryContext(ctx, st.args...)
+				if err != nil {
+					return err
+				}
+				err = scan(rows)
+				if cerr := rows.Close(); err == nil {
+					err = cerr
+				}
+				if err != nil {
+					return err
+				}
+				continue
 			}
-		}
-		if final != "" {
-			s.calls.Add(1)
-			rows, err := tx.QueryContext(ctx, final)
-			if err != nil {
-				return err
-			}
-			err = scan(rows)
-			if cerr := rows.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return err
-			}
-		}
-		if after != "" {
-			s.calls.Add(1)
-			if _, err := tx.ExecContext(ctx, after); err != nil {
+			if _, err := ps.ExecContext(ctx, st.args...); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// pgPrepared runs a statement that Postgres plans once per connection: it
+// sends "EXECUTE name(args)" on a pooled connection and, the first time
+// that connection meets it, prepares it there (PREPARE name types AS def)
+// and runs it again. Planning costs more than running for the short
+// statements of the send path. One round trip, one implicit transaction.
+func (s *Store) pgPrepared(ctx context.Context, name, types, def string, args *sqlText, scan func(*sql.Rows) error) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	conn, err := s.db.DB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	q := "EXECUTE " + name + "(" + args.pgText() + ")"
+	s.calls.Add(1)
+	rows, err := conn.QueryContext(ctx, q)
+	if err != nil && isUndefinedPrepared(err) {
+		s.calls.Add(2)
+		if _, err = conn.ExecContext(ctx, "PREPARE "+name+" "+types+" AS "+def); err == nil {
+			rows, err = conn.QueryContext(ctx, q)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if err := scan(rows); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// execPrepared runs SQLite statements, prepared beforehand with
+// prepareAll, in tx, and returns the rows affected by the first.
+func (s *Store) execPrepared(ctx context.Context, tx *sql.Tx, stmts []stmt, prepared []*sql.Stmt) (int64, error) {
+	var first int64
+	for i, st := range stmts {
+		s.calls.Add(1)
+		res, err := tx.StmtContext(ctx, prepared[i]).ExecContext(ctx, st.args...)
+		if err != nil {
+			return 0, err
+		}
+		if i == 0 {
+			first, _ = res.RowsAffected()
+		}
+	}
+	return first, nil
+}
+
+// maxPrepared bounds the SQLite statement cache. Texts differ only by the
+// number of rows a statement writes, so a few dozen cover the usual shapes.
+const maxPrepared = 256
+
+// prepareAll returns the prepared statement of each text from the cache,
+// preparing the missing ones on the writer. Preparing takes SQLite's one
+// writer connection, so it must never be called inside a write
+// transaction: callers prepare first, then begin, and the transaction's
+// StmtContext reuses the statement already prepared on that connection.
+func (s *Store) prepareAll(ctx context.Context, stmts []stmt) ([]*sql.Stmt, error) {
+	out := make([]*sql.Stmt, len(stmts))
+	s.prepMu.Lock()
+	defer s.prepMu.Unlock()
+	if s.prepCache == nil {
+		s.prepCache = make(map[string]*sql.Stmt)
+	}
+	for i, st := range stmts {
+		if p, ok := s.prepCache[st.text]; ok {
+			out[i] = p
+			continue
+		}
+		if len(s.prepCache) >= maxPrepared {
+			s.evictPrepared(stmts)
+		}
+		s.calls.Add(1)
+		p, err := s.db.DB.PrepareContext(ctx, st.text)
+		if err != nil {
+			return nil, err
+		}
+		s.prepCache[st.text] = p
+		out[i] = p
+	}
+	return out, nil
+}
+
+// evictPrepared closes a cached statement that keeps is not using.
+func (s *Store) evictPrepared(keep []stmt) {
+	for text, p := range s.prepCache {
+		if !slices.ContainsFunc(keep, func(st stmt) bool { return st.text == text }) {
+			p.Close()
+			delete(s.prepCache, text)
+			return
+		}
+	}
 }
 
 // sqliteTx runs fn in a write transaction (BEGIN IMMEDIATE on the one writer
@@ -84,12 +188,22 @@ func (s *Store) sqliteTx(ctx context.Context, fn func(*sql.Tx) error) error {
 }
 
 // queryRows runs a read and hands its rows to scan.
-func (s *Store) queryRows(ctx context.Context, q string, scan func(*sql.Rows) error) error {
+func (s *Store) queryRows(ctx context.Context, q *sqlText, scan func(*sql.Rows) error) error {
 	if err := s.check(); err != nil {
 		return err
 	}
 	s.calls.Add(1)
-	rows, err := s.rdb.DB.QueryContext(ctx, q)
+	var rows *sql.Rows
+	var err error
+	if s.pg {
+		rows, err = s.rdb.DB.QueryContext(ctx, q.pgText())
+	} else {
+		st := q.statements()
+		if len(st) != 1 {
+			return fmt.Errorf("store: a read must be one statement, got %d", len(st))
+		}
+		rows, err = s.rdb.DB.QueryContext(ctx, st[0].text, st[0].args...)
+	}
 	if err != nil {
 		return classify(err)
 	}
@@ -101,6 +215,18 @@ func (s *Store) queryRows(ctx context.Context, q string, scan func(*sql.Rows) er
 		return classify(err)
 	}
 	return classify(rows.Close())
+}
+
+// exists runs a write that returns rows and says whether it returned any.
+func (s *Store) exists(ctx context.Context, q *sqlText) (bool, error) {
+	found := false
+	err := s.batch(ctx, nil, q, nil, func(rows *sql.Rows) error {
+		for rows.Next() {
+			found = true
+		}
+		return rows.Err()
+	})
+	return found, classify(err)
 }
 
 // scanEach calls fn for every row.

@@ -84,8 +84,9 @@ func (s *Store) CreateGrievance(ctx context.Context, g Grievance) (string, error
 		if g.Reference == "" {
 			return "", fmt.Errorf("store: create grievance: %w: the reference generator returned an empty reference", ErrInvalid)
 		}
-		q := s.insertGrievances([]Grievance{g})
-		q = q[:len(q)-2] + " ON CONFLICT (integration_id, reference) DO NOTHING RETURNING reference"
+		q := s.sql()
+		s.insertGrievanceRows(q, []Grievance{g})
+		q.raw(" ON CONFLICT (integration_id, reference) DO NOTHING RETURNING reference").end()
 		ok, err := s.exists(ctx, q)
 		if err != nil {
 			return "", fmt.Errorf("store: create grievance: %w", err)
@@ -149,7 +150,7 @@ func (w *Work) AddGrievance(ctx context.Context, g Grievance) (string, error) {
 func (s *Store) grievanceExists(ctx context.Context, integration, ref string) (bool, error) {
 	found := false
 	q := s.sql().raw("SELECT 1 FROM grievances WHERE integration_id = ").str(integration).raw(" AND reference = ").str(ref)
-	err := s.queryRows(ctx, q.String(), func(rows *sql.Rows) error {
+	err := s.queryRows(ctx, q, func(rows *sql.Rows) error {
 		for rows.Next() {
 			found = true
 		}
@@ -158,8 +159,14 @@ func (s *Store) grievanceExists(ctx context.Context, integration, ref string) (b
 	return found, err
 }
 
-func (s *Store) insertGrievances(gs []Grievance) string {
-	q := s.sql().raw("INSERT INTO grievances (integration_id, reference, contact_id, category, description, pin_code, ",
+// insertGrievances appends the statement that stores gs.
+func (s *Store) insertGrievances(q *sqlText, gs []Grievance) {
+	s.insertGrievanceRows(q, gs)
+	q.end()
+}
+
+func (s *Store) insertGrievanceRows(q *sqlText, gs []Grievance) {
+	q.raw("INSERT INTO grievances (integration_id, reference, contact_id, category, description, pin_code, ",
 		"latitude, longitude, location_name, location_address, attachments, status, due_at, created_at, updated_at) VALUES ")
 	for i, g := range gs {
 		if i > 0 {
@@ -168,9 +175,9 @@ func (s *Store) insertGrievances(gs []Grievance) string {
 		q.raw("(").str(g.Integration).raw(", ").str(g.Reference).raw(", ").str(g.ContactID).raw(", ").str(g.Category).raw(", ").
 			str(g.Description).raw(", ").str(g.PinCode).raw(", ")
 		if l := g.Location; l != nil {
-			q.raw(fmt.Sprintf("%g, %g, ", l.Latitude, l.Longitude)).str(trimTo(l.Name, 512)).raw(", ").str(trimTo(l.Address, 1024)).raw(", ")
+			q.float(l.Latitude).raw(", ").float(l.Longitude).raw(", ").str(trimTo(l.Name, 512)).raw(", ").str(trimTo(l.Address, 1024)).raw(", ")
 		} else {
-			q.raw("NULL, NULL, '', '', ")
+			q.null("double precision").raw(", ").null("double precision").raw(", '', '', ")
 		}
 		var attachments []byte
 		if len(g.Attachments) > 0 {
@@ -178,7 +185,6 @@ func (s *Store) insertGrievances(gs []Grievance) string {
 		}
 		q.bytes(attachments).raw(", ").str(g.Status).raw(", ").time(g.Due).raw(", ").time(g.Created).raw(", ").time(g.Updated).raw(")")
 	}
-	return q.end().String()
 }
 
 const grievanceColumns = `integration_id, reference, contact_id, category, description, pin_code, latitude, longitude,
@@ -209,7 +215,9 @@ func scanGrievance(rows *sql.Rows) (Grievance, error) {
 
 // GrievanceByReference returns a grievance, or ErrNotFound.
 func (s *Store) GrievanceByReference(ctx context.Context, integration, reference string) (Grievance, error) {
-	gs, err := s.grievances(ctx, s.sql().raw(" WHERE integration_id = ").str(integration).raw(" AND reference = ").str(reference).String())
+	gs, err := s.grievances(ctx, func(q *sqlText) {
+		q.raw(" WHERE integration_id = ").str(integration).raw(" AND reference = ").str(reference)
+	})
 	if err != nil {
 		return Grievance{}, err
 	}
@@ -221,12 +229,16 @@ func (s *Store) GrievanceByReference(ctx context.Context, integration, reference
 
 // GrievancesOfContact returns a contact's grievances, newest first.
 func (s *Store) GrievancesOfContact(ctx context.Context, contactID string) ([]Grievance, error) {
-	return s.grievances(ctx, s.sql().raw(" WHERE contact_id = ").str(contactID).raw(" ORDER BY created_at DESC, reference").String())
+	return s.grievances(ctx, func(q *sqlText) {
+		q.raw(" WHERE contact_id = ").str(contactID).raw(" ORDER BY created_at DESC, reference")
+	})
 }
 
-func (s *Store) grievances(ctx context.Context, where string) ([]Grievance, error) {
+func (s *Store) grievances(ctx context.Context, where func(*sqlText)) ([]Grievance, error) {
 	var out []Grievance
-	err := s.queryRows(ctx, "SELECT "+grievanceColumns+" FROM grievances"+where, func(rows *sql.Rows) error {
+	q := s.sql().raw("SELECT ", grievanceColumns, " FROM grievances")
+	where(q)
+	err := s.queryRows(ctx, q, func(rows *sql.Rows) error {
 		return scanEach(rows, func() error {
 			g, err := scanGrievance(rows)
 			out = append(out, g)
@@ -250,7 +262,7 @@ func (s *Store) SetGrievanceStatus(ctx context.Context, integration, reference, 
 		q.raw(", due_at = ").time(due)
 	}
 	q.raw(" WHERE integration_id = ").str(integration).raw(" AND reference = ").str(reference).raw(" RETURNING reference")
-	ok, err := s.exists(ctx, q.String())
+	ok, err := s.exists(ctx, q)
 	if err != nil {
 		return fmt.Errorf("store: set grievance status: %w", err)
 	}
@@ -274,7 +286,7 @@ func (s *Store) SaveFlowVersion(ctx context.Context, flowID, version string, sou
 	q := s.sql().raw("INSERT INTO flow_versions (flow_id, version, source, first_seen) VALUES (").str(flowID).raw(", ").
 		str(version).raw(", ").bytes(source).raw(", ").time(s.now().UTC()).
 		raw(") ON CONFLICT (flow_id, version) DO NOTHING RETURNING flow_id")
-	inserted, err := s.exists(ctx, q.String())
+	inserted, err := s.exists(ctx, q)
 	if err != nil {
 		return fmt.Errorf("store: save flow %s version %s: %w", flowID, version, err)
 	}
@@ -295,7 +307,7 @@ func (s *Store) SaveFlowVersion(ctx context.Context, flowID, version string, sou
 func (s *Store) FlowVersionSource(ctx context.Context, flowID, version string) ([]byte, error) {
 	var src []byte
 	q := s.sql().raw("SELECT source FROM flow_versions WHERE flow_id = ").str(flowID).raw(" AND version = ").str(version)
-	err := s.queryRows(ctx, q.String(), func(rows *sql.Rows) error { return scanOne(rows, &src) })
+	err := s.queryRows(ctx, q, func(rows *sql.Rows) error { return scanOne(rows, &src) })
 	if err == errNoRows {
 		return nil, fmt.Errorf("store: flow %s version %s: %w", trimTo(flowID, 80), trimTo(version, 80), ErrNotFound)
 	}

@@ -172,22 +172,23 @@ func (s *Store) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
 		}
 	}
 
-	var before, final, after strings.Builder
+	var before, final *sqlText
+	after := s.sql()
 	if len(msgs) > 0 {
-		before.WriteString(s.insertContacts(contacts, now))
-		final.WriteString(s.insertInbox(msgs, now))
+		before = s.insertContacts(contacts, now)
+		final = s.insertInbox(msgs, now)
 	}
 	if len(all) > 0 {
-		after.WriteString(s.applyStatuses(best, all, now))
+		s.applyStatuses(after, best, all, now)
 	}
 	if len(b.Log) > 0 {
-		after.WriteString(s.insertLog(b.Log, now))
+		s.insertLog(after, b.Log, now)
 	}
-	if before.Len()+final.Len()+after.Len() == 0 {
+	if before.empty() && final.empty() && after.empty() {
 		return res, nil
 	}
 	var inserted int
-	err = s.batch(ctx, before.String(), final.String(), after.String(), func(rows *sql.Rows) error {
+	err = s.batch(ctx, before, final, after, func(rows *sql.Rows) error {
 		for rows.Next() {
 			inserted++
 		}
@@ -299,111 +300,80 @@ func prepareStatuses(in []Status, now time.Time) (best, all []Status, err error)
 	return best, all, nil
 }
 
-func (s *Store) insertContacts(cs []inboundRow, now time.Time) string {
-	q := s.sql().raw("INSERT INTO contacts (id, integration_id, key, wa_id, user_id, profile_name, username, first_seen, last_seen) VALUES ")
-	for i, c := range cs {
-		if i > 0 {
-			q.raw(", ")
-		}
+func (s *Store) insertContacts(cs []inboundRow, now time.Time) *sqlText {
+	q := s.sql()
+	// DO NOTHING takes no row lock, so ingest never waits for a worker that
+	// holds the contact; the worker refreshes the profile from the inbox rows.
+	return q.each(len(cs), "INSERT INTO contacts (id, integration_id, key, wa_id, user_id, profile_name, username, first_seen, last_seen) VALUES ", func(i int) {
+		c := cs[i]
 		q.raw("(").str(c.contactID).raw(", ").str(c.Integration).raw(", ").str(c.ContactKey).raw(", ").
 			str(c.WaID).raw(", ").str(c.UserID).raw(", ").str(c.ProfileName).raw(", ").str(c.Username).raw(", ").
 			time(now).raw(", ").time(now).raw(")")
-	}
-	// DO NOTHING takes no row lock, so ingest never waits for a worker that
-	// holds the contact; the worker refreshes the profile from the inbox rows.
-	return q.raw(" ON CONFLICT (id) DO NOTHING").end().String()
+	}, " ON CONFLICT (id) DO NOTHING")
 }
 
-func (s *Store) insertInbox(ms []inboundRow, now time.Time) string {
+// insertInbox stores the messages; each inserted row returns its wamid, a
+// duplicate returns nothing.
+func (s *Store) insertInbox(ms []inboundRow, now time.Time) *sqlText {
 	// arrival orders messages with the same WhatsApp timestamp (one-second
 	// resolution): by batch, then by position in the batch.
 	arrival := now.UnixMicro() * 1000
-	q := s.sql().raw("INSERT INTO inbox (contact_id, wamid, integration_id, type, summary, wa_ts, received_at, arrival, input, raw, wa_id, user_id, profile_name, username) VALUES ")
-	for i, m := range ms {
-		if i > 0 {
-			q.raw(", ")
-		}
+	q := s.sql()
+	return q.each(len(ms), "INSERT INTO inbox (contact_id, wamid, integration_id, type, summary, wa_ts, received_at, arrival, input, raw, wa_id, user_id, profile_name, username) VALUES ", func(i int) {
+		m := ms[i]
 		q.raw("(").str(m.contactID).raw(", ").str(m.Wamid).raw(", ").str(m.Integration).raw(", ").
 			str(trimTo(m.Type, 64)).raw(", ").str(m.Summary).raw(", ").time(m.Timestamp).raw(", ").time(now).raw(", ").int(arrival + int64(m.pos)).raw(", ").
 			bytes(m.Input).raw(", ").bytes(m.Raw).raw(", ").str(m.WaID).raw(", ").str(m.UserID).raw(", ").
 			str(m.ProfileName).raw(", ").str(m.Username).raw(")")
-	}
-	return q.raw(" ON CONFLICT (contact_id, wamid) DO NOTHING RETURNING wamid").end().String()
+	}, " ON CONFLICT (contact_id, wamid) DO NOTHING RETURNING wamid")
 }
 
 // applyStatuses records the statuses and moves matching outbox rows and
 // history messages forward. A row moves only to a higher rank (sent <
 // delivered < read < failed), so repeats, regressions and any status after
 // failed change nothing.
-func (s *Store) applyStatuses(best, all []Status, now time.Time) string {
-	q := s.sql()
-	values := func(sts []Status) {
-		q.raw("(VALUES ")
-		for i, st := range sts {
-			if i > 0 {
-				q.raw(", ")
-			}
-			q.raw("(").str(st.Wamid).raw(", ").int(int64(statusRank(st.Status))).raw(", ").time(st.Timestamp).raw(", ")
-			q.errorFields(st.ErrorCode, st.ErrorTitle, st.ErrorDetails).raw(", ").str(st.Integration).raw(", ").str(st.Status).raw(")")
-		}
-		q.raw(") AS v")
+func (s *Store) applyStatuses(q *sqlText, best, all []Status, now time.Time) {
+	// v is a VALUES table of the best status per wamid: column1 wamid,
+	// column2 rank, column3 at, column4-6 error, column7 integration,
+	// column8 status name.
+	value := func(i int) {
+		st := best[i]
+		q.raw("(").str(st.Wamid).raw(", ").int(int64(statusRank(st.Status))).raw(", ").time(st.Timestamp).raw(", ")
+		q.errorFields(st.ErrorCode, st.ErrorTitle, st.ErrorDetails).raw(", ").str(st.Integration).raw(", ").str(st.Status).raw(")")
 	}
-	// v: column1 wamid, column2 rank, column3 at, column4-6 error,
-	// column7 integration, column8 status name.
-	if len(best) > 0 {
-		// First (before the statuses are recorded, so a repeat is not noted
-		// twice): note statuses for message ids nobody knows (yet).
-		q.raw("INSERT INTO event_log (integration_id, level, kind, message, at) SELECT v.column7, 'info', 'status_unmatched', ",
-			"'status ' || v.column8 || ' for a message id not known (yet): ' || v.column1, v.column3 FROM ")
-		values(best)
-		q.raw(" WHERE NOT EXISTS (SELECT 1 FROM statuses st WHERE st.wamid = v.column1 AND st.status = v.column8)",
-			" AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.provider_wamid = v.column1)",
-			" AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.direction = 'out' AND m.wamid = v.column1)").end()
-	}
-	q.raw("INSERT INTO statuses (wamid, status, rank, integration_id, at, recipient, error_code, error_title, error_details, received_at) VALUES ")
-	for i, st := range all {
-		if i > 0 {
-			q.raw(", ")
-		}
+	// First (before the statuses are recorded, so that a repeat is not
+	// noted twice): note statuses for message ids nobody knows (yet).
+	q.each(len(best), "INSERT INTO event_log (integration_id, level, kind, message, at) SELECT v.column7, 'info', 'status_unmatched', "+
+		"'status ' || v.column8 || ' for a message id not known (yet): ' || v.column1, v.column3 FROM (VALUES ", value,
+		") AS v WHERE NOT EXISTS (SELECT 1 FROM statuses st WHERE st.wamid = v.column1 AND st.status = v.column8)"+
+			" AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.provider_wamid = v.column1)"+
+			" AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.direction = 'out' AND m.wamid = v.column1)")
+	q.each(len(all), "INSERT INTO statuses (wamid, status, rank, integration_id, at, recipient, error_code, error_title, error_details, received_at) VALUES ", func(i int) {
+		st := all[i]
 		q.raw("(").str(st.Wamid).raw(", ").str(st.Status).raw(", ").int(int64(statusRank(st.Status))).raw(", ").
 			str(st.Integration).raw(", ").time(st.Timestamp).raw(", ").str(trimTo(st.Recipient, 256)).raw(", ")
 		q.errorFields(st.ErrorCode, st.ErrorTitle, st.ErrorDetails).raw(", ").time(now).raw(")")
-	}
-	q.raw(" ON CONFLICT (wamid, status) DO NOTHING").end()
-	if len(best) == 0 {
-		return q.String()
-	}
+	}, " ON CONFLICT (wamid, status) DO NOTHING")
 	const set = ` SET status = v.column2, status_at = v.column3,
 	error_code = CASE WHEN v.column2 = 5 THEN v.column4 ELSE error_code END,
 	error_title = CASE WHEN v.column2 = 5 THEN v.column5 ELSE error_title END,
 	error_details = CASE WHEN v.column2 = 5 THEN v.column6 ELSE error_details END
-FROM `
-	q.raw("UPDATE outbox").raw(set)
-	values(best)
-	q.raw(" WHERE outbox.provider_wamid = v.column1 AND outbox.status < v.column2").end()
-	q.raw("UPDATE messages").raw(set)
-	values(best)
-	q.raw(" WHERE messages.direction = 'out' AND messages.wamid = v.column1 AND messages.status < v.column2").end()
-	return q.String()
+FROM (VALUES `
+	q.each(len(best), "UPDATE outbox"+set, value, ") AS v WHERE outbox.provider_wamid = v.column1 AND outbox.status < v.column2")
+	q.each(len(best), "UPDATE messages"+set, value, ") AS v WHERE messages.direction = 'out' AND messages.wamid = v.column1 AND messages.status < v.column2")
 }
 
 // errorFields appends error code, title and details, typed NULLs when empty.
 func (q *sqlText) errorFields(code int, title, details string) *sqlText {
 	if code == 0 && title == "" && details == "" {
-		if q.pg {
-			return q.raw("NULL::integer, NULL::text, NULL::text")
-		}
-		return q.raw("NULL, NULL, NULL")
+		return q.null("integer").raw(", ").null("text").raw(", ").null("text")
 	}
 	return q.int(int64(code)).raw(", ").str(trimTo(title, 512)).raw(", ").str(trimTo(details, 2048))
 }
 
-func (s *Store) insertLog(es []LogEntry, now time.Time) string {
-	q := s.sql().raw("INSERT INTO event_log (integration_id, level, kind, message, data, at) VALUES ")
-	for i, e := range es {
-		if i > 0 {
-			q.raw(", ")
-		}
+func (s *Store) insertLog(q *sqlText, es []LogEntry, now time.Time) {
+	q.each(len(es), "INSERT INTO event_log (integration_id, level, kind, message, data, at) VALUES ", func(i int) {
+		e := es[i]
 		at := e.At
 		if at.IsZero() {
 			at = now
@@ -414,8 +384,7 @@ func (s *Store) insertLog(es []LogEntry, now time.Time) string {
 		}
 		q.raw("(").str(e.Integration).raw(", ").str(trimTo(level, 16)).raw(", ").str(trimTo(e.Kind, 128)).raw(", ").
 			str(trimTo(e.Message, 4096)).raw(", ").bytes(e.Data).raw(", ").time(at).raw(")")
-	}
-	return q.end().String()
+	}, "")
 }
 
 // ContactID is the store's id for a contact: the integration id and the

@@ -37,7 +37,7 @@ func (s *Store) PutIntegration(ctx context.Context, in Integration) error {
 		bytes(in.Settings).raw(", ").time(now).raw(", ").time(now).
 		raw(") ON CONFLICT (id) DO UPDATE SET name = excluded.name, phone_number_id = excluded.phone_number_id, ",
 			"settings = excluded.settings, updated_at = excluded.updated_at")
-	if err := s.batch(ctx, q.String(), "", "", nil); err != nil {
+	if err := s.batch(ctx, q, nil, nil, nil); err != nil {
 		if isUniqueViolation(err) {
 			return fmt.Errorf("store: put integration %s: %w: phone number id %q belongs to another integration", in.ID, ErrInvalid, in.PhoneNumberID)
 		}
@@ -73,7 +73,7 @@ func (s *Store) IntegrationByPhoneNumberID(ctx context.Context, phoneNumberID st
 func (s *Store) oneIntegration(ctx context.Context, col, v string) (Integration, error) {
 	var in Integration
 	q := s.sql().raw("SELECT ", integrationColumns, " FROM integrations WHERE ", col, " = ").str(v)
-	err := s.queryRows(ctx, q.String(), func(rows *sql.Rows) error {
+	err := s.queryRows(ctx, q, func(rows *sql.Rows) error {
 		if !rows.Next() {
 			if err := rows.Err(); err != nil {
 				return err
@@ -96,7 +96,7 @@ func (s *Store) oneIntegration(ctx context.Context, col, v string) (Integration,
 // Integrations lists every integration, by id.
 func (s *Store) Integrations(ctx context.Context) ([]Integration, error) {
 	var out []Integration
-	err := s.queryRows(ctx, "SELECT "+integrationColumns+" FROM integrations ORDER BY id", func(rows *sql.Rows) error {
+	err := s.queryRows(ctx, s.sql().raw("SELECT ", integrationColumns, " FROM integrations ORDER BY id"), func(rows *sql.Rows) error {
 		return scanEach(rows, func() error {
 			in, err := scanIntegration(rows)
 			out = append(out, in)
@@ -126,7 +126,7 @@ func (s *Store) SetAccessToken(ctx context.Context, integration, token string) e
 	}
 	q := s.sql().raw("UPDATE integrations SET access_token = ").bytes(sealed).raw(", updated_at = ").time(s.now().UTC()).
 		raw(" WHERE id = ").str(integration).raw(" RETURNING id")
-	ok, err := s.exists(ctx, q.String())
+	ok, err := s.exists(ctx, q)
 	if err != nil {
 		return fmt.Errorf("store: set access token for %s: %w", integration, err)
 	}
@@ -142,7 +142,7 @@ func (s *Store) SetAccessToken(ctx context.Context, integration, token string) e
 func (s *Store) AccessToken(ctx context.Context, integration string) (string, error) {
 	var sealed []byte
 	q := s.sql().raw("SELECT access_token FROM integrations WHERE id = ").str(integration)
-	err := s.queryRows(ctx, q.String(), func(rows *sql.Rows) error { return scanOne(rows, &sealed) })
+	err := s.queryRows(ctx, q, func(rows *sql.Rows) error { return scanOne(rows, &sealed) })
 	if err == errNoRows || (err == nil && sealed == nil) {
 		return "", fmt.Errorf("store: access token of %s: %w", trimTo(integration, 80), ErrNotFound)
 	}
@@ -189,16 +189,4 @@ func (s *Store) unseal(integration string, sealed []byte) (string, error) {
 
 func tokenAAD(integration string) []byte {
 	return []byte("samvad/integration/" + integration + "/access_token")
-}
-
-// exists runs a statement that returns rows and says whether it returned any.
-func (s *Store) exists(ctx context.Context, q string) (bool, error) {
-	found := false
-	err := s.batch(ctx, "", q, "", func(rows *sql.Rows) error {
-		for rows.Next() {
-			found = true
-		}
-		return rows.Err()
-	})
-	return found, classify(err)
 }

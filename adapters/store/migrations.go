@@ -75,7 +75,6 @@ CREATE TABLE conversations (
 	seq            integer NOT NULL,
 	integration_id text NOT NULL,
 	opened_at      {TIME} NOT NULL,
-	last_at        {TIME} NOT NULL,
 	closed_at      {TIME},
 	handoff_queue  text NOT NULL DEFAULT '',
 	handoff_reason text NOT NULL DEFAULT '',

@@ -76,7 +76,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 		q.raw(")").raw(returning)
 	}
 	var out []OutboxMessage
-	err := s.batch(ctx, "", q.String(), "", func(rows *sql.Rows) error {
+	err := s.batch(ctx, nil, q, nil, func(rows *sql.Rows) error {
 		return scanEach(rows, func() error {
 			var m OutboxMessage
 			var created dbTime
@@ -105,26 +105,13 @@ func (s *Store) MarkSent(ctx context.Context, id int64, providerWamid string) er
 		return invalidf("provider wamid must be 1 to 512 bytes, got %d", len(providerWamid))
 	}
 	now := s.now().UTC()
-	q := s.sql()
-	w := q.gen.Dialect().AppendString(nil, providerWamid)
-	wamid := string(w)
-	best := "(SELECT COALESCE(MAX(st.rank), 2) FROM statuses st WHERE st.wamid = " + wamid + " AND st.rank >= 2)"
-	failed := func(col string) string {
-		return "(SELECT st." + col + " FROM statuses st WHERE st.wamid = " + wamid + " AND st.rank = 5)"
+	var ok bool
+	var err error
+	if s.pg {
+		ok, err = s.pgMarkSent(ctx, id, providerWamid, now)
+	} else {
+		ok, err = s.sqliteMarkSent(ctx, id, providerWamid, now)
 	}
-	set := func() {
-		q.raw(" status = ", best, ", status_at = ").time(now).
-			raw(", error_code = ", failed("error_code"), ", error_title = ", failed("error_title"), ", error_details = ", failed("error_details"))
-	}
-	q.raw("UPDATE messages SET wamid = ", wamid, ",")
-	set()
-	q.raw(" FROM outbox o WHERE o.id = ").int(id).raw(" AND o.status = 1 AND messages.contact_id = o.contact_id AND messages.seq = o.seq").end()
-	before := q.String()
-	q = s.sql()
-	q.raw("UPDATE outbox SET provider_wamid = ", wamid, ", sent_at = ").time(now).raw(", lease_until = NULL,")
-	set()
-	q.raw(" WHERE id = ").int(id).raw(" AND status = 1 RETURNING status")
-	ok, err := s.mark(ctx, before, q.String())
 	if err != nil {
 		return fmt.Errorf("store: mark outbox %d sent: %w", id, err)
 	}
@@ -140,6 +127,55 @@ func (s *Store) MarkSent(ctx context.Context, id int64, providerWamid string) er
 	}
 	s.wakeOutbox.notify()
 	return nil
+}
+
+// pgMarkSentSQL marks an outbox row ($1) sent with wamid $2 at $3, and its
+// history message, in one statement that Postgres plans once per
+// connection. Statuses that arrived before give the status and error.
+const pgMarkSentSQL = `WITH st AS (
+	SELECT COALESCE(MAX(rank), 2) AS rank, MAX(error_code) FILTER (WHERE rank = 5) AS code,
+		MAX(error_title) FILTER (WHERE rank = 5) AS title, MAX(error_details) FILTER (WHERE rank = 5) AS details
+	FROM statuses WHERE wamid = $2 AND rank >= 2
+), o AS (
+	UPDATE outbox SET provider_wamid = $2, sent_at = $3, status_at = $3, lease_until = NULL,
+		status = st.rank, error_code = st.code, error_title = st.title, error_details = st.details
+	FROM st WHERE outbox.id = $1 AND outbox.status = 1
+	RETURNING outbox.contact_id, outbox.seq, outbox.status, outbox.error_code, outbox.error_title, outbox.error_details
+), m AS (
+	UPDATE messages SET wamid = $2, status = o.status, status_at = $3,
+		error_code = o.error_code, error_title = o.error_title, error_details = o.error_details
+	FROM o WHERE messages.contact_id = o.contact_id AND messages.seq = o.seq
+)
+SELECT status FROM o`
+
+func (s *Store) pgMarkSent(ctx context.Context, id int64, wamid string, now time.Time) (bool, error) {
+	args := s.sql().int(id).raw(", ").str(wamid).raw(", ").time(now)
+	applied := false
+	err := s.pgPrepared(ctx, "samvad_mark_sent_v1", "(bigint, text, timestamptz)", pgMarkSentSQL, args, func(rows *sql.Rows) error {
+		for rows.Next() {
+			applied = true
+		}
+		return rows.Err()
+	})
+	return applied, classify(err)
+}
+
+func (s *Store) sqliteMarkSent(ctx context.Context, id int64, providerWamid string, now time.Time) (bool, error) {
+	// The status and error come from statuses that arrived before this call.
+	set := func(q *sqlText) {
+		q.raw(" status = (SELECT COALESCE(MAX(st.rank), 2) FROM statuses st WHERE st.wamid = ").str(providerWamid).raw(" AND st.rank >= 2)")
+		q.raw(", status_at = ").time(now)
+		for _, col := range []string{"error_code", "error_title", "error_details"} {
+			q.raw(", ", col, " = (SELECT st.", col, " FROM statuses st WHERE st.wamid = ").str(providerWamid).raw(" AND st.rank = 5)")
+		}
+	}
+	before := s.sql().raw("UPDATE messages SET wamid = ").str(providerWamid).raw(",")
+	set(before)
+	before.raw(" FROM outbox o WHERE o.id = ").int(id).raw(" AND o.status = 1 AND messages.contact_id = o.contact_id AND messages.seq = o.seq").end()
+	final := s.sql().raw("UPDATE outbox SET provider_wamid = ").str(providerWamid).raw(", sent_at = ").time(now).raw(", lease_until = NULL,")
+	set(final)
+	final.raw(" WHERE id = ").int(id).raw(" AND status = 1 RETURNING status")
+	return s.mark(ctx, before, final)
 }
 
 // MarkRetry records a failed send that may succeed later (5xx, throttling,
@@ -168,7 +204,7 @@ func (s *Store) MarkRetry(ctx context.Context, id int64, code int, reason string
 	}
 	q.raw(" WHERE id = ").int(id).raw(" AND status = 1 RETURNING status")
 	var status int
-	ok, err := s.markStatus(ctx, before, q.String(), &status)
+	ok, err := s.markStatus(ctx, before, q, &status)
 	if err == nil && !ok {
 		err = s.notInFlight(ctx, id)
 	}
@@ -193,7 +229,7 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, code int, reason strin
 	q.raw("UPDATE outbox SET status = 5, lease_until = NULL, status_at = ").time(now).
 		raw(", error_code = ").int(int64(code)).raw(", error_title = ").str(trimTo(reason, 512)).
 		raw(" WHERE id = ").int(id).raw(" AND status = 1 RETURNING status")
-	ok, err := s.mark(ctx, before, q.String())
+	ok, err := s.mark(ctx, before, q)
 	if err == nil && !ok {
 		err = s.notInFlight(ctx, id)
 	}
@@ -206,7 +242,7 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, code int, reason strin
 
 // failedHistorySQL marks the history message of a claimed outbox row failed
 // and notes it in the event log, when cond (on outbox o) holds.
-func (s *Store) failedHistorySQL(id int64, code int, reason string, now time.Time, cond, note string) string {
+func (s *Store) failedHistorySQL(id int64, code int, reason string, now time.Time, cond, note string) *sqlText {
 	q := s.sql()
 	q.raw("UPDATE messages SET status = 5, status_at = ").time(now).raw(", error_code = ").int(int64(code)).
 		raw(", error_title = ").str(trimTo(reason, 512)).
@@ -215,7 +251,7 @@ func (s *Store) failedHistorySQL(id int64, code int, reason string, now time.Tim
 	q.raw("INSERT INTO event_log (integration_id, level, kind, message, at) SELECT o.integration_id, 'error', 'send_failed', ").
 		raw("'outbox message ' || o.id || ' ' || ").str(trimTo(msg, 2000)).raw(", ").time(now).
 		raw(" FROM outbox o WHERE o.id = ").int(id).raw(" AND o.status = 1", cond).end()
-	return q.String()
+	return q
 }
 
 // jittered is the delay before retry n: the backoff for n, less a random
@@ -232,17 +268,17 @@ func (s *Store) jittered(n int) time.Duration {
 
 // mark runs an outbox state change whose final statement returns a row only
 // when it applied.
-func (s *Store) mark(ctx context.Context, before, final string) (bool, error) {
+func (s *Store) mark(ctx context.Context, before, final *sqlText) (bool, error) {
 	var status int
 	return s.markStatus(ctx, before, final, &status)
 }
 
-func (s *Store) markStatus(ctx context.Context, before, final string, status *int) (bool, error) {
+func (s *Store) markStatus(ctx context.Context, before, final *sqlText, status *int) (bool, error) {
 	if err := s.check(); err != nil {
 		return false, err
 	}
 	applied := false
-	err := s.batch(ctx, before, final, "", func(rows *sql.Rows) error {
+	err := s.batch(ctx, before, final, nil, func(rows *sql.Rows) error {
 		return scanEach(rows, func() error {
 			applied = true
 			return rows.Scan(status)
@@ -254,7 +290,7 @@ func (s *Store) markStatus(ctx context.Context, before, final string, status *in
 // outboxState reads a row's status and provider wamid.
 func (s *Store) outboxState(ctx context.Context, id int64) (status int, wamid string, err error) {
 	var w sql.NullString
-	err = s.queryRows(ctx, s.sql().raw("SELECT status, provider_wamid FROM outbox WHERE id = ").int(id).String(), func(rows *sql.Rows) error {
+	err = s.queryRows(ctx, s.sql().raw("SELECT status, provider_wamid FROM outbox WHERE id = ").int(id), func(rows *sql.Rows) error {
 		return scanOne(rows, &status, &w)
 	})
 	if err == errNoRows {

@@ -13,8 +13,8 @@ import (
 // processed, outbox messages not yet sent (queued or in flight), and parked
 // inbox messages.
 func (s *Store) QueueDepths(ctx context.Context) (inboxPending, outboxPending, parked int, err error) {
-	q := `SELECT (SELECT COUNT(*) FROM inbox WHERE state = 0), (SELECT COUNT(*) FROM outbox WHERE status IN (0, 1)),
-	(SELECT COUNT(*) FROM inbox WHERE state = 2)`
+	q := s.sql().raw(`SELECT (SELECT COUNT(*) FROM inbox WHERE state = 0), (SELECT COUNT(*) FROM outbox WHERE status IN (0, 1)),
+	(SELECT COUNT(*) FROM inbox WHERE state = 2)`)
 	err = s.queryRows(ctx, q, func(rows *sql.Rows) error { return scanOne(rows, &inboxPending, &outboxPending, &parked) })
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("store: queue depths: %w", err)
@@ -29,9 +29,9 @@ func (s *Store) PurgeExpired(ctx context.Context, before time.Time) (int, error)
 	q := s.sql()
 	q.raw("UPDATE conversations SET closed_at = ").time(before).raw(" WHERE closed_at IS NULL AND EXISTS (SELECT 1 FROM sessions s ",
 		"WHERE s.contact_id = conversations.contact_id AND s.conversation = conversations.seq AND s.expires_at < ").time(before).raw(")").end()
-	final := s.sql().raw("DELETE FROM sessions WHERE expires_at < ").time(before).raw(" RETURNING contact_id").String()
+	final := s.sql().raw("DELETE FROM sessions WHERE expires_at < ").time(before).raw(" RETURNING contact_id")
 	n := 0
-	err := s.batch(ctx, q.String(), final, "", func(rows *sql.Rows) error {
+	err := s.batch(ctx, q, final, nil, func(rows *sql.Rows) error {
 		for rows.Next() {
 			n++
 		}
@@ -50,7 +50,7 @@ func (s *Store) Contact(ctx context.Context, id string) (Contact, error) {
 	var first, last dbTime
 	q := s.sql().raw(`SELECT id, integration_id, key, wa_id, user_id, profile_name, username, language, opted_out, steps,
 	first_seen, last_seen FROM contacts WHERE id = `).str(id)
-	err := s.queryRows(ctx, q.String(), func(rows *sql.Rows) error {
+	err := s.queryRows(ctx, q, func(rows *sql.Rows) error {
 		return scanOne(rows, &c.ID, &c.Integration, &c.Key, &c.WaID, &c.UserID, &c.Name, &c.Username, &c.Language,
 			&c.OptedOut, &steps, &first, &last)
 	})
@@ -94,7 +94,7 @@ func (s *Store) History(ctx context.Context, contactID string, limit int) ([]His
 	q := s.sql().raw(`SELECT seq, conversation, direction, wamid, type, summary, status, error_code, error_title, error_details,
 	at, status_at FROM messages WHERE contact_id = `).str(contactID).raw(" ORDER BY seq DESC LIMIT ").int(int64(limit))
 	var out []HistoryMessage
-	err := s.queryRows(ctx, q.String(), func(rows *sql.Rows) error {
+	err := s.queryRows(ctx, q, func(rows *sql.Rows) error {
 		return scanEach(rows, func() error {
 			var m HistoryMessage
 			var wamid, title, details sql.NullString
@@ -148,7 +148,7 @@ func (s *Store) ContactOutbox(ctx context.Context, contactID string) ([]OutboxRe
 	created_at, status, provider_wamid, error_code, error_title, error_details, due_at, lease_until, sent_at
 	FROM outbox WHERE contact_id = `).str(contactID).raw(" ORDER BY seq")
 	var out []OutboxRecord
-	err := s.queryRows(ctx, q.String(), func(rows *sql.Rows) error {
+	err := s.queryRows(ctx, q, func(rows *sql.Rows) error {
 		return scanEach(rows, func() error {
 			var r OutboxRecord
 			var status int
@@ -178,7 +178,7 @@ func (s *Store) EventLog(ctx context.Context, integration string, limit int) ([]
 	q := s.sql().raw("SELECT id, integration_id, level, kind, message, data, at FROM event_log WHERE integration_id = ").str(integration).
 		raw(" ORDER BY id DESC LIMIT ").int(int64(limit))
 	var out []LogEntry
-	err := s.queryRows(ctx, q.String(), func(rows *sql.Rows) error {
+	err := s.queryRows(ctx, q, func(rows *sql.Rows) error {
 		return scanEach(rows, func() error {
 			var e LogEntry
 			var at dbTime
@@ -198,7 +198,7 @@ func (s *Store) EventLog(ctx context.Context, integration string, limit int) ([]
 func (s *Store) Events(ctx context.Context, contactID string) ([]engine.Event, error) {
 	q := s.sql().raw("SELECT kind, flow, node, detail, at FROM events WHERE contact_id = ").str(contactID).raw(" ORDER BY id")
 	var out []engine.Event
-	err := s.queryRows(ctx, q.String(), func(rows *sql.Rows) error {
+	err := s.queryRows(ctx, q, func(rows *sql.Rows) error {
 		return scanEach(rows, func() error {
 			var e engine.Event
 			var kind string

@@ -136,7 +136,9 @@ func TestCorruptSessionIsReportedWithItsBytes(t *testing.T) {
 			return &Outcome{Session: []byte("good state")}, nil
 		})
 		// Someone (a bad migration, a disk error) changes the stored state.
-		e.exec("UPDATE sessions SET state = " + string(e.s.sql().bytes([]byte("garbage")).b))
+		if _, err := e.s.db.ExecContext(context.Background(), "UPDATE sessions SET state = ?", []byte("garbage")); err != nil {
+			t.Fatal(err)
+		}
 		e.ingest(inbound(key, "w2", e.clock.Now(), "again"))
 		var w *Work
 		e.drain(capture(&w, func(w *Work) *Outcome {

@@ -3,31 +3,60 @@ package store
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/uptrace/bun/schema"
 )
 
-// The hot paths build their SQL as text with values inlined by bun's dialect
-// (quoting, bytea/blob hex, booleans) and send it without placeholders. This
-// lets several statements travel to Postgres in one simple-protocol message
-// (one round trip, run as one implicit transaction) and keeps one SQL text for
-// both dialects. A text built here is never passed through bun's placeholder
-// formatter again (no arguments are given with it), so a '?' in a citizen's
-// message cannot be taken for a placeholder.
+// One SQL text serves both dialects; how values travel differs, each to what
+// is cheapest for its engine:
+//
+//   - Postgres: values are inlined as literals by bun's dialect (quoting,
+//     bytea hex, typed NULLs). This lets several statements travel in one
+//     simple-protocol message: one round trip, run by the server as one
+//     implicit transaction. A text built here is never passed through bun's
+//     placeholder formatter again, so a '?' in a citizen's message cannot be
+//     taken for a placeholder.
+//   - SQLite: values become '?' parameters, and each statement's text is
+//     prepared once and kept (see Store.prepared), so the engine does not
+//     parse the same statement again and again. Parsing is most of what an
+//     inlined statement would cost SQLite.
 //
 // Times: Postgres stores timestamptz; SQLite stores INTEGER microseconds since
 // the Unix epoch (exact comparisons, no text formats to get wrong).
-
 type sqlText struct {
 	gen schema.QueryGen
 	pg  bool
-	b   []byte
+	// prep (Postgres): values become $n parameters whose literals are kept
+	// in args, and each statement is run as EXECUTE of a statement prepared
+	// once per connection (see pgStepText): for the step's writes, where
+	// planning would cost as much as running.
+	prep bool
+	// b is the text being built: on Postgres every statement so far, on
+	// SQLite the current statement, whose parameters are args.
+	b     []byte
+	args  []any
+	stmts []stmt
+}
+
+// stmt is one finished SQLite statement.
+type stmt struct {
+	text string
+	args []any
 }
 
 func (s *Store) sql() *sqlText {
-	return &sqlText{gen: s.db.QueryGen(), pg: s.pg, b: make([]byte, 0, 512)}
+	return &sqlText{gen: s.db.QueryGen(), pg: s.pg, b: make([]byte, 0, 256)}
+}
+
+// sqlStep is the builder for a step's writes: prepared statements on both
+// dialects.
+func (s *Store) sqlStep() *sqlText {
+	q := s.sql()
+	q.prep = s.pg
+	return q
 }
 
 // raw appends SQL text.
@@ -38,54 +67,90 @@ func (q *sqlText) raw(parts ...string) *sqlText {
 	return q
 }
 
-// str appends a quoted string literal. NUL bytes are dropped and invalid
-// UTF-8 becomes U+FFFD (Postgres text accepts neither).
-func (q *sqlText) str(s string) *sqlText {
-	q.b = q.gen.Dialect().AppendString(q.b, s)
+// param appends a value: a literal on Postgres, a parameter on SQLite.
+func (q *sqlText) param(literal func([]byte) []byte, arg any) *sqlText {
+	if q.prep {
+		q.b = append(q.b, '$')
+		q.b = strconv.AppendInt(q.b, int64(len(q.args)+1), 10)
+		q.args = append(q.args, string(literal(nil)))
+		return q
+	}
+	if q.pg {
+		q.b = literal(q.b)
+		return q
+	}
+	q.b = append(q.b, '?')
+	q.args = append(q.args, arg)
 	return q
+}
+
+// str appends a string. NUL bytes are dropped and invalid UTF-8 becomes
+// U+FFFD on both dialects (Postgres text accepts neither).
+func (q *sqlText) str(s string) *sqlText {
+	return q.param(func(b []byte) []byte { return q.gen.Dialect().AppendString(b, s) }, cleanText(s))
+}
+
+// cleanText makes s valid UTF-8 without NUL bytes, as bun's Postgres
+// quoting does.
+func cleanText(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }
 
 // strOrNull appends NULL for "".
 func (q *sqlText) strOrNull(s string) *sqlText {
 	if s == "" {
-		return q.raw("NULL")
+		return q.null("text")
 	}
 	return q.str(s)
 }
 
+// null appends a NULL of the given Postgres type.
+func (q *sqlText) null(pgType string) *sqlText {
+	return q.param(func(b []byte) []byte { return append(b, "NULL::"+pgType...) }, nil)
+}
+
 func (q *sqlText) int(n int64) *sqlText {
-	q.b = strconv.AppendInt(q.b, n, 10)
-	return q
+	return q.param(func(b []byte) []byte { return strconv.AppendInt(b, n, 10) }, n)
+}
+
+func (q *sqlText) float(f float64) *sqlText {
+	return q.param(func(b []byte) []byte { return strconv.AppendFloat(b, f, 'g', -1, 64) }, f)
 }
 
 func (q *sqlText) bool(v bool) *sqlText {
+	var n int64
 	if v {
-		return q.raw("TRUE")
+		n = 1
 	}
-	return q.raw("FALSE")
+	return q.param(func(b []byte) []byte {
+		if v {
+			return append(b, "TRUE"...)
+		}
+		return append(b, "FALSE"...)
+	}, n)
 }
 
-// bytes appends a bytea / blob literal; nil becomes NULL.
-func (q *sqlText) bytes(b []byte) *sqlText {
-	q.b = q.gen.Dialect().AppendBytes(q.b, b)
-	return q
+// bytes appends a bytea / blob; nil becomes NULL.
+func (q *sqlText) bytes(v []byte) *sqlText {
+	if v == nil {
+		return q.null("bytea")
+	}
+	return q.param(func(b []byte) []byte { return q.gen.Dialect().AppendBytes(b, v) }, v)
 }
 
-// time appends a typed time literal; the zero time becomes NULL.
+// time appends a time; the zero time becomes NULL.
 func (q *sqlText) time(t time.Time) *sqlText {
 	if t.IsZero() {
-		if q.pg {
-			return q.raw("NULL::timestamptz")
-		}
-		return q.raw("NULL")
+		return q.null("timestamptz")
 	}
-	if q.pg {
-		q.b = append(q.b, '\'')
-		q.b = t.UTC().AppendFormat(q.b, "2006-01-02 15:04:05.999999Z07:00")
-		q.b = append(q.b, "'::timestamptz"...)
-		return q
-	}
-	return q.int(t.UnixMicro())
+	return q.param(func(b []byte) []byte {
+		b = append(b, '\'')
+		b = t.UTC().AppendFormat(b, "2006-01-02 15:04:05.999999Z07:00")
+		return append(b, "'::timestamptz"...)
+	}, t.UnixMicro())
 }
 
 // ints appends a comma-separated list.
@@ -99,18 +164,96 @@ func (q *sqlText) ints(ns []int64) *sqlText {
 	return q
 }
 
-// greatest is max(a, b) of two SQL expressions.
-func (q *sqlText) greatest(a, b string) *sqlText {
-	if q.pg {
-		return q.raw("GREATEST(", a, ", ", b, ")")
+// strs appends a comma-separated list of strings.
+func (q *sqlText) strs(ss []string) *sqlText {
+	for i, s := range ss {
+		if i > 0 {
+			q.b = append(q.b, ',')
+		}
+		q.str(s)
 	}
-	return q.raw("MAX(", a, ", ", b, ")")
+	return q
 }
 
 // end closes a statement.
-func (q *sqlText) end() *sqlText { return q.raw(";\n") }
+func (q *sqlText) end() *sqlText {
+	if q.pg && !q.prep {
+		q.b = append(q.b, ";\n"...)
+		return q
+	}
+	q.flush()
+	return q
+}
 
-func (q *sqlText) String() string { return string(q.b) }
+func (q *sqlText) flush() {
+	if len(strings.TrimSpace(string(q.b))) > 0 {
+		q.stmts = append(q.stmts, stmt{text: string(q.b), args: q.args})
+	}
+	q.b, q.args = q.b[:0:0], nil
+}
+
+// each writes a statement over n rows (nothing when n is 0): on Postgres one
+// statement listing them all (head, row 0, ", ", row 1, …, tail), on SQLite
+// one statement per row, so that the text, and its prepared statement, is
+// the same whatever the number of rows.
+func (q *sqlText) each(n int, head string, row func(i int), tail string) *sqlText {
+	if n == 0 {
+		return q
+	}
+	if q.pg || q.prep {
+		q.raw(head)
+		for i := range n {
+			if i > 0 {
+				q.raw(", ")
+			}
+			row(i)
+		}
+		return q.raw(tail).end()
+	}
+	for i := range n {
+		q.raw(head)
+		row(i)
+		q.raw(tail).end()
+	}
+	return q
+}
+
+// add appends the statements of o.
+func (q *sqlText) add(o *sqlText) *sqlText {
+	if o == nil {
+		return q
+	}
+	if q.pg && !q.prep {
+		q.b = append(q.b, o.b...)
+		return q
+	}
+	q.flush()
+	o.flush()
+	q.stmts = append(q.stmts, o.stmts...)
+	return q
+}
+
+// empty reports whether nothing was built.
+func (q *sqlText) empty() bool {
+	return q == nil || len(strings.TrimSpace(string(q.b))) == 0 && len(q.stmts) == 0
+}
+
+// pgText is the Postgres text (Postgres only).
+func (q *sqlText) pgText() string {
+	if q == nil {
+		return ""
+	}
+	return string(q.b)
+}
+
+// statements are the SQLite statements, or the prepared Postgres ones.
+func (q *sqlText) statements() []stmt {
+	if q == nil {
+		return nil
+	}
+	q.flush()
+	return q.stmts
+}
 
 // dbTime scans a time stored either way (timestamptz or integer micros).
 type dbTime struct{ T time.Time }
@@ -145,17 +288,6 @@ func (t *dbTime) parse(s string) error {
 		}
 	}
 	return fmt.Errorf("store: cannot parse time %q", s)
-}
-
-// placeholders-free helpers for building WHERE … IN lists of strings.
-func (q *sqlText) strs(ss []string) *sqlText {
-	for i, s := range ss {
-		if i > 0 {
-			q.b = append(q.b, ',')
-		}
-		q.str(s)
-	}
-	return q
 }
 
 // trimTo cuts s to at most n bytes on a rune boundary.

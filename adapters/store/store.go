@@ -140,13 +140,19 @@ type Store struct {
 	mu       sync.Mutex
 	inflight map[string]struct{}
 
-	// SQLite's prepared claim statements (see sqliteStatements).
+	// SQLite's prepared statements (see prepareAll and sqliteStatements).
+	prepMu         sync.Mutex
+	prepCache      map[string]*sql.Stmt
 	stmtMu         sync.Mutex
 	candidatesStmt *sql.Stmt
 	loadStmt       *sql.Stmt
 
 	wakeInbox  *signal
 	wakeOutbox *signal
+
+	// stepConns keeps Postgres connections for steps (see stepConn).
+	stepMu    sync.Mutex
+	stepConns chan *stepConn
 
 	// testForceReload makes every Postgres claim take the reload path (tests).
 	testForceReload bool
@@ -168,6 +174,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		inflight:   make(map[string]struct{}),
 		wakeInbox:  newSignal(),
 		wakeOutbox: newSignal(),
+		stepConns:  make(chan *stepConn, opts.MaxOpenConns/2),
 	}
 	if len(opts.SecretKey) > 0 {
 		block, err := aes.NewCipher(opts.SecretKey)
@@ -215,7 +222,6 @@ func (s *Store) openPostgres(url string) error {
 	sqldb := sql.OpenDB(connector)
 	sqldb.SetMaxOpenConns(s.opts.MaxOpenConns)
 	sqldb.SetMaxIdleConns(s.opts.MaxOpenConns)
-	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	s.pg = true
 	s.db = bun.NewDB(sqldb, pgdialect.New())
 	s.rdb = s.db
@@ -323,6 +329,7 @@ func (s *Store) Close() error {
 	}
 	s.wakeInbox.close()
 	s.wakeOutbox.close()
+	s.closeStepConns()
 	s.stmtMu.Lock()
 	for _, st := range []*sql.Stmt{s.candidatesStmt, s.loadStmt} {
 		if st != nil {
@@ -330,6 +337,12 @@ func (s *Store) Close() error {
 		}
 	}
 	s.stmtMu.Unlock()
+	s.prepMu.Lock()
+	for _, st := range s.prepCache {
+		st.Close()
+	}
+	s.prepCache = nil
+	s.prepMu.Unlock()
 	err := s.db.Close()
 	if s.rdb != s.db {
 		if e := s.rdb.Close(); err == nil {

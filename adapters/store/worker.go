@@ -222,11 +222,11 @@ const workColumns = `c.id, c.integration_id, c.key, c.wa_id, c.user_id, c.profil
 	s.contact_id IS NOT NULL, s.state, s.checksum, s.flow_id, s.flow_version, s.conversation, s.updated_at, s.expires_at,
 	i.id, i.wamid, i.type, i.summary, i.wa_ts, i.received_at, i.input, i.attempts, i.wa_id, i.user_id, i.profile_name, i.username`
 
-// loadWork builds the query that loads a contact's step.
+// loadWorkSQL loads a contact's step (Postgres; SQLite prepares sqliteLoadSQL).
 func (s *Store) loadWorkSQL(contactID string) string {
 	return s.sql().raw("SELECT ", workColumns, ", c.version FROM contacts c LEFT JOIN sessions s ON s.contact_id = c.id ",
 		"JOIN inbox i ON i.contact_id = c.id AND i.state = 0 WHERE c.id = ").str(contactID).
-		raw(" ORDER BY i.wa_ts, i.arrival, i.id").String()
+		raw(" ORDER BY i.wa_ts, i.arrival, i.id").pgText()
 }
 
 // scanWork reads the rows of a step. snapshotVersion is the contact's
@@ -382,16 +382,16 @@ func (w *Work) finish() {
 
 // stepSQL writes a successful step. It returns the statement that marks the
 // inbox rows done separately (SQLite checks its row count) from the rest.
-func (s *Store) stepSQL(w *Work, out *Outcome, now time.Time) (markDone, rest string) {
+func (s *Store) stepSQL(w *Work, out *Outcome, now time.Time) (markDone, rest *sqlText) {
 	c := w.Contact
 	ids := make([]int64, len(w.Messages))
 	for i, m := range w.Messages {
 		ids[i] = m.ID
 	}
-	markDone = s.sql().raw("UPDATE inbox SET state = 1, done_at = ").time(now).
-		raw(" WHERE contact_id = ").str(c.ID).raw(" AND state = 0 AND id IN (").ints(ids).raw(")").end().String()
+	markDone = s.sqlStep().raw("UPDATE inbox SET state = 1, done_at = ").time(now).
+		raw(" WHERE contact_id = ").str(c.ID).raw(" AND state = 0 AND id IN (").ints(ids).raw(")").end()
 
-	q := s.sql()
+	q := s.sqlStep()
 	s.conversationSQL(q, w, now, out.Session == nil, out.Handoff)
 	if out.Session != nil {
 		q.raw("INSERT INTO sessions (contact_id, state, checksum, flow_id, flow_version, conversation, updated_at, expires_at) VALUES (").
@@ -418,116 +418,122 @@ func (s *Store) stepSQL(w *Work, out *Outcome, now time.Time) (markDone, rest st
 	q.raw(" WHERE id = ").str(c.ID).end()
 
 	// History: the inbound messages, then the outbound ones, numbered on.
-	q.raw("INSERT INTO messages (contact_id, seq, conversation, integration_id, direction, wamid, type, summary, status, at) VALUES ")
+	hs := make([]historyEntry, 0, n+k)
 	seq := w.msgSeq
-	for i, m := range w.Messages {
+	for _, m := range w.Messages {
 		seq++
-		if i > 0 {
-			q.raw(", ")
-		}
-		s.historyRow(q, w, seq, "in", m.Wamid, m.Type, m.Summary, 0, m.Timestamp)
+		hs = append(hs, historyEntry{seq, "in", m.Wamid, m.Type, m.Summary, 0, m.Timestamp})
 	}
 	for _, m := range out.Outbox {
 		seq++
-		q.raw(", ")
-		s.historyRow(q, w, seq, "out", "", m.Type, m.Summary, rankQueued, now)
+		hs = append(hs, historyEntry{seq, "out", "", m.Type, m.Summary, rankQueued, now})
 	}
-	q.end()
-	if k > 0 {
-		s.outboxRows(q, w, w.msgSeq+n, out.Outbox, now)
-	}
-	if len(out.Events) > 0 {
-		q.raw("INSERT INTO events (contact_id, integration_id, conversation, kind, flow, node, detail, at) VALUES ")
-		for i, e := range out.Events {
-			if i > 0 {
-				q.raw(", ")
-			}
-			at := e.At
-			if at.IsZero() {
-				at = now
-			}
-			q.raw("(").str(c.ID).raw(", ").str(c.Integration).raw(", ").int(int64(w.Conversation)).raw(", ").
-				str(trimTo(string(e.Kind), 128)).raw(", ").str(trimTo(e.Flow, 256)).raw(", ").str(trimTo(e.Node, 256)).raw(", ").
-				str(trimTo(e.Detail, 1024)).raw(", ").time(at).raw(")")
+	s.historySQL(q, w, hs)
+	s.outboxRows(q, w, w.msgSeq+n, out.Outbox, now)
+	q.each(len(out.Events), "INSERT INTO events (contact_id, integration_id, conversation, kind, flow, node, detail, at) VALUES ", func(i int) {
+		e := out.Events[i]
+		at := e.At
+		if at.IsZero() {
+			at = now
 		}
-		q.end()
-	}
+		q.raw("(").str(c.ID).raw(", ").str(c.Integration).raw(", ").int(int64(w.Conversation)).raw(", ").
+			str(trimTo(string(e.Kind), 128)).raw(", ").str(trimTo(e.Flow, 256)).raw(", ").str(trimTo(e.Node, 256)).raw(", ").
+			str(trimTo(e.Detail, 1024)).raw(", ").time(at).raw(")")
+	}, "")
 	if len(out.Log) > 0 {
-		q.raw(s.insertLog(out.Log, now))
+		s.insertLog(q, out.Log, now)
 	}
 	if len(w.step.grievances) > 0 {
-		q.raw(s.insertGrievances(w.step.grievances))
+		s.insertGrievances(q, w.step.grievances)
 	}
-	return markDone, q.String()
+	return markDone, q
 }
 
-// conversationSQL opens or continues the step's conversation (closing the
-// previous one when a new one starts) and closes it when the session ends.
+// conversationSQL opens the step's conversation when it is a new one
+// (closing the previous one), and records a handoff or the end of the
+// conversation (the session ended). A step that just continues a
+// conversation writes nothing here.
 func (s *Store) conversationSQL(q *sqlText, w *Work, now time.Time, closing bool, h *engine.Handoff) {
 	c := w.Contact
-	if w.NewConversation && w.Conversation > 1 {
-		q.raw("UPDATE conversations SET closed_at = ").time(now).raw(" WHERE contact_id = ").str(c.ID).
-			raw(" AND seq = ").int(int64(w.Conversation - 1)).raw(" AND closed_at IS NULL").end()
-	}
-	var closed time.Time
+	var closed, handoffAt time.Time
 	if closing {
 		closed = now
 	}
-	q.raw("INSERT INTO conversations (contact_id, seq, integration_id, opened_at, last_at, closed_at, handoff_queue, handoff_reason, handoff_at) VALUES (").
-		str(c.ID).raw(", ").int(int64(w.Conversation)).raw(", ").str(c.Integration).raw(", ").time(now).raw(", ").time(now).raw(", ").time(closed).raw(", ")
-	var handoffAt time.Time
+	var queue, reason string
 	if h != nil {
-		handoffAt = now
-		q.str(trimTo(h.Queue, 128)).raw(", ").str(trimTo(h.Reason, 512)).raw(", ")
-	} else {
-		q.raw("'', '', ")
+		handoffAt, queue, reason = now, trimTo(h.Queue, 128), trimTo(h.Reason, 512)
 	}
-	q.time(handoffAt).raw(") ON CONFLICT (contact_id, seq) DO UPDATE SET last_at = excluded.last_at, closed_at = excluded.closed_at")
+	if w.NewConversation {
+		if w.Conversation > 1 {
+			q.raw("UPDATE conversations SET closed_at = ").time(now).raw(" WHERE contact_id = ").str(c.ID).
+				raw(" AND seq = ").int(int64(w.Conversation - 1)).raw(" AND closed_at IS NULL").end()
+		}
+		q.raw("INSERT INTO conversations (contact_id, seq, integration_id, opened_at, closed_at, handoff_queue, handoff_reason, handoff_at) VALUES (").
+			str(c.ID).raw(", ").int(int64(w.Conversation)).raw(", ").str(c.Integration).raw(", ").time(now).raw(", ").time(closed).raw(", ").
+			str(queue).raw(", ").str(reason).raw(", ").time(handoffAt).raw(") ON CONFLICT (contact_id, seq) DO NOTHING").end()
+		return
+	}
+	if !closing && h == nil {
+		return
+	}
+	q.raw("UPDATE conversations SET ")
+	if closing {
+		q.raw("closed_at = ").time(closed)
+	}
 	if h != nil {
-		q.raw(", handoff_queue = excluded.handoff_queue, handoff_reason = excluded.handoff_reason, handoff_at = excluded.handoff_at")
+		if closing {
+			q.raw(", ")
+		}
+		q.raw("handoff_queue = ").str(queue).raw(", handoff_reason = ").str(reason).raw(", handoff_at = ").time(handoffAt)
 	}
-	q.end()
+	q.raw(" WHERE contact_id = ").str(c.ID).raw(" AND seq = ").int(int64(w.Conversation)).end()
 }
 
-func (s *Store) historyRow(q *sqlText, w *Work, seq int64, direction, wamid, typ, summary string, status int, at time.Time) {
-	q.raw("(").str(w.Contact.ID).raw(", ").int(seq).raw(", ").int(int64(w.Conversation)).raw(", ").str(w.Contact.Integration).
-		raw(", '", direction, "', ").strOrNull(wamid).raw(", ").str(trimTo(typ, 64)).raw(", ").str(trimTo(summary, 4096)).
-		raw(", ").int(int64(status)).raw(", ").time(at).raw(")")
+// historyEntry is one message of the conversation history.
+type historyEntry struct {
+	seq                            int64
+	direction, wamid, typ, summary string
+	status                         int
+	at                             time.Time
+}
+
+func (s *Store) historySQL(q *sqlText, w *Work, hs []historyEntry) {
+	q.each(len(hs), "INSERT INTO messages (contact_id, seq, conversation, integration_id, direction, wamid, type, summary, status, at) VALUES ", func(i int) {
+		h := hs[i]
+		q.raw("(").str(w.Contact.ID).raw(", ").int(h.seq).raw(", ").int(int64(w.Conversation)).raw(", ").str(w.Contact.Integration).
+			raw(", ").str(h.direction).raw(", ").strOrNull(h.wamid).raw(", ").str(trimTo(h.typ, 64)).raw(", ").str(trimTo(h.summary, 4096)).
+			raw(", ").int(int64(h.status)).raw(", ").time(h.at).raw(")")
+	}, "")
 }
 
 // outboxRows queues messages numbered after seq (the same numbers as their
 // history rows): the order they leave in.
 func (s *Store) outboxRows(q *sqlText, w *Work, seq int64, ms []OutboundMessage, now time.Time) {
 	c := w.Contact
-	q.raw("INSERT INTO outbox (contact_id, seq, integration_id, wa_id, user_id, conversation, type, summary, payload, due_at, created_at) VALUES ")
-	for i, m := range ms {
-		seq++
-		if i > 0 {
-			q.raw(", ")
-		}
-		q.raw("(").str(c.ID).raw(", ").int(seq).raw(", ").str(c.Integration).raw(", ").str(c.WaID).raw(", ").str(c.UserID).raw(", ").
+	q.each(len(ms), "INSERT INTO outbox (contact_id, seq, integration_id, wa_id, user_id, conversation, type, summary, payload, due_at, created_at) VALUES ", func(i int) {
+		m := ms[i]
+		q.raw("(").str(c.ID).raw(", ").int(seq + int64(i) + 1).raw(", ").str(c.Integration).raw(", ").str(c.WaID).raw(", ").str(c.UserID).raw(", ").
 			int(int64(w.Conversation)).raw(", ").str(trimTo(m.Type, 64)).raw(", ").str(trimTo(m.Summary, 4096)).raw(", ").
 			bytes(m.Payload).raw(", ").time(now).raw(", ").time(now).raw(")")
-	}
-	q.end()
+	}, "")
 }
 
 // failureSQL records a failed step against the oldest message: a retry after
 // a backoff, or, at the last attempt, parking with the apology.
-func (s *Store) failureSQL(w *Work, cause error, now time.Time) (sql string, parked bool, attempts int) {
+func (s *Store) failureSQL(w *Work, cause error, now time.Time) (q *sqlText, parked bool, attempts int) {
 	c := w.Contact
 	head := w.Messages[0]
 	attempts = head.Attempts + 1
 	reason := trimTo(redactDigits(cause.Error()), 2000)
-	q := s.sql()
+	q = s.sqlStep()
 	if attempts < s.opts.MaxAttempts {
 		q.raw("UPDATE inbox SET attempts = ").int(int64(attempts)).raw(", last_error = ").str(reason).
 			raw(" WHERE contact_id = ").str(c.ID).raw(" AND id = ").int(head.ID).raw(" AND state = 0").end()
 		q.raw("UPDATE contacts SET version = version + 1, hold_until = ").time(now.Add(s.backoff(attempts))).
 			raw(" WHERE id = ").str(c.ID).end()
-		q.raw(s.insertLog([]LogEntry{{Integration: c.Integration, Level: LevelWarn, Kind: "step_failed",
-			Message: fmt.Sprintf("message %s of contact %s failed (attempt %d of %d): %s", head.Wamid, maskedContact(c.ID), attempts, s.opts.MaxAttempts, reason)}}, now))
-		return q.String(), false, attempts
+		s.insertLog(q, []LogEntry{{Integration: c.Integration, Level: LevelWarn, Kind: "step_failed",
+			Message: fmt.Sprintf("message %s of contact %s failed (attempt %d of %d): %s", head.Wamid, maskedContact(c.ID), attempts, s.opts.MaxAttempts, reason)}}, now)
+		return q, false, attempts
 	}
 	q.raw("UPDATE inbox SET state = 2, attempts = ").int(int64(attempts)).raw(", last_error = ").str(reason).raw(", done_at = ").time(now).
 		raw(" WHERE contact_id = ").str(c.ID).raw(" AND id = ").int(head.ID).raw(" AND state = 0").end()
@@ -538,25 +544,21 @@ func (s *Store) failureSQL(w *Work, cause error, now time.Time) (sql string, par
 		}
 	}
 	s.conversationSQL(q, w, now, false, nil)
-	q.raw("INSERT INTO messages (contact_id, seq, conversation, integration_id, direction, wamid, type, summary, status, at) VALUES ")
-	s.historyRow(q, w, w.msgSeq+1, "in", head.Wamid, head.Type, head.Summary, rankFailed, head.Timestamp)
+	hs := []historyEntry{{w.msgSeq + 1, "in", head.Wamid, head.Type, head.Summary, rankFailed, head.Timestamp}}
 	for i, m := range apology {
-		q.raw(", ")
-		s.historyRow(q, w, w.msgSeq+2+int64(i), "out", "", m.Type, m.Summary, rankQueued, now)
+		hs = append(hs, historyEntry{w.msgSeq + 2 + int64(i), "out", "", m.Type, m.Summary, rankQueued, now})
 	}
-	q.end()
-	if len(apology) > 0 {
-		s.outboxRows(q, w, w.msgSeq+1, apology, now)
-	}
+	s.historySQL(q, w, hs)
+	s.outboxRows(q, w, w.msgSeq+1, apology, now)
 	q.raw("UPDATE contacts SET version = version + 1, hold_until = NULL, msg_seq = ").int(w.msgSeq + 1 + int64(len(apology))).
 		raw(", conversations = ").int(int64(max(w.conversations, w.Conversation))).raw(" WHERE id = ").str(c.ID).end()
 	note := "an apology was queued"
 	if len(apology) == 0 {
 		note = "no apology was queued (none configured)"
 	}
-	q.raw(s.insertLog([]LogEntry{{Integration: c.Integration, Level: LevelError, Kind: "message_parked",
-		Message: fmt.Sprintf("message %s of contact %s parked after %d attempts; %s: %s", head.Wamid, maskedContact(c.ID), attempts, note, reason)}}, now))
-	return q.String(), true, attempts
+	s.insertLog(q, []LogEntry{{Integration: c.Integration, Level: LevelError, Kind: "message_parked",
+		Message: fmt.Sprintf("message %s of contact %s parked after %d attempts; %s: %s", head.Wamid, maskedContact(c.ID), attempts, note, reason)}}, now)
+	return q, true, attempts
 }
 
 // backoff is how long a contact waits after its n-th failed step.

@@ -6,6 +6,10 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -42,40 +46,131 @@ JOIN inbox i ON i.contact_id = c.id AND i.state = 0
 ORDER BY i.wa_ts, i.arrival, i.id`
 }
 
-// pgClaimStatement names the claim once prepared on a connection: planning
+// pgClaimStatement names the claim prepared on a step connection: planning
 // that query costs more than running it, so each connection plans it once
-// (PREPARE) and then runs it with EXECUTE, still in the same round trip as
-// BEGIN.
+// (PREPARE) and then runs it with EXECUTE, in the same round trip as BEGIN.
 const pgClaimStatement = "samvad_claim_v2"
 
-// pgClaim begins the step's transaction and claims, in one round trip.
-func (s *Store) pgClaim(ctx context.Context, conn *sql.Conn, now time.Time) (*sql.Rows, error) {
-	q := s.sql().raw("BEGIN;\nEXECUTE ", pgClaimStatement, "(").time(now).raw(")").String()
-	s.calls.Add(1)
-	rows, err := conn.QueryContext(ctx, q)
-	if err == nil || !isUndefinedPrepared(err) {
-		return rows, err
+// stepConn is a Postgres connection kept for steps, with the statements
+// prepared on it. Steps take one from the store's own small pool, so the
+// prepared statements are known without asking the server.
+type stepConn struct {
+	conn     *sql.Conn
+	prepared map[string]bool
+}
+
+func (s *Store) takeStepConn(ctx context.Context) (*stepConn, error) {
+	select {
+	case c := <-s.stepConns:
+		return c, nil
+	default:
 	}
-	// First use on this connection: prepare, then claim.
-	s.pgRollback(conn)
-	s.calls.Add(1)
-	if _, err := conn.ExecContext(ctx, "PREPARE "+pgClaimStatement+" (timestamptz) AS "+claimSQL("$1")); err != nil {
+	conn, err := s.db.DB.Conn(ctx)
+	if err != nil {
 		return nil, err
 	}
+	return &stepConn{conn: conn, prepared: make(map[string]bool)}, nil
+}
+
+// giveStepConn keeps c for the next step, or closes it when the store is
+// closing or has enough.
+func (s *Store) giveStepConn(c *stepConn) {
+	s.stepMu.Lock()
+	defer s.stepMu.Unlock()
+	if !s.closed.Load() {
+		select {
+		case s.stepConns <- c:
+			return
+		default:
+		}
+	}
+	c.conn.Close()
+}
+
+// discard closes c for good: its state is unknown (a failed statement, a
+// lost connection), so it never goes back to a pool.
+func discard(c *stepConn) {
+	_ = c.conn.Raw(func(any) error { return driver.ErrBadConn })
+	c.conn.Close()
+}
+
+// closeStepConns closes the kept connections (Close).
+func (s *Store) closeStepConns() {
+	s.stepMu.Lock()
+	defer s.stepMu.Unlock()
+	for {
+		select {
+		case c := <-s.stepConns:
+			c.conn.Close()
+		default:
+			return
+		}
+	}
+}
+
+// pgStepText turns prepared-mode statements into one message: PREPARE for
+// those the connection has not seen (PREPARE is not transactional: it takes
+// effect inside the step's transaction and stays), then EXECUTE of each.
+// It returns the names to remember once the message succeeded.
+func pgStepText(c *stepConn, qs ...*sqlText) (string, []string) {
+	var b strings.Builder
+	var names []string
+	for _, q := range qs {
+		for _, st := range q.statements() {
+			h := fnv.New64a()
+			h.Write([]byte(st.text))
+			name := "samvad_" + strconv.FormatUint(h.Sum64(), 36)
+			if !c.prepared[name] && !slices.Contains(names, name) {
+				b.WriteString("PREPARE " + name + " AS " + st.text + ";\n")
+				names = append(names, name)
+			}
+			b.WriteString("EXECUTE " + name)
+			for i, a := range st.args {
+				if i == 0 {
+					b.WriteByte('(')
+				} else {
+					b.WriteString(", ")
+				}
+				b.WriteString(a.(string))
+			}
+			if len(st.args) > 0 {
+				b.WriteByte(')')
+			}
+			b.WriteString(";\n")
+		}
+	}
+	return b.String(), names
+}
+
+// pgClaim begins the step's transaction and claims, in one round trip.
+func (s *Store) pgClaim(ctx context.Context, c *stepConn, now time.Time) (*sql.Rows, error) {
+	q := s.sql()
+	if !c.prepared[pgClaimStatement] {
+		q.raw("PREPARE ", pgClaimStatement, " (timestamptz) AS ", claimSQL("$1"), ";\n")
+	}
+	q.raw("BEGIN;\nEXECUTE ", pgClaimStatement, "(").time(now).raw(")")
 	s.calls.Add(1)
-	return conn.QueryContext(ctx, q)
+	rows, err := c.conn.QueryContext(ctx, q.pgText())
+	if err == nil {
+		c.prepared[pgClaimStatement] = true
+	}
+	return rows, err
 }
 
 func (s *Store) processPostgres(ctx context.Context, h Handler) (bool, error) {
 	// A claim can come up empty-handed when the contact it locked turns out
 	// to have been served just before; then look again (a few times at most).
 	for range 3 {
-		conn, err := s.db.DB.Conn(ctx)
+		c, err := s.takeStepConn(ctx)
 		if err != nil {
 			return false, classify(err)
 		}
-		processed, again, err := s.postgresStep(ctx, conn, h)
-		conn.Close()
+		processed, again, healthy, err := s.postgresStep(ctx, c, h)
+		if healthy {
+			s.giveStepConn(c)
+		} else {
+			discard(c)
+		}
 		if !again {
 			return processed, err
 		}
@@ -83,62 +178,74 @@ func (s *Store) processPostgres(ctx context.Context, h Handler) (bool, error) {
 	return false, nil
 }
 
-// postgresStep runs one step on conn in an explicit transaction. The claim
+// postgresStep runs one step on c in an explicit transaction. The claim
 // goes with BEGIN and the outcome with COMMIT, so a step is two round trips.
-func (s *Store) postgresStep(ctx context.Context, conn *sql.Conn, h Handler) (processed, again bool, err error) {
+// healthy is false when the connection must not be used again.
+func (s *Store) postgresStep(ctx context.Context, c *stepConn, h Handler) (processed, again, healthy bool, err error) {
 	now := s.now().UTC()
-	rows, err := s.pgClaim(ctx, conn, now)
+	rows, err := s.pgClaim(ctx, c, now)
 	if err != nil {
-		s.pgRollback(conn)
-		return false, false, classify(err)
+		return false, false, s.pgRollback(c), classify(err)
 	}
 	w, snapshot, err := s.scanWork(rows, now)
 	rows.Close()
 	if err != nil {
-		s.pgRollback(conn)
-		return false, false, classify(err)
+		return false, false, s.pgRollback(c), classify(err)
 	}
 	if w == nil {
-		s.pgRollback(conn)
-		return false, false, nil
+		return false, false, s.pgRollback(c), nil
 	}
 	if snapshot != w.version || s.testForceReload {
 		s.calls.Add(1)
-		if w, err = s.pgReload(ctx, conn, w.Contact.ID, now); err != nil {
-			s.pgRollback(conn)
-			return false, false, classify(err)
+		if w, err = s.pgReload(ctx, c.conn, w.Contact.ID, now); err != nil {
+			return false, false, s.pgRollback(c), classify(err)
 		}
 		if w == nil {
-			s.pgRollback(conn)
-			return false, true, nil
+			return false, true, s.pgRollback(c), nil
 		}
 	}
 	out, herr := s.runHandler(ctx, h, w)
 	w.finish()
 	if herr != nil {
 		if wasCancelled(ctx) {
-			s.pgRollback(conn)
-			return true, false, fmt.Errorf("store: step cancelled, rolled back: %w", herr)
+			return true, false, s.pgRollback(c), fmt.Errorf("store: step cancelled, rolled back: %w", herr)
 		}
 		// Nothing of the step was written yet: record the failure in the same
 		// transaction, still holding the contact.
-		return true, false, s.pgRecordFailure(ctx, conn, w, herr, false)
+		healthy, err := s.pgRecordFailure(ctx, c, w, herr, false)
+		return true, false, healthy, err
 	}
 	markDone, rest := s.stepSQL(w, out, s.now().UTC())
+	text, names := pgStepText(c, markDone, rest)
 	s.calls.Add(1)
-	if _, err := conn.ExecContext(ctx, markDone+rest+"COMMIT;"); err != nil {
-		s.pgRollback(conn)
+	if _, err := c.conn.ExecContext(ctx, text+"COMMIT;"); err != nil {
+		// Which of the PREPAREs ran is unknown now: the connection goes.
+		s.pgRollback(c)
 		if wasCancelled(ctx) || isUnavailable(err) {
-			return true, false, fmt.Errorf("store: step rolled back: %w", classify(err))
+			return true, false, false, fmt.Errorf("store: step rolled back: %w", classify(err))
 		}
 		// The outcome itself could not be written (a bug in what the handler
-		// returned, most likely): count it against the message like any failure.
-		return true, false, s.pgRecordFailure(ctx, conn, w, fmt.Errorf("writing the outcome: %w", err), true)
+		// returned, most likely): count it against the message like any
+		// failure, on a fresh connection.
+		c2, err2 := s.takeStepConn(ctx)
+		if err2 != nil {
+			return true, false, false, &StepError{Contact: maskedContact(w.Contact.ID), Message: w.Messages[0].ID, Err: err}
+		}
+		ok, serr := s.pgRecordFailure(ctx, c2, w, fmt.Errorf("writing the outcome: %w", err), true)
+		if ok {
+			s.giveStepConn(c2)
+		} else {
+			discard(c2)
+		}
+		return true, false, false, serr
+	}
+	for _, n := range names {
+		c.prepared[n] = true
 	}
 	if len(out.Outbox) > 0 {
 		s.wakeOutbox.notify()
 	}
-	return true, false, nil
+	return true, false, true, nil
 }
 
 // pgReload loads the claimed contact's step again with a fresh snapshot.
@@ -154,51 +261,53 @@ func (s *Store) pgReload(ctx context.Context, conn *sql.Conn, contactID string, 
 
 // pgRecordFailure writes failureSQL and commits. relock: the step's
 // transaction is gone (rolled back), so lock the contact again first and give
-// up if another step got to it in between.
-func (s *Store) pgRecordFailure(ctx context.Context, conn *sql.Conn, w *Work, cause error, relock bool) error {
+// up if another step got to it in between. healthy is false when c must not
+// be used again.
+func (s *Store) pgRecordFailure(ctx context.Context, c *stepConn, w *Work, cause error, relock bool) (healthy bool, err error) {
 	bctx, cancel := bookkeepingContext(ctx)
 	defer cancel()
 	serr := &StepError{Contact: maskedContact(w.Contact.ID), Message: w.Messages[0].ID, Err: cause}
 	if relock {
 		s.calls.Add(1)
-		rows, err := conn.QueryContext(bctx, s.sql().raw("BEGIN;\nSELECT version FROM contacts WHERE id = ").str(w.Contact.ID).raw(" FOR NO KEY UPDATE").String())
+		rows, err := c.conn.QueryContext(bctx, s.sql().raw("BEGIN;\nSELECT version FROM contacts WHERE id = ").str(w.Contact.ID).raw(" FOR NO KEY UPDATE").pgText())
 		if err != nil {
-			s.pgRollback(conn)
-			return serr
+			return s.pgRollback(c), serr
 		}
 		var version int64
 		err = scanOne(rows, &version)
 		rows.Close()
 		if err != nil || version != w.version {
-			s.pgRollback(conn)
-			return serr
+			return s.pgRollback(c), serr
 		}
 	}
-	text, parked, attempts := s.failureSQL(w, cause, s.now().UTC())
+	q, parked, attempts := s.failureSQL(w, cause, s.now().UTC())
 	serr.Parked, serr.Attempts = parked, attempts
+	text, names := pgStepText(c, q)
 	s.calls.Add(1)
-	if _, err := conn.ExecContext(bctx, text+"COMMIT;"); err != nil {
-		s.pgRollback(conn)
+	if _, err := c.conn.ExecContext(bctx, text+"COMMIT;"); err != nil {
+		s.pgRollback(c)
 		serr.Parked = false
-		return serr
+		return false, serr
+	}
+	for _, n := range names {
+		c.prepared[n] = true
 	}
 	serr.Recorded = true
 	if parked {
 		s.wakeOutbox.notify()
 		s.wakeInbox.notify() // the contact's later messages may go on now
 	}
-	return serr
+	return true, serr
 }
 
-// pgRollback ends the connection's transaction; if that fails the connection
-// is discarded, so it never goes back to the pool inside a transaction.
-func (s *Store) pgRollback(conn *sql.Conn) {
+// pgRollback ends the connection's transaction. It reports whether the
+// connection is still usable.
+func (s *Store) pgRollback(c *stepConn) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	s.calls.Add(1)
-	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
-		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-	}
+	_, err := c.conn.ExecContext(ctx, "ROLLBACK")
+	return err == nil
 }
 
 func (s *Store) processSQLite(ctx context.Context, h Handler) (bool, error) {
@@ -217,19 +326,17 @@ func (s *Store) processSQLite(ctx context.Context, h Handler) (bool, error) {
 		return true, s.sqliteRecordFailure(ctx, w, herr)
 	}
 	markDone, rest := s.stepSQL(w, out, s.now().UTC())
-	err = s.sqliteTx(ctx, func(tx *sql.Tx) error {
-		s.calls.Add(1)
-		res, err := tx.ExecContext(ctx, markDone)
-		if err != nil {
+	stmts := append(markDone.statements(), rest.statements()...)
+	prepared, err := s.prepareAll(ctx, stmts)
+	if err == nil {
+		err = s.sqliteTx(ctx, func(tx *sql.Tx) error {
+			n, err := s.execPrepared(ctx, tx, stmts, prepared)
+			if err == nil && n != int64(len(w.Messages)) {
+				err = fmt.Errorf("%w: %d of %d inbox rows were still pending (another process on this SQLite file?)", ErrConflict, n, len(w.Messages))
+			}
 			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n != int64(len(w.Messages)) {
-			return fmt.Errorf("%w: %d of %d inbox rows were still pending (another process on this SQLite file?)", ErrConflict, n, len(w.Messages))
-		}
-		s.calls.Add(1)
-		_, err = tx.ExecContext(ctx, rest)
-		return err
-	})
+		})
+	}
 	if err != nil {
 		if wasCancelled(ctx) || isUnavailable(err) || errors.Is(err, ErrConflict) {
 			return true, fmt.Errorf("store: step rolled back: %w", classify(err))
@@ -335,7 +442,7 @@ func (s *Store) sqlitePick(ctx context.Context, candidates *sql.Stmt, now time.T
 	}
 	q.strs(busy).raw(") ORDER BY i.id LIMIT 1")
 	var id string
-	err = s.queryRows(ctx, q.String(), func(rows *sql.Rows) error { return scanOne(rows, &id) })
+	err = s.queryRows(ctx, q, func(rows *sql.Rows) error { return scanOne(rows, &id) })
 	if err == errNoRows {
 		return "", nil
 	}
@@ -357,11 +464,14 @@ func (s *Store) sqliteRecordFailure(ctx context.Context, w *Work, cause error) e
 	defer cancel()
 	text, parked, attempts := s.failureSQL(w, cause, s.now().UTC())
 	serr := &StepError{Contact: maskedContact(w.Contact.ID), Message: w.Messages[0].ID, Attempts: attempts, Err: cause}
-	err := s.sqliteTx(bctx, func(tx *sql.Tx) error {
-		s.calls.Add(1)
-		_, err := tx.ExecContext(bctx, text)
-		return err
-	})
+	stmts := text.statements()
+	prepared, err := s.prepareAll(bctx, stmts)
+	if err == nil {
+		err = s.sqliteTx(bctx, func(tx *sql.Tx) error {
+			_, err := s.execPrepared(bctx, tx, stmts, prepared)
+			return err
+		})
+	}
 	if err == nil {
 		serr.Recorded, serr.Parked = true, parked
 		if parked {
