@@ -142,19 +142,30 @@
 // (integrations, flow_versions as reference tables; grievances, event_log,
 // statuses distributed by their own keys).
 //
-// # Round trips
+// Indexes are few on purpose. A session row has only its key, so the
+// update every step makes to it stays a heap-only (HOT) update in Postgres;
+// PurgeExpired scans. The inbox and outbox queues use partial indexes that
+// hold only pending rows.
+//
+// # Round trips, and what a message costs
 //
 // On Postgres the hot paths send several statements in one simple-protocol
-// message (values inlined and quoted by bun's dialect): Ingest is one round
-// trip (one implicit transaction); a step is two — BEGIN with the claim
-// and load, then the outcome with COMMIT; ClaimOutbox and each Mark* call
-// are one. Stats reports the count.
+// message: Ingest is one round trip (one implicit transaction); a step is
+// two — BEGIN with the claim and load, then the outcome with COMMIT;
+// ClaimOutbox and each Mark* call are one. Statements whose planning would
+// cost as much as running them (the claim, a step's writes, MarkSent) are
+// prepared once per connection and run with EXECUTE in those same
+// messages; steps keep their connections in a small pool of their own for
+// that. Stats reports the count of round trips.
 //
 // # SQLite
 //
 // The embedded store is for one process: the claim of a contact is held in
 // the process, and all writes go through one connection (so none ever
 // meets SQLITE_BUSY) while reads use a pool of read-only connections in WAL
-// mode. Commits survive a crash of the process; with synchronous=NORMAL the
-// last ones may be lost on power failure unless Options.Durable is set.
+// mode. Values travel as parameters and every statement text is prepared
+// once and kept; rows are written one statement per row so that the texts
+// stay few. Commits survive a crash of the process; with
+// synchronous=NORMAL the last ones may be lost on power failure unless
+// Options.Durable is set.
 package store

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -163,6 +164,54 @@ func TestCorruptSessionIsReportedWithItsBytes(t *testing.T) {
 		e.drain(capture(&w, func(w *Work) *Outcome { return &Outcome{Session: []byte("x")} }))
 		if !IsCorruptSession(w.SessionErr) {
 			t.Fatalf("missing state: err=%v", w.SessionErr)
+		}
+	})
+}
+
+func TestRunWakesOnIngestAndStopsWithContext(t *testing.T) {
+	// A poll interval of an hour: only the in-process signal can wake Run.
+	eachStoreWith(t, func(o *Options) { o.PollInterval = time.Hour }, func(t *testing.T, e *env) {
+		ctx, cancel := context.WithCancel(context.Background())
+		var mu sync.Mutex
+		handled := map[string]bool{}
+		done := make(chan error, 2)
+		for range 2 {
+			go func() {
+				done <- e.s.Run(ctx, func(ctx context.Context, w *Work) (*Outcome, error) {
+					mu.Lock()
+					for _, m := range w.Messages {
+						handled[m.Wamid] = true
+					}
+					mu.Unlock()
+					return &Outcome{}, nil
+				}, func(err error) { t.Errorf("run: %v", err) })
+			}()
+		}
+		time.Sleep(50 * time.Millisecond) // let both workers go idle
+		e.ingest(inbound("911111111111", "w1", e.clock.Now(), "hi"), inbound("922222222222", "w2", e.clock.Now(), "hello"))
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			mu.Lock()
+			n := len(handled)
+			mu.Unlock()
+			if n == 2 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("Run handled %d of 2 messages: it did not wake on ingest", n)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+		for range 2 {
+			select {
+			case err := <-done:
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("Run returned %v, want context.Canceled", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("Run did not stop when its context was cancelled")
+			}
 		}
 	})
 }

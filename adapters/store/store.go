@@ -64,7 +64,8 @@ type Options struct {
 	NoMigrate bool
 
 	// MaxOpenConns caps the Postgres connection pool. A worker holds one
-	// connection for the duration of its step. Default 32.
+	// connection for the duration of its step, and up to half the pool is
+	// kept for steps between them (with their prepared statements). Default 32.
 	MaxOpenConns int
 	// ConnectTimeout bounds dialling Postgres, so that a store that is down
 	// fails fast. Default 3s.
