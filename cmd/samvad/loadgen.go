@@ -534,12 +534,14 @@ func redactPassword(u string) string {
 // cpuUse is CPU time spent so far, in clock ticks (Linux /proc).
 type cpuUse struct {
 	ok                   bool
-	self, servers, pg    int64
+	self, servers        int64
 	machineBusy, machine int64
+	// backends are the CPU ticks of the database's sessions, by pid.
+	backends map[int]int64
 }
 
-// cpu reads the CPU time of this process, of the server processes, of
-// every process named postgres, and of the whole machine.
+// cpu reads the CPU time of this process, of the server processes, of the
+// database's Postgres sessions, and of the whole machine.
 func (env *environment) cpu() cpuUse {
 	var u cpuUse
 	var ru syscall.Rusage
@@ -550,12 +552,7 @@ func (env *environment) cpu() cpuUse {
 		_, t, _ := procCPU(fmt.Sprintf("/proc/%d/stat", p.Process.Pid))
 		u.servers += t
 	}
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	for _, path := range stats {
-		if name, t, ok := procCPU(path); ok && name == "postgres" {
-			u.pg += t
-		}
-	}
+	u.backends = env.backendCPU()
 	data, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return u
@@ -572,6 +569,30 @@ func (env *environment) cpu() cpuUse {
 	}
 	u.ok = len(fields) > 5
 	return u
+}
+
+// backendCPU reads the CPU ticks of the Postgres backends serving the
+// run's database (other databases' sessions are not counted; the database
+// is the run's alone when --db names one of its own).
+func (env *environment) backendCPU() map[int]int64 {
+	if env.pg == nil {
+		return nil
+	}
+	rows, err := env.pg.Query("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	out := map[int]int64{}
+	for rows.Next() {
+		var pid int
+		if rows.Scan(&pid) == nil {
+			if _, t, ok := procCPU(fmt.Sprintf("/proc/%d/stat", pid)); ok {
+				out[pid] = t
+			}
+		}
+	}
+	return out
 }
 
 // clockTicks is USER_HZ, the unit of /proc CPU times on Linux.
@@ -603,11 +624,18 @@ func (u cpuUse) since(before cpuUse, messages int) string {
 		return ""
 	}
 	per := func(ticks int64) float64 { return float64(ticks) / clockTicks / float64(messages) * 1000 }
+	var pg int64
+	for pid, t := range u.backends {
+		pg += t - before.backends[pid]
+	}
 	busy := float64(u.machineBusy-before.machineBusy) / float64(max(1, u.machine-before.machine)) * 100
 	line := fmt.Sprintf("CPU seconds per 1,000 messages: this process %.2f", per(u.self-before.self))
 	if u.servers > 0 {
 		line += fmt.Sprintf(", server processes %.2f", per(u.servers-before.servers))
 	}
-	return line + fmt.Sprintf(", postgres %.2f (backends alive at the end), whole machine %.2f (%.0f%% busy)\n",
-		per(u.pg-before.pg), per(u.machineBusy-before.machineBusy), busy)
+	if u.backends != nil {
+		line += fmt.Sprintf(", postgres sessions of this database %.2f", per(pg))
+	}
+	return line + fmt.Sprintf(", whole machine %.2f (%.0f%% busy, other users included)\n",
+		per(u.machineBusy-before.machineBusy), busy)
 }
