@@ -150,8 +150,10 @@
 // # Round trips, and what a message costs
 //
 // On Postgres the hot paths send several statements in one simple-protocol
-// message: Ingest is one round trip (one implicit transaction); a step is
-// two — BEGIN with the claim and load, then the outcome with COMMIT;
+// message: Ingest is one round trip (one implicit transaction), and
+// concurrent Ingest calls share one, so single-message webhooks do not each
+// pay for a commit; a step is two — BEGIN with the claim and load, then the
+// outcome with COMMIT;
 // ClaimOutbox and each Mark* call are one. Statements whose planning would
 // cost as much as running them (the claim, a step's writes, MarkSent) are
 // prepared once per connection and run with EXECUTE in those same

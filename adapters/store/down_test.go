@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	neturl "net/url"
@@ -252,4 +253,49 @@ func TestSQLiteDefaultPathIsCreated(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "data", "samvad.db")); err != nil {
 		t.Fatalf("default database not created: %v", err)
 	}
+}
+
+func TestConcurrentIngestsFailAlone(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		// The event log refuses one kind of row: the batch carrying it must
+		// fail, and only it, even when written together with others.
+		if e.s.pg {
+			e.exec(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.kind = 'poison' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$`)
+			e.exec("CREATE TRIGGER refuse_poison BEFORE INSERT ON event_log FOR EACH ROW EXECUTE FUNCTION refuse_poison()")
+		} else {
+			e.exec("CREATE TRIGGER refuse_poison BEFORE INSERT ON event_log WHEN NEW.kind = 'poison' BEGIN SELECT RAISE(ABORT, 'refused'); END")
+		}
+		now := e.clock.Now()
+		for round := range 5 {
+			var wg sync.WaitGroup
+			results := make([]IngestResult, 12)
+			errs := make([]error, 12)
+			for i := range 12 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					b := Batch{Messages: []Inbound{inbound(fmt.Sprintf("9%d", i), fmt.Sprintf("w%d-%d", round, i), now, "x")}}
+					if i == 5 {
+						b.Log = []LogEntry{{Integration: "city", Kind: "poison"}}
+					}
+					results[i], errs[i] = e.s.Ingest(context.Background(), b)
+				}()
+			}
+			wg.Wait()
+			for i := range 12 {
+				if i == 5 {
+					if errs[i] == nil {
+						t.Fatalf("round %d: the refused batch was stored", round)
+					}
+					continue
+				}
+				if errs[i] != nil || results[i].Messages != 1 {
+					t.Fatalf("round %d, batch %d: %+v %v, want stored", round, i, results[i], errs[i])
+				}
+			}
+		}
+		if pending, _, _ := e.depths(); pending != 5*11 {
+			t.Fatalf("pending = %d, want %d", pending, 5*11)
+		}
+	})
 }

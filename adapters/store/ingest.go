@@ -148,29 +148,142 @@ func statusRank(s string) int {
 // event log (and applied if MarkSent later records that id). Either all of
 // the batch is stored or, with an error, none of it.
 //
+// Concurrent calls are written together: while one transaction commits, the
+// batches that arrive queue up and go in the next, as one (a batch that makes
+// that shared transaction fail is then retried alone, so it fails alone).
+// One commit for many webhooks is what lets single-message POSTs keep up.
+// If ctx ends while the batch waits, Ingest returns the context's error; the
+// batch may still be stored (Meta re-delivers and it is a duplicate then).
+//
 // Bad input (an empty wamid, contact key or integration) fails the whole
 // batch with ErrInvalid, naming the item. A database that is down fails
 // with ErrUnavailable.
 func (s *Store) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
-	var res IngestResult
 	if err := s.check(); err != nil {
-		return res, err
+		return IngestResult{}, err
 	}
 	now := s.now().UTC()
-	msgs, contacts, err := prepareInbound(b.Messages, now)
+	msgs, err := validateInbound(b.Messages, now)
 	if err != nil {
-		return res, err
+		return IngestResult{}, err
 	}
-	res.Duplicates = len(b.Messages) - len(msgs)
-	best, all, err := prepareStatuses(b.Statuses, now)
+	statuses, err := validateStatuses(b.Statuses, now)
 	if err != nil {
-		return res, err
+		return IngestResult{}, err
 	}
 	for i, e := range b.Log {
 		if err := validIntegration(e.Integration); err != nil {
-			return res, fmt.Errorf("store: log entry %d: %w", i, err)
+			return IngestResult{}, fmt.Errorf("store: log entry %d: %w", i, err)
 		}
 	}
+	job := &ingestJob{msgs: msgs, statuses: statuses, log: b.Log, done: make(chan struct{})}
+	job.res.Duplicates = len(b.Messages) - len(msgs)
+	if len(msgs)+len(statuses)+len(b.Log) == 0 {
+		return job.res, nil
+	}
+	s.ingestMu.Lock()
+	s.ingestQueue = append(s.ingestQueue, job)
+	if s.ingestWriters < s.maxIngestWriters() {
+		s.ingestWriters++
+		go s.ingestLoop()
+	}
+	s.ingestMu.Unlock()
+	select {
+	case <-job.done:
+		return job.res, job.err
+	case <-ctx.Done():
+		return IngestResult{}, fmt.Errorf("store: ingest: %w", classify(ctx.Err()))
+	}
+}
+
+// ingestJob is one Ingest call waiting for its batch to be written.
+type ingestJob struct {
+	msgs     []inboundRow
+	statuses []Status
+	log      []LogEntry
+	res      IngestResult
+	err      error
+	done     chan struct{}
+}
+
+// maxIngestRows caps the messages written in one shared transaction.
+const maxIngestRows = 1000
+
+// maxIngestWriters is how many shared transactions may be in flight: on
+// Postgres a few, so that one batch forms while another waits for its
+// commit; on SQLite one (there is one writer connection).
+func (s *Store) maxIngestWriters() int {
+	if s.pg {
+		return 4
+	}
+	return 1
+}
+
+// ingestLoop writes queued batches, as many together as have queued, until
+// the queue is empty.
+func (s *Store) ingestLoop() {
+	for {
+		s.ingestMu.Lock()
+		n, rows := 0, 0
+		for n < len(s.ingestQueue) && (n == 0 || rows+len(s.ingestQueue[n].msgs) <= maxIngestRows) {
+			rows += len(s.ingestQueue[n].msgs)
+			n++
+		}
+		jobs := s.ingestQueue[:n:n]
+		s.ingestQueue = s.ingestQueue[n:]
+		if n == 0 {
+			s.ingestWriters--
+			s.ingestMu.Unlock()
+			return
+		}
+		s.ingestMu.Unlock()
+		s.writeIngest(jobs)
+		for _, j := range jobs {
+			close(j.done)
+		}
+	}
+}
+
+// writeIngest writes jobs in one transaction; if that fails for a reason
+// other than the database being away, each job is written alone.
+func (s *Store) writeIngest(jobs []*ingestJob) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	now := s.now().UTC()
+	// Combine: a message already in an earlier job of the group belongs to
+	// that job; for this one it is a duplicate.
+	type key = [2]string
+	owner := make(map[key]*ingestJob)
+	var msgs, contacts []inboundRow
+	var statuses []Status
+	var logs []LogEntry
+	seenContact := make(map[string]bool)
+	for _, j := range jobs {
+		for _, m := range j.msgs {
+			k := key{m.contactID, m.Wamid}
+			if owner[k] != nil {
+				j.res.Duplicates++
+				continue
+			}
+			owner[k] = j
+			m.pos = len(msgs)
+			msgs = append(msgs, m)
+			if !seenContact[m.contactID] {
+				seenContact[m.contactID] = true
+				contacts = append(contacts, m)
+			}
+		}
+		statuses = append(statuses, j.statuses...)
+		logs = append(logs, j.log...)
+	}
+	best, all := bestStatuses(statuses)
+	// Rows are written in key order, so that concurrent writers that share
+	// contacts or messages take their locks in the same order and cannot
+	// deadlock. Arrival order survives in the arrival column.
+	slices.SortFunc(msgs, func(a, b inboundRow) int {
+		return cmp.Or(strings.Compare(a.contactID, b.contactID), strings.Compare(a.Wamid, b.Wamid))
+	})
+	slices.SortFunc(contacts, func(a, b inboundRow) int { return strings.Compare(a.contactID, b.contactID) })
 
 	var before, final *sqlText
 	after := s.sql()
@@ -178,104 +291,137 @@ func (s *Store) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
 		before = s.insertContacts(contacts, now)
 		final = s.insertInbox(msgs, now)
 	}
-	if len(all) > 0 {
-		s.applyStatuses(after, best, all, now)
-	}
-	if len(b.Log) > 0 {
-		s.insertLog(after, b.Log, now)
-	}
-	if before.empty() && final.empty() && after.empty() {
-		return res, nil
-	}
-	var inserted int
-	err = s.batch(ctx, before, final, after, func(rows *sql.Rows) error {
+	s.applyStatuses(after, best, all, now)
+	s.insertLog(after, logs, now)
+	inserted := make(map[*ingestJob]int)
+	total := 0
+	err := s.batch(ctx, before, final, after, func(rows *sql.Rows) error {
 		for rows.Next() {
-			inserted++
+			var k key
+			if err := rows.Scan(&k[0], &k[1]); err != nil {
+				return err
+			}
+			inserted[owner[k]]++
+			total++
 		}
 		return rows.Err()
 	})
-	if err != nil {
-		return IngestResult{}, fmt.Errorf("store: ingest: %w", classify(err))
+	if err != nil && len(jobs) > 1 && !isUnavailable(err) {
+		for _, j := range jobs {
+			j.res = IngestResult{Duplicates: j.res.Duplicates - countOwnedElsewhere(j, owner)}
+			s.writeIngest([]*ingestJob{j})
+		}
+		return
 	}
-	res.Messages = inserted
-	res.Duplicates += len(msgs) - inserted
-	res.Statuses = len(all)
-	res.Log = len(b.Log)
-	if inserted > 0 {
+	for _, j := range jobs {
+		if err != nil {
+			j.res, j.err = IngestResult{}, fmt.Errorf("store: ingest: %w", classify(err))
+			continue
+		}
+		owned := 0
+		for _, m := range j.msgs {
+			if owner[key{m.contactID, m.Wamid}] == j {
+				owned++
+			}
+		}
+		j.res.Messages = inserted[j]
+		j.res.Duplicates += owned - inserted[j]
+		j.res.Statuses = len(j.statuses)
+		j.res.Log = len(j.log)
+	}
+	if total > 0 {
 		s.wakeInbox.notify()
 	}
-	return res, nil
+}
+
+// countOwnedElsewhere counts j's messages that an earlier job of the group
+// owned (they were counted as j's duplicates in the shared attempt).
+func countOwnedElsewhere(j *ingestJob, owner map[[2]string]*ingestJob) int {
+	n := 0
+	for _, m := range j.msgs {
+		if o := owner[[2]string{m.contactID, m.Wamid}]; o != nil && o != j {
+			n++
+		}
+	}
+	return n
 }
 
 // inboundRow is a validated message with its contact id and its place in
-// the batch.
+// the write.
 type inboundRow struct {
 	Inbound
 	contactID string
 	pos       int
 }
 
-// prepareInbound validates the messages, drops repeats within the batch and
-// lists the contacts they come from (first sighting wins).
-func prepareInbound(in []Inbound, now time.Time) ([]inboundRow, []inboundRow, error) {
-	var msgs, contacts []inboundRow
+// validateInbound checks the messages and drops repeats within the batch,
+// keeping their order.
+func validateInbound(in []Inbound, now time.Time) ([]inboundRow, error) {
+	var msgs []inboundRow
 	seen := make(map[[2]string]bool, len(in))
-	seenContact := make(map[string]bool)
 	for i, m := range in {
+		// Keys as they will be stored (NUL dropped, valid UTF-8), so that
+		// what the database returns matches.
+		m.Wamid, m.ContactKey = cleanText(m.Wamid), cleanText(m.ContactKey)
 		if err := validIntegration(m.Integration); err != nil {
-			return nil, nil, fmt.Errorf("store: message %d: %w", i, err)
+			return nil, fmt.Errorf("store: message %d: %w", i, err)
 		}
 		if err := validKey(m.ContactKey); err != nil {
-			return nil, nil, fmt.Errorf("store: message %d (%s): %w", i, trimTo(m.Wamid, 80), err)
+			return nil, fmt.Errorf("store: message %d (%s): %w", i, trimTo(m.Wamid, 80), err)
 		}
 		if m.Wamid == "" || len(m.Wamid) > 512 {
-			return nil, nil, invalidf("message %d: wamid must be 1 to 512 bytes, got %d", i, len(m.Wamid))
+			return nil, invalidf("message %d: wamid must be 1 to 512 bytes, got %d", i, len(m.Wamid))
 		}
 		if m.Timestamp.IsZero() {
 			m.Timestamp = now
 		}
 		m.Summary = trimTo(m.Summary, 4096)
-		r := inboundRow{Inbound: m, contactID: ContactID(m.Integration, m.ContactKey), pos: i}
+		r := inboundRow{Inbound: m, contactID: ContactID(m.Integration, m.ContactKey)}
 		k := [2]string{r.contactID, m.Wamid}
 		if seen[k] {
 			continue
 		}
 		seen[k] = true
 		msgs = append(msgs, r)
-		if !seenContact[r.contactID] {
-			seenContact[r.contactID] = true
-			contacts = append(contacts, r)
-		}
 	}
-	// Rows are written in key order, so that concurrent batches that share
-	// contacts or messages take their locks in the same order and cannot
-	// deadlock. Arrival order survives in the arrival column.
-	slices.SortFunc(msgs, func(a, b inboundRow) int {
-		return cmp.Or(strings.Compare(a.contactID, b.contactID), strings.Compare(a.Wamid, b.Wamid))
-	})
-	slices.SortFunc(contacts, func(a, b inboundRow) int { return strings.Compare(a.contactID, b.contactID) })
-	return msgs, contacts, nil
+	return msgs, nil
 }
 
-// prepareStatuses validates statuses and returns the best (highest-ranked)
-// status per wamid, for applying, and every distinct (wamid, status) pair,
-// for recording.
-func prepareStatuses(in []Status, now time.Time) (best, all []Status, err error) {
-	bestAt := make(map[string]int)
+// validateStatuses checks the statuses and drops repeated (wamid, status)
+// pairs.
+func validateStatuses(in []Status, now time.Time) ([]Status, error) {
+	var out []Status
 	seen := make(map[[2]string]bool)
 	for i, st := range in {
+		st.Wamid, st.Status = cleanText(st.Wamid), cleanText(st.Status)
 		if err := validIntegration(st.Integration); err != nil {
-			return nil, nil, fmt.Errorf("store: status %d: %w", i, err)
+			return nil, fmt.Errorf("store: status %d: %w", i, err)
 		}
 		if st.Wamid == "" || len(st.Wamid) > 512 {
-			return nil, nil, invalidf("status %d: wamid must be 1 to 512 bytes, got %d", i, len(st.Wamid))
+			return nil, invalidf("status %d: wamid must be 1 to 512 bytes, got %d", i, len(st.Wamid))
 		}
 		if st.Status == "" || len(st.Status) > 64 {
-			return nil, nil, invalidf("status %d (%s): status must be 1 to 64 bytes", i, trimTo(st.Wamid, 80))
+			return nil, invalidf("status %d (%s): status must be 1 to 64 bytes", i, trimTo(st.Wamid, 80))
 		}
 		if st.Timestamp.IsZero() {
 			st.Timestamp = now
 		}
+		k := [2]string{st.Wamid, st.Status}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, st)
+		}
+	}
+	return out, nil
+}
+
+// bestStatuses returns every distinct (wamid, status) pair, for recording,
+// and the best (highest-ranked) status per wamid, for applying, both in key
+// order.
+func bestStatuses(in []Status) (best, all []Status) {
+	bestAt := make(map[string]int)
+	seen := make(map[[2]string]bool)
+	for _, st := range in {
 		k := [2]string{st.Wamid, st.Status}
 		if seen[k] {
 			continue
@@ -297,7 +443,7 @@ func prepareStatuses(in []Status, now time.Time) (best, all []Status, err error)
 		return cmp.Or(strings.Compare(a.Wamid, b.Wamid), strings.Compare(a.Status, b.Status))
 	})
 	slices.SortFunc(best, func(a, b Status) int { return strings.Compare(a.Wamid, b.Wamid) })
-	return best, all, nil
+	return best, all
 }
 
 func (s *Store) insertContacts(cs []inboundRow, now time.Time) *sqlText {
@@ -312,8 +458,8 @@ func (s *Store) insertContacts(cs []inboundRow, now time.Time) *sqlText {
 	}, " ON CONFLICT (id) DO NOTHING")
 }
 
-// insertInbox stores the messages; each inserted row returns its wamid, a
-// duplicate returns nothing.
+// insertInbox stores the messages; each inserted row returns its contact and
+// wamid, a duplicate returns nothing.
 func (s *Store) insertInbox(ms []inboundRow, now time.Time) *sqlText {
 	// arrival orders messages with the same WhatsApp timestamp (one-second
 	// resolution): by batch, then by position in the batch.
@@ -325,7 +471,7 @@ func (s *Store) insertInbox(ms []inboundRow, now time.Time) *sqlText {
 			str(trimTo(m.Type, 64)).raw(", ").str(m.Summary).raw(", ").time(m.Timestamp).raw(", ").time(now).raw(", ").int(arrival + int64(m.pos)).raw(", ").
 			bytes(m.Input).raw(", ").bytes(m.Raw).raw(", ").str(m.WaID).raw(", ").str(m.UserID).raw(", ").
 			str(m.ProfileName).raw(", ").str(m.Username).raw(")")
-	}, " ON CONFLICT (contact_id, wamid) DO NOTHING RETURNING wamid")
+	}, " ON CONFLICT (contact_id, wamid) DO NOTHING RETURNING contact_id, wamid")
 }
 
 // applyStatuses records the statuses and moves matching outbox rows and

@@ -101,6 +101,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 // same row sent again with the same wamid is a no-op; ErrNotInFlight is
 // returned for a row that is not claimed, ErrNotFound for an unknown id.
 func (s *Store) MarkSent(ctx context.Context, id int64, providerWamid string) error {
+	providerWamid = cleanText(providerWamid)
 	if providerWamid == "" || len(providerWamid) > 512 {
 		return invalidf("provider wamid must be 1 to 512 bytes, got %d", len(providerWamid))
 	}

@@ -193,29 +193,36 @@ func (q *sqlText) flush() {
 }
 
 // each writes a statement over n rows (nothing when n is 0): on Postgres one
-// statement listing them all (head, row 0, ", ", row 1, …, tail), on SQLite
-// one statement per row, so that the text, and its prepared statement, is
-// the same whatever the number of rows.
+// statement listing them all (head, row 0, ", ", row 1, …, tail). On SQLite
+// the rows go in chunks of 16, 8, 4, 2 and 1 rows, so that a handful of
+// texts — each prepared once — serve any number of rows.
 func (q *sqlText) each(n int, head string, row func(i int), tail string) *sqlText {
 	if n == 0 {
 		return q
 	}
 	if q.pg || q.prep {
-		q.raw(head)
-		for i := range n {
-			if i > 0 {
-				q.raw(", ")
-			}
-			row(i)
-		}
-		return q.raw(tail).end()
+		return q.rows(0, n, head, row, tail)
 	}
-	for i := range n {
-		q.raw(head)
-		row(i)
-		q.raw(tail).end()
+	for i, size := 0, 16; i < n; {
+		for size > n-i {
+			size /= 2
+		}
+		q.rows(i, i+size, head, row, tail)
+		i += size
 	}
 	return q
+}
+
+// rows writes one statement over rows lo to hi.
+func (q *sqlText) rows(lo, hi int, head string, row func(i int), tail string) *sqlText {
+	q.raw(head)
+	for i := lo; i < hi; i++ {
+		if i > lo {
+			q.raw(", ")
+		}
+		row(i)
+	}
+	return q.raw(tail).end()
 }
 
 // add appends the statements of o.

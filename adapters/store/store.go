@@ -151,6 +151,11 @@ type Store struct {
 	wakeInbox  *signal
 	wakeOutbox *signal
 
+	// Ingest calls queue here and are written together (see Ingest).
+	ingestMu      sync.Mutex
+	ingestQueue   []*ingestJob
+	ingestWriters int
+
 	// stepConns keeps Postgres connections for steps (see stepConn).
 	stepMu    sync.Mutex
 	stepConns chan *stepConn
