@@ -24,16 +24,30 @@ func TestRunKeepsTheInvariants(t *testing.T) {
 	}
 	defer g.Close()
 	target := startTargetOn(t, g, testdb.URL(t, "sqlite"), 0, 0)
-	rep, err := loadtest.Run(context.Background(), loadtest.Options{Targets: []string{target}, Integration: "city",
-		AppSecret: testSecret, PhoneNumberID: testPhoneID, Graph: g, Rate: 50, Duration: 2 * time.Second, Citizens: 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range rep.Conversation {
-		t.Logf("%q → %q", e.Says, e.Replies)
-	}
-	t.Log("\n" + rep.String())
-	if !rep.OK() {
-		t.Fatalf("the run broke an invariant:\n%s", rep)
+	for _, c := range []struct {
+		name string
+		opts loadtest.Options
+	}{
+		// One message per POST, twenty citizens writing in turn.
+		{"one per POST", loadtest.Options{Rate: 50, Duration: 2 * time.Second, Citizens: 20}},
+		// Each POST carries four messages of one citizen, sent within the
+		// same second: they must be answered in the order written.
+		{"a citizen's burst in one POST", loadtest.Options{Rate: 40, Count: 48, Citizens: 3, Connections: 3, Batch: 4}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o := c.opts
+			o.Targets, o.Integration, o.AppSecret, o.PhoneNumberID, o.Graph = []string{target}, "city", testSecret, testPhoneID, g
+			rep, err := loadtest.Run(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Log("\n" + rep.String())
+			if !rep.OK() {
+				t.Fatalf("the run broke an invariant:\n%s", rep)
+			}
+			if rep.Verdict.Answered != rep.Offered || rep.Reply.N != rep.Offered {
+				t.Fatalf("%d messages offered, %d answered, %d reply latencies", rep.Offered, rep.Verdict.Answered, rep.Reply.N)
+			}
+		})
 	}
 }
