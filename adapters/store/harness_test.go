@@ -2,18 +2,11 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun/driver/pgdriver"
+	"github.com/samvad/samvad/internal/testdb"
 )
 
 // The conformance suite: every test runs against SQLite (a fresh file) and
@@ -105,77 +98,11 @@ func eachStoreWith(t *testing.T, tune func(*Options), fn func(t *testing.T, e *e
 	}
 }
 
-// storeURL returns a fresh, empty database for one test.
+// storeURL returns a fresh, empty database for one test (see internal/testdb).
 func storeURL(t testing.TB, dialect string) string {
 	t.Helper()
-	if dialect == "sqlite" {
-		return "sqlite:" + filepath.Join(t.TempDir(), "samvad.db")
-	}
-	base := postgresURL(t)
-	var suffix [6]byte
-	_, _ = rand.Read(suffix[:])
-	schema := "samvad_test_" + hex.EncodeToString(suffix[:])
-	admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(base), pgdriver.WithDialTimeout(3*time.Second)))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		admin.Close()
-		t.Fatalf("create test schema: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop test schema %s: %v", schema, err)
-		}
-		admin.Close()
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
+	return testdb.URL(t, dialect)
 }
-
-var (
-	pgOnce   sync.Once
-	pgURL    string
-	pgReason string
-)
-
-// postgresURL returns TEST_DATABASE_URL once Postgres answers, skipping the
-// test (or, under CI=true, failing it) when it is not configured or does
-// not answer.
-func postgresURL(t testing.TB) string {
-	t.Helper()
-	pgOnce.Do(func() {
-		u := os.Getenv("TEST_DATABASE_URL")
-		if u == "" {
-			pgReason = "TEST_DATABASE_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)"
-			return
-		}
-		db := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(u), pgdriver.WithDialTimeout(3*time.Second)))
-		defer db.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := db.PingContext(ctx); err != nil {
-			pgReason = fmt.Sprintf("Postgres at TEST_DATABASE_URL (%s) cannot be reached: %v", redactURL(u), err)
-			return
-		}
-		pgURL = u
-	})
-	if pgURL == "" {
-		if os.Getenv("CI") == "true" || pgReasonIsFailure() {
-			t.Fatalf("Postgres conformance tests cannot run: %s", pgReason)
-		}
-		t.Skipf("skipping the Postgres variant: %s", pgReason)
-	}
-	return pgURL
-}
-
-// pgReasonIsFailure: a URL that was set but does not answer is a failure
-// even outside CI (someone meant to test against it).
-func pgReasonIsFailure() bool { return os.Getenv("TEST_DATABASE_URL") != "" }
 
 // exec runs raw SQL on the store's database (test set-up only).
 func (e *env) exec(q string) {
