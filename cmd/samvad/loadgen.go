@@ -46,6 +46,7 @@ type loadgenFlags struct {
 	cpuProfile  string
 	statuses    bool
 	keep        bool
+	findMax     bool
 
 	targets       string
 	graphListen   string
@@ -118,6 +119,7 @@ func parseLoadgen(args []string, stderr io.Writer) (*loadgenFlags, int) {
 	fs.DurationVar(&f.sample, "sample", 5*time.Second, "read the servers' memory from /metrics this often (0: never)")
 	fs.DurationVar(&f.drain, "drain", 30*time.Second, "longest wait for replies after the last POST")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of this process during the run (in-process server only)")
+	fs.BoolVar(&f.findMax, "find-max", false, "run again and again, 25% faster each time from --rate, until the target falls behind or the reply p99 passes 100 ms; report the highest rate it sustained")
 	fs.BoolVar(&f.keep, "keep", false, "keep the Postgres schema (or SQLite file) of the run, to inspect it afterwards")
 	fs.BoolVar(&f.statuses, "statuses", false, "have the fake Graph API post sent/delivered/read status webhooks for every reply, as Meta does")
 	fs.StringVar(&f.targets, "target", "", "load a running server at this base URL instead (several: comma-separated)")
@@ -196,7 +198,7 @@ func loadgen(ctx context.Context, f *loadgenFlags, stdout, stderr io.Writer) (*l
 	}
 	if f.targets != "" {
 		fmt.Fprintf(stderr, "the fake Graph API listens on %s: the targets' graph.base_url must be this\n", graph.URL())
-		return loadtest.Run(ctx, opts)
+		return run(ctx, f, opts, stdout)
 	}
 	env, err := startEnvironment(ctx, f, in, graph, targets, stderr)
 	if err != nil {
@@ -216,7 +218,7 @@ func loadgen(ctx context.Context, f *loadgenFlags, stdout, stderr io.Writer) (*l
 		defer pprof.StopCPUProfile()
 	}
 	cpuBefore, txBefore := env.cpu(), env.transactions(ctx)
-	rep, err := loadtest.Run(ctx, opts)
+	rep, err := run(ctx, f, opts, stdout)
 	if rep != nil {
 		fmt.Fprint(stdout, env.cpu().since(cpuBefore, rep.Acknowledged))
 	}
@@ -233,6 +235,44 @@ func loadgen(ctx context.Context, f *loadgenFlags, stdout, stderr io.Writer) (*l
 	}
 	return rep, err
 }
+
+// run runs the load once, or with --find-max at rising rates.
+func run(ctx context.Context, f *loadgenFlags, opts loadtest.Options, stdout io.Writer) (*loadtest.Report, error) {
+	if !f.findMax {
+		return loadtest.Run(ctx, opts)
+	}
+	var best *loadtest.Report
+	for step := 0; step < maxSteps && opts.Rate <= loadtest.MaxRate; step++ {
+		rep, err := loadtest.Run(ctx, opts)
+		if err != nil {
+			return rep, err
+		}
+		ok := sustained(rep)
+		fmt.Fprintf(stdout, "%6.0f msg/s offered: answered %6.0f/s, reply p99 %8.1fms, ack p99 %7.1fms, invariants %v: %s\n",
+			opts.Rate, rep.ReplyRate(), ms(rep.Reply.P99), ms(rep.Ack.P99), rep.Verdict.OK(), map[bool]string{true: "sustained", false: "NOT sustained"}[ok])
+		if !ok {
+			break
+		}
+		best = rep
+		opts.Rate *= 1.25
+	}
+	if best == nil {
+		return nil, fmt.Errorf("not even %.0f msg/s was sustained (replies within 100 ms at p99, all answered in time)", f.rate)
+	}
+	fmt.Fprintf(stdout, "highest rate sustained: %.0f msg/s; its run:\n", best.Rate)
+	return best, nil
+}
+
+// maxSteps bounds a --find-max search.
+const maxSteps = 12
+
+// sustained says whether a run kept up: every invariant held, replies came
+// as fast as messages were offered, and the reply p99 stayed within 100 ms.
+func sustained(r *loadtest.Report) bool {
+	return r.OK() && r.ReplyRate() >= 0.98*r.Rate && r.Reply.P99 <= 100*time.Millisecond
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // loadIntegration is the integration the load is offered to.
 type loadIntegration struct {

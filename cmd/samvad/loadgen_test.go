@@ -3,6 +3,9 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/samvad/samvad/server/loadtest"
 )
 
 func TestLoadgenRefusesBadOptions(t *testing.T) {
@@ -46,6 +49,27 @@ func TestLoadgenInProcess(t *testing.T) {
 	for _, want := range []string{"webhook ack", "receipt → reply", "invariants: OK: 40 of 40 messages"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("the report lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestSustainedNeedsAnswersInTimeAndEveryInvariant(t *testing.T) {
+	good := func() *loadtest.Report {
+		return &loadtest.Report{Rate: 500, Offered: 10000, Acknowledged: 10000, ReplyWindow: 20 * time.Second,
+			Reply: loadtest.Latency{P99: 40 * time.Millisecond}, Verdict: &loadtest.Verdict{Messages: 10000, Answered: 10000}}
+	}
+	if !sustained(good()) {
+		t.Fatal("500 msg/s answered at 500/s with a 40 ms p99 is sustained")
+	}
+	slow := good()
+	slow.Reply.P99 = 150 * time.Millisecond
+	behind := good()
+	behind.ReplyWindow = 25 * time.Second
+	lost := good()
+	lost.Verdict.Missing = 1
+	for name, r := range map[string]*loadtest.Report{"p99 over 100 ms": slow, "answering at 400/s": behind, "a reply missing": lost} {
+		if sustained(r) {
+			t.Errorf("%s counted as sustained", name)
 		}
 	}
 }
