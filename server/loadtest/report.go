@@ -196,9 +196,19 @@ func memoryLines(samples []MemorySample, targets int) []string {
 			continue
 		}
 		lines = append(lines, fmt.Sprintf("memory of target %d (%d samples): heap %s first, %s last, %s max; RSS %s first, %s last, %s max",
-			t+1, len(heap), mb(heap[0]), mb(heap[len(heap)-1]), mb(slices.Max(heap)), mb(rss[0]), mb(rss[len(rss)-1]), mb(slices.Max(rss))))
+			t+1, len(heap), mb(heap[0]), mb(heap[len(heap)-1]), mb(slices.Max(heap)), mb(rss[0]), mb(rss[len(rss)-1]), mb(slices.Max(rss))),
+			"  heap MB over time: "+series(heap), "  RSS MB over time:  "+series(rss))
 	}
 	return lines
+}
+
+// series prints samples in megabytes, one decimal, space-separated.
+func series(fs []float64) string {
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = fmt.Sprintf("%.1f", f/(1<<20))
+	}
+	return strings.Join(parts, " ")
 }
 
 // counts prints a map of counts as "503×2, transport×1", or "none".
