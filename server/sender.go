@@ -40,29 +40,21 @@ func (s *Server) runSender(stop <-chan struct{}) {
 	sem := make(chan struct{}, sendsInFlight)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	idle := 10 * time.Millisecond
-	for {
-		select {
-		case <-stop:
-			return
-		default:
-		}
+	var idle idler
+	for !stopped(stop) {
 		signal := s.store.OutboxSignal()
 		rows, err := s.store.ClaimOutbox(context.Background(), claimBatch, s.claimLease())
 		if err != nil {
 			s.log.Error("claiming replies to send", "err", err)
+			idle.backOff()
 		}
 		if len(rows) == 0 {
-			idle = min(idle*2, time.Second)
-			select {
-			case <-stop:
+			if !idle.wait(stop, signal) {
 				return
-			case <-signal:
-				idle = 10 * time.Millisecond
-			case <-time.After(idle):
 			}
 			continue
 		}
+		idle.reset()
 		for _, row := range rows {
 			sem <- struct{}{}
 			wg.Add(1)

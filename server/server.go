@@ -365,13 +365,8 @@ const stepTimeout = 2 * time.Minute
 // runWorker processes citizens' messages until stop is closed. A step in
 // progress completes; it is never cut short by shutdown.
 func (s *Server) runWorker(stop <-chan struct{}) {
-	idle := 10 * time.Millisecond
-	for {
-		select {
-		case <-stop:
-			return
-		default:
-		}
+	var idle idler
+	for !stopped(stop) {
 		signal := s.store.InboxSignal()
 		ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
 		ok, err := s.store.ProcessNext(ctx, s.step)
@@ -380,23 +375,51 @@ func (s *Server) runWorker(stop <-chan struct{}) {
 		case err != nil:
 			s.metrics.steps.WithLabelValues("error").Inc()
 			s.log.Error("processing a citizen's messages", "err", err)
+			idle.backOff()
 		case ok:
 			s.metrics.steps.WithLabelValues("ok").Inc()
-		}
-		if ok {
-			idle = 10 * time.Millisecond
+			idle.reset()
 			continue
 		}
-		if err != nil {
-			idle = time.Second
-		}
-		select {
-		case <-stop:
+		if !idle.wait(stop, signal) {
 			return
-		case <-signal:
-			idle = 10 * time.Millisecond
-		case <-time.After(idle):
-			idle = min(idle*2, time.Second)
 		}
+	}
+}
+
+// idler paces a loop that polls the store: after an empty poll it waits for
+// the store's signal, or a delay that doubles up to a second.
+type idler struct{ d time.Duration }
+
+const minIdle, maxIdle = 10 * time.Millisecond, time.Second
+
+func (i *idler) reset()   { i.d = minIdle }
+func (i *idler) backOff() { i.d = maxIdle }
+
+// wait sleeps until signal, the delay, or stop; it reports false on stop.
+func (i *idler) wait(stop, signal <-chan struct{}) bool {
+	if i.d == 0 {
+		i.d = minIdle
+	}
+	t := time.NewTimer(i.d)
+	defer t.Stop()
+	select {
+	case <-stop:
+		return false
+	case <-signal:
+		i.d = minIdle
+	case <-t.C:
+		i.d = min(i.d*2, maxIdle)
+	}
+	return true
+}
+
+// stopped reports whether stop is closed, without waiting.
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
 	}
 }
