@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,7 +35,8 @@ func (s *Server) step(ctx context.Context, w *store.Work) (*store.Outcome, error
 	}
 	sess := s.loadSession(w, out)
 	if n := len(w.Messages); n > 0 {
-		s.markRead(in, w.Messages[n-1].Wamid)
+		typing := time.AfterFunc(slowStep, func() { s.markRead(in, w.Messages[n-1].Wamid) })
+		defer typing.Stop()
 	}
 	contact := w.Contact.Engine()
 	lang, optedOut := contact.Language, contact.OptedOut
@@ -108,42 +110,60 @@ func (s *Server) stepMessage(ctx context.Context, in *integration, w *store.Work
 			out.Handoff = &h
 		}
 	}
-	return s.queueReplies(in, w, sess, res.Outputs, m, out)
-}
-
-// queueReplies renders a step's outputs for WhatsApp and queues them.
-func (s *Server) queueReplies(in *integration, w *store.Work, sess *engine.Session, outs []engine.Output, m store.Message, out *store.Outcome) error {
-	msgs := whatsapp.Render(outs, whatsapp.RenderOptions{ListButton: s.listLabel(sess.Lang)})
-	for i := range msgs {
-		p := payload{Message: msgs[i], ReceivedAt: m.Received}
-		data, err := json.Marshal(p)
-		if err != nil {
-			return fmt.Errorf("encoding a reply: %w", err)
-		}
-		out.Outbox = append(out.Outbox, store.OutboundMessage{Type: msgs[i].Type, Summary: outgoingSummary(&msgs[i]), Payload: data})
-	}
+	s.queueReplies(w, sess, res.Outputs, m, out)
 	return nil
 }
 
-// payload is what an outbox row holds: the rendered message, and when the
-// citizen's message it answers arrived (for the reply-latency metric).
-type payload struct {
-	Message    whatsapp.OutgoingMessage `json:"message"`
-	ReceivedAt time.Time                `json:"received_at,omitempty"`
+// queueReplies renders a step's outputs for WhatsApp and queues each as
+// the exact request body to send. A message the renderer got wrong (it never
+// should) is recorded in the event log rather than sent.
+func (s *Server) queueReplies(w *store.Work, sess *engine.Session, outs []engine.Output, m store.Message, out *store.Outcome) {
+	msgs := whatsapp.Render(outs, whatsapp.RenderOptions{ListButton: s.listLabel(sess.Lang)})
+	for i := range msgs {
+		addressTo(&msgs[i], w.Contact.WaID, w.Contact.UserID)
+		body, err := whatsapp.Prepare(&msgs[i])
+		if err != nil {
+			out.Log = append(out.Log, store.LogEntry{Level: store.LevelError, Kind: "reply_invalid",
+				Message: fmt.Sprintf("a reply to %s was not sent: %v", m.Wamid, err)})
+			continue
+		}
+		out.Outbox = append(out.Outbox, store.OutboundMessage{Type: msgs[i].Type, Summary: outgoingSummary(&msgs[i]),
+			Payload: encodePayload(m.Received, body)})
+	}
 }
 
-// UnmarshalJSON is needed because OutgoingMessage writes a Cloud API body
-// (MarshalJSON) that its plain fields read back.
-func (p *payload) UnmarshalJSON(b []byte) error {
-	var raw struct {
-		Message    json.RawMessage `json:"message"`
-		ReceivedAt time.Time       `json:"received_at"`
+// addressTo sets a message's recipient: the phone number when known, else
+// the business-scoped user id.
+func addressTo(msg *whatsapp.OutgoingMessage, waID, userID string) {
+	msg.To, msg.Recipient = "", ""
+	if waID != "" {
+		msg.To = "+" + waID
+	} else {
+		msg.Recipient = userID
 	}
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return err
+}
+
+// An outbox payload is a version byte, when the citizen's message arrived
+// (Unix nanoseconds, for the reply-latency metric), and the request body.
+const payloadVersion = 1
+
+func encodePayload(received time.Time, body []byte) []byte {
+	p := make([]byte, 9, 9+len(body))
+	p[0] = payloadVersion
+	if !received.IsZero() {
+		binary.BigEndian.PutUint64(p[1:9], uint64(received.UnixNano()))
 	}
-	p.ReceivedAt = raw.ReceivedAt
-	return json.Unmarshal(raw.Message, &p.Message)
+	return append(p, body...)
+}
+
+func decodePayload(p []byte) (received time.Time, body []byte, err error) {
+	if len(p) < 10 || p[0] != payloadVersion {
+		return time.Time{}, nil, errors.New("not a reply payload of this version")
+	}
+	if ns := binary.BigEndian.Uint64(p[1:9]); ns != 0 {
+		received = time.Unix(0, int64(ns))
+	}
+	return received, p[9:], nil
 }
 
 func (s *Server) listLabel(lang string) string {
@@ -255,10 +275,15 @@ func extension(mime string) string {
 	return ".bin"
 }
 
+// slowStep is how long a step may take before the citizen is shown that the
+// bot is typing.
+const slowStep = time.Second
+
 // markRead marks the citizen's latest message read and shows the typing
 // indicator until the reply arrives, so that a slow department system is not
-// silence. It runs in the background, at most maxReadMarks at a time: under
-// load, a skipped blue tick is better than a slower reply.
+// silence. Steps that answer within slowStep need neither (the reply itself
+// arrives at once). It runs in the background, at most maxReadMarks at a
+// time.
 func (s *Server) markRead(in *integration, wamid string) {
 	if wamid == "" {
 		return

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -70,22 +69,18 @@ func (s *Server) runSender(stop <-chan struct{}) {
 func (s *Server) send(row store.OutboxMessage) {
 	ctx := context.Background()
 	in := s.integrations[row.Integration]
-	var p payload
 	if in == nil {
 		s.finish(ctx, row, s.store.MarkFailed(ctx, row.ID, whatsapp.NoCode, "the integration is no longer configured"))
 		return
 	}
-	if err := json.Unmarshal(row.Payload, &p); err != nil {
+	received, body, err := decodePayload(row.Payload)
+	if err != nil {
 		s.finish(ctx, row, s.store.MarkFailed(ctx, row.ID, whatsapp.NoCode, "the queued message could not be read: "+err.Error()))
 		return
 	}
-	msg := p.Message
-	msg.To, msg.Recipient = "", ""
 	recipient := row.WaID
-	if row.WaID != "" {
-		msg.To = "+" + row.WaID
-	} else {
-		msg.Recipient, recipient = row.UserID, row.UserID
+	if recipient == "" {
+		recipient = row.UserID
 	}
 	if wait := s.limiter.Reserve(in.cfg.PhoneNumberID, recipient, s.now()); wait > 0 {
 		if wait > maxPaceWait {
@@ -94,16 +89,16 @@ func (s *Server) send(row store.OutboxMessage) {
 		}
 		time.Sleep(wait)
 	}
-	wamid, err := in.client.Send(ctx, &msg)
-	if err == nil {
-		s.metrics.messagesOut.WithLabelValues(in.cfg.ID, msg.Type).Inc()
-		if !p.ReceivedAt.IsZero() {
-			s.metrics.replySecs.Observe(s.now().Sub(p.ReceivedAt).Seconds())
-		}
-		s.finish(ctx, row, s.store.MarkSent(ctx, row.ID, wamid))
+	wamid, err := in.client.SendPrepared(ctx, body)
+	if err != nil {
+		s.sendFailed(ctx, in, row, recipient, err)
 		return
 	}
-	s.sendFailed(ctx, in, row, recipient, err)
+	s.metrics.messagesOut.WithLabelValues(in.cfg.ID, row.Type).Inc()
+	if !received.IsZero() {
+		s.metrics.replySecs.Observe(s.now().Sub(received).Seconds())
+	}
+	s.finish(ctx, row, s.store.MarkSent(ctx, row.ID, wamid))
 }
 
 // sendFailed classifies a failed send and records it.

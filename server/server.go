@@ -24,7 +24,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -59,7 +58,7 @@ type Server struct {
 	limiter      *whatsapp.Limiter
 	metrics      *metrics
 	router       *mux.Router
-	transport    http.RoundTripper
+	transport    *http.Transport
 	readMarks    chan struct{}
 	sim          *simulator
 
@@ -80,7 +79,7 @@ func New(ctx context.Context, cfg *Config, log *slog.Logger) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log, now: now, integrations: map[string]*integration{},
 		byPhone: map[string]*integration{}, metrics: newMetrics(), readMarks: make(chan struct{}, maxReadMarks),
-		transport: http.DefaultTransport, stop: make(chan struct{})}
+		transport: graphTransport(cfg), stop: make(chan struct{})}
 	s.limiter = whatsapp.NewLimiter(whatsapp.LimiterConfig{NumberRate: cfg.Graph.RatePerSecond})
 	lib, err := loadLibrary(cfg)
 	if err != nil {
@@ -128,6 +127,17 @@ func (s *Server) setup(ctx context.Context, lib *engine.Library) error {
 	}
 	s.router = s.routes()
 	return nil
+}
+
+// graphTransport keeps enough idle connections to the Graph API for every
+// send and mark-read that can be in flight at once; the default transport
+// keeps two per host, so under load nearly every send opened a new TCP
+// connection (thousands of sockets in TIME_WAIT at 500 messages/s).
+func graphTransport(cfg *Config) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = cfg.Senders*sendsInFlight + maxReadMarks
+	t.MaxIdleConns = 2 * t.MaxIdleConnsPerHost
+	return t
 }
 
 // loadLibrary loads the flows and locale files, failing with every problem.
@@ -237,8 +247,10 @@ func (s *Server) apology(c store.Contact) store.OutboundMessage {
 	if m := s.library().Catalog.Resolve("common.error", locale.Chain(c.Language, "en")...); m != nil {
 		text = m.Render(nil)
 	}
-	data, _ := json.Marshal(payload{Message: whatsapp.TextMessage(text)})
-	return store.OutboundMessage{Type: "text", Summary: text, Payload: data}
+	msg := whatsapp.TextMessage(text)
+	addressTo(&msg, c.WaID, c.UserID)
+	body, _ := whatsapp.Prepare(&msg)
+	return store.OutboundMessage{Type: "text", Summary: text, Payload: encodePayload(time.Time{}, body)}
 }
 
 func (s *Server) routes() *mux.Router {

@@ -74,11 +74,7 @@ func (s *Server) progress(c store.Contact, done <-chan struct{}) {
 		text = m.Render(nil)
 	}
 	msg := whatsapp.TextMessage(text)
-	if c.WaID != "" {
-		msg.To = "+" + c.WaID
-	} else {
-		msg.Recipient = c.UserID
-	}
+	addressTo(&msg, c.WaID, c.UserID)
 	if _, err := in.client.Send(ctx, &msg); err != nil {
 		s.log.Debug("progress message not sent", "integration", c.Integration, "err", err)
 	}

@@ -139,18 +139,34 @@ type sendResponse struct {
 // Errors classify with Classify: a send that timed out is Retryable, but may
 // have been delivered (the API has no idempotency key).
 func (c *Client) Send(ctx context.Context, msg *OutgoingMessage) (wamid string, err error) {
-	if msg == nil {
-		return "", invalid("message", "nil")
+	body, err := Prepare(msg)
+	if err != nil {
+		return "", err
 	}
-	if c.PhoneNumberID == "" {
-		return "", errors.New("whatsapp: send: Client.PhoneNumberID is empty")
+	return c.SendPrepared(ctx, body)
+}
+
+// Prepare validates a message and encodes its request body, so that it can
+// be queued and sent later, exactly as checked, with SendPrepared. Set the
+// recipient first.
+func Prepare(msg *OutgoingMessage) ([]byte, error) {
+	if msg == nil {
+		return nil, invalid("message", "nil")
 	}
 	if err := msg.Validate(); err != nil {
-		return "", err
+		return nil, err
 	}
 	body, err := json.Marshal(msg)
 	if err != nil {
-		return "", fmt.Errorf("whatsapp: send: encoding message: %w", err)
+		return nil, fmt.Errorf("whatsapp: send: encoding message: %w", err)
+	}
+	return body, nil
+}
+
+// SendPrepared posts a request body made by Prepare and returns the wamid.
+func (c *Client) SendPrepared(ctx context.Context, body []byte) (wamid string, err error) {
+	if c.PhoneNumberID == "" {
+		return "", errors.New("whatsapp: send: Client.PhoneNumberID is empty")
 	}
 	var out sendResponse
 	if err := c.postJSON(ctx, "send", body, &out); err != nil {
