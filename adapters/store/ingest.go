@@ -181,13 +181,7 @@ func (s *Store) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
 	if len(msgs)+len(statuses)+len(b.Log) == 0 {
 		return job.res, nil
 	}
-	s.ingestMu.Lock()
-	s.ingestQueue = append(s.ingestQueue, job)
-	if s.ingestWriters < s.maxIngestWriters() {
-		s.ingestWriters++
-		go s.ingestLoop()
-	}
-	s.ingestMu.Unlock()
+	s.ingests.add(job)
 	select {
 	case <-job.done:
 		return job.res, job.err
@@ -209,38 +203,30 @@ type ingestJob struct {
 // maxIngestRows caps the messages written in one shared transaction.
 const maxIngestRows = 1000
 
-// maxIngestWriters is how many shared transactions may be in flight: on
-// Postgres a few, so that one batch forms while another waits for its
-// commit; on SQLite one (there is one writer connection).
-func (s *Store) maxIngestWriters() int {
+// ingestGroup writes Ingest calls together: up to 1,000 messages per
+// transaction; on Postgres up to four transactions in flight, so that one
+// batch forms while another waits for its commit; on SQLite one (there is
+// one writer connection).
+func (s *Store) ingestGroup() *group[*ingestJob] {
+	loops := 1
 	if s.pg {
-		return 4
+		loops = 4
 	}
-	return 1
-}
-
-// ingestLoop writes queued batches, as many together as have queued, until
-// the queue is empty.
-func (s *Store) ingestLoop() {
-	for {
-		s.ingestMu.Lock()
-		n, rows := 0, 0
-		for n < len(s.ingestQueue) && (n == 0 || rows+len(s.ingestQueue[n].msgs) <= maxIngestRows) {
-			rows += len(s.ingestQueue[n].msgs)
-			n++
-		}
-		jobs := s.ingestQueue[:n:n]
-		s.ingestQueue = s.ingestQueue[n:]
-		if n == 0 {
-			s.ingestWriters--
-			s.ingestMu.Unlock()
-			return
-		}
-		s.ingestMu.Unlock()
-		s.writeIngest(jobs)
-		for _, j := range jobs {
-			close(j.done)
-		}
+	return &group[*ingestJob]{loops: loops,
+		take: func(q []*ingestJob) int {
+			n, rows := 0, 0
+			for n < len(q) && (n == 0 || rows+len(q[n].msgs) <= maxIngestRows) {
+				rows += len(q[n].msgs)
+				n++
+			}
+			return n
+		},
+		write: func(jobs []*ingestJob) {
+			s.writeIngest(jobs)
+			for _, j := range jobs {
+				close(j.done)
+			}
+		},
 	}
 }
 

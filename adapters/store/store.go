@@ -140,6 +140,9 @@ type Store struct {
 	// SQLite it is the claim itself; on Postgres the row lock is.
 	mu       sync.Mutex
 	inflight map[string]struct{}
+	// candidates queues the contacts of pending messages for the next
+	// SQLite claims (see sqlitePick).
+	candidates []string
 
 	// SQLite's prepared statements (see prepareAll and sqliteStatements).
 	prepMu         sync.Mutex
@@ -152,9 +155,9 @@ type Store struct {
 	wakeOutbox *signal
 
 	// Ingest calls queue here and are written together (see Ingest).
-	ingestMu      sync.Mutex
-	ingestQueue   []*ingestJob
-	ingestWriters int
+	ingests *group[*ingestJob]
+	// SQLite steps queue here and are written together (see writeSteps).
+	steps *group[*stepWrite]
 
 	// stepConns keeps Postgres connections for steps (see stepConn).
 	stepMu    sync.Mutex
@@ -201,6 +204,8 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.ingests = s.ingestGroup()
+	s.steps = s.sqliteStepGroup()
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("store: open %s: %w", redactURL(url), err)
@@ -270,7 +275,7 @@ func (s *Store) openSQLite(url string) error {
 	if s.opts.Durable {
 		syncMode = "FULL"
 	}
-	common := "_busy_timeout=10000&_foreign_keys=1&_synchronous=" + syncMode
+	common := "_busy_timeout=10000&_foreign_keys=1&_pragma=temp_store(memory)&_pragma=cache_size(-32000)&_synchronous=" + syncMode
 	writer, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&_journal_mode=WAL&"+common)
 	if err != nil {
 		return fmt.Errorf("store: open %s: %w", path, err)

@@ -329,13 +329,7 @@ func (s *Store) processSQLite(ctx context.Context, h Handler) (bool, error) {
 	stmts := append(markDone.statements(), rest.statements()...)
 	prepared, err := s.prepareAll(ctx, stmts)
 	if err == nil {
-		err = s.sqliteTx(ctx, func(tx *sql.Tx) error {
-			n, err := s.execPrepared(ctx, tx, stmts, prepared)
-			if err == nil && n != int64(len(w.Messages)) {
-				err = fmt.Errorf("%w: %d of %d inbox rows were still pending (another process on this SQLite file?)", ErrConflict, n, len(w.Messages))
-			}
-			return err
-		})
+		err = s.writeStep(ctx, &stepWrite{stmts: stmts, prepared: prepared, want: int64(len(w.Messages))})
 	}
 	if err != nil {
 		if wasCancelled(ctx) || isUnavailable(err) || errors.Is(err, ErrConflict) {
@@ -347,110 +341,6 @@ func (s *Store) processSQLite(ctx context.Context, h Handler) (bool, error) {
 		s.wakeOutbox.notify()
 	}
 	return true, nil
-}
-
-// The SQLite claim runs two prepared statements (parsing these texts would
-// cost more than running them): the contacts of the oldest pending messages,
-// and the step of the one chosen.
-const (
-	sqliteCandidatesSQL = `SELECT i.contact_id FROM inbox i JOIN contacts c ON c.id = i.contact_id
-WHERE i.state = 0 AND (c.hold_until IS NULL OR c.hold_until <= ?) ORDER BY i.id LIMIT ?`
-	sqliteLoadSQL = "SELECT " + workColumns + `, c.version FROM contacts c LEFT JOIN sessions s ON s.contact_id = c.id
-JOIN inbox i ON i.contact_id = c.id AND i.state = 0 WHERE c.id = ? ORDER BY i.wa_ts, i.arrival, i.id`
-)
-
-// sqliteStatements prepares the claim statements on first use.
-func (s *Store) sqliteStatements(ctx context.Context) (candidates, load *sql.Stmt, err error) {
-	s.stmtMu.Lock()
-	defer s.stmtMu.Unlock()
-	if s.candidatesStmt == nil {
-		if s.candidatesStmt, err = s.rdb.DB.PrepareContext(ctx, sqliteCandidatesSQL); err != nil {
-			return nil, nil, err
-		}
-	}
-	if s.loadStmt == nil {
-		if s.loadStmt, err = s.rdb.DB.PrepareContext(ctx, sqliteLoadSQL); err != nil {
-			return nil, nil, err
-		}
-	}
-	return s.candidatesStmt, s.loadStmt, nil
-}
-
-// sqliteClaim picks the contact of the oldest pending message that is not
-// held by a backoff nor by a step running in this process, marks it in
-// flight, and loads its step.
-func (s *Store) sqliteClaim(ctx context.Context, now time.Time) (*Work, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	candidates, load, err := s.sqliteStatements(ctx)
-	if err != nil {
-		return nil, classify(err)
-	}
-	contactID, err := s.sqlitePick(ctx, candidates, now)
-	if err != nil || contactID == "" {
-		return nil, err
-	}
-	var w *Work
-	s.calls.Add(1)
-	rows, err := load.QueryContext(ctx, contactID)
-	if err == nil {
-		w, _, err = s.scanWork(rows, now)
-		rows.Close()
-	}
-	if err != nil || w == nil {
-		s.release(contactID)
-		return nil, classify(err)
-	}
-	return w, nil
-}
-
-// sqlitePick chooses and marks in flight the contact to claim ("" for none).
-func (s *Store) sqlitePick(ctx context.Context, candidates *sql.Stmt, now time.Time) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	limit := 16 + 4*len(s.inflight)
-	s.calls.Add(1)
-	rows, err := candidates.QueryContext(ctx, now.UnixMicro(), limit)
-	if err != nil {
-		return "", classify(err)
-	}
-	defer rows.Close()
-	n := 0
-	for rows.Next() {
-		n++
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return "", classify(err)
-		}
-		if _, busy := s.inflight[id]; !busy {
-			s.inflight[id] = struct{}{}
-			return id, nil
-		}
-	}
-	if err := rows.Err(); err != nil || n < limit {
-		return "", classify(err)
-	}
-	// Every candidate is in flight (their contacts have many messages
-	// pending): look past them.
-	rows.Close()
-	q := s.sql().raw("SELECT i.contact_id FROM inbox i JOIN contacts c ON c.id = i.contact_id WHERE i.state = 0 AND ",
-		"(c.hold_until IS NULL OR c.hold_until <= ").time(now).raw(") AND i.contact_id NOT IN (")
-	busy := make([]string, 0, len(s.inflight))
-	for id := range s.inflight {
-		busy = append(busy, id)
-	}
-	q.strs(busy).raw(") ORDER BY i.id LIMIT 1")
-	var id string
-	err = s.queryRows(ctx, q, func(rows *sql.Rows) error { return scanOne(rows, &id) })
-	if err == errNoRows {
-		return "", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	s.inflight[id] = struct{}{}
-	return id, nil
 }
 
 func (s *Store) release(contactID string) {

@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// stepWrite is a SQLite step's outcome waiting to be written with others.
+type stepWrite struct {
+	stmts    []stmt
+	prepared []*sql.Stmt
+	// want is how many inbox rows the first statement must mark done.
+	want int64
+	err  error
+	done chan struct{}
+}
+
+// maxStepsPerCommit caps the steps written in one SQLite transaction.
+const maxStepsPerCommit = 64
+
+// sqliteStepGroup writes the steps of all workers through SQLite's one
+// writer connection, as many together as have queued while the previous
+// commit ran. A commit rewrites the pages it touched; steps written together
+// share most of theirs (the ends of the inbox, outbox, history and event
+// tables and their indexes), so a shared commit costs little more than one.
+func (s *Store) sqliteStepGroup() *group[*stepWrite] {
+	return &group[*stepWrite]{loops: 1,
+		take:  func(q []*stepWrite) int { return maxStepsPerCommit },
+		write: s.writeSteps,
+	}
+}
+
+// writeStep queues w, waits for it to be written and returns the result.
+// A step whose context has ended is not written (it is rolled back, as if
+// the process had stopped before the commit); once queued it is waited for
+// whatever the context does, so that the caller knows what happened.
+func (s *Store) writeStep(ctx context.Context, w *stepWrite) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	w.done = make(chan struct{})
+	s.steps.add(w)
+	<-w.done
+	return w.err
+}
+
+// writeSteps writes steps in one transaction. If one of them fails, the
+// transaction is rolled back and each step is written alone, so that a step
+// whose statements fail fails alone. (Savepoints would do the same in one
+// pass but make SQLite journal every page a step touches: failures are rare,
+// journaling would be on every step.)
+func (s *Store) writeSteps(steps []*stepWrite) {
+	ctx, cancel := bookkeepingContext(context.Background())
+	defer cancel()
+	err := s.sqliteTx(ctx, func(tx *sql.Tx) error {
+		for _, w := range steps {
+			if err := s.writeOne(ctx, tx, w); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil && len(steps) > 1 && !isUnavailable(err) {
+		for _, w := range steps {
+			w.err = s.sqliteTx(ctx, func(tx *sql.Tx) error { return s.writeOne(ctx, tx, w) })
+			close(w.done)
+		}
+		return
+	}
+	for _, w := range steps {
+		w.err = err
+		close(w.done)
+	}
+}
+
+// writeOne runs a step's statements in tx.
+func (s *Store) writeOne(ctx context.Context, tx *sql.Tx, w *stepWrite) error {
+	n, err := s.execPrepared(ctx, tx, w.stmts, w.prepared)
+	if err == nil && n != w.want {
+		err = fmt.Errorf("%w: %d of %d inbox rows were still pending (another process on this SQLite file?)", ErrConflict, n, w.want)
+	}
+	return err
+}
