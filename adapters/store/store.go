@@ -275,8 +275,10 @@ func (s *Store) openSQLite(url string) error {
 	if s.opts.Durable {
 		syncMode = "FULL"
 	}
-	common := "_busy_timeout=10000&_foreign_keys=1&_pragma=temp_store(memory)&_pragma=cache_size(-32000)&_synchronous=" + syncMode
-	writer, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&_journal_mode=WAL&"+common)
+	common := "_busy_timeout=10000&_foreign_keys=1&_pragma=temp_store(memory)&_synchronous=" + syncMode
+	// The writer keeps a larger page cache: it is the one connection whose
+	// cache stays valid from one transaction to the next.
+	writer, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&_journal_mode=WAL&_pragma=cache_size(-32000)&"+common)
 	if err != nil {
 		return fmt.Errorf("store: open %s: %w", path, err)
 	}
