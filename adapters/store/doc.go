@@ -131,6 +131,9 @@
 // and events carry contact_id, and it leads their primary keys and unique
 // constraints: inbox is unique on (contact_id, wamid), outbox and messages
 // are keyed (contact_id, seq) with seq the contact's own message counter.
+// The history and the events are append-only logs with no foreign key to
+// contacts: the step that writes them holds their contact, and a check per
+// row (five or more rows a step) cost the database more than the rows.
 // The contact id is not a database sequence but ContactID(integration, key),
 // computed the same way by every process from the webhook itself. So one
 // step touches one contact's rows only, and those tables can be distributed

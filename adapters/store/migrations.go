@@ -139,7 +139,7 @@ CREATE INDEX outbox_contact_open ON outbox (contact_id, seq) WHERE status IN (0,
 CREATE INDEX outbox_provider_wamid ON outbox (provider_wamid) WHERE provider_wamid IS NOT NULL;
 
 CREATE TABLE messages (
-	contact_id     text NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+	contact_id     text NOT NULL,
 	seq            bigint NOT NULL,
 	conversation   integer NOT NULL,
 	integration_id text NOT NULL,
@@ -159,7 +159,7 @@ CREATE INDEX messages_out_wamid ON messages (wamid) WHERE direction = 'out' AND 
 
 CREATE TABLE events (
 	{ID},
-	contact_id     text NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+	contact_id     text NOT NULL,
 	integration_id text NOT NULL,
 	conversation   integer NOT NULL,
 	kind           text NOT NULL,
