@@ -250,31 +250,38 @@ func scanOne(rows *sql.Rows, dest ...any) error {
 	return rows.Scan(dest...)
 }
 
-// signal wakes every goroutine waiting on it; waiters take the channel
-// before checking for work, so no wake-up is lost in between.
+// signal wakes goroutines waiting for work, as many as there is new work
+// for: notify(n) puts up to n tokens in the channel and each waiter that
+// receives takes one, so one new message wakes one worker rather than all of
+// them (the others would each run a claim that finds nothing). Tokens keep
+// while nobody waits, so a notify between a waiter's check for work and its
+// wait is not lost. close wakes everyone for good.
 type signal struct {
 	mu     sync.Mutex
 	ch     chan struct{}
 	closed bool
 }
 
-func newSignal() *signal { return &signal{ch: make(chan struct{})} }
+// signalTokens bounds the tokens kept: enough for a pool of workers, few
+// enough that a burst that found them all busy leaves few empty claims.
+const signalTokens = 16
 
-// wait returns a channel that is closed at the next notify.
-func (g *signal) wait() <-chan struct{} {
+func newSignal() *signal { return &signal{ch: make(chan struct{}, signalTokens)} }
+
+// wait returns the channel to receive a token from.
+func (g *signal) wait() <-chan struct{} { return g.ch }
+
+// notify lets up to n waiters through.
+func (g *signal) notify(n int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.ch
-}
-
-func (g *signal) notify() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.closed {
-		return
+	for i := 0; i < n && !g.closed; i++ {
+		select {
+		case g.ch <- struct{}{}:
+		default:
+			return
+		}
 	}
-	close(g.ch)
-	g.ch = make(chan struct{})
 }
 
 func (g *signal) close() {

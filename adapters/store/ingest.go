@@ -316,7 +316,7 @@ func (s *Store) writeIngest(jobs []*ingestJob) {
 		j.res.Log = len(j.log)
 	}
 	if total > 0 {
-		s.wakeInbox.notify()
+		s.wakeInbox.notify(total)
 	}
 }
 

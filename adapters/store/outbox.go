@@ -126,7 +126,7 @@ func (s *Store) MarkSent(ctx context.Context, id int64, providerWamid string) er
 		}
 		return fmt.Errorf("store: mark outbox %d sent: %w (it is %s)", id, ErrNotInFlight, rankNames[status])
 	}
-	s.wakeOutbox.notify()
+	s.wakeOutbox.notify(1)
 	return nil
 }
 
@@ -213,7 +213,7 @@ func (s *Store) MarkRetry(ctx context.Context, id int64, code int, reason string
 		return fmt.Errorf("store: mark outbox %d for retry: %w", id, err)
 	}
 	if status == rankFailed {
-		s.wakeOutbox.notify()
+		s.wakeOutbox.notify(1)
 	}
 	return nil
 }
@@ -237,7 +237,7 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, code int, reason strin
 	if err != nil {
 		return fmt.Errorf("store: mark outbox %d failed: %w", id, err)
 	}
-	s.wakeOutbox.notify()
+	s.wakeOutbox.notify(1)
 	return nil
 }
 

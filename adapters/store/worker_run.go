@@ -243,7 +243,7 @@ func (s *Store) postgresStep(ctx context.Context, c *stepConn, h Handler) (proce
 		c.prepared[n] = true
 	}
 	if len(out.Outbox) > 0 {
-		s.wakeOutbox.notify()
+		s.wakeOutbox.notify(1)
 	}
 	return true, false, true, nil
 }
@@ -294,8 +294,8 @@ func (s *Store) pgRecordFailure(ctx context.Context, c *stepConn, w *Work, cause
 	}
 	serr.Recorded = true
 	if parked {
-		s.wakeOutbox.notify()
-		s.wakeInbox.notify() // the contact's later messages may go on now
+		s.wakeOutbox.notify(1)
+		s.wakeInbox.notify(1) // the contact's later messages may go on now
 	}
 	return true, serr
 }
@@ -338,7 +338,7 @@ func (s *Store) processSQLite(ctx context.Context, h Handler) (bool, error) {
 		return true, s.sqliteRecordFailure(ctx, w, fmt.Errorf("writing the outcome: %w", err))
 	}
 	if len(out.Outbox) > 0 {
-		s.wakeOutbox.notify()
+		s.wakeOutbox.notify(1)
 	}
 	return true, nil
 }
@@ -365,22 +365,26 @@ func (s *Store) sqliteRecordFailure(ctx context.Context, w *Work, cause error) e
 	if err == nil {
 		serr.Recorded, serr.Parked = true, parked
 		if parked {
-			s.wakeOutbox.notify()
-			s.wakeInbox.notify()
+			s.wakeOutbox.notify(1)
+			s.wakeInbox.notify(1)
 		}
 	}
 	return serr
 }
 
-// InboxSignal returns a channel that is closed when new inbox work may be
-// there: a message ingested by this process, or a parked message releasing
-// its contact. Take it before calling ProcessNext, and wait on it (with a
-// timeout: work ingested by other processes and backoffs coming due do not
-// signal) when ProcessNext found nothing.
+// InboxSignal returns the channel that wakes idle workers when new inbox
+// work may be there: a message ingested by this process, or a parked
+// message releasing its contact. Each new message lets one receive through
+// (not every waiter: one message is one worker's work). Wait on it, with a
+// timeout (work ingested by other processes and backoffs coming due do not
+// signal), when ProcessNext found nothing; a wake-up that came while the
+// worker was busy is kept for its next wait. Once the store is closed the
+// channel is closed.
 func (s *Store) InboxSignal() <-chan struct{} { return s.wakeInbox.wait() }
 
-// OutboxSignal is InboxSignal for ClaimOutbox: closed when a step queued
-// messages or a sent or failed row let the next row of its contact go.
+// OutboxSignal is InboxSignal for ClaimOutbox: it lets a sender through when
+// a step queued messages or a sent or failed row let the next row of its
+// contact go.
 func (s *Store) OutboxSignal() <-chan struct{} { return s.wakeOutbox.wait() }
 
 // Run calls ProcessNext with h until ctx is done or the store is closed,
