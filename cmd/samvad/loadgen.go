@@ -198,7 +198,8 @@ func loadgen(ctx context.Context, f *loadgenFlags, stdout, stderr io.Writer) (*l
 	}
 	if f.targets != "" {
 		fmt.Fprintf(stderr, "the fake Graph API listens on %s: the targets' graph.base_url must be this\n", graph.URL())
-		return run(ctx, f, opts, stdout)
+		rep, _, err := run(ctx, f, nil, opts, stdout)
+		return rep, err
 	}
 	env, err := startEnvironment(ctx, f, in, graph, targets, stderr)
 	if err != nil {
@@ -217,12 +218,13 @@ func loadgen(ctx context.Context, f *loadgenFlags, stdout, stderr io.Writer) (*l
 		}
 		defer pprof.StopCPUProfile()
 	}
-	cpuBefore, txBefore := env.cpu(), env.transactions(ctx)
-	rep, err := run(ctx, f, opts, stdout)
-	if rep != nil {
-		fmt.Fprint(stdout, env.cpu().since(cpuBefore, rep.Acknowledged))
+	txBefore := env.transactions(ctx)
+	rep, cpu, err := run(ctx, f, env, opts, stdout)
+	fmt.Fprint(stdout, cpu)
+	if env.pg != nil && rep != nil && f.findMax {
+		fmt.Fprintln(stdout, "(postgres table and transaction counts are not shown with --find-max: they would cover every run, not this one)")
 	}
-	if env.pg != nil && rep != nil {
+	if env.pg != nil && rep != nil && !f.findMax {
 		// The servers' database sessions report their table statistics
 		// when they end.
 		env.stopServers(stderr)
@@ -236,16 +238,18 @@ func loadgen(ctx context.Context, f *loadgenFlags, stdout, stderr io.Writer) (*l
 	return rep, err
 }
 
-// run runs the load once, or with --find-max at rising rates.
-func run(ctx context.Context, f *loadgenFlags, opts loadtest.Options, stdout io.Writer) (*loadtest.Report, error) {
+// run runs the load once, or with --find-max at rising rates. cpu is the
+// CPU line of the run reported (measured around that run alone).
+func run(ctx context.Context, f *loadgenFlags, env *environment, opts loadtest.Options, stdout io.Writer) (rep *loadtest.Report, cpu string, err error) {
 	if !f.findMax {
-		return loadtest.Run(ctx, opts)
+		return measuredRun(ctx, env, opts)
 	}
 	var best *loadtest.Report
+	var bestCPU string
 	for step := 0; step < maxSteps && opts.Rate <= loadtest.MaxRate; step++ {
-		rep, err := loadtest.Run(ctx, opts)
+		rep, cpu, err := measuredRun(ctx, env, opts)
 		if err != nil {
-			return rep, err
+			return rep, cpu, err
 		}
 		ok := sustained(rep)
 		fmt.Fprintf(stdout, "%6.0f msg/s offered: answered %6.0f/s, reply p99 %8.1fms, ack p99 %7.1fms, invariants %v: %s\n",
@@ -253,14 +257,29 @@ func run(ctx context.Context, f *loadgenFlags, opts loadtest.Options, stdout io.
 		if !ok {
 			break
 		}
-		best = rep
+		best, bestCPU = rep, cpu
 		opts.Rate *= 1.25
 	}
 	if best == nil {
-		return nil, fmt.Errorf("not even %.0f msg/s was sustained (replies within 100 ms at p99, all answered in time)", f.rate)
+		return nil, "", fmt.Errorf("not even %.0f msg/s was sustained (replies within 100 ms at p99, all answered in time)", f.rate)
 	}
 	fmt.Fprintf(stdout, "highest rate sustained: %.0f msg/s; its run:\n", best.Rate)
-	return best, nil
+	return best, bestCPU, nil
+}
+
+// measuredRun runs the load once and measures the CPU it took (nil env: a
+// target loadgen did not start, whose CPU it does not measure).
+func measuredRun(ctx context.Context, env *environment, opts loadtest.Options) (*loadtest.Report, string, error) {
+	if env == nil {
+		rep, err := loadtest.Run(ctx, opts)
+		return rep, "", err
+	}
+	before := env.cpu()
+	rep, err := loadtest.Run(ctx, opts)
+	if rep == nil {
+		return nil, "", err
+	}
+	return rep, env.cpu().since(before, rep.Acknowledged), err
 }
 
 // maxSteps bounds a --find-max search.
