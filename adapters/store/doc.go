@@ -170,7 +170,11 @@
 // meets SQLITE_BUSY) while reads use a pool of read-only connections in WAL
 // mode. Values travel as parameters and every statement text is prepared
 // once and kept; rows are written one statement per row so that the texts
-// stay few. Commits survive a crash of the process; with
+// stay few. Workers' steps share commits: while one commit runs, the steps
+// that finish queue and go together in the next transaction (if it fails,
+// each is written again alone, so a failing step fails alone), and claims
+// take their contacts from a queue filled by one look at the 64 oldest
+// pending messages. Commits survive a crash of the process; with
 // synchronous=NORMAL the last ones may be lost on power failure unless
 // Options.Durable is set.
 package store
