@@ -75,39 +75,6 @@ func (s *Store) batch(ctx context.Context, before, final, after *sqlText, scan f
 	})
 }
 
-// pgPrepared runs a statement that Postgres plans once per connection: it
-// sends "EXECUTE name(args)" on a pooled connection and, the first time
-// that connection meets it, prepares it there (PREPARE name types AS def)
-// and runs it again. Planning costs more than running for the short
-// statements of the send path. One round trip, one implicit transaction.
-func (s *Store) pgPrepared(ctx context.Context, name, types, def string, args *sqlText, scan func(*sql.Rows) error) error {
-	if err := s.check(); err != nil {
-		return err
-	}
-	conn, err := s.db.DB.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	q := "EXECUTE " + name + "(" + args.pgText() + ")"
-	s.calls.Add(1)
-	rows, err := conn.QueryContext(ctx, q)
-	if err != nil && isUndefinedPrepared(err) {
-		s.calls.Add(2)
-		if _, err = conn.ExecContext(ctx, "PREPARE "+name+" "+types+" AS "+def); err == nil {
-			rows, err = conn.QueryContext(ctx, q)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	if err := scan(rows); err != nil {
-		return err
-	}
-	return rows.Close()
-}
-
 // execPrepared runs SQLite statements, prepared beforehand with
 // prepareAll, in tx, and returns the rows affected by the first.
 func (s *Store) execPrepared(ctx context.Context, tx *sql.Tx, stmts []stmt, prepared []*sql.Stmt) (int64, error) {

@@ -56,27 +56,8 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 		return nil, invalidf("lease must be positive, got %s", lease)
 	}
 	now := s.now().UTC()
-	q := s.sql()
-	choose := func(cols string) {
-		q.raw("SELECT ", cols, ` FROM outbox o
-	WHERE o.status IN (0, 1) AND ((o.status = 0 AND o.due_at <= `).time(now).raw(`) OR (o.status = 1 AND o.lease_until <= `).time(now).raw(`))
-	AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.contact_id = o.contact_id AND p.seq < o.seq AND p.status IN (0, 1))
-	ORDER BY o.id LIMIT `).int(int64(limit))
-	}
-	const returning = ` RETURNING outbox.id, outbox.contact_id, outbox.integration_id, outbox.wa_id, outbox.user_id, outbox.seq,
-	outbox.conversation, outbox.type, outbox.summary, outbox.payload, outbox.attempts, outbox.claims, outbox.created_at`
-	if s.pg {
-		q.raw("WITH c AS (")
-		choose("o.contact_id, o.seq")
-		q.raw(" FOR UPDATE SKIP LOCKED)\nUPDATE outbox SET status = 1, claims = claims + 1, lease_until = ").time(now.Add(lease)).
-			raw(" FROM c WHERE outbox.contact_id = c.contact_id AND outbox.seq = c.seq").raw(returning)
-	} else {
-		q.raw("UPDATE outbox SET status = 1, claims = claims + 1, lease_until = ").time(now.Add(lease)).raw(" WHERE id IN (")
-		choose("o.id")
-		q.raw(")").raw(returning)
-	}
 	var out []OutboxMessage
-	err := s.batch(ctx, nil, q, nil, func(rows *sql.Rows) error {
+	scan := func(rows *sql.Rows) error {
 		return scanEach(rows, func() error {
 			var m OutboxMessage
 			var created dbTime
@@ -86,12 +67,53 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 			out = append(out, m)
 			return err
 		})
-	})
+	}
+	var err error
+	if s.pg {
+		args := s.sql().time(now).raw(", ").int(int64(limit)).raw(", ").time(now.Add(lease))
+		err = s.pgPrepared(ctx, s.sendConns, pgClaimOutboxStatement, "(timestamptz, bigint, timestamptz)", pgClaimOutboxSQL, args, scan)
+	} else {
+		err = s.batch(ctx, nil, s.sqliteClaimOutboxSQL(now, limit, lease), nil, scan)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: claim outbox: %w", classify(err))
 	}
 	slices.SortFunc(out, func(a, b OutboxMessage) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
+}
+
+// outboxReturning is what a claim returns of each row.
+const outboxReturning = ` RETURNING outbox.id, outbox.contact_id, outbox.integration_id, outbox.wa_id, outbox.user_id, outbox.seq,
+	outbox.conversation, outbox.type, outbox.summary, outbox.payload, outbox.attempts, outbox.claims, outbox.created_at`
+
+// pgClaimOutboxStatement names pgClaimOutboxSQL prepared on a connection:
+// planning the claim costs more than running it.
+const pgClaimOutboxStatement = "samvad_claim_outbox_v1"
+
+// pgClaimOutboxSQL claims up to $2 rows due at $1 and leases them until $3.
+// A row qualifies when it is the first open row of its contact: a scalar
+// subquery, so that Postgres always looks that up in the contact's index
+// rather than joining against every open row.
+const pgClaimOutboxSQL = `WITH c AS (
+	SELECT o.contact_id, o.seq FROM outbox o
+	WHERE o.status IN (0, 1) AND ((o.status = 0 AND o.due_at <= $1) OR (o.status = 1 AND o.lease_until <= $1))
+	AND o.seq = (SELECT p.seq FROM outbox p WHERE p.contact_id = o.contact_id AND p.status IN (0, 1) ORDER BY p.seq LIMIT 1)
+	ORDER BY o.id LIMIT $2
+	FOR UPDATE SKIP LOCKED
+)
+UPDATE outbox SET status = 1, claims = claims + 1, lease_until = $3
+FROM c WHERE outbox.contact_id = c.contact_id AND outbox.seq = c.seq` + outboxReturning
+
+// sqliteClaimOutboxSQL is the claim on SQLite, where the single writer makes
+// row locks unnecessary.
+func (s *Store) sqliteClaimOutboxSQL(now time.Time, limit int, lease time.Duration) *sqlText {
+	q := s.sql()
+	q.raw("UPDATE outbox SET status = 1, claims = claims + 1, lease_until = ").time(now.Add(lease)).raw(" WHERE id IN (")
+	q.raw(`SELECT o.id FROM outbox o
+	WHERE o.status IN (0, 1) AND ((o.status = 0 AND o.due_at <= `).time(now).raw(`) OR (o.status = 1 AND o.lease_until <= `).time(now).raw(`))
+	AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.contact_id = o.contact_id AND p.seq < o.seq AND p.status IN (0, 1))
+	ORDER BY o.id LIMIT `).int(int64(limit))
+	return q.raw(")").raw(outboxReturning)
 }
 
 // MarkSent records that WhatsApp accepted the claimed message id and gave it
@@ -152,7 +174,7 @@ SELECT status FROM o`
 func (s *Store) pgMarkSent(ctx context.Context, id int64, wamid string, now time.Time) (bool, error) {
 	args := s.sql().int(id).raw(", ").str(wamid).raw(", ").time(now)
 	applied := false
-	err := s.pgPrepared(ctx, "samvad_mark_sent_v1", "(bigint, text, timestamptz)", pgMarkSentSQL, args, func(rows *sql.Rows) error {
+	err := s.pgPrepared(ctx, s.sendConns, "samvad_mark_sent_v1", "(bigint, text, timestamptz)", pgMarkSentSQL, args, func(rows *sql.Rows) error {
 		for rows.Next() {
 			applied = true
 		}

@@ -159,9 +159,10 @@ type Store struct {
 	// SQLite steps queue here and are written together (see writeSteps).
 	steps *group[*stepWrite]
 
-	// stepConns keeps Postgres connections for steps (see stepConn).
-	stepMu    sync.Mutex
-	stepConns chan *stepConn
+	// stepConns and sendConns keep Postgres connections for steps and for
+	// the outbox (see pgConn).
+	stepConns *connPool
+	sendConns *connPool
 
 	// testForceReload makes every Postgres claim take the reload path (tests).
 	testForceReload bool
@@ -183,7 +184,8 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		inflight:   make(map[string]struct{}),
 		wakeInbox:  newSignal(),
 		wakeOutbox: newSignal(),
-		stepConns:  make(chan *stepConn, opts.MaxOpenConns/2),
+		stepConns:  newConnPool(opts.MaxOpenConns/2, queueSettings),
+		sendConns:  newConnPool(opts.MaxOpenConns/4, queueSettings),
 	}
 	if len(opts.SecretKey) > 0 {
 		block, err := aes.NewCipher(opts.SecretKey)
@@ -234,6 +236,7 @@ func (s *Store) openPostgres(url string) error {
 	sqldb.SetMaxOpenConns(s.opts.MaxOpenConns)
 	sqldb.SetMaxIdleConns(s.opts.MaxOpenConns)
 	s.pg = true
+	s.stepConns.db, s.sendConns.db = sqldb, sqldb
 	s.db = bun.NewDB(sqldb, pgdialect.New())
 	s.rdb = s.db
 	return nil
@@ -342,7 +345,8 @@ func (s *Store) Close() error {
 	}
 	s.wakeInbox.close()
 	s.wakeOutbox.close()
-	s.closeStepConns()
+	s.stepConns.close()
+	s.sendConns.close()
 	s.stmtMu.Lock()
 	for _, st := range []*sql.Stmt{s.candidatesStmt, s.loadStmt} {
 		if st != nil {

@@ -3,13 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -51,99 +46,8 @@ ORDER BY i.wa_ts, i.arrival, i.id`
 // (PREPARE) and then runs it with EXECUTE, in the same round trip as BEGIN.
 const pgClaimStatement = "samvad_claim_v2"
 
-// stepConn is a Postgres connection kept for steps, with the statements
-// prepared on it. Steps take one from the store's own small pool, so the
-// prepared statements are known without asking the server.
-type stepConn struct {
-	conn     *sql.Conn
-	prepared map[string]bool
-}
-
-func (s *Store) takeStepConn(ctx context.Context) (*stepConn, error) {
-	select {
-	case c := <-s.stepConns:
-		return c, nil
-	default:
-	}
-	conn, err := s.db.DB.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &stepConn{conn: conn, prepared: make(map[string]bool)}, nil
-}
-
-// giveStepConn keeps c for the next step, or closes it when the store is
-// closing or has enough.
-func (s *Store) giveStepConn(c *stepConn) {
-	s.stepMu.Lock()
-	defer s.stepMu.Unlock()
-	if !s.closed.Load() {
-		select {
-		case s.stepConns <- c:
-			return
-		default:
-		}
-	}
-	c.conn.Close()
-}
-
-// discard closes c for good: its state is unknown (a failed statement, a
-// lost connection), so it never goes back to a pool.
-func discard(c *stepConn) {
-	_ = c.conn.Raw(func(any) error { return driver.ErrBadConn })
-	c.conn.Close()
-}
-
-// closeStepConns closes the kept connections (Close).
-func (s *Store) closeStepConns() {
-	s.stepMu.Lock()
-	defer s.stepMu.Unlock()
-	for {
-		select {
-		case c := <-s.stepConns:
-			c.conn.Close()
-		default:
-			return
-		}
-	}
-}
-
-// pgStepText turns prepared-mode statements into one message: PREPARE for
-// those the connection has not seen (PREPARE is not transactional: it takes
-// effect inside the step's transaction and stays), then EXECUTE of each.
-// It returns the names to remember once the message succeeded.
-func pgStepText(c *stepConn, qs ...*sqlText) (string, []string) {
-	var b strings.Builder
-	var names []string
-	for _, q := range qs {
-		for _, st := range q.statements() {
-			h := fnv.New64a()
-			h.Write([]byte(st.text))
-			name := "samvad_" + strconv.FormatUint(h.Sum64(), 36)
-			if !c.prepared[name] && !slices.Contains(names, name) {
-				b.WriteString("PREPARE " + name + " AS " + st.text + ";\n")
-				names = append(names, name)
-			}
-			b.WriteString("EXECUTE " + name)
-			for i, a := range st.args {
-				if i == 0 {
-					b.WriteByte('(')
-				} else {
-					b.WriteString(", ")
-				}
-				b.WriteString(a.(string))
-			}
-			if len(st.args) > 0 {
-				b.WriteByte(')')
-			}
-			b.WriteString(";\n")
-		}
-	}
-	return b.String(), names
-}
-
 // pgClaim begins the step's transaction and claims, in one round trip.
-func (s *Store) pgClaim(ctx context.Context, c *stepConn, now time.Time) (*sql.Rows, error) {
+func (s *Store) pgClaim(ctx context.Context, c *pgConn, now time.Time) (*sql.Rows, error) {
 	q := s.sql()
 	if !c.prepared[pgClaimStatement] {
 		q.raw("PREPARE ", pgClaimStatement, " (timestamptz) AS ", claimSQL("$1"), ";\n")
@@ -161,16 +65,12 @@ func (s *Store) processPostgres(ctx context.Context, h Handler) (bool, error) {
 	// A claim can come up empty-handed when the contact it locked turns out
 	// to have been served just before; then look again (a few times at most).
 	for range 3 {
-		c, err := s.takeStepConn(ctx)
+		c, err := s.stepConns.take(ctx)
 		if err != nil {
 			return false, classify(err)
 		}
 		processed, again, healthy, err := s.postgresStep(ctx, c, h)
-		if healthy {
-			s.giveStepConn(c)
-		} else {
-			discard(c)
-		}
+		s.stepConns.done(c, healthy)
 		if !again {
 			return processed, err
 		}
@@ -181,7 +81,7 @@ func (s *Store) processPostgres(ctx context.Context, h Handler) (bool, error) {
 // postgresStep runs one step on c in an explicit transaction. The claim
 // goes with BEGIN and the outcome with COMMIT, so a step is two round trips.
 // healthy is false when the connection must not be used again.
-func (s *Store) postgresStep(ctx context.Context, c *stepConn, h Handler) (processed, again, healthy bool, err error) {
+func (s *Store) postgresStep(ctx context.Context, c *pgConn, h Handler) (processed, again, healthy bool, err error) {
 	now := s.now().UTC()
 	rows, err := s.pgClaim(ctx, c, now)
 	if err != nil {
@@ -219,25 +119,18 @@ func (s *Store) postgresStep(ctx context.Context, c *stepConn, h Handler) (proce
 	text, names := pgStepText(c, markDone, rest)
 	s.calls.Add(1)
 	if _, err := c.conn.ExecContext(ctx, text+"COMMIT;"); err != nil {
-		// Which of the PREPAREs ran is unknown now: the connection goes.
-		s.pgRollback(c)
-		if wasCancelled(ctx) || isUnavailable(err) {
+		// Which of the PREPAREs ran is unknown now: forget them all.
+		if !s.pgReset(c) {
 			return true, false, false, fmt.Errorf("store: step rolled back: %w", classify(err))
+		}
+		if wasCancelled(ctx) || isUnavailable(err) {
+			return true, false, true, fmt.Errorf("store: step rolled back: %w", classify(err))
 		}
 		// The outcome itself could not be written (a bug in what the handler
 		// returned, most likely): count it against the message like any
-		// failure, on a fresh connection.
-		c2, err2 := s.takeStepConn(ctx)
-		if err2 != nil {
-			return true, false, false, &StepError{Contact: maskedContact(w.Contact.ID), Message: w.Messages[0].ID, Err: err}
-		}
-		ok, serr := s.pgRecordFailure(ctx, c2, w, fmt.Errorf("writing the outcome: %w", err), true)
-		if ok {
-			s.giveStepConn(c2)
-		} else {
-			discard(c2)
-		}
-		return true, false, false, serr
+		// failure.
+		healthy, serr := s.pgRecordFailure(ctx, c, w, fmt.Errorf("writing the outcome: %w", err), true)
+		return true, false, healthy, serr
 	}
 	for _, n := range names {
 		c.prepared[n] = true
@@ -263,7 +156,7 @@ func (s *Store) pgReload(ctx context.Context, conn *sql.Conn, contactID string, 
 // transaction is gone (rolled back), so lock the contact again first and give
 // up if another step got to it in between. healthy is false when c must not
 // be used again.
-func (s *Store) pgRecordFailure(ctx context.Context, c *stepConn, w *Work, cause error, relock bool) (healthy bool, err error) {
+func (s *Store) pgRecordFailure(ctx context.Context, c *pgConn, w *Work, cause error, relock bool) (healthy bool, err error) {
 	bctx, cancel := bookkeepingContext(ctx)
 	defer cancel()
 	serr := &StepError{Contact: maskedContact(w.Contact.ID), Message: w.Messages[0].ID, Err: cause}
@@ -302,11 +195,22 @@ func (s *Store) pgRecordFailure(ctx context.Context, c *stepConn, w *Work, cause
 
 // pgRollback ends the connection's transaction. It reports whether the
 // connection is still usable.
-func (s *Store) pgRollback(c *stepConn) bool {
+func (s *Store) pgRollback(c *pgConn) bool {
+	return s.pgEnd(c, "ROLLBACK")
+}
+
+// pgReset rolls back and drops the connection's prepared statements, for
+// when it is unknown which of them a failed message prepared.
+func (s *Store) pgReset(c *pgConn) bool {
+	clear(c.prepared)
+	return s.pgEnd(c, "ROLLBACK; DEALLOCATE ALL")
+}
+
+func (s *Store) pgEnd(c *pgConn, text string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	s.calls.Add(1)
-	_, err := c.conn.ExecContext(ctx, "ROLLBACK")
+	_, err := c.conn.ExecContext(ctx, text)
 	return err == nil
 }
 

@@ -1,0 +1,209 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"hash/fnv"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// pgConn is a Postgres connection kept for one kind of hot work (steps,
+// sends), with the statements prepared on it. Keeping our own small pools
+// means the prepared statements are known without asking the server, so a
+// statement is prepared and run in the same round trip.
+type pgConn struct {
+	conn     *sql.Conn
+	prepared map[string]bool
+}
+
+// connPool keeps up to size pgConns. Every new connection first runs
+// setup, the session settings of that kind of work. A connection never goes
+// back to database/sql's own pool: it carries our prepared statements and
+// settings, so one that leaves a connPool is closed for good.
+type connPool struct {
+	db    *sql.DB
+	setup string
+
+	slots chan struct{} // one per connection open
+	idle  chan *pgConn
+
+	mu     sync.Mutex
+	closed bool
+}
+
+func newConnPool(size int, setup string) *connPool {
+	size = max(size, 1)
+	return &connPool{setup: setup, slots: make(chan struct{}, size), idle: make(chan *pgConn, size)}
+}
+
+// queueSettings are the session settings of the connections that claim and
+// mark inbox and outbox rows. Those statements find a handful of live rows
+// among many updated ones through partial indexes; only an index scan in key
+// order marks the dead index entries it passes so that later scans skip
+// them (a bitmap scan visits them all again, every time). Plans are made
+// once per connection, possibly while a table is still small, so the
+// planner is told not to pick scans that would go bad as the table grows.
+const queueSettings = "SET enable_seqscan = off; SET enable_bitmapscan = off"
+
+// take returns an idle connection, opens one while fewer than size are
+// open, or waits for one to be given back.
+func (p *connPool) take(ctx context.Context) (*pgConn, error) {
+	select {
+	case c := <-p.idle:
+		return c, nil
+	default:
+	}
+	select {
+	case c := <-p.idle:
+		return c, nil
+	case p.slots <- struct{}{}:
+		c, err := p.open(ctx)
+		if err != nil {
+			<-p.slots
+		}
+		return c, err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (p *connPool) open(ctx context.Context) (*pgConn, error) {
+	conn, err := p.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &pgConn{conn: conn, prepared: make(map[string]bool)}
+	if p.setup != "" {
+		if _, err := conn.ExecContext(ctx, p.setup); err != nil {
+			closeForGood(c)
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// give keeps c for the next caller (or closes it once the pool is closed).
+func (p *connPool) give(c *pgConn) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		p.discard(c)
+		return
+	}
+	p.idle <- c // never blocks: at most size connections exist
+}
+
+// done gives c back when healthy, else discards it.
+func (p *connPool) done(c *pgConn, healthy bool) {
+	if healthy {
+		p.give(c)
+	} else {
+		p.discard(c)
+	}
+}
+
+// discard closes c for good, freeing its slot: its state is unknown (a
+// failed statement, a lost connection) or the pool is closing.
+func (p *connPool) discard(c *pgConn) {
+	closeForGood(c)
+	<-p.slots
+}
+
+// close closes the idle connections; those in use are closed when given back.
+func (p *connPool) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	for {
+		select {
+		case c := <-p.idle:
+			p.discard(c)
+		default:
+			return
+		}
+	}
+}
+
+// closeForGood closes c's connection rather than letting database/sql
+// reuse it.
+func closeForGood(c *pgConn) {
+	_ = c.conn.Raw(func(any) error { return driver.ErrBadConn })
+	c.conn.Close()
+}
+
+// pgStepText turns prepared-mode statements into one message: PREPARE for
+// those the connection has not seen (PREPARE is not transactional: it takes
+// effect inside the step's transaction and stays), then EXECUTE of each.
+// It returns the names to remember once the message succeeded.
+func pgStepText(c *pgConn, qs ...*sqlText) (string, []string) {
+	var b strings.Builder
+	var names []string
+	for _, q := range qs {
+		for _, st := range q.statements() {
+			h := fnv.New64a()
+			h.Write([]byte(st.text))
+			name := "samvad_" + strconv.FormatUint(h.Sum64(), 36)
+			if !c.prepared[name] && !slices.Contains(names, name) {
+				b.WriteString("PREPARE " + name + " AS " + st.text + ";\n")
+				names = append(names, name)
+			}
+			b.WriteString("EXECUTE " + name)
+			for i, a := range st.args {
+				if i == 0 {
+					b.WriteByte('(')
+				} else {
+					b.WriteString(", ")
+				}
+				b.WriteString(a.(string))
+			}
+			if len(st.args) > 0 {
+				b.WriteByte(')')
+			}
+			b.WriteString(";\n")
+		}
+	}
+	return b.String(), names
+}
+
+// pgPrepared runs the named statement def with args on a connection of p,
+// preparing it there first (in the same round trip) when that connection
+// has not met it: planning costs more than running for the short statements
+// of the send path. One round trip, one implicit transaction.
+func (s *Store) pgPrepared(ctx context.Context, p *connPool, name, types, def string, args *sqlText, scan func(*sql.Rows) error) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	c, err := p.take(ctx)
+	if err != nil {
+		return err
+	}
+	q := "EXECUTE " + name + "(" + args.pgText() + ")"
+	if !c.prepared[name] {
+		q = "PREPARE " + name + " " + types + " AS " + def + ";\n" + q
+	}
+	s.calls.Add(1)
+	err = s.pgQuery(ctx, c, q, scan)
+	if err != nil {
+		p.discard(c) // whether the PREPARE ran is unknown
+		return err
+	}
+	c.prepared[name] = true
+	p.give(c)
+	return nil
+}
+
+func (s *Store) pgQuery(ctx context.Context, c *pgConn, q string, scan func(*sql.Rows) error) error {
+	rows, err := c.conn.QueryContext(ctx, q)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if err := scan(rows); err != nil {
+		return err
+	}
+	return rows.Close()
+}
