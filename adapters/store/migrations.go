@@ -255,7 +255,7 @@ func ddl(text string, pg bool) string {
 		}
 		text = text[:i] + rep + text[j+1:]
 	}
-	if pg {
+	if pg && strings.Contains(text, "CREATE TABLE outbox (") {
 		// The outbox's API id (MarkSent and co.) needs its own index where the
 		// key is (contact_id, seq).
 		text += "CREATE INDEX outbox_id ON outbox (id);\n"
@@ -279,7 +279,42 @@ func (s *Store) migrations() *migrate.Migrations {
 		Comment: "initial_schema",
 		Up:      s.ddlMigration(schemaV1),
 	})
+	ms.Add(migrate.Migration{
+		Name:    "20261121000001",
+		Comment: "queue_tuning",
+		Up:      s.postgresOnly(queueTuningV2),
+	})
 	return ms
+}
+
+// queueTuningV2 (Postgres) drops the foreign keys from the per-message
+// tables to contacts: each inserted row ran a check query against a contact
+// row the step already holds, and contacts are never deleted. It also lets
+// autovacuum visit the queue tables after a few thousand changed rows rather
+// than a fifth of the table, so served rows' index entries go soon.
+const queueTuningV2 = `
+ALTER TABLE sessions DROP CONSTRAINT IF EXISTS sessions_contact_id_fkey;
+ALTER TABLE conversations DROP CONSTRAINT IF EXISTS conversations_contact_id_fkey;
+ALTER TABLE inbox DROP CONSTRAINT IF EXISTS inbox_contact_id_fkey;
+ALTER TABLE outbox DROP CONSTRAINT IF EXISTS outbox_contact_id_fkey;
+ALTER TABLE inbox SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000,
+	autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 20000);
+ALTER TABLE outbox SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000,
+	autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 20000);
+ALTER TABLE contacts SET (autovacuum_vacuum_scale_factor = 0.02);
+ALTER TABLE sessions SET (autovacuum_vacuum_scale_factor = 0.02);
+`
+
+// postgresOnly runs a DDL text on Postgres; on SQLite the migration is
+// recorded and does nothing.
+func (s *Store) postgresOnly(text string) func(ctx context.Context, m *migrate.Migrator, mg *migrate.Migration) error {
+	up := s.ddlMigration(text)
+	return func(ctx context.Context, m *migrate.Migrator, mg *migrate.Migration) error {
+		if !s.pg {
+			return nil
+		}
+		return up(ctx, m, mg)
+	}
 }
 
 // ddlMigration runs a DDL text in one transaction.

@@ -70,8 +70,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 	}
 	var err error
 	if s.pg {
-		args := s.sql().time(now).raw(", ").int(int64(limit)).raw(", ").time(now.Add(lease))
-		err = s.pgPrepared(ctx, s.sendConns, pgClaimOutboxStatement, "(timestamptz, bigint, timestamptz)", pgClaimOutboxSQL, args, scan)
+		err = s.pgClaimOutbox(ctx, now, limit, lease, scan)
 	} else {
 		err = s.batch(ctx, nil, s.sqliteClaimOutboxSQL(now, limit, lease), nil, scan)
 	}
@@ -88,15 +87,28 @@ const outboxReturning = ` RETURNING outbox.id, outbox.contact_id, outbox.integra
 
 // pgClaimOutboxStatement names pgClaimOutboxSQL prepared on a connection:
 // planning the claim costs more than running it.
-const pgClaimOutboxStatement = "samvad_claim_outbox_v1"
+const pgClaimOutboxStatement = "samvad_claim_outbox_v2"
+
+func (s *Store) pgClaimOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration, scan func(*sql.Rows) error) error {
+	c, err := s.sendConns.take(ctx)
+	if err != nil {
+		return err
+	}
+	floor := s.outboxFloor.get(ctx, c, time.Now())
+	args := s.sql().time(now).raw(", ").int(int64(limit)).raw(", ").time(now.Add(lease)).raw(", ").int(floor)
+	err = s.pgPreparedOn(ctx, c, pgClaimOutboxStatement, "(timestamptz, bigint, timestamptz, bigint)", pgClaimOutboxSQL, args, scan)
+	s.sendConns.done(c, err == nil)
+	return err
+}
 
 // pgClaimOutboxSQL claims up to $2 rows due at $1 and leases them until $3.
+// $4 is the outbox's floor (see queueFloor).
 // A row qualifies when it is the first open row of its contact: a scalar
 // subquery, so that Postgres always looks that up in the contact's index
 // rather than joining against every open row.
 const pgClaimOutboxSQL = `WITH c AS (
 	SELECT o.contact_id, o.seq FROM outbox o
-	WHERE o.status IN (0, 1) AND ((o.status = 0 AND o.due_at <= $1) OR (o.status = 1 AND o.lease_until <= $1))
+	WHERE o.status IN (0, 1) AND o.id >= $4 AND ((o.status = 0 AND o.due_at <= $1) OR (o.status = 1 AND o.lease_until <= $1))
 	AND o.seq = (SELECT p.seq FROM outbox p WHERE p.contact_id = o.contact_id AND p.status IN (0, 1) ORDER BY p.seq LIMIT 1)
 	ORDER BY o.id LIMIT $2
 	FOR UPDATE SKIP LOCKED

@@ -181,18 +181,22 @@ func (s *Store) pgPrepared(ctx context.Context, p *connPool, name, types, def st
 	if err != nil {
 		return err
 	}
+	err = s.pgPreparedOn(ctx, c, name, types, def, args, scan)
+	p.done(c, err == nil) // after an error, whether the PREPARE ran is unknown
+	return err
+}
+
+// pgPreparedOn is pgPrepared on a connection the caller holds.
+func (s *Store) pgPreparedOn(ctx context.Context, c *pgConn, name, types, def string, args *sqlText, scan func(*sql.Rows) error) error {
 	q := "EXECUTE " + name + "(" + args.pgText() + ")"
 	if !c.prepared[name] {
 		q = "PREPARE " + name + " " + types + " AS " + def + ";\n" + q
 	}
 	s.calls.Add(1)
-	err = s.pgQuery(ctx, c, q, scan)
-	if err != nil {
-		p.discard(c) // whether the PREPARE ran is unknown
+	if err := s.pgQuery(ctx, c, q, scan); err != nil {
 		return err
 	}
 	c.prepared[name] = true
-	p.give(c)
 	return nil
 }
 

@@ -163,6 +163,9 @@ type Store struct {
 	// the outbox (see pgConn).
 	stepConns *connPool
 	sendConns *connPool
+	// inboxFloor and outboxFloor bound where Postgres claims start looking.
+	inboxFloor  *queueFloor
+	outboxFloor *queueFloor
 
 	// testForceReload makes every Postgres claim take the reload path (tests).
 	testForceReload bool
@@ -179,13 +182,15 @@ type Store struct {
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
 	s := &Store{
-		opts:       opts,
-		now:        opts.Clock,
-		inflight:   make(map[string]struct{}),
-		wakeInbox:  newSignal(),
-		wakeOutbox: newSignal(),
-		stepConns:  newConnPool(opts.MaxOpenConns/2, queueSettings),
-		sendConns:  newConnPool(opts.MaxOpenConns/4, queueSettings),
+		opts:        opts,
+		now:         opts.Clock,
+		inflight:    make(map[string]struct{}),
+		wakeInbox:   newSignal(),
+		wakeOutbox:  newSignal(),
+		stepConns:   newConnPool(opts.MaxOpenConns/2, queueSettings),
+		sendConns:   newConnPool(opts.MaxOpenConns/4, queueSettings),
+		inboxFloor:  &queueFloor{minSQL: "SELECT min(id) FROM inbox WHERE state = 0"},
+		outboxFloor: &queueFloor{minSQL: "SELECT min(id) FROM outbox WHERE status IN (0, 1)"},
 	}
 	if len(opts.SecretKey) > 0 {
 		block, err := aes.NewCipher(opts.SecretKey)

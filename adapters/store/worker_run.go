@@ -27,10 +27,12 @@ func bookkeepingContext(ctx context.Context) (context.Context, context.CancelFun
 // the snapshot saw it, while the locked row is the newest version. If they
 // differ, a step for this contact committed between the snapshot and the
 // lock, the loaded messages may be stale, and the caller reloads.
-func claimSQL(now string) string {
+//
+// floor is an SQL expression for the inbox's floor (see queueFloor).
+func claimSQL(now, floor string) string {
 	return `WITH c AS (
 	SELECT c.* FROM inbox i JOIN contacts c ON c.id = i.contact_id
-	WHERE i.state = 0 AND (c.hold_until IS NULL OR c.hold_until <= ` + now + `)
+	WHERE i.state = 0 AND i.id >= ` + floor + ` AND (c.hold_until IS NULL OR c.hold_until <= ` + now + `)
 	ORDER BY i.id
 	LIMIT 1
 	FOR NO KEY UPDATE OF c, i SKIP LOCKED
@@ -44,15 +46,16 @@ ORDER BY i.wa_ts, i.arrival, i.id`
 // pgClaimStatement names the claim prepared on a step connection: planning
 // that query costs more than running it, so each connection plans it once
 // (PREPARE) and then runs it with EXECUTE, in the same round trip as BEGIN.
-const pgClaimStatement = "samvad_claim_v2"
+const pgClaimStatement = "samvad_claim_v3"
 
 // pgClaim begins the step's transaction and claims, in one round trip.
 func (s *Store) pgClaim(ctx context.Context, c *pgConn, now time.Time) (*sql.Rows, error) {
+	floor := s.inboxFloor.get(ctx, c, time.Now())
 	q := s.sql()
 	if !c.prepared[pgClaimStatement] {
-		q.raw("PREPARE ", pgClaimStatement, " (timestamptz) AS ", claimSQL("$1"), ";\n")
+		q.raw("PREPARE ", pgClaimStatement, " (timestamptz, bigint) AS ", claimSQL("$1", "$2"), ";\n")
 	}
-	q.raw("BEGIN;\nEXECUTE ", pgClaimStatement, "(").time(now).raw(")")
+	q.raw("BEGIN;\nEXECUTE ", pgClaimStatement, "(").time(now).raw(", ").int(floor).raw(")")
 	s.calls.Add(1)
 	rows, err := c.conn.QueryContext(ctx, q.pgText())
 	if err == nil {
