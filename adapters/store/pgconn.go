@@ -49,6 +49,18 @@ func newConnPool(size int, setup string) *connPool {
 // planner is told not to pick scans that would go bad as the table grows.
 const queueSettings = "SET enable_seqscan = off; SET enable_bitmapscan = off"
 
+// stepSettings add to queueSettings, for steps, commits that do not wait
+// for the disk. Nothing is lost by it, because of the order of things: a
+// step's input is already durable (ingest commits synchronously, before the
+// webhook is answered), and nothing a step wrote leaves the system before a
+// sender claims its outbox rows, in a synchronous commit, which flushes the
+// log up to and past the step's commit. So a Postgres crash can only lose
+// steps whose replies were not claimed yet; their messages are still pending
+// in the durable inbox and are simply handled again, as after a rollback.
+// What it saves is the step's wait for the disk, which is most of a step's
+// time on a slow disk.
+const stepSettings = queueSettings + "; SET synchronous_commit = off"
+
 // take returns an idle connection, opens one while fewer than size are
 // open, or waits for one to be given back.
 func (p *connPool) take(ctx context.Context) (*pgConn, error) {
@@ -140,33 +152,48 @@ func closeForGood(c *pgConn) {
 // effect inside the step's transaction and stays), then EXECUTE of each.
 // It returns the names to remember once the message succeeded.
 func pgStepText(c *pgConn, qs ...*sqlText) (string, []string) {
-	var b strings.Builder
-	var names []string
+	var all []stmt
 	for _, q := range qs {
-		for _, st := range q.statements() {
-			h := fnv.New64a()
-			h.Write([]byte(st.text))
-			name := "samvad_" + strconv.FormatUint(h.Sum64(), 36)
-			if !c.prepared[name] && !slices.Contains(names, name) {
-				b.WriteString("PREPARE " + name + " AS " + st.text + ";\n")
-				names = append(names, name)
-			}
-			b.WriteString("EXECUTE " + name)
-			for i, a := range st.args {
-				if i == 0 {
-					b.WriteByte('(')
-				} else {
-					b.WriteString(", ")
-				}
-				b.WriteString(a.(string))
-			}
-			if len(st.args) > 0 {
-				b.WriteByte(')')
-			}
-			b.WriteString(";\n")
+		all = append(all, q.statements()...)
+	}
+	size := 0
+	for _, st := range all {
+		size += len(st.text) + 32
+		for _, a := range st.args {
+			size += len(a.(string)) + 2
 		}
 	}
+	var b strings.Builder
+	b.Grow(size + 64)
+	var names []string
+	for _, st := range all {
+		name := statementName(st.text)
+		if !c.prepared[name] && !slices.Contains(names, name) {
+			b.WriteString("PREPARE " + name + " AS " + st.text + ";\n")
+			names = append(names, name)
+		}
+		b.WriteString("EXECUTE " + name)
+		for i, a := range st.args {
+			if i == 0 {
+				b.WriteByte('(')
+			} else {
+				b.WriteString(", ")
+			}
+			b.WriteString(a.(string))
+		}
+		if len(st.args) > 0 {
+			b.WriteByte(')')
+		}
+		b.WriteString(";\n")
+	}
 	return b.String(), names
+}
+
+// statementName names a prepared statement after its text.
+func statementName(text string) string {
+	h := fnv.New64a()
+	h.Write([]byte(text))
+	return "samvad_" + strconv.FormatUint(h.Sum64(), 36)
 }
 
 // pgPrepared runs the named statement def with args on a connection of p,

@@ -187,7 +187,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		inflight:    make(map[string]struct{}),
 		wakeInbox:   newSignal(),
 		wakeOutbox:  newSignal(),
-		stepConns:   newConnPool(opts.MaxOpenConns/2, queueSettings),
+		stepConns:   newConnPool(opts.MaxOpenConns/2, stepSettings),
 		sendConns:   newConnPool(opts.MaxOpenConns/4, queueSettings),
 		inboxFloor:  &queueFloor{minSQL: "SELECT min(id) FROM inbox WHERE state = 0"},
 		outboxFloor: &queueFloor{minSQL: "SELECT min(id) FROM outbox WHERE status IN (0, 1)"},
