@@ -48,3 +48,30 @@ func TestPostgresConnPool(t *testing.T) {
 	}
 	p.give(fresh)
 }
+
+// Steps may commit without waiting for the disk only because every send
+// claim commits synchronously (see stepSettings): pin both.
+func TestPostgresStepAndSendCommitModes(t *testing.T) {
+	url := storeURL(t, "postgres")
+	s, err := Open(context.Background(), url, testOptions(newFakeClock()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, tc := range []struct {
+		name string
+		pool *connPool
+		want string
+	}{{"step", s.stepConns, "off"}, {"send", s.sendConns, "on"}} {
+		c, err := tc.pool.take(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mode string
+		err = c.conn.QueryRowContext(context.Background(), "SHOW synchronous_commit").Scan(&mode)
+		tc.pool.give(c)
+		if err != nil || mode != tc.want {
+			t.Errorf("synchronous_commit on a %s connection: %q (%v), want %s", tc.name, mode, err, tc.want)
+		}
+	}
+}
