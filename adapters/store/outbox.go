@@ -140,10 +140,10 @@ func (s *Store) MarkSent(ctx context.Context, id int64, providerWamid string) er
 		return invalidf("provider wamid must be 1 to 512 bytes, got %d", len(providerWamid))
 	}
 	now := s.now().UTC()
-	var ok bool
+	ok, next := false, true
 	var err error
 	if s.pg {
-		ok, err = s.pgMarkSent(ctx, id, providerWamid, now)
+		ok, next, err = s.pgMarkSent(ctx, id, providerWamid, now)
 	} else {
 		ok, err = s.sqliteMarkSent(ctx, id, providerWamid, now)
 	}
@@ -160,13 +160,17 @@ func (s *Store) MarkSent(ctx context.Context, id int64, providerWamid string) er
 		}
 		return fmt.Errorf("store: mark outbox %d sent: %w (it is %s)", id, ErrNotInFlight, rankNames[status])
 	}
-	s.wakeOutbox.notify(1)
+	if next {
+		s.wakeOutbox.notify(1) // the contact's next message may go now
+	}
 	return nil
 }
 
 // pgMarkSentSQL marks an outbox row ($1) sent with wamid $2 at $3, and its
 // history message, in one statement that Postgres plans once per
-// connection. Statuses that arrived before give the status and error.
+// connection. Statuses that arrived before give the status and error. It
+// also says whether the contact has another message waiting, which only
+// then is worth waking a sender for (most replies are a citizen's only one).
 const pgMarkSentSQL = `WITH st AS (
 	SELECT COALESCE(MAX(rank), 2) AS rank, MAX(error_code) FILTER (WHERE rank = 5) AS code,
 		MAX(error_title) FILTER (WHERE rank = 5) AS title, MAX(error_details) FILTER (WHERE rank = 5) AS details
@@ -181,18 +185,18 @@ const pgMarkSentSQL = `WITH st AS (
 		error_code = o.error_code, error_title = o.error_title, error_details = o.error_details
 	FROM o WHERE messages.contact_id = o.contact_id AND messages.seq = o.seq
 )
-SELECT status FROM o`
+SELECT o.status, EXISTS (SELECT 1 FROM outbox n WHERE n.contact_id = o.contact_id AND n.seq > o.seq AND n.status IN (0, 1)) FROM o`
 
-func (s *Store) pgMarkSent(ctx context.Context, id int64, wamid string, now time.Time) (bool, error) {
+func (s *Store) pgMarkSent(ctx context.Context, id int64, wamid string, now time.Time) (applied, next bool, err error) {
 	args := s.sql().int(id).raw(", ").str(wamid).raw(", ").time(now)
-	applied := false
-	err := s.pgPrepared(ctx, s.sendConns, "samvad_mark_sent_v1", "(bigint, text, timestamptz)", pgMarkSentSQL, args, func(rows *sql.Rows) error {
-		for rows.Next() {
+	err = s.pgPrepared(ctx, s.sendConns, "samvad_mark_sent_v2", "(bigint, text, timestamptz)", pgMarkSentSQL, args, func(rows *sql.Rows) error {
+		return scanEach(rows, func() error {
+			var status int
 			applied = true
-		}
-		return rows.Err()
+			return rows.Scan(&status, &next)
+		})
 	})
-	return applied, classify(err)
+	return applied, next, classify(err)
 }
 
 func (s *Store) sqliteMarkSent(ctx context.Context, id int64, providerWamid string, now time.Time) (bool, error) {

@@ -309,3 +309,42 @@ func countKind(logs []LogEntry, kind string) int {
 	}
 	return n
 }
+
+// On Postgres, marking a reply sent wakes a sender only when the citizen has
+// another reply waiting behind it (otherwise the claim would find nothing).
+func TestPostgresMarkSentWakesOnlyForANextReply(t *testing.T) {
+	url := storeURL(t, "postgres")
+	clock := newFakeClock()
+	e := &env{t: t, clock: clock, url: url, opts: testOptions(clock)}
+	e.s = e.open(e.opts)
+	defer e.s.Close()
+	ctx := context.Background()
+	e.ingest(inbound("911111111111", "w1", clock.Now(), "a"))
+	e.drain(func(ctx context.Context, w *Work) (*Outcome, error) {
+		return &Outcome{Session: []byte("s"), Outbox: []OutboundMessage{{Type: "text", Payload: []byte("1")}, {Type: "text", Payload: []byte("2")}}}, nil
+	})
+	tokens := func() int {
+		n := 0
+		for {
+			select {
+			case <-e.s.OutboxSignal():
+				n++
+			default:
+				return n
+			}
+		}
+	}
+	tokens()
+	for i, wantWake := range []bool{true, false} {
+		rows, err := e.s.ClaimOutbox(ctx, 10, time.Minute)
+		if err != nil || len(rows) != 1 {
+			t.Fatalf("claim %d: %d rows (%v), want 1", i, len(rows), err)
+		}
+		if err := e.s.MarkSent(ctx, rows[0].ID, fmt.Sprintf("wamid.out%d", i)); err != nil {
+			t.Fatal(err)
+		}
+		if got := tokens() > 0; got != wantWake {
+			t.Errorf("after marking reply %d of 2 sent: sender woken %v, want %v", i+1, got, wantWake)
+		}
+	}
+}
