@@ -131,9 +131,11 @@
 // and events carry contact_id, and it leads their primary keys and unique
 // constraints: inbox is unique on (contact_id, wamid), outbox and messages
 // are keyed (contact_id, seq) with seq the contact's own message counter.
-// The history and the events are append-only logs with no foreign key to
-// contacts: the step that writes them holds their contact, and a check per
-// row (five or more rows a step) cost the database more than the rows.
+// No per-message table has a foreign key to contacts (on Postgres the
+// second migration drops those of sessions, conversations, inbox and
+// outbox): the step that writes them holds their contact, contacts are never
+// deleted, and a check query per inserted row cost the database more than
+// the rows.
 // The contact id is not a database sequence but ContactID(integration, key),
 // computed the same way by every process from the webhook itself. So one
 // step touches one contact's rows only, and those tables can be distributed
@@ -148,7 +150,12 @@
 // Indexes are few on purpose. A session row has only its key, so the
 // update every step makes to it stays a heap-only (HOT) update in Postgres;
 // PurgeExpired scans. The inbox and outbox queues use partial indexes that
-// hold only pending rows.
+// hold only pending rows. On Postgres a served row leaves a dead entry in
+// them until VACUUM, so claims are built not to walk those again and again:
+// they run on connections that rule out bitmap scans (only an index scan
+// marks the entries it passes dead), and they start at a floor, the least
+// open id, read every 100 ms (see queueFloor). Autovacuum visits the queue
+// tables every 5,000 changed rows.
 //
 // # Round trips, and what a message costs
 //
@@ -160,8 +167,18 @@
 // ClaimOutbox and each Mark* call are one. Statements whose planning would
 // cost as much as running them (the claim, a step's writes, MarkSent) are
 // prepared once per connection and run with EXECUTE in those same
-// messages; steps keep their connections in a small pool of their own for
-// that. Stats reports the count of round trips.
+// messages; steps and senders keep their connections in small pools of
+// their own for that (a connection never goes back to database/sql's pool
+// with our statements and settings on it). Stats reports the count of
+// round trips.
+//
+// Step commits on Postgres do not wait for the disk (synchronous_commit is
+// off on step connections), and this loses nothing: a step's input is
+// durable before the webhook is answered, and its replies leave only
+// through ClaimOutbox, whose commit is synchronous and so flushes the log
+// past the step's commit. A Postgres crash can undo only steps whose
+// replies were never claimed; their messages are pending again and are
+// handled as after a rollback.
 //
 // # SQLite
 //
