@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -347,4 +348,58 @@ func TestPostgresMarkSentWakesOnlyForANextReply(t *testing.T) {
 			t.Errorf("after marking reply %d of 2 sent: sender woken %v, want %v", i+1, got, wantWake)
 		}
 	}
+}
+
+// Many sends marked at once (on Postgres they share statements) each keep
+// their own wamid, however odd its characters, on the outbox row and on
+// the history message.
+func TestConcurrentMarkSentKeepEachWamid(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		const n = 40
+		var msgs []Inbound
+		for i := 0; i < n; i++ {
+			msgs = append(msgs, inbound(fmt.Sprintf("9190000%05d", i), fmt.Sprintf("in%d", i), e.clock.Now(), "hi"))
+		}
+		e.ingest(msgs...)
+		e.drain(reply(0, e.clock))
+		rows, err := e.s.ClaimOutbox(ctx, n, time.Minute)
+		if err != nil || len(rows) != n {
+			t.Fatalf("claimed %d rows (%v), want %d", len(rows), err, n)
+		}
+		odd := []string{`wamid."quoted"`, `wamid.back\slash`, `wamid.{braces},comma`, `wamid.'single'`, `wamid.NULL`}
+		wamidOf := func(i int) string { return fmt.Sprintf("%s.%d", odd[i%len(odd)], i) }
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for i, r := range rows {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- e.s.MarkSent(ctx, r.ID, wamidOf(i))
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, r := range rows {
+			key := strings.TrimPrefix(r.ContactID, "city/")
+			got := e.outbox(key)
+			if len(got) != 1 || got[0].ProviderWamid != wamidOf(i) || got[0].Status != "sent" {
+				t.Fatalf("outbox of %s: %+v, want one sent row with wamid %q", key, got, wamidOf(i))
+			}
+			var out []string
+			for _, h := range e.history(key) {
+				if h.Direction == "out" {
+					out = append(out, h.Wamid+" "+h.Status)
+				}
+			}
+			if want := wamidOf(i) + " sent"; len(out) != 1 || out[0] != want {
+				t.Fatalf("history of %s: %q, want [%q]", key, out, want)
+			}
+		}
+	})
 }
