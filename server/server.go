@@ -391,7 +391,9 @@ func (s *Server) runWorker(stop <-chan struct{}) {
 		case ok:
 			s.metrics.steps.WithLabelValues("ok").Inc()
 			idle.reset()
-			continue
+			if s.store.MoreInboxWork() {
+				continue
+			}
 		}
 		if !idle.wait(stop, signal) {
 			return

@@ -223,10 +223,18 @@ func scanOne(rows *sql.Rows, dest ...any) error {
 // them (the others would each run a claim that finds nothing). Tokens keep
 // while nobody waits, so a notify between a waiter's check for work and its
 // wait is not lost. close wakes everyone for good.
+//
+// A worker that just finished a step asks more() whether to claim again at
+// once: only when a token is there (it takes it) or tokens were dropped
+// because the channel was full (a burst: then claims go on until one finds
+// nothing). Otherwise it waits: claiming again after every step, as a
+// worker would without tokens, finds nothing almost every time at a steady
+// rate.
 type signal struct {
-	mu     sync.Mutex
-	ch     chan struct{}
-	closed bool
+	mu       sync.Mutex
+	ch       chan struct{}
+	closed   bool
+	overflow bool
 }
 
 // signalTokens bounds the tokens kept: enough for a pool of workers, few
@@ -246,9 +254,30 @@ func (g *signal) notify(n int) {
 		select {
 		case g.ch <- struct{}{}:
 		default:
+			g.overflow = true
 			return
 		}
 	}
+}
+
+// more reports whether there may be more work than tokens say: it takes a
+// token if there is one, or reports a past overflow.
+func (g *signal) more() bool {
+	select {
+	case <-g.ch:
+		return true
+	default:
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.overflow || g.closed
+}
+
+// settle records that a claim found nothing: the tokens count the work again.
+func (g *signal) settle() {
+	g.mu.Lock()
+	g.overflow = false
+	g.mu.Unlock()
 }
 
 func (g *signal) close() {

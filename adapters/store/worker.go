@@ -209,10 +209,17 @@ func (s *Store) ProcessNext(ctx context.Context, h Handler) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
+	var processed bool
+	var err error
 	if s.pg {
-		return s.processPostgres(ctx, h)
+		processed, err = s.processPostgres(ctx, h)
+	} else {
+		processed, err = s.processSQLite(ctx, h)
 	}
-	return s.processSQLite(ctx, h)
+	if !processed && err == nil {
+		s.wakeInbox.settle()
+	}
+	return processed, err
 }
 
 // workColumns is what a step loads: the contact, its session, and one row

@@ -279,6 +279,13 @@ func (s *Store) sqliteRecordFailure(ctx context.Context, w *Work, cause error) e
 	return serr
 }
 
+// MoreInboxWork tells a worker that just finished a step whether to call
+// ProcessNext again at once (true) or to wait on InboxSignal first: true
+// when a new message's wake-up is pending (it is taken) or more messages
+// came than wake-ups could be kept for. Waiting otherwise saves a claim that
+// would find nothing.
+func (s *Store) MoreInboxWork() bool { return s.wakeInbox.more() }
+
 // InboxSignal returns the channel that wakes idle workers when new inbox
 // work may be there: a message ingested by this process, or a parked
 // message releasing its contact. Each new message lets one receive through
@@ -313,13 +320,13 @@ func (s *Store) Run(ctx context.Context, h Handler, onError func(error)) error {
 		if err != nil && onError != nil && ctx.Err() == nil {
 			onError(err)
 		}
-		if processed && err == nil {
+		if processed && err == nil && s.MoreInboxWork() {
 			continue
 		}
 		wait := s.opts.PollInterval
 		if errors.Is(err, ErrUnavailable) {
 			wait = min(wait, pause*5)
-		} else if processed {
+		} else if processed && err != nil {
 			continue // a failed step: others may be ready
 		}
 		t := time.NewTimer(wait)
