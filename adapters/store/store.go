@@ -64,8 +64,9 @@ type Options struct {
 	NoMigrate bool
 
 	// MaxOpenConns caps the Postgres connection pool. A worker holds one
-	// connection for the duration of its step, and up to half the pool is
-	// kept for steps between them (with their prepared statements). Default 32.
+	// connection for the duration of its step; up to half the pool is kept
+	// for steps and a quarter for senders (with their prepared statements),
+	// the rest serves ingest and reads. Default 32; at least 4.
 	MaxOpenConns int
 	// ConnectTimeout bounds dialling Postgres, so that a store that is down
 	// fails fast. Default 3s.
@@ -181,6 +182,9 @@ type Store struct {
 //     An empty url means DefaultURL.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
+	if opts.MaxOpenConns < 4 {
+		return nil, fmt.Errorf("store: MaxOpenConns must be at least 4 (steps, sends and ingest each need connections of their own), got %d", opts.MaxOpenConns)
+	}
 	s := &Store{
 		opts:        opts,
 		now:         opts.Clock,
