@@ -158,10 +158,7 @@ func pgStepText(c *pgConn, qs ...*sqlText) (string, []string) {
 	}
 	size := 0
 	for _, st := range all {
-		size += len(st.text) + 32
-		for _, a := range st.args {
-			size += len(a.(string)) + 2
-		}
+		size += len(st.text) + len(st.lits) + 2*len(st.ends) + 32
 	}
 	var b strings.Builder
 	b.Grow(size + 64)
@@ -173,15 +170,15 @@ func pgStepText(c *pgConn, qs ...*sqlText) (string, []string) {
 			names = append(names, name)
 		}
 		b.WriteString("EXECUTE " + name)
-		for i, a := range st.args {
+		st.literals(func(i int, lit string) {
 			if i == 0 {
 				b.WriteByte('(')
 			} else {
 				b.WriteString(", ")
 			}
-			b.WriteString(a.(string))
-		}
-		if len(st.args) > 0 {
+			b.WriteString(lit)
+		})
+		if len(st.ends) > 0 {
 			b.WriteByte(')')
 		}
 		b.WriteString(";\n")

@@ -39,12 +39,30 @@ type sqlText struct {
 	b     []byte
 	args  []any
 	stmts []stmt
+	// lits and litEnds (prepared mode) hold the current statement's
+	// parameter literals, one after the other, and where each ends.
+	lits    []byte
+	litEnds []int
 }
 
-// stmt is one finished SQLite statement.
+// stmt is one finished statement: SQLite's with its arguments, or a
+// prepared-mode Postgres one with its parameters' literals (lits, each
+// ending at its ends offset).
 type stmt struct {
 	text string
 	args []any
+	lits string
+	ends []int
+}
+
+// literals calls fn with each parameter literal of a prepared-mode
+// statement, in order.
+func (st stmt) literals(fn func(i int, lit string)) {
+	from := 0
+	for i, end := range st.ends {
+		fn(i, st.lits[from:end])
+		from = end
+	}
 }
 
 func (s *Store) sql() *sqlText {
@@ -67,27 +85,42 @@ func (q *sqlText) raw(parts ...string) *sqlText {
 	return q
 }
 
-// param appends a value: a literal on Postgres, a parameter on SQLite.
-func (q *sqlText) param(literal func([]byte) []byte, arg any) *sqlText {
+// litBuf returns where a Postgres literal is to be appended: the text
+// itself, or in prepared mode the literal buffer, after writing the next $n
+// placeholder into the text. litDone takes the buffer back.
+func (q *sqlText) litBuf() []byte {
 	if q.prep {
 		q.b = append(q.b, '$')
-		q.b = strconv.AppendInt(q.b, int64(len(q.args)+1), 10)
-		q.args = append(q.args, string(literal(nil)))
+		q.b = strconv.AppendInt(q.b, int64(len(q.litEnds)+1), 10)
+		return q.lits
+	}
+	return q.b
+}
+
+func (q *sqlText) litDone(b []byte) *sqlText {
+	if q.prep {
+		q.lits = b
+		q.litEnds = append(q.litEnds, len(b))
 		return q
 	}
-	if q.pg {
-		q.b = literal(q.b)
-		return q
-	}
+	q.b = b
+	return q
+}
+
+// arg appends an SQLite parameter.
+func (q *sqlText) arg(v any) *sqlText {
 	q.b = append(q.b, '?')
-	q.args = append(q.args, arg)
+	q.args = append(q.args, v)
 	return q
 }
 
 // str appends a string. NUL bytes are dropped and invalid UTF-8 becomes
 // U+FFFD on both dialects (Postgres text accepts neither).
 func (q *sqlText) str(s string) *sqlText {
-	return q.param(func(b []byte) []byte { return q.gen.Dialect().AppendString(b, s) }, cleanText(s))
+	if !q.pg {
+		return q.arg(cleanText(s))
+	}
+	return q.litDone(q.gen.Dialect().AppendString(q.litBuf(), s))
 }
 
 // cleanText makes s valid UTF-8 without NUL bytes, as bun's Postgres
@@ -109,48 +142,61 @@ func (q *sqlText) strOrNull(s string) *sqlText {
 
 // null appends a NULL of the given Postgres type.
 func (q *sqlText) null(pgType string) *sqlText {
-	return q.param(func(b []byte) []byte { return append(b, "NULL::"+pgType...) }, nil)
+	if !q.pg {
+		return q.arg(nil)
+	}
+	return q.litDone(append(append(q.litBuf(), "NULL::"...), pgType...))
 }
 
 func (q *sqlText) int(n int64) *sqlText {
-	return q.param(func(b []byte) []byte { return strconv.AppendInt(b, n, 10) }, n)
+	if !q.pg {
+		return q.arg(n)
+	}
+	return q.litDone(strconv.AppendInt(q.litBuf(), n, 10))
 }
 
 func (q *sqlText) float(f float64) *sqlText {
-	return q.param(func(b []byte) []byte { return strconv.AppendFloat(b, f, 'g', -1, 64) }, f)
+	if !q.pg {
+		return q.arg(f)
+	}
+	return q.litDone(strconv.AppendFloat(q.litBuf(), f, 'g', -1, 64))
 }
 
 func (q *sqlText) bool(v bool) *sqlText {
-	var n int64
-	if v {
-		n = 1
+	switch {
+	case !q.pg && v:
+		return q.arg(int64(1))
+	case !q.pg:
+		return q.arg(int64(0))
+	case v:
+		return q.litDone(append(q.litBuf(), "TRUE"...))
+	default:
+		return q.litDone(append(q.litBuf(), "FALSE"...))
 	}
-	return q.param(func(b []byte) []byte {
-		if v {
-			return append(b, "TRUE"...)
-		}
-		return append(b, "FALSE"...)
-	}, n)
 }
 
 // bytes appends a bytea / blob; nil becomes NULL.
 func (q *sqlText) bytes(v []byte) *sqlText {
-	if v == nil {
+	switch {
+	case v == nil:
 		return q.null("bytea")
+	case !q.pg:
+		return q.arg(v)
 	}
-	return q.param(func(b []byte) []byte { return q.gen.Dialect().AppendBytes(b, v) }, v)
+	return q.litDone(q.gen.Dialect().AppendBytes(q.litBuf(), v))
 }
 
 // time appends a time; the zero time becomes NULL.
 func (q *sqlText) time(t time.Time) *sqlText {
-	if t.IsZero() {
+	switch {
+	case t.IsZero():
 		return q.null("timestamptz")
+	case !q.pg:
+		return q.arg(t.UnixMicro())
 	}
-	return q.param(func(b []byte) []byte {
-		b = append(b, '\'')
-		b = t.UTC().AppendFormat(b, "2006-01-02 15:04:05.999999Z07:00")
-		return append(b, "'::timestamptz"...)
-	}, t.UnixMicro())
+	b := append(q.litBuf(), '\'')
+	b = t.UTC().AppendFormat(b, "2006-01-02 15:04:05.999999Z07:00")
+	return q.litDone(append(b, "'::timestamptz"...))
 }
 
 // ints appends a comma-separated list.
@@ -187,9 +233,14 @@ func (q *sqlText) end() *sqlText {
 
 func (q *sqlText) flush() {
 	if len(strings.TrimSpace(string(q.b))) > 0 {
-		q.stmts = append(q.stmts, stmt{text: string(q.b), args: q.args})
+		st := stmt{text: string(q.b), args: q.args}
+		if q.prep {
+			st.lits, st.ends = string(q.lits), q.litEnds
+		}
+		q.stmts = append(q.stmts, st)
 	}
-	q.b, q.args = q.b[:0:0], nil
+	q.b, q.args = q.b[:0], nil
+	q.lits, q.litEnds = q.lits[:0], nil
 }
 
 // each writes a statement over n rows (nothing when n is 0): on Postgres one
