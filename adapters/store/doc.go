@@ -131,11 +131,12 @@
 // and events carry contact_id, and it leads their primary keys and unique
 // constraints: inbox is unique on (contact_id, wamid), outbox and messages
 // are keyed (contact_id, seq) with seq the contact's own message counter.
-// No per-message table has a foreign key to contacts (on Postgres the
-// second migration drops those of sessions, conversations, inbox and
-// outbox): the step that writes them holds their contact, contacts are never
-// deleted, and a check query per inserted row cost the database more than
-// the rows.
+// The history and the events have no foreign key to contacts, and on
+// Postgres neither have sessions, conversations, inbox and outbox (the
+// second migration drops theirs): the step that writes them holds their
+// contact, contacts are never deleted, and a check query per inserted row
+// cost the database more than the rows. SQLite keeps the first four, whose
+// checks are in-process lookups.
 // The contact id is not a database sequence but ContactID(integration, key),
 // computed the same way by every process from the webhook itself. So one
 // step touches one contact's rows only, and those tables can be distributed
