@@ -13,7 +13,8 @@ import (
 //
 //   - Postgres: the texts go as one simple-protocol query: one round trip, run
 //     by the server as one implicit transaction (any error rolls all of it
-//     back). Only final may return rows.
+//     back), on a write connection (queue settings, see queueSettings).
+//     Only final may return rows.
 //   - SQLite: one write transaction on the single writer connection, each
 //     statement prepared once and reused.
 //
@@ -27,19 +28,17 @@ func (s *Store) batch(ctx context.Context, before, final, after *sqlText, scan f
 	if s.pg {
 		s.calls.Add(1)
 		q := before.pgText() + final.pgText() + after.pgText()
-		if final.empty() {
-			_, err := s.db.DB.ExecContext(ctx, q)
-			return err
-		}
-		rows, err := s.db.DB.QueryContext(ctx, q)
+		c, err := s.writeConns.take(ctx)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		if err := scan(rows); err != nil {
-			return err
+		if final.empty() {
+			_, err = c.conn.ExecContext(ctx, q)
+		} else {
+			err = s.pgQuery(ctx, c, q, scan)
 		}
-		return rows.Close()
+		s.writeConns.done(c, err == nil)
+		return err
 	}
 	stmts := append(append(append([]stmt{}, before.statements()...), final.statements()...), after.statements()...)
 	nBefore, nFinal := len(before.statements()), len(final.statements())

@@ -81,8 +81,8 @@ func TestAccessTokensAreEncryptedAtRest(t *testing.T) {
 		if _, err := Open(ctx, e.url, Options{SecretKey: []byte("short")}); err == nil {
 			t.Fatal("a 5-byte key was accepted")
 		}
-		if _, err := Open(ctx, e.url, Options{MaxOpenConns: 2}); err == nil || !strings.Contains(err.Error(), "MaxOpenConns must be at least 4") {
-			t.Fatalf("a pool of 2 connections: %v, want an error naming MaxOpenConns", err)
+		if _, err := Open(ctx, e.url, Options{MaxOpenConns: 4}); err == nil || !strings.Contains(err.Error(), "MaxOpenConns must be at least 8") {
+			t.Fatalf("a pool of 4 connections: %v, want an error naming MaxOpenConns", err)
 		}
 	})
 }

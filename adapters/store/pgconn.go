@@ -40,14 +40,19 @@ func newConnPool(size int, setup string) *connPool {
 	return &connPool{setup: setup, slots: make(chan struct{}, size), idle: make(chan *pgConn, size)}
 }
 
-// queueSettings are the session settings of the connections that claim and
-// mark inbox and outbox rows. Those statements find a handful of live rows
-// among many updated ones through partial indexes; only an index scan in key
-// order marks the dead index entries it passes so that later scans skip
-// them (a bitmap scan visits them all again, every time). Plans are made
-// once per connection, possibly while a table is still small, so the
-// planner is told not to pick scans that would go bad as the table grows.
-const queueSettings = "SET enable_seqscan = off; SET enable_bitmapscan = off"
+// queueSettings are the session settings of the connections that write:
+// ingest, claims, steps, sends. Every one of their statements touches a
+// handful of rows found by key, many of them through partial indexes among
+// many updated rows, where only an index scan in key order marks the dead
+// entries it passes so that later scans skip them (a bitmap scan visits
+// them all again, every time). The planner's statistics lag behind: a fresh
+// or fast-growing table looks small, and a prepared plan made then is kept.
+// A sequential scan, a bitmap scan, or a hash or merge join over a whole
+// index is cheap on a small table and ruinous on a big one, so the planner
+// is told not to pick them: nested loops over index lookups are right for
+// these statements at every size. (Ruling out sorts as well made claims
+// far slower: some plans have no way around one.)
+const queueSettings = "SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_hashjoin = off; SET enable_mergejoin = off"
 
 // stepSettings add to queueSettings, for steps, commits that do not wait
 // for the disk. Nothing is lost by it, because of the order of things: a

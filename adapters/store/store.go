@@ -65,8 +65,9 @@ type Options struct {
 
 	// MaxOpenConns caps the Postgres connection pool. A worker holds one
 	// connection for the duration of its step; up to half the pool is kept
-	// for steps and a quarter for senders (with their prepared statements),
-	// the rest serves ingest and reads. Default 32; at least 4.
+	// for steps, a quarter for senders and an eighth for other writes
+	// (ingest first), with their prepared statements and settings; the rest
+	// serves reads. Default 32; at least 8.
 	MaxOpenConns int
 	// ConnectTimeout bounds dialling Postgres, so that a store that is down
 	// fails fast. Default 3s.
@@ -162,8 +163,9 @@ type Store struct {
 
 	// stepConns and sendConns keep Postgres connections for steps and for
 	// the outbox (see pgConn).
-	stepConns *connPool
-	sendConns *connPool
+	stepConns  *connPool
+	sendConns  *connPool
+	writeConns *connPool
 	// inboxFloor and outboxFloor bound where Postgres claims start looking.
 	inboxFloor  *queueFloor
 	outboxFloor *queueFloor
@@ -182,8 +184,8 @@ type Store struct {
 //     An empty url means DefaultURL.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
-	if opts.MaxOpenConns < 4 {
-		return nil, fmt.Errorf("store: MaxOpenConns must be at least 4 (steps, sends and ingest each need connections of their own), got %d", opts.MaxOpenConns)
+	if opts.MaxOpenConns < 8 {
+		return nil, fmt.Errorf("store: MaxOpenConns must be at least 8 (steps, sends, writes and reads each need connections of their own), got %d", opts.MaxOpenConns)
 	}
 	s := &Store{
 		opts:        opts,
@@ -193,6 +195,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		wakeOutbox:  newSignal(),
 		stepConns:   newConnPool(opts.MaxOpenConns/2, stepSettings),
 		sendConns:   newConnPool(opts.MaxOpenConns/4, queueSettings),
+		writeConns:  newConnPool(opts.MaxOpenConns/8, queueSettings),
 		inboxFloor:  &queueFloor{minSQL: "SELECT min(id) FROM inbox WHERE state = 0"},
 		outboxFloor: &queueFloor{minSQL: "SELECT min(id) FROM outbox WHERE status IN (0, 1)"},
 	}
@@ -245,7 +248,7 @@ func (s *Store) openPostgres(url string) error {
 	sqldb.SetMaxOpenConns(s.opts.MaxOpenConns)
 	sqldb.SetMaxIdleConns(s.opts.MaxOpenConns)
 	s.pg = true
-	s.stepConns.db, s.sendConns.db = sqldb, sqldb
+	s.stepConns.db, s.sendConns.db, s.writeConns.db = sqldb, sqldb, sqldb
 	s.db = bun.NewDB(sqldb, pgdialect.New())
 	s.rdb = s.db
 	return nil
@@ -356,6 +359,7 @@ func (s *Store) Close() error {
 	s.wakeOutbox.close()
 	s.stepConns.close()
 	s.sendConns.close()
+	s.writeConns.close()
 	s.stmtMu.Lock()
 	for _, st := range []*sql.Stmt{s.candidatesStmt, s.loadStmt} {
 		if st != nil {
