@@ -181,7 +181,14 @@ func (s *Store) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
 	if len(msgs)+len(statuses)+len(b.Log) == 0 {
 		return job.res, nil
 	}
-	s.ingests.add(job)
+	if len(msgs) == 0 {
+		// Status webhooks (most of what Meta sends) go in transactions of
+		// their own: their updates wait on the rows a sender is marking, and
+		// a citizen's message must not wait behind them for its ack.
+		s.statusIngests.add(job)
+	} else {
+		s.ingests.add(job)
+	}
 	select {
 	case <-job.done:
 		return job.res, job.err

@@ -157,7 +157,8 @@ type Store struct {
 	wakeOutbox *signal
 
 	// Ingest calls queue here and are written together (see Ingest).
-	ingests *group[*ingestJob]
+	ingests       *group[*ingestJob]
+	statusIngests *group[*ingestJob]
 	// SQLite steps queue here and are written together (see writeSteps).
 	steps *group[*stepWrite]
 
@@ -218,7 +219,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.ingests = s.ingestGroup()
+	s.ingests, s.statusIngests = s.ingestGroup(), s.ingestGroup()
 	s.steps = s.sqliteStepGroup()
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
