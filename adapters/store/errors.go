@@ -117,9 +117,3 @@ func isUniqueViolation(err error) bool {
 	}
 	return false
 }
-
-// isUndefinedPrepared reports Postgres's "prepared statement does not exist".
-func isUndefinedPrepared(err error) bool {
-	var pgErr pgdriver.Error
-	return errors.As(err, &pgErr) && pgErr.Field('C') == "26000"
-}

@@ -38,8 +38,10 @@ type queueFloor struct {
 const floorRefresh = 100 * time.Millisecond
 
 // get returns the floor, refreshing it on c when it is older than
-// floorRefresh. A failed refresh keeps the old floor (it is still a bound).
-func (f *queueFloor) get(ctx context.Context, c *pgConn, now time.Time) int64 {
+// floorRefresh (wall time: the store's clock may be a test's, standing
+// still). A failed refresh keeps the old floor (it is still a bound).
+func (f *queueFloor) get(ctx context.Context, c *pgConn) int64 {
+	now := time.Now()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if now.Sub(f.refreshed) < floorRefresh && !f.refreshed.IsZero() {

@@ -11,11 +11,8 @@ import (
 // committed after (a slow ingest), must still be served: the next refresh
 // lowers the floor to it.
 func TestPostgresFloorFindsALateCommit(t *testing.T) {
-	url := storeURL(t, "postgres")
-	clock := newFakeClock()
-	e := &env{t: t, clock: clock, url: url, opts: testOptions(clock)}
-	e.s = e.open(e.opts)
-	defer e.s.Close()
+	e := newEnv(t, "postgres", nil)
+	clock := e.clock
 	ctx := context.Background()
 
 	var reserved int64

@@ -84,18 +84,22 @@ func eachStore(t *testing.T, fn func(t *testing.T, e *env)) {
 func eachStoreWith(t *testing.T, tune func(*Options), fn func(t *testing.T, e *env)) {
 	t.Helper()
 	for _, dialect := range []string{"sqlite", "postgres"} {
-		t.Run(dialect, func(t *testing.T) {
-			clock := newFakeClock()
-			opts := testOptions(clock)
-			if tune != nil {
-				tune(&opts)
-			}
-			url := storeURL(t, dialect)
-			e := &env{t: t, clock: clock, url: url, opts: opts}
-			e.s = e.open(opts)
-			fn(t, e)
-		})
+		t.Run(dialect, func(t *testing.T) { fn(t, newEnv(t, dialect, tune)) })
 	}
+}
+
+// newEnv opens a store on a fresh database of dialect with the test options
+// (changed by tune when not nil); it is closed when the test ends.
+func newEnv(t testing.TB, dialect string, tune func(*Options)) *env {
+	t.Helper()
+	clock := newFakeClock()
+	opts := testOptions(clock)
+	if tune != nil {
+		tune(&opts)
+	}
+	e := &env{t: t, clock: clock, url: storeURL(t, dialect), opts: opts}
+	e.s = e.open(opts)
+	return e
 }
 
 // storeURL returns a fresh, empty database for one test (see internal/testdb).

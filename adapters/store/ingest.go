@@ -181,10 +181,12 @@ func (s *Store) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
 	if len(msgs)+len(statuses)+len(b.Log) == 0 {
 		return job.res, nil
 	}
-	if len(msgs) == 0 {
-		// Status webhooks (most of what Meta sends) go in transactions of
-		// their own: their updates wait on the rows a sender is marking, and
-		// a citizen's message must not wait behind them for its ack.
+	if len(msgs) == 0 && s.pg {
+		// On Postgres, status webhooks (most of what Meta sends) go in
+		// transactions of their own: their updates wait on the row locks of
+		// a sender marking the same rows, and a citizen's message must not
+		// wait behind them for its ack. (SQLite has one writer and no row
+		// locks: there the two share commits.)
 		s.statusIngests.add(job)
 	} else {
 		s.ingests.add(job)

@@ -261,14 +261,8 @@ func TestMigrationsRunOnceAndNoMigrateChecksTheSchema(t *testing.T) {
 }
 
 func TestPostgresReloadsAStaleClaim(t *testing.T) {
-	url := storeURL(t, "postgres")
-	clock := newFakeClock()
-	s, err := Open(context.Background(), url, testOptions(clock))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	e := &env{t: t, s: s, clock: clock, url: url, opts: testOptions(clock)}
+	e := newEnv(t, "postgres", nil)
+	s, clock := e.s, e.clock
 	// The reload path (taken when a step for the contact committed between
 	// the claim's snapshot and its lock) must load the same work.
 	s.testForceReload = true

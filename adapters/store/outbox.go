@@ -94,7 +94,7 @@ func (s *Store) pgClaimOutbox(ctx context.Context, now time.Time, limit int, lea
 	if err != nil {
 		return err
 	}
-	floor := s.outboxFloor.get(ctx, c, time.Now())
+	floor := s.outboxFloor.get(ctx, c)
 	args := s.sql().time(now).raw(", ").int(int64(limit)).raw(", ").time(now.Add(lease)).raw(", ").int(floor)
 	err = s.pgPreparedOn(ctx, c, pgClaimOutboxStatement, "(timestamptz, bigint, timestamptz, bigint)", pgClaimOutboxSQL, args, scan)
 	s.sendConns.done(c, err == nil)

@@ -314,13 +314,9 @@ func countKind(logs []LogEntry, kind string) int {
 // On Postgres, marking a reply sent wakes a sender only when the citizen has
 // another reply waiting behind it (otherwise the claim would find nothing).
 func TestPostgresMarkSentWakesOnlyForANextReply(t *testing.T) {
-	url := storeURL(t, "postgres")
-	clock := newFakeClock()
-	e := &env{t: t, clock: clock, url: url, opts: testOptions(clock)}
-	e.s = e.open(e.opts)
-	defer e.s.Close()
+	e := newEnv(t, "postgres", nil)
 	ctx := context.Background()
-	e.ingest(inbound("911111111111", "w1", clock.Now(), "a"))
+	e.ingest(inbound("911111111111", "w1", e.clock.Now(), "a"))
 	e.drain(func(ctx context.Context, w *Work) (*Outcome, error) {
 		return &Outcome{Session: []byte("s"), Outbox: []OutboundMessage{{Type: "text", Payload: []byte("1")}, {Type: "text", Payload: []byte("2")}}}, nil
 	})

@@ -11,12 +11,7 @@ import (
 // and hands a given-back connection (with what it prepared) to the next
 // caller.
 func TestPostgresConnPool(t *testing.T) {
-	url := storeURL(t, "postgres")
-	s, err := Open(context.Background(), url, testOptions(newFakeClock()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := newEnv(t, "postgres", nil).s
 	ctx := context.Background()
 	p := newConnPool(1, queueSettings)
 	p.db = s.db.DB
@@ -52,12 +47,7 @@ func TestPostgresConnPool(t *testing.T) {
 // Steps may commit without waiting for the disk only because every send
 // claim commits synchronously (see stepSettings): pin both.
 func TestPostgresStepAndSendCommitModes(t *testing.T) {
-	url := storeURL(t, "postgres")
-	s, err := Open(context.Background(), url, testOptions(newFakeClock()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := newEnv(t, "postgres", nil).s
 	for _, tc := range []struct {
 		name string
 		pool *connPool

@@ -54,7 +54,7 @@ const pgClaimStatement = "samvad_claim_v5"
 
 // pgClaim begins the step's transaction and claims, in one round trip.
 func (s *Store) pgClaim(ctx context.Context, c *pgConn, now time.Time) (*sql.Rows, error) {
-	floor := s.inboxFloor.get(ctx, c, time.Now())
+	floor := s.inboxFloor.get(ctx, c)
 	q := s.sql()
 	if !c.prepared[pgClaimStatement] {
 		q.raw("PREPARE ", pgClaimStatement, " (timestamptz, bigint) AS ", claimSQL("$1", "$2"), ";\n")
