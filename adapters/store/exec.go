@@ -14,7 +14,9 @@ import (
 //   - Postgres: the texts go as one simple-protocol query: one round trip, run
 //     by the server as one implicit transaction (any error rolls all of it
 //     back), on a write connection (queue settings, see queueSettings).
-//     Only final may return rows.
+//     Only final may return rows. after may be built in prepared mode
+//     (sqlStep): its statements then run as EXECUTE of statements prepared
+//     once per connection.
 //   - SQLite: one write transaction on the single writer connection, each
 //     statement prepared once and reused.
 //
@@ -27,15 +29,28 @@ func (s *Store) batch(ctx context.Context, before, final, after *sqlText, scan f
 	}
 	if s.pg {
 		s.calls.Add(1)
-		q := before.pgText() + final.pgText() + after.pgText()
 		c, err := s.writeConns.take(ctx)
 		if err != nil {
 			return err
+		}
+		q := before.pgText() + final.pgText()
+		var names []string
+		if after != nil && after.prep {
+			var text string
+			text, names = pgStepText(c, after)
+			q += text
+		} else {
+			q += after.pgText()
 		}
 		if final.empty() {
 			_, err = c.conn.ExecContext(ctx, q)
 		} else {
 			err = s.pgQuery(ctx, c, q, scan)
+		}
+		if err == nil {
+			for _, n := range names {
+				c.prepared[n] = true
+			}
 		}
 		s.writeConns.done(c, err == nil)
 		return err

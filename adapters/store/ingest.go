@@ -280,14 +280,14 @@ func (s *Store) writeIngest(jobs []*ingestJob) {
 	})
 	slices.SortFunc(contacts, func(a, b inboundRow) int { return strings.Compare(a.contactID, b.contactID) })
 
-	var before, final *sqlText
-	after := s.sql()
+	var final *sqlText
+	before := s.sql()
 	if len(msgs) > 0 {
-		before = s.insertContacts(contacts, now)
+		before.add(s.insertContacts(contacts, now))
 		final = s.insertInbox(msgs, now)
 	}
-	s.applyStatuses(after, best, all, now)
-	s.insertLog(after, logs, now)
+	s.insertLog(before, logs, now)
+	after := s.applyStatuses(best, all, now)
 	inserted := make(map[*ingestJob]int)
 	total := 0
 	err := s.batch(ctx, before, final, after, func(rows *sql.Rows) error {
@@ -472,8 +472,74 @@ func (s *Store) insertInbox(ms []inboundRow, now time.Time) *sqlText {
 // applyStatuses records the statuses and moves matching outbox rows and
 // history messages forward. A row moves only to a higher rank (sent <
 // delivered < read < failed), so repeats, regressions and any status after
-// failed change nothing.
-func (s *Store) applyStatuses(q *sqlText, best, all []Status, now time.Time) {
+// failed change nothing. A status for a message id nobody knows (yet) is
+// noted in the event log, once.
+func (s *Store) applyStatuses(best, all []Status, now time.Time) *sqlText {
+	if s.pg {
+		return s.pgApplyStatuses(best, all, now)
+	}
+	q := s.sql()
+	s.sqliteApplyStatuses(q, best, all, now)
+	return q
+}
+
+// pgStatusSQL records and applies one status ($1 wamid, $2 rank, $3 at,
+// $4-$6 error, $7 integration, $8 status name, $9 recipient, $10 received):
+// one prepared statement per status, so that every row it touches is found
+// by its wamid's index, however stale the statistics of a young table are
+// (an UPDATE joined to a VALUES list was planned as a scan of the whole
+// wamid index of the history while statistics said the tables were empty).
+// Every part sees the tables as they were before the statement, so the
+// unmatched note is written only for a status not recorded before.
+const pgStatusSQL = `WITH known AS (
+	SELECT EXISTS (SELECT 1 FROM statuses WHERE wamid = $1 AND status = $8)
+		OR EXISTS (SELECT 1 FROM outbox WHERE provider_wamid = $1)
+		OR EXISTS (SELECT 1 FROM messages WHERE direction = 'out' AND wamid = $1) AS yes
+), recorded AS (
+	INSERT INTO statuses (wamid, status, rank, integration_id, at, recipient, error_code, error_title, error_details, received_at)
+	VALUES ($1, $8, $2, $7, $3, $9, $4, $5, $6, $10) ON CONFLICT (wamid, status) DO NOTHING
+), o AS (
+	UPDATE outbox SET status = $2, status_at = $3, error_code = CASE WHEN $2 = 5 THEN $4 ELSE error_code END,
+		error_title = CASE WHEN $2 = 5 THEN $5 ELSE error_title END, error_details = CASE WHEN $2 = 5 THEN $6 ELSE error_details END
+	WHERE provider_wamid = $1 AND status < $2
+), m AS (
+	UPDATE messages SET status = $2, status_at = $3, error_code = CASE WHEN $2 = 5 THEN $4 ELSE error_code END,
+		error_title = CASE WHEN $2 = 5 THEN $5 ELSE error_title END, error_details = CASE WHEN $2 = 5 THEN $6 ELSE error_details END
+	WHERE direction = 'out' AND wamid = $1 AND status < $2
+)
+INSERT INTO event_log (integration_id, level, kind, message, at)
+SELECT $7, 'info', 'status_unmatched', 'status ' || $8 || ' for a message id not known (yet): ' || $1, $3 FROM known WHERE NOT known.yes`
+
+// pgRecordStatusSQL records a status that is not applied: one that a
+// higher status of the same message in the batch overtakes, or one whose
+// name WhatsApp added after this was written.
+const pgRecordStatusSQL = `INSERT INTO statuses (wamid, status, rank, integration_id, at, recipient, error_code, error_title, error_details, received_at)
+VALUES ($1, $8, $2, $7, $3, $9, $4, $5, $6, $10) ON CONFLICT (wamid, status) DO NOTHING`
+
+// pgApplyStatuses writes the statuses as prepared statements, one per
+// status, in key order (so that concurrent writers lock rows in the same
+// order).
+func (s *Store) pgApplyStatuses(best, all []Status, now time.Time) *sqlText {
+	q := s.sqlStep()
+	isBest := make(map[[2]string]bool, len(best))
+	for _, st := range best {
+		isBest[[2]string{st.Wamid, st.Status}] = true
+	}
+	for _, st := range all {
+		text := pgRecordStatusSQL
+		if isBest[[2]string{st.Wamid, st.Status}] {
+			text = pgStatusSQL
+		}
+		p := s.sqlStep()
+		p.str(st.Wamid).int(int64(statusRank(st.Status))).time(st.Timestamp)
+		p.errorFields(st.ErrorCode, st.ErrorTitle, st.ErrorDetails)
+		p.str(st.Integration).str(st.Status).str(trimTo(st.Recipient, 256)).time(now)
+		q.stmts = append(q.stmts, stmt{text: text, lits: string(p.lits), ends: p.litEnds})
+	}
+	return q
+}
+
+func (s *Store) sqliteApplyStatuses(q *sqlText, best, all []Status, now time.Time) {
 	// v is a VALUES table of the best status per wamid: column1 wamid,
 	// column2 rank, column3 at, column4-6 error, column7 integration,
 	// column8 status name.
