@@ -51,8 +51,10 @@
 // replies leave one at a time, in the order the handler produced them.
 //
 // 4. Track. Status webhooks come back through Ingest and move the outbox row
-// and its history message forward only: sent < delivered < read (played
-// counts as read); failed is terminal and keeps its error. Repeats and
+// forward only: sent < delivered < read (played counts as read); failed is
+// terminal and keeps its error. The outbox row is the delivery record: the
+// history (History) shows an outbound message's wamid, status and error
+// from it, so a status changes one row, not two. Repeats and
 // regressions change nothing. A status may overtake the send's own
 // response; it is recorded, noted in the event log, and applied when
 // MarkSent records that wamid.

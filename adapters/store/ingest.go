@@ -143,7 +143,7 @@ func statusRank(s string) int {
 // it committed: new messages go to the inbox (a message whose wamid is already
 // stored is counted as a duplicate and not stored again, however often and
 // however concurrently Meta re-delivers it); contacts are created on first
-// sight; statuses move the matching outbox row and history message forward
+// sight; statuses move the matching outbox row (and so the history) forward
 // only; a status for a message id the store does not know is recorded in the
 // event log (and applied if MarkSent later records that id). Either all of
 // the batch is stored or, with an error, none of it.
@@ -469,8 +469,8 @@ func (s *Store) insertInbox(ms []inboundRow, now time.Time) *sqlText {
 	}, " ON CONFLICT (contact_id, wamid) DO NOTHING RETURNING contact_id, wamid")
 }
 
-// applyStatuses records the statuses and moves matching outbox rows and
-// history messages forward. A row moves only to a higher rank (sent <
+// applyStatuses records the statuses and moves matching outbox rows forward
+// (the history reads an outbound message's delivery from its outbox row). A row moves only to a higher rank (sent <
 // delivered < read < failed), so repeats, regressions and any status after
 // failed change nothing. A status for a message id nobody knows (yet) is
 // noted in the event log, once.
@@ -493,8 +493,7 @@ func (s *Store) applyStatuses(best, all []Status, now time.Time) *sqlText {
 // unmatched note is written only for a status not recorded before.
 const pgStatusSQL = `WITH known AS (
 	SELECT EXISTS (SELECT 1 FROM statuses WHERE wamid = $1 AND status = $8)
-		OR EXISTS (SELECT 1 FROM outbox WHERE provider_wamid = $1)
-		OR EXISTS (SELECT 1 FROM messages WHERE direction = 'out' AND wamid = $1) AS yes
+		OR EXISTS (SELECT 1 FROM outbox WHERE provider_wamid = $1) AS yes
 ), recorded AS (
 	INSERT INTO statuses (wamid, status, rank, integration_id, at, recipient, error_code, error_title, error_details, received_at)
 	VALUES ($1, $8, $2, $7, $3, $9, $4, $5, $6, $10) ON CONFLICT (wamid, status) DO NOTHING
@@ -502,10 +501,6 @@ const pgStatusSQL = `WITH known AS (
 	UPDATE outbox SET status = $2, status_at = $3, error_code = CASE WHEN $2 = 5 THEN $4 ELSE error_code END,
 		error_title = CASE WHEN $2 = 5 THEN $5 ELSE error_title END, error_details = CASE WHEN $2 = 5 THEN $6 ELSE error_details END
 	WHERE provider_wamid = $1 AND status < $2
-), m AS (
-	UPDATE messages SET status = $2, status_at = $3, error_code = CASE WHEN $2 = 5 THEN $4 ELSE error_code END,
-		error_title = CASE WHEN $2 = 5 THEN $5 ELSE error_title END, error_details = CASE WHEN $2 = 5 THEN $6 ELSE error_details END
-	WHERE direction = 'out' AND wamid = $1 AND status < $2
 )
 INSERT INTO event_log (integration_id, level, kind, message, at)
 SELECT $7, 'info', 'status_unmatched', 'status ' || $8 || ' for a message id not known (yet): ' || $1, $3 FROM known WHERE NOT known.yes`
@@ -553,8 +548,7 @@ func (s *Store) sqliteApplyStatuses(q *sqlText, best, all []Status, now time.Tim
 	q.each(len(best), "INSERT INTO event_log (integration_id, level, kind, message, at) SELECT v.column7, 'info', 'status_unmatched', "+
 		"'status ' || v.column8 || ' for a message id not known (yet): ' || v.column1, v.column3 FROM (VALUES ", value,
 		") AS v WHERE NOT EXISTS (SELECT 1 FROM statuses st WHERE st.wamid = v.column1 AND st.status = v.column8)"+
-			" AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.provider_wamid = v.column1)"+
-			" AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.direction = 'out' AND m.wamid = v.column1)")
+			" AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.provider_wamid = v.column1)")
 	q.each(len(all), "INSERT INTO statuses (wamid, status, rank, integration_id, at, recipient, error_code, error_title, error_details, received_at) VALUES ", func(i int) {
 		st := all[i]
 		q.raw("(").str(st.Wamid).raw(", ").str(st.Status).raw(", ").int(int64(statusRank(st.Status))).raw(", ").
@@ -567,7 +561,6 @@ func (s *Store) sqliteApplyStatuses(q *sqlText, best, all []Status, now time.Tim
 	error_details = CASE WHEN v.column2 = 5 THEN v.column6 ELSE error_details END
 FROM (VALUES `
 	q.each(len(best), "UPDATE outbox"+set, value, ") AS v WHERE outbox.provider_wamid = v.column1 AND outbox.status < v.column2")
-	q.each(len(best), "UPDATE messages"+set, value, ") AS v WHERE messages.direction = 'out' AND messages.wamid = v.column1 AND messages.status < v.column2")
 }
 
 // errorFields appends error code, title and details, typed NULLs when empty.

@@ -284,8 +284,21 @@ func (s *Store) migrations() *migrate.Migrations {
 		Comment: "queue_tuning",
 		Up:      s.postgresOnly(queueTuningV2),
 	})
+	ms.Add(migrate.Migration{
+		Name:    "20261121000002",
+		Comment: "delivery_on_outbox",
+		Up:      s.ddlMigration(deliveryOnOutboxV3),
+	})
 	return ms
 }
+
+// deliveryOnOutboxV3 drops the history's index of outbound wamids: an
+// outbound message's wamid and delivery status now live only on its outbox
+// row (History reads them from there), so sends and status webhooks no
+// longer update the history row, and nothing looks it up by wamid.
+const deliveryOnOutboxV3 = `
+DROP INDEX IF EXISTS messages_out_wamid;
+`
 
 // queueTuningV2 (Postgres) drops the foreign keys from the per-message
 // tables to contacts: each inserted row ran a check query against a contact

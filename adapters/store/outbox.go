@@ -166,9 +166,9 @@ func (s *Store) MarkSent(ctx context.Context, id int64, providerWamid string) er
 	return nil
 }
 
-// pgMarkSentSQL marks an outbox row ($1) sent with wamid $2 at $3, and its
-// history message, in one statement that Postgres plans once per
-// connection. Statuses that arrived before give the status and error. It
+// pgMarkSentSQL marks an outbox row ($1) sent with wamid $2 at $3 (the
+// history reads an outbound message's delivery from its outbox row), in one
+// statement that Postgres plans once per connection. Statuses that arrived before give the status and error. It
 // also says whether the contact has another message waiting, which only
 // then is worth waking a sender for (most replies are a citizen's only one).
 const pgMarkSentSQL = `WITH st AS (
@@ -179,11 +179,7 @@ const pgMarkSentSQL = `WITH st AS (
 	UPDATE outbox SET provider_wamid = $2, sent_at = $3, status_at = $3, lease_until = NULL,
 		status = st.rank, error_code = st.code, error_title = st.title, error_details = st.details
 	FROM st WHERE outbox.id = $1 AND outbox.status = 1
-	RETURNING outbox.contact_id, outbox.seq, outbox.status, outbox.error_code, outbox.error_title, outbox.error_details
-), m AS (
-	UPDATE messages SET wamid = $2, status = o.status, status_at = $3,
-		error_code = o.error_code, error_title = o.error_title, error_details = o.error_details
-	FROM o WHERE messages.contact_id = o.contact_id AND messages.seq = o.seq
+	RETURNING outbox.contact_id, outbox.seq, outbox.status
 )
 SELECT o.status, EXISTS (SELECT 1 FROM outbox n WHERE n.contact_id = o.contact_id AND n.seq > o.seq AND n.status IN (0, 1)) FROM o`
 
@@ -208,13 +204,10 @@ func (s *Store) sqliteMarkSent(ctx context.Context, id int64, providerWamid stri
 			q.raw(", ", col, " = (SELECT st.", col, " FROM statuses st WHERE st.wamid = ").str(providerWamid).raw(" AND st.rank = 5)")
 		}
 	}
-	before := s.sql().raw("UPDATE messages SET wamid = ").str(providerWamid).raw(",")
-	set(before)
-	before.raw(" FROM outbox o WHERE o.id = ").int(id).raw(" AND o.status = 1 AND messages.contact_id = o.contact_id AND messages.seq = o.seq").end()
 	final := s.sql().raw("UPDATE outbox SET provider_wamid = ").str(providerWamid).raw(", sent_at = ").time(now).raw(", lease_until = NULL,")
 	set(final)
 	final.raw(" WHERE id = ").int(id).raw(" AND status = 1 RETURNING status")
-	return s.mark(ctx, before, final)
+	return s.mark(ctx, nil, final)
 }
 
 // MarkRetry records a failed send that may succeed later (5xx, throttling,
@@ -225,7 +218,7 @@ func (s *Store) MarkRetry(ctx context.Context, id int64, code int, reason string
 	now := s.now().UTC()
 	maxN := int64(s.opts.MaxSendAttempts)
 	last := " AND o.attempts + 1 >= " + strconv.FormatInt(maxN, 10)
-	before := s.failedHistorySQL(id, code, reason, now, last, "after "+strconv.FormatInt(maxN, 10)+" attempts")
+	before := s.failedNoteSQL(id, code, reason, now, last, "after "+strconv.FormatInt(maxN, 10)+" attempts")
 	q := s.sql()
 	q.raw("UPDATE outbox SET attempts = attempts + 1, lease_until = NULL, status_at = ").time(now).
 		raw(", error_code = ").int(int64(code)).raw(", error_title = ").str(trimTo(reason, 512)).
@@ -263,7 +256,7 @@ func (s *Store) MarkRetry(ctx context.Context, id int64, code int, reason string
 // (which, being later, may well be deliverable, or explain what happened).
 func (s *Store) MarkFailed(ctx context.Context, id int64, code int, reason string) error {
 	now := s.now().UTC()
-	before := s.failedHistorySQL(id, code, reason, now, "", "")
+	before := s.failedNoteSQL(id, code, reason, now, "", "")
 	q := s.sql()
 	q.raw("UPDATE outbox SET status = 5, lease_until = NULL, status_at = ").time(now).
 		raw(", error_code = ").int(int64(code)).raw(", error_title = ").str(trimTo(reason, 512)).
@@ -279,13 +272,10 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, code int, reason strin
 	return nil
 }
 
-// failedHistorySQL marks the history message of a claimed outbox row failed
-// and notes it in the event log, when cond (on outbox o) holds.
-func (s *Store) failedHistorySQL(id int64, code int, reason string, now time.Time, cond, note string) *sqlText {
+// failedNoteSQL notes in the event log that a claimed outbox row failed
+// for good, when cond (on outbox o) holds.
+func (s *Store) failedNoteSQL(id int64, code int, reason string, now time.Time, cond, note string) *sqlText {
 	q := s.sql()
-	q.raw("UPDATE messages SET status = 5, status_at = ").time(now).raw(", error_code = ").int(int64(code)).
-		raw(", error_title = ").str(trimTo(reason, 512)).
-		raw(" FROM outbox o WHERE o.id = ").int(id).raw(" AND o.status = 1", cond, " AND messages.contact_id = o.contact_id AND messages.seq = o.seq").end()
 	msg := fmt.Sprintf("failed for good (code %d%s): %s", code, map[bool]string{true: ", " + note, false: ""}[note != ""], redactDigits(reason))
 	q.raw("INSERT INTO event_log (integration_id, level, kind, message, at) SELECT o.integration_id, 'error', 'send_failed', ").
 		raw("'outbox message ' || o.id || ' ' || ").str(trimTo(msg, 2000)).raw(", ").time(now).

@@ -86,13 +86,27 @@ type HistoryMessage struct {
 	StatusAt     time.Time
 }
 
+// historySQL reads a contact's history (the caller appends the contact id,
+// order and limit). An outbound message's wamid, delivery status and error
+// live on its outbox row (same contact and seq), which MarkSent, MarkRetry,
+// MarkFailed and status webhooks move; the history row keeps what it had
+// when queued, for a message whose outbox row is gone. An error shows only
+// once the message failed for good, not while it is retried.
+const historySQL = `SELECT m.seq, m.conversation, m.direction, COALESCE(o.provider_wamid, m.wamid), m.type, m.summary,
+	COALESCE(o.status, m.status),
+	CASE WHEN o.seq IS NULL THEN m.error_code WHEN o.status = 5 THEN o.error_code END,
+	CASE WHEN o.seq IS NULL THEN m.error_title WHEN o.status = 5 THEN o.error_title END,
+	CASE WHEN o.seq IS NULL THEN m.error_details WHEN o.status = 5 THEN o.error_details END,
+	m.at, COALESCE(o.status_at, m.status_at)
+FROM messages m LEFT JOIN outbox o ON m.direction = 'out' AND o.contact_id = m.contact_id AND o.seq = m.seq
+WHERE m.contact_id = `
+
 // History returns a contact's last limit messages, oldest first.
 func (s *Store) History(ctx context.Context, contactID string, limit int) ([]HistoryMessage, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	q := s.sql().raw(`SELECT seq, conversation, direction, wamid, type, summary, status, error_code, error_title, error_details,
-	at, status_at FROM messages WHERE contact_id = `).str(contactID).raw(" ORDER BY seq DESC LIMIT ").int(int64(limit))
+	q := s.sql().raw(historySQL).str(contactID).raw(" ORDER BY m.seq DESC LIMIT ").int(int64(limit))
 	var out []HistoryMessage
 	err := s.queryRows(ctx, q, func(rows *sql.Rows) error {
 		return scanEach(rows, func() error {
