@@ -73,7 +73,8 @@ type Options struct {
 	// shuffles.
 	Now  func() time.Time
 	Seed uint64
-	// HTTPClient posts the webhooks (a 10-second-timeout client when nil).
+	// HTTPClient posts the webhooks (when nil, a 10-second-timeout client
+	// that keeps up to 256 idle connections to the callback).
 	HTTPClient *http.Client
 }
 
@@ -172,7 +173,12 @@ func New(opts Options) *Server {
 		opts.Now = time.Now
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		// Status webhooks go out concurrently, one goroutine per send: keep
+		// enough idle connections for them (the default keeps two, and every
+		// other post would open a new connection at both ends).
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 256
+		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second, Transport: tr}
 	}
 	s := &Server{
 		opts:      opts,
