@@ -289,6 +289,25 @@ func (s *Store) migrations() *migrate.Migrations {
 		Comment: "delivery_on_outbox",
 		Up:      s.ddlMigration(deliveryOnOutboxV3),
 	})
+	ms.Add(migrate.Migration{
+		Name:    "20261121000003",
+		Comment: "outbox_open_flag",
+		Up:      s.ddlMigration(outboxOpenFlagV4),
+	})
+	ms.Add(migrate.Migration{
+		Name:    "20261121000004",
+		Comment: "outbox_fillfactor",
+		Up:      s.postgresOnly(outboxFillfactorV5),
+	})
+	if s.opts.migrateUpTo != "" {
+		upTo := migrate.NewMigrations()
+		for _, m := range ms.Sorted() {
+			if m.Name <= s.opts.migrateUpTo {
+				upTo.Add(m)
+			}
+		}
+		return upTo
+	}
 	return ms
 }
 
@@ -298,6 +317,28 @@ func (s *Store) migrations() *migrate.Migrations {
 // longer update the history row, and nothing looks it up by wamid.
 const deliveryOnOutboxV3 = `
 DROP INDEX IF EXISTS messages_out_wamid;
+`
+
+// outboxOpenFlagV4 gives the outbox's partial indexes a predicate of their
+// own: is_open (queued or in flight) instead of the status. An index's
+// predicate columns count as indexed, so every status change (claimed,
+// sent, delivered, read) used to write a new entry in every index of the
+// row; now only opening and closing a row do, and the rest — the claim and
+// the delivery statuses after sending — can be heap-only updates.
+const outboxOpenFlagV4 = `
+ALTER TABLE outbox ADD COLUMN is_open {BOOL} NOT NULL DEFAULT TRUE;
+UPDATE outbox SET is_open = (status IN (0, 1));
+DROP INDEX outbox_open;
+DROP INDEX outbox_contact_open;
+CREATE INDEX outbox_open ON outbox (id) WHERE is_open;
+CREATE INDEX outbox_contact_open ON outbox (contact_id, seq) WHERE is_open;
+`
+
+// outboxFillfactorV5 (Postgres) leaves a third of each outbox page free,
+// so that a row's claim and delivery statuses can be written on its own
+// page as heap-only updates.
+const outboxFillfactorV5 = `
+ALTER TABLE outbox SET (fillfactor = 70);
 `
 
 // queueTuningV2 (Postgres) drops the foreign keys from the per-message

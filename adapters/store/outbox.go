@@ -108,8 +108,8 @@ func (s *Store) pgClaimOutbox(ctx context.Context, now time.Time, limit int, lea
 // rather than joining against every open row.
 const pgClaimOutboxSQL = `WITH c AS (
 	SELECT o.contact_id, o.seq FROM outbox o
-	WHERE o.status IN (0, 1) AND o.id >= $4 AND ((o.status = 0 AND o.due_at <= $1) OR (o.status = 1 AND o.lease_until <= $1))
-	AND o.seq = (SELECT p.seq FROM outbox p WHERE p.contact_id = o.contact_id AND p.status IN (0, 1) ORDER BY p.seq LIMIT 1)
+	WHERE o.is_open AND o.id >= $4 AND ((o.status = 0 AND o.due_at <= $1) OR (o.status = 1 AND o.lease_until <= $1))
+	AND o.seq = (SELECT p.seq FROM outbox p WHERE p.contact_id = o.contact_id AND p.is_open ORDER BY p.seq LIMIT 1)
 	ORDER BY o.id LIMIT $2
 	FOR UPDATE SKIP LOCKED
 )
@@ -122,8 +122,8 @@ func (s *Store) sqliteClaimOutboxSQL(now time.Time, limit int, lease time.Durati
 	q := s.sql()
 	q.raw("UPDATE outbox SET status = 1, claims = claims + 1, lease_until = ").time(now.Add(lease)).raw(" WHERE id IN (")
 	q.raw(`SELECT o.id FROM outbox o
-	WHERE o.status IN (0, 1) AND ((o.status = 0 AND o.due_at <= `).time(now).raw(`) OR (o.status = 1 AND o.lease_until <= `).time(now).raw(`))
-	AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.contact_id = o.contact_id AND p.seq < o.seq AND p.status IN (0, 1))
+	WHERE o.is_open AND ((o.status = 0 AND o.due_at <= `).time(now).raw(`) OR (o.status = 1 AND o.lease_until <= `).time(now).raw(`))
+	AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.contact_id = o.contact_id AND p.seq < o.seq AND p.is_open)
 	ORDER BY o.id LIMIT `).int(int64(limit))
 	return q.raw(")").raw(outboxReturning)
 }
@@ -176,12 +176,12 @@ const pgMarkSentSQL = `WITH st AS (
 		MAX(error_title) FILTER (WHERE rank = 5) AS title, MAX(error_details) FILTER (WHERE rank = 5) AS details
 	FROM statuses WHERE wamid = $2 AND rank >= 2
 ), o AS (
-	UPDATE outbox SET provider_wamid = $2, sent_at = $3, status_at = $3, lease_until = NULL,
+	UPDATE outbox SET provider_wamid = $2, sent_at = $3, status_at = $3, lease_until = NULL, is_open = FALSE,
 		status = st.rank, error_code = st.code, error_title = st.title, error_details = st.details
 	FROM st WHERE outbox.id = $1 AND outbox.status = 1
 	RETURNING outbox.contact_id, outbox.seq, outbox.status
 )
-SELECT o.status, EXISTS (SELECT 1 FROM outbox n WHERE n.contact_id = o.contact_id AND n.seq > o.seq AND n.status IN (0, 1)) FROM o`
+SELECT o.status, EXISTS (SELECT 1 FROM outbox n WHERE n.contact_id = o.contact_id AND n.seq > o.seq AND n.is_open) FROM o`
 
 func (s *Store) pgMarkSent(ctx context.Context, id int64, wamid string, now time.Time) (applied, next bool, err error) {
 	args := s.sql().int(id).raw(", ").str(wamid).raw(", ").time(now)
@@ -204,7 +204,7 @@ func (s *Store) sqliteMarkSent(ctx context.Context, id int64, providerWamid stri
 			q.raw(", ", col, " = (SELECT st.", col, " FROM statuses st WHERE st.wamid = ").str(providerWamid).raw(" AND st.rank = 5)")
 		}
 	}
-	final := s.sql().raw("UPDATE outbox SET provider_wamid = ").str(providerWamid).raw(", sent_at = ").time(now).raw(", lease_until = NULL,")
+	final := s.sql().raw("UPDATE outbox SET provider_wamid = ").str(providerWamid).raw(", sent_at = ").time(now).raw(", lease_until = NULL, is_open = FALSE,")
 	set(final)
 	final.raw(" WHERE id = ").int(id).raw(" AND status = 1 RETURNING status")
 	return s.mark(ctx, nil, final)
@@ -222,7 +222,8 @@ func (s *Store) MarkRetry(ctx context.Context, id int64, code int, reason string
 	q := s.sql()
 	q.raw("UPDATE outbox SET attempts = attempts + 1, lease_until = NULL, status_at = ").time(now).
 		raw(", error_code = ").int(int64(code)).raw(", error_title = ").str(trimTo(reason, 512)).
-		raw(", status = CASE WHEN attempts + 1 >= ").int(maxN).raw(" THEN 5 ELSE 0 END, due_at = ")
+		raw(", status = CASE WHEN attempts + 1 >= ").int(maxN).raw(" THEN 5 ELSE 0 END").
+		raw(", is_open = CASE WHEN attempts + 1 >= ").int(maxN).raw(" THEN FALSE ELSE TRUE END, due_at = ")
 	if s.opts.MaxSendAttempts > 1 {
 		// The delay depends on how many attempts the row has had, which only
 		// the row knows: list them all, so the change stays one statement.
@@ -258,7 +259,7 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, code int, reason strin
 	now := s.now().UTC()
 	before := s.failedNoteSQL(id, code, reason, now, "", "")
 	q := s.sql()
-	q.raw("UPDATE outbox SET status = 5, lease_until = NULL, status_at = ").time(now).
+	q.raw("UPDATE outbox SET status = 5, is_open = FALSE, lease_until = NULL, status_at = ").time(now).
 		raw(", error_code = ").int(int64(code)).raw(", error_title = ").str(trimTo(reason, 512)).
 		raw(" WHERE id = ").int(id).raw(" AND status = 1 RETURNING status")
 	ok, err := s.mark(ctx, before, q)

@@ -13,7 +13,7 @@ import (
 // processed, outbox messages not yet sent (queued or in flight), and parked
 // inbox messages.
 func (s *Store) QueueDepths(ctx context.Context) (inboxPending, outboxPending, parked int, err error) {
-	q := s.sql().raw(`SELECT (SELECT COUNT(*) FROM inbox WHERE state = 0), (SELECT COUNT(*) FROM outbox WHERE status IN (0, 1)),
+	q := s.sql().raw(`SELECT (SELECT COUNT(*) FROM inbox WHERE state = 0), (SELECT COUNT(*) FROM outbox WHERE is_open),
 	(SELECT COUNT(*) FROM inbox WHERE state = 2)`)
 	err = s.queryRows(ctx, q, func(rows *sql.Rows) error { return scanOne(rows, &inboxPending, &outboxPending, &parked) })
 	if err != nil {

@@ -63,6 +63,10 @@ type Options struct {
 	// the schema is not current (run Migrate, or `samvad migrate`).
 	NoMigrate bool
 
+	// migrateUpTo (tests only) stops the migrations after the one of that
+	// name, to test a later migration on data written before it.
+	migrateUpTo string
+
 	// MaxOpenConns caps the Postgres connection pool. A worker holds one
 	// connection for the duration of its step; up to half the pool is kept
 	// for steps, a quarter for senders and an eighth for other writes
@@ -198,7 +202,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		sendConns:   newConnPool(opts.MaxOpenConns/4, queueSettings),
 		writeConns:  newConnPool(opts.MaxOpenConns/8, queueSettings),
 		inboxFloor:  &queueFloor{minSQL: "SELECT min(id) FROM inbox WHERE state = 0"},
-		outboxFloor: &queueFloor{minSQL: "SELECT min(id) FROM outbox WHERE status IN (0, 1)"},
+		outboxFloor: &queueFloor{minSQL: "SELECT min(id) FROM outbox WHERE is_open"},
 	}
 	if len(opts.SecretKey) > 0 {
 		block, err := aes.NewCipher(opts.SecretKey)
