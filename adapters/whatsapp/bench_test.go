@@ -77,3 +77,42 @@ func BenchmarkRenderLongText(b *testing.B) {
 		}
 	}
 }
+
+// A busy number: one POST batching many messages of assorted types from the
+// samples (message samples in turn), as Meta sends under load.
+func BenchmarkParseBatch(b *testing.B) {
+	const count = 50
+	body := batchBody(b, count)
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if n, err := Parse(body); err != nil || len(n.Messages) != count || len(n.Problems) != 0 {
+			b.Fatal(err)
+		}
+	}
+}
+
+func batchBody(b *testing.B, count int) []byte {
+	var msgs []string
+	for _, name := range []string{"01_text.json", "02_image_with_caption.json", "05_location.json", "06_interactive_button_reply.json",
+		"08_template_quick_reply_button.json", "09_reaction.json", "16_text_context_reply.json", "18_interactive_nfm_reply_flow.json"} {
+		var env struct {
+			Entry []struct {
+				Changes []struct {
+					Value struct{ Messages []json.RawMessage }
+				}
+			}
+		}
+		if err := json.Unmarshal(compactSample(b, name), &env); err != nil {
+			b.Fatal(err)
+		}
+		msgs = append(msgs, string(env.Entry[0].Changes[0].Value.Messages[0]))
+	}
+	batch := make([]string, count)
+	for i := range batch {
+		batch[i] = msgs[i%len(msgs)]
+	}
+	return []byte(`{"object":"whatsapp_business_account","entry":[{"id":"100000000000001","changes":[{"value":{"messaging_product":"whatsapp",` +
+		`"metadata":{"display_phone_number":"15550000000","phone_number_id":"200000000000002"},` +
+		`"contacts":[{"profile":{"name":"Ana Test Citizen"},"wa_id":"15555550101"}],"messages":[` +
+		strings.Join(batch, ",") + `]},"field":"messages"}]}]}`)
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,26 +31,26 @@ var ErrNotWhatsApp = errors.New("not a WhatsApp webhook envelope")
 // Anything else it does not understand (another webhook field, an unknown
 // message type or status value, a field of the wrong type) is skipped or
 // mapped to an unsupported input and described in Notification.Problems.
+//
+// The body is validated once; after that it is walked without decoding more
+// than the values Parse reads.
 func Parse(body []byte) (*Notification, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
-		var syn *json.SyntaxError
-		if errors.As(err, &syn) {
-			return nil, fmt.Errorf("whatsapp: webhook body is not JSON (offset %d): %v", syn.Offset, err)
-		}
-		return nil, fmt.Errorf("whatsapp: webhook body is not a JSON object: %w", ErrNotWhatsApp)
-	}
-	if top == nil {
-		return nil, fmt.Errorf("whatsapp: webhook body is null: %w", ErrNotWhatsApp)
-	}
-	var object string
-	if err := json.Unmarshal(top["object"], &object); err != nil || object != WABAObject {
-		return nil, fmt.Errorf("whatsapp: webhook \"object\" is %s, want %q: %w", clip(string(top["object"]), 40), WABAObject, ErrNotWhatsApp)
+	start := skipSpace(body, 0)
+	if !json.Valid(body) || body[start] != '{' {
+		return nil, rejectBody(body)
 	}
 	p := &parser{n: &Notification{}}
-	root := obj{m: top, path: "body", p: p}
+	top := p.doc.index(body[start:])
+	root, _ := p.parseObject(&top, "body")
+	var object json.RawMessage
+	if n := root.get("object"); n != nil {
+		object = p.doc.val(n)
+	}
+	if !isWABA(object) {
+		return nil, fmt.Errorf("whatsapp: webhook \"object\" is %s, want %q: %w", clip(string(object), 40), WABAObject, ErrNotWhatsApp)
+	}
 	for i, raw := range root.list("entry") {
-		p.entry(fmt.Sprintf("entry[%d]", i), raw)
+		p.entry("entry["+strconv.Itoa(i)+"]", raw)
 	}
 	if p.dropped > 0 {
 		p.n.Problems = append(p.n.Problems, fmt.Sprintf("%d more problems not listed", p.dropped))
@@ -59,8 +58,33 @@ func Parse(body []byte) (*Notification, error) {
 	return p.n, nil
 }
 
-// parser carries the notification being built and the problem list.
+// rejectBody words the error for a body that is not a JSON object.
+func rejectBody(body []byte) error {
+	var top map[string]json.RawMessage
+	err := json.Unmarshal(body, &top)
+	var syn *json.SyntaxError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Errorf("whatsapp: webhook body is not JSON (offset %d): %v", syn.Offset, err)
+	case err != nil:
+		return fmt.Errorf("whatsapp: webhook body is not a JSON object: %w", ErrNotWhatsApp)
+	}
+	return fmt.Errorf("whatsapp: webhook body is null: %w", ErrNotWhatsApp)
+}
+
+// isWABA reports whether raw is the JSON string "whatsapp_business_account".
+func isWABA(raw json.RawMessage) bool {
+	if len(raw) == 0 || raw[0] != '"' {
+		return false
+	}
+	s, _ := scalarText(raw)
+	return s == WABAObject
+}
+
+// parser carries the indexed body, the notification being built and the
+// problem list.
 type parser struct {
+	doc     doc
 	n       *Notification
 	dropped int
 }
@@ -83,14 +107,14 @@ type contactInfo struct {
 	waID, userID, name, username string
 }
 
-func (p *parser) entry(path string, raw json.RawMessage) {
+func (p *parser) entry(path string, raw node) {
 	e, ok := p.object(raw, path)
 	if !ok {
 		return
 	}
 	wabaID := e.str("id")
 	for i, rc := range e.list("changes") {
-		p.change(fmt.Sprintf("%s.changes[%d]", path, i), wabaID, rc)
+		p.change(at(path, "changes", i), wabaID, rc)
 	}
 }
 
@@ -99,7 +123,7 @@ var knownValueKeys = map[string]bool{
 	"messages": true, "statuses": true, "errors": true,
 }
 
-func (p *parser) change(path, wabaID string, raw json.RawMessage) {
+func (p *parser) change(path, wabaID string, raw node) {
 	c, ok := p.object(raw, path)
 	if !ok {
 		return
@@ -116,10 +140,8 @@ func (p *parser) change(path, wabaID string, raw json.RawMessage) {
 	if mp := v.str("messaging_product"); mp != "" && mp != "whatsapp" {
 		p.problem(v.path, "messaging_product is %q", clip(mp, 30))
 	}
-	for _, k := range sortedKeys(v.m) {
-		if !knownValueKeys[k] {
-			p.problem(v.path, "unknown key %q skipped", clip(k, 40))
-		}
+	for _, k := range v.unknownKeys(knownValueKeys) {
+		p.problem(v.path, "unknown key %q skipped", clip(k, 40))
 	}
 	meta := v.child("metadata")
 	ch := change{wabaID: wabaID, phoneNumberID: meta.str("phone_number_id"), displayPhone: meta.str("display_phone_number")}
@@ -127,7 +149,7 @@ func (p *parser) change(path, wabaID string, raw json.RawMessage) {
 		p.problem(v.path, "metadata.phone_number_id missing")
 	}
 	for i, rc := range v.list("contacts") {
-		co, ok := p.object(rc, fmt.Sprintf("%s.contacts[%d]", v.path, i))
+		co, ok := p.object(rc, at(v.path, "contacts", i))
 		if !ok {
 			continue
 		}
@@ -138,19 +160,19 @@ func (p *parser) change(path, wabaID string, raw json.RawMessage) {
 		})
 	}
 	for i, rm := range v.list("messages") {
-		p.message(fmt.Sprintf("%s.messages[%d]", v.path, i), &ch, rm)
+		p.message(at(v.path, "messages", i), &ch, rm)
 	}
 	for i, rs := range v.list("statuses") {
-		p.status(fmt.Sprintf("%s.statuses[%d]", v.path, i), &ch, rs)
+		p.status(at(v.path, "statuses", i), &ch, rs)
 	}
 	for i, re := range v.list("errors") {
-		if eo, ok := p.object(re, fmt.Sprintf("%s.errors[%d]", v.path, i)); ok {
+		if eo, ok := p.object(re, at(v.path, "errors", i)); ok {
 			p.n.Errors = append(p.n.Errors, eo.apiError())
 		}
 	}
 }
 
-func (p *parser) message(path string, ch *change, raw json.RawMessage) {
+func (p *parser) message(path string, ch *change, raw node) {
 	o, ok := p.object(raw, path)
 	if !ok {
 		return
@@ -163,7 +185,7 @@ func (p *parser) message(path string, ch *change, raw json.RawMessage) {
 		WaID:               o.str("from"),
 		UserID:             o.str("from_user_id"),
 		Type:               o.str("type"),
-		Raw:                raw,
+		Raw:                bytes.Clone(p.doc.val(&raw)), // not the caller's buffer
 	}
 	if m.WAMID == "" {
 		p.problem(path, "message without id skipped")
@@ -202,7 +224,7 @@ func (ch *change) match(waID, userID string) (contactInfo, bool) {
 	return contactInfo{}, false
 }
 
-func (p *parser) status(path string, ch *change, raw json.RawMessage) {
+func (p *parser) status(path string, ch *change, raw node) {
 	o, ok := p.object(raw, path)
 	if !ok {
 		return
@@ -217,7 +239,7 @@ func (p *parser) status(path string, ch *change, raw json.RawMessage) {
 		RecipientID:           o.str("recipient_id"),
 		RecipientUserID:       o.str("recipient_user_id"),
 		BizOpaqueCallbackData: o.str("biz_opaque_callback_data"),
-		Raw:                   raw,
+		Raw:                   bytes.Clone(p.doc.val(&raw)),
 	}
 	if s.WAMID == "" {
 		p.problem(path, "status without id skipped")
@@ -249,28 +271,68 @@ func (p *parser) status(path string, ch *change, raw json.RawMessage) {
 // obj is a JSON object read leniently: a missing key reads as the zero value,
 // a key of the wrong type reads as the zero value and is noted as a problem.
 type obj struct {
-	m    map[string]json.RawMessage
-	path string
-	p    *parser
+	members []node // the object's members, in order
+	ok      bool   // the value was an object (maybe empty)
+	path    string
+	p       *parser
 }
 
-func (p *parser) object(raw json.RawMessage, path string) (obj, bool) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+func (p *parser) object(raw node, path string) (obj, bool) {
+	o, ok := p.parseObject(&raw, path)
+	if !ok {
 		p.problem(path, "not a JSON object")
+	}
+	return o, ok
+}
+
+// parseObject reads n as an object; a value that is not an object gives an
+// absent obj.
+func (p *parser) parseObject(n *node, path string) (obj, bool) {
+	if p.doc.text[n.val.start] != '{' {
 		return obj{path: path, p: p}, false
 	}
-	return obj{m: m, path: path, p: p}, true
+	return obj{members: p.doc.kids(n), ok: true, path: path, p: p}, true
 }
 
-func (o obj) present() bool { return o.m != nil }
+func (o obj) present() bool { return o.ok }
+
+// get returns the member key, null included, or nil. Like encoding/json,
+// the last of duplicate keys wins.
+func (o obj) get(key string) *node {
+	for i := len(o.members) - 1; i >= 0; i-- {
+		if string(o.p.doc.key(&o.members[i])) == key {
+			return &o.members[i]
+		}
+	}
+	return nil
+}
+
+// member returns the member key, or nil when it is missing or null.
+func (o obj) member(key string) *node {
+	n := o.get(key)
+	if n == nil || o.p.doc.text[n.val.start] == 'n' { // null: the only value starting with n
+		return nil
+	}
+	return n
+}
 
 func (o obj) raw(key string) (json.RawMessage, bool) {
-	r, ok := o.m[key]
-	if !ok || isNull(r) {
-		return nil, false
+	if n := o.member(key); n != nil {
+		return o.p.doc.val(n), true
 	}
-	return r, true
+	return nil, false
+}
+
+// unknownKeys returns the keys not in known, sorted, each once.
+func (o obj) unknownKeys(known map[string]bool) []string {
+	var keys []string
+	for i := range o.members {
+		if k := o.p.doc.key(&o.members[i]); !known[string(k)] {
+			keys = append(keys, string(k))
+		}
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys)
 }
 
 func isNull(r json.RawMessage) bool {
@@ -285,29 +347,27 @@ func (o obj) wrong(key, want string) {
 // an absent obj (the last also a problem).
 func (o obj) child(key string) obj {
 	path := o.path + "." + key
-	r, ok := o.raw(key)
+	n := o.member(key)
+	if n == nil {
+		return obj{path: path, p: o.p}
+	}
+	c, ok := o.p.parseObject(n, path)
 	if !ok {
-		return obj{path: path, p: o.p}
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(r, &m); err != nil {
 		o.wrong(key, "an object")
-		return obj{path: path, p: o.p}
 	}
-	return obj{m: m, path: path, p: o.p}
+	return c
 }
 
-func (o obj) list(key string) []json.RawMessage {
-	r, ok := o.raw(key)
-	if !ok {
+func (o obj) list(key string) []node {
+	n := o.member(key)
+	if n == nil {
 		return nil
 	}
-	var l []json.RawMessage
-	if err := json.Unmarshal(r, &l); err != nil {
+	if o.p.doc.text[n.val.start] != '[' {
 		o.wrong(key, "an array")
 		return nil
 	}
-	return l
+	return o.p.doc.kids(n)
 }
 
 // str reads a string; a JSON number is accepted and kept as written.
@@ -370,9 +430,11 @@ func (o obj) boolean(key string) bool {
 	if !ok {
 		return false
 	}
-	var b bool
-	if err := json.Unmarshal(r, &b); err == nil {
-		return b
+	switch string(r) {
+	case "true":
+		return true
+	case "false":
+		return false
 	}
 	if s, ok := scalarText(r); ok && (s == "true" || s == "false") {
 		return s == "true"
@@ -474,6 +536,7 @@ func clip(s string, n int) string {
 	return s
 }
 
-func sortedKeys(m map[string]json.RawMessage) []string {
-	return slices.Sorted(maps.Keys(m))
+// at names element i of the list key under path: "path.key[i]".
+func at(path, key string, i int) string {
+	return path + "." + key + "[" + strconv.Itoa(i) + "]"
 }

@@ -435,33 +435,49 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add(msgBody(`{"from":"111","id":"wamid.1","timestamp":"1e3","type":"interactive","interactive":{"type":"nfm_reply","nfm_reply":{"response_json":{"a":1}}}}`))
 	f.Add([]byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":null}]}]}`))
+	f.Add([]byte(`{"object":"page","\u006fbject":"whatsapp_business_account","entry":[{"id":1e3,"changes":[{"field":"messages","value":{"x":1,"x":[],"metadata":{"phone_number_id":"P"},"messages":[{"id":"wamid.\"1","from":"1","type":"text","text":{"body":"\u00e9"},"text":{"body":"b"}}]}}]}]}`))
+	for _, body := range oddBodies() {
+		f.Add([]byte(body))
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		n, err := Parse(body)
-		if err != nil {
-			if n != nil {
-				t.Fatal("notification returned with an error")
-			}
-			return
+		// Any valid JSON is also tried as a message and as a change value,
+		// where most of the parsing happens.
+		if json.Valid(body) {
+			checkParseInvariants(t, msgBody(string(body)))
+			checkParseInvariants(t, []byte(valueBody(string(body))))
 		}
-		for _, m := range n.Messages {
-			if m.WAMID == "" {
-				t.Fatal("message without wamid")
-			}
-			if m.Input != nil {
-				if m.Input.ID != m.WAMID || m.Input.Kind == 0 {
-					t.Fatalf("bad input %+v", m.Input)
-				}
-				if _, err := json.Marshal(m.Input); err != nil {
-					t.Fatalf("input does not encode: %v", err)
-				}
-			} else if m.Type != "system" {
-				t.Fatalf("non-system message %q without input", m.Type)
-			}
-		}
-		if len(n.Problems) > maxProblems+1 {
-			t.Fatalf("%d problems", len(n.Problems))
-		}
+		checkParseInvariants(t, body)
 	})
+}
+
+// checkParseInvariants parses body and checks what must hold of any result.
+func checkParseInvariants(t *testing.T, body []byte) {
+	t.Helper()
+	n, err := Parse(body)
+	if err != nil {
+		if n != nil {
+			t.Fatal("notification returned with an error")
+		}
+		return
+	}
+	for _, m := range n.Messages {
+		if m.WAMID == "" {
+			t.Fatal("message without wamid")
+		}
+		if m.Input != nil {
+			if m.Input.ID != m.WAMID || m.Input.Kind == 0 {
+				t.Fatalf("bad input %+v", m.Input)
+			}
+			if _, err := json.Marshal(m.Input); err != nil {
+				t.Fatalf("input does not encode: %v", err)
+			}
+		} else if m.Type != "system" {
+			t.Fatalf("non-system message %q without input", m.Type)
+		}
+	}
+	if len(n.Problems) > maxProblems+1 {
+		t.Fatalf("%d problems", len(n.Problems))
+	}
 }
 
 func TestParseContextReferralAndConversation(t *testing.T) {
