@@ -62,6 +62,15 @@ func (s *Server) runSender(stop <-chan struct{}) {
 				s.send(row)
 			}(row)
 		}
+		// Claim again at once only when there may be more: a full batch, or
+		// a wake-up that came meanwhile. Otherwise the next claim would find
+		// nothing nearly every time (a reply is usually its citizen's only
+		// one): wait for a wake-up, or the idle delay.
+		if len(rows) < claimBatch && !s.store.MoreOutboxWork() {
+			if !idle.wait(stop, signal) {
+				return
+			}
+		}
 	}
 }
 

@@ -77,6 +77,9 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim outbox: %w", classify(err))
 	}
+	if len(out) == 0 {
+		s.wakeOutbox.settle()
+	}
 	slices.SortFunc(out, func(a, b OutboxMessage) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }

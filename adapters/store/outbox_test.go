@@ -399,3 +399,38 @@ func TestConcurrentMarkSentKeepEachWamid(t *testing.T) {
 		}
 	})
 }
+
+// A sender that just claimed asks MoreOutboxWork whether to claim again at
+// once: yes while a wake-up for queued replies is pending, no once it is
+// taken, and an empty claim clears a past overflow.
+func TestMoreOutboxWorkFollowsWakeUps(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		e.ingest(inbound("911111111111", "w1", e.clock.Now(), "a"))
+		e.drain(reply(0, e.clock))
+		if !e.s.MoreOutboxWork() {
+			t.Fatal("a step queued a reply, but MoreOutboxWork says there is nothing more")
+		}
+		if e.s.MoreOutboxWork() {
+			t.Fatal("MoreOutboxWork still true once the wake-up was taken")
+		}
+		for i := 0; i < 2*signalTokens; i++ {
+			e.s.wakeOutbox.notify(1)
+		}
+		for i := 0; i < signalTokens; i++ {
+			<-e.s.OutboxSignal()
+		}
+		if !e.s.MoreOutboxWork() {
+			t.Fatal("after more wake-ups than tokens, MoreOutboxWork should say claim again")
+		}
+		if rows, err := e.s.ClaimOutbox(ctx, 10, time.Minute); err != nil || len(rows) != 1 {
+			t.Fatalf("claim = %d rows (%v), want 1", len(rows), err)
+		}
+		if rows, err := e.s.ClaimOutbox(ctx, 10, time.Minute); err != nil || len(rows) != 0 {
+			t.Fatalf("second claim = %d rows (%v), want none", len(rows), err)
+		}
+		if e.s.MoreOutboxWork() {
+			t.Fatal("an empty claim should clear the overflow")
+		}
+	})
+}

@@ -300,6 +300,10 @@ func (s *Store) MoreInboxWork() bool { return s.wakeInbox.more() }
 // channel is closed.
 func (s *Store) InboxSignal() <-chan struct{} { return s.wakeInbox.wait() }
 
+// MoreOutboxWork is MoreInboxWork for a sender that just claimed rows:
+// whether to claim again at once rather than wait on OutboxSignal.
+func (s *Store) MoreOutboxWork() bool { return s.wakeOutbox.more() }
+
 // OutboxSignal is InboxSignal for ClaimOutbox: it lets a sender through when
 // a step queued messages or a sent or failed row let the next row of its
 // contact go.
