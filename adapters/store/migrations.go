@@ -273,40 +273,23 @@ func pick(pg bool, a, b string) string {
 // migrations lists the schema's migrations in order. Add new ones at the end
 // with a later name; never edit one that has shipped.
 func (s *Store) migrations() *migrate.Migrations {
+	type step = func(ctx context.Context, m *migrate.Migrator, mg *migrate.Migration) error
+	all := []struct {
+		name, comment string
+		up            step
+	}{
+		{"20260521000001", "initial_schema", s.ddlMigration(schemaV1)},
+		{"20261121000001", "queue_tuning", s.postgresOnly(queueTuningV2)},
+		{"20261121000002", "delivery_on_outbox", s.ddlMigration(deliveryOnOutboxV3)},
+		{"20261121000003", "outbox_open_flag", s.ddlMigration(outboxOpenFlagV4)},
+		{"20261121000004", "outbox_fillfactor", s.postgresOnly(outboxFillfactorV5)},
+	}
 	ms := migrate.NewMigrations()
-	ms.Add(migrate.Migration{
-		Name:    "20260521000001",
-		Comment: "initial_schema",
-		Up:      s.ddlMigration(schemaV1),
-	})
-	ms.Add(migrate.Migration{
-		Name:    "20261121000001",
-		Comment: "queue_tuning",
-		Up:      s.postgresOnly(queueTuningV2),
-	})
-	ms.Add(migrate.Migration{
-		Name:    "20261121000002",
-		Comment: "delivery_on_outbox",
-		Up:      s.ddlMigration(deliveryOnOutboxV3),
-	})
-	ms.Add(migrate.Migration{
-		Name:    "20261121000003",
-		Comment: "outbox_open_flag",
-		Up:      s.ddlMigration(outboxOpenFlagV4),
-	})
-	ms.Add(migrate.Migration{
-		Name:    "20261121000004",
-		Comment: "outbox_fillfactor",
-		Up:      s.postgresOnly(outboxFillfactorV5),
-	})
-	if s.opts.migrateUpTo != "" {
-		upTo := migrate.NewMigrations()
-		for _, m := range ms.Sorted() {
-			if m.Name <= s.opts.migrateUpTo {
-				upTo.Add(m)
-			}
+	for _, m := range all {
+		if s.opts.migrateUpTo != "" && m.name > s.opts.migrateUpTo {
+			break
 		}
-		return upTo
+		ms.Add(migrate.Migration{Name: m.name, Comment: m.comment, Up: m.up})
 	}
 	return ms
 }
