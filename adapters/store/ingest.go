@@ -470,10 +470,10 @@ func (s *Store) insertInbox(ms []inboundRow, now time.Time) *sqlText {
 }
 
 // applyStatuses records the statuses and moves matching outbox rows forward
-// (the history reads an outbound message's delivery from its outbox row). A row moves only to a higher rank (sent <
-// delivered < read < failed), so repeats, regressions and any status after
-// failed change nothing. A status for a message id nobody knows (yet) is
-// noted in the event log, once.
+// (the history reads an outbound message's delivery from its outbox row). A
+// row moves only to a higher rank (sent < delivered < read < failed), so
+// repeats, regressions and any status after failed change nothing. A status
+// for a message id nobody knows (yet) is noted in the event log, once.
 func (s *Store) applyStatuses(best, all []Status, now time.Time) *sqlText {
 	if s.pg {
 		return s.pgApplyStatuses(best, all, now)
@@ -525,11 +525,10 @@ func (s *Store) pgApplyStatuses(best, all []Status, now time.Time) *sqlText {
 		if isBest[[2]string{st.Wamid, st.Status}] {
 			text = pgStatusSQL
 		}
-		p := s.sqlStep()
-		p.str(st.Wamid).int(int64(statusRank(st.Status))).time(st.Timestamp)
-		p.errorFields(st.ErrorCode, st.ErrorTitle, st.ErrorDetails)
-		p.str(st.Integration).str(st.Status).str(trimTo(st.Recipient, 256)).time(now)
-		q.stmts = append(q.stmts, stmt{text: text, lits: string(p.lits), ends: p.litEnds})
+		q.str(st.Wamid).int(int64(statusRank(st.Status))).time(st.Timestamp)
+		q.errorFields(st.ErrorCode, st.ErrorTitle, st.ErrorDetails)
+		q.str(st.Integration).str(st.Status).str(trimTo(st.Recipient, 256)).time(now)
+		q.endAs(text)
 	}
 	return q
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 )
 
 // Migration 4 opens exactly the outbox rows that were queued or in flight,
@@ -47,7 +48,7 @@ func TestOutboxOpenFlagMigration(t *testing.T) {
 			t.Fatalf("is_open by seq after migrating = %v, want %v", got, want)
 		}
 		e.clock.Advance(2 * e.opts.BackoffMax)
-		claimed, err := s.ClaimOutbox(ctx, 10, 60e9)
+		claimed, err := s.ClaimOutbox(ctx, 10, time.Minute)
 		if err != nil || len(claimed) != 1 || claimed[0].Seq != 3 {
 			t.Fatalf("claim after migrating = %+v (%v), want the queued row (seq 3) alone", claimed, err)
 		}

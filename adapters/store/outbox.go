@@ -171,9 +171,10 @@ func (s *Store) MarkSent(ctx context.Context, id int64, providerWamid string) er
 
 // pgMarkSentSQL marks an outbox row ($1) sent with wamid $2 at $3 (the
 // history reads an outbound message's delivery from its outbox row), in one
-// statement that Postgres plans once per connection. Statuses that arrived before give the status and error. It
-// also says whether the contact has another message waiting, which only
-// then is worth waking a sender for (most replies are a citizen's only one).
+// statement that Postgres plans once per connection. Statuses that arrived
+// before give the status and error. It also says whether the contact has
+// another message waiting, which only then is worth waking a sender for
+// (most replies are a citizen's only one).
 const pgMarkSentSQL = `WITH st AS (
 	SELECT COALESCE(MAX(rank), 2) AS rank, MAX(error_code) FILTER (WHERE rank = 5) AS code,
 		MAX(error_title) FILTER (WHERE rank = 5) AS title, MAX(error_details) FILTER (WHERE rank = 5) AS details

@@ -89,9 +89,10 @@ type HistoryMessage struct {
 // historySQL reads a contact's history (the caller appends the contact id,
 // order and limit). An outbound message's wamid, delivery status and error
 // live on its outbox row (same contact and seq), which MarkSent, MarkRetry,
-// MarkFailed and status webhooks move; the history row keeps what it had
-// when queued, for a message whose outbox row is gone. An error shows only
-// once the message failed for good, not while it is retried.
+// MarkFailed and status webhooks move; an inbound message's come from its
+// own row (received, or failed with its error once parked). An outbound
+// message's error shows only once it failed for good, not while it is
+// retried.
 const historySQL = `SELECT m.seq, m.conversation, m.direction, COALESCE(o.provider_wamid, m.wamid), m.type, m.summary,
 	COALESCE(o.status, m.status),
 	CASE WHEN o.seq IS NULL THEN m.error_code WHEN o.status = 5 THEN o.error_code END,

@@ -231,6 +231,14 @@ func (q *sqlText) end() *sqlText {
 	return q
 }
 
+// endAs closes a prepared-mode statement whose text is given, in place of
+// what was built: the parameters appended since the last statement are its
+// $1…$n, in order.
+func (q *sqlText) endAs(text string) *sqlText {
+	q.b = append(q.b[:0], text...)
+	return q.end()
+}
+
 func (q *sqlText) flush() {
 	if len(strings.TrimSpace(string(q.b))) > 0 {
 		st := stmt{text: string(q.b), args: q.args}
