@@ -262,74 +262,101 @@ func benchSteps(b *testing.B, s *Store, rounds [][]Inbound) {
 }
 
 // BenchmarkOutboxSend measures the sender's side: claim up to 50 due
-// messages, mark each sent; 4 senders. ns/op is per message.
+// messages, mark each sent. ns/op is per message.
+//
+//   - senders=4: 4 senders, each marking its messages one at a time.
+//   - senders=2/inflight=32: 2 senders with up to 32 MarkSent calls in
+//     flight each, as the server sends (server/sender.go), so that calls
+//     overlap and can be written together.
 func BenchmarkOutboxSend(b *testing.B) {
 	for _, dialect := range []string{"sqlite", "postgres"} {
-		b.Run(dialect+"/senders=4", func(b *testing.B) {
-			s := benchStore(b, dialect)
-			ctx := context.Background()
-			for n := int64(0); n < int64(b.N); n += 100 {
-				var batch []Inbound
-				for i := n; i < min(n+100, int64(b.N)); i++ {
-					batch = append(batch, benchMessage(i, int64(b.N)))
-				}
-				if _, err := s.Ingest(ctx, Batch{Messages: batch}); err != nil {
-					b.Fatal(err)
-				}
-			}
-			for {
-				ok, err := s.ProcessNext(ctx, func(ctx context.Context, w *Work) (*Outcome, error) {
-					return &Outcome{Outbox: []OutboundMessage{{Type: "text", Payload: []byte(`{"text":"ok"}`)}}}, nil
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if !ok {
-					break
-				}
-			}
-			if s.pg {
-				// The statistics autovacuum would have gathered by now.
-				if _, err := s.db.DB.ExecContext(ctx, "ANALYZE"); err != nil {
-					b.Fatal(err)
-				}
-			}
-			var sent atomic.Int64
-			var wamids atomic.Int64
-			calls := s.calls.Load()
-			cpu := readCPU(s)
-			b.ResetTimer()
-			start := time.Now()
-			var wg sync.WaitGroup
-			for range 4 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for sent.Load() < int64(b.N) {
-						ms, err := s.ClaimOutbox(ctx, 50, time.Minute)
-						if err != nil {
-							b.Error(err)
-							return
-						}
-						if len(ms) == 0 {
-							return
-						}
-						for _, m := range ms {
-							if err := s.MarkSent(ctx, m.ID, fmt.Sprintf("wamid.out.%d", wamids.Add(1))); err != nil {
-								b.Error(err)
-								return
-							}
-						}
-						sent.Add(int64(len(ms)))
-					}
-				}()
-			}
-			wg.Wait()
-			elapsed := time.Since(start)
-			b.StopTimer()
-			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
-			b.ReportMetric(float64(s.calls.Load()-calls)/float64(b.N), "roundtrips/msg")
-			cpu.report(b, s, float64(b.N))
-		})
+		b.Run(dialect+"/senders=4", func(b *testing.B) { benchOutboxSend(b, dialect, 4, 1) })
+		b.Run(dialect+"/senders=2/inflight=32", func(b *testing.B) { benchOutboxSend(b, dialect, 2, 32) })
 	}
+}
+
+// benchOutboxSend queues b.N replies (not timed), then sends them with
+// senders claim loops, each with up to inflight MarkSent calls at once.
+func benchOutboxSend(b *testing.B, dialect string, senders, inflight int) {
+	s := benchStore(b, dialect)
+	ctx := context.Background()
+	for n := int64(0); n < int64(b.N); n += 100 {
+		var batch []Inbound
+		for i := n; i < min(n+100, int64(b.N)); i++ {
+			batch = append(batch, benchMessage(i, int64(b.N)))
+		}
+		if _, err := s.Ingest(ctx, Batch{Messages: batch}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for {
+		ok, err := s.ProcessNext(ctx, func(ctx context.Context, w *Work) (*Outcome, error) {
+			return &Outcome{Outbox: []OutboundMessage{{Type: "text", Payload: []byte(`{"text":"ok"}`)}}}, nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+	}
+	if s.pg {
+		// The statistics autovacuum would have gathered by now.
+		if _, err := s.db.DB.ExecContext(ctx, "ANALYZE"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var sent atomic.Int64
+	var wamids atomic.Int64
+	markSent := func(m OutboxMessage) {
+		if err := s.MarkSent(ctx, m.ID, fmt.Sprintf("wamid.out.%d", wamids.Add(1))); err != nil {
+			b.Error(err)
+		}
+		sent.Add(1)
+	}
+	calls := s.calls.Load()
+	cpu := readCPU(s)
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots := make(chan struct{}, inflight)
+			var marks sync.WaitGroup
+			defer marks.Wait()
+			for sent.Load() < int64(b.N) {
+				ms, err := s.ClaimOutbox(ctx, 50, time.Minute)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				if len(ms) == 0 {
+					return // every reply is its contact's only one: all are claimed
+				}
+				for _, m := range ms {
+					if inflight == 1 {
+						markSent(m)
+						continue
+					}
+					slots <- struct{}{}
+					marks.Add(1)
+					go func() {
+						defer func() { <-slots; marks.Done() }()
+						markSent(m)
+					}()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if got := sent.Load(); got != int64(b.N) {
+		b.Fatalf("%d of %d messages sent", got, b.N)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
+	b.ReportMetric(float64(s.calls.Load()-calls)/float64(b.N), "roundtrips/msg")
+	cpu.report(b, s, float64(b.N))
 }

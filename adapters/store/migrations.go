@@ -283,6 +283,7 @@ func (s *Store) migrations() *migrate.Migrations {
 		{"20261121000002", "delivery_on_outbox", s.ddlMigration(deliveryOnOutboxV3)},
 		{"20261121000003", "outbox_open_flag", s.ddlMigration(outboxOpenFlagV4)},
 		{"20261121000004", "outbox_fillfactor", s.postgresOnly(outboxFillfactorV5)},
+		{"20261121000005", "mark_outbox_sent", s.postgresOnly(markOutboxSentV6)},
 	}
 	ms := migrate.NewMigrations()
 	for _, m := range all {
@@ -322,6 +323,41 @@ CREATE INDEX outbox_contact_open ON outbox (contact_id, seq) WHERE is_open;
 // page as heap-only updates.
 const outboxFillfactorV5 = `
 ALTER TABLE outbox SET (fillfactor = 70);
+`
+
+// markOutboxSentV6 (Postgres) creates mark_outbox_sent, which marks the
+// outbox rows ids[i] sent with wamids[i] at ats[i], one after the other,
+// as MarkSent describes: only a row in flight (status 1) changes; statuses
+// that arrived before give its status and error (the history reads an
+// outbound message's delivery from its outbox row). For each row it changed
+// it returns the row's place in the arrays (from 1) and whether the
+// contact has another message waiting (only then is a sender worth
+// waking: most replies are a citizen's only one).
+const markOutboxSentV6 = `
+CREATE FUNCTION mark_outbox_sent(ids bigint[], wamids text[], ats timestamptz[])
+RETURNS TABLE (n integer, has_next boolean) LANGUAGE plpgsql AS $$
+DECLARE
+	sent_contact text;
+	sent_seq bigint;
+BEGIN
+	FOR i IN 1 .. coalesce(array_length(ids, 1), 0) LOOP
+		UPDATE outbox SET provider_wamid = wamids[i], sent_at = ats[i], status_at = ats[i], lease_until = NULL, is_open = FALSE,
+			status = st.rank, error_code = st.code, error_title = st.title, error_details = st.details
+		FROM (
+			SELECT COALESCE(MAX(rank), 2) AS rank, MAX(error_code) FILTER (WHERE rank = 5) AS code,
+				MAX(error_title) FILTER (WHERE rank = 5) AS title, MAX(error_details) FILTER (WHERE rank = 5) AS details
+			FROM statuses WHERE wamid = wamids[i] AND rank >= 2
+		) st
+		WHERE outbox.id = ids[i] AND outbox.status = 1
+		RETURNING outbox.contact_id, outbox.seq INTO sent_contact, sent_seq;
+		IF FOUND THEN
+			n := i;
+			has_next := EXISTS (SELECT 1 FROM outbox o WHERE o.contact_id = sent_contact AND o.seq > sent_seq AND o.is_open);
+			RETURN NEXT;
+		END IF;
+	END LOOP;
+END
+$$;
 `
 
 // queueTuningV2 (Postgres) drops the foreign keys from the per-message

@@ -137,6 +137,11 @@ func (s *Store) sqliteClaimOutboxSQL(now time.Time, limit int, lease time.Durati
 // (webhooks can overtake the send's response) are applied now. Marking the
 // same row sent again with the same wamid is a no-op; ErrNotInFlight is
 // returned for a row that is not claimed, ErrNotFound for an unknown id.
+//
+// On Postgres, concurrent calls are written together, in one round trip
+// and one transaction (see writeMarkSent). If ctx ends while the call
+// waits, MarkSent returns the context's error; the row may still be
+// marked.
 func (s *Store) MarkSent(ctx context.Context, id int64, providerWamid string) error {
 	providerWamid = cleanText(providerWamid)
 	if providerWamid == "" || len(providerWamid) > 512 {
@@ -167,36 +172,6 @@ func (s *Store) MarkSent(ctx context.Context, id int64, providerWamid string) er
 		s.wakeOutbox.notify(1) // the contact's next message may go now
 	}
 	return nil
-}
-
-// pgMarkSentSQL marks an outbox row ($1) sent with wamid $2 at $3 (the
-// history reads an outbound message's delivery from its outbox row), in one
-// statement that Postgres plans once per connection. Statuses that arrived
-// before give the status and error. It also says whether the contact has
-// another message waiting, which only then is worth waking a sender for
-// (most replies are a citizen's only one).
-const pgMarkSentSQL = `WITH st AS (
-	SELECT COALESCE(MAX(rank), 2) AS rank, MAX(error_code) FILTER (WHERE rank = 5) AS code,
-		MAX(error_title) FILTER (WHERE rank = 5) AS title, MAX(error_details) FILTER (WHERE rank = 5) AS details
-	FROM statuses WHERE wamid = $2 AND rank >= 2
-), o AS (
-	UPDATE outbox SET provider_wamid = $2, sent_at = $3, status_at = $3, lease_until = NULL, is_open = FALSE,
-		status = st.rank, error_code = st.code, error_title = st.title, error_details = st.details
-	FROM st WHERE outbox.id = $1 AND outbox.status = 1
-	RETURNING outbox.contact_id, outbox.seq, outbox.status
-)
-SELECT o.status, EXISTS (SELECT 1 FROM outbox n WHERE n.contact_id = o.contact_id AND n.seq > o.seq AND n.is_open) FROM o`
-
-func (s *Store) pgMarkSent(ctx context.Context, id int64, wamid string, now time.Time) (applied, next bool, err error) {
-	args := s.sql().int(id).raw(", ").str(wamid).raw(", ").time(now)
-	err = s.pgPrepared(ctx, s.sendConns, "samvad_mark_sent_v2", "(bigint, text, timestamptz)", pgMarkSentSQL, args, func(rows *sql.Rows) error {
-		return scanEach(rows, func() error {
-			var status int
-			applied = true
-			return rows.Scan(&status, &next)
-		})
-	})
-	return applied, next, classify(err)
 }
 
 func (s *Store) sqliteMarkSent(ctx context.Context, id int64, providerWamid string, now time.Time) (bool, error) {

@@ -163,6 +163,9 @@ type Store struct {
 	// Ingest calls queue here and are written together (see Ingest).
 	ingests       *group[*ingestJob]
 	statusIngests *group[*ingestJob]
+	// Postgres MarkSent calls queue here and are written together (see
+	// writeMarkSent).
+	markSents *group[*markSentJob]
 	// SQLite steps queue here and are written together (see writeSteps).
 	steps *group[*stepWrite]
 
@@ -225,6 +228,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	s.ingests, s.statusIngests = s.ingestGroup(), s.ingestGroup()
 	s.steps = s.sqliteStepGroup()
+	s.markSents = s.markSentGroup()
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("store: open %s: %w", redactURL(url), err)
