@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/samvad/samvad/adapters/store"
@@ -23,7 +22,7 @@ const (
 	// maxPaceWait is the longest a sender holds a claimed row for pacing;
 	// longer waits hand it back to the queue.
 	maxPaceWait = 5 * time.Second
-	// sendsInFlight bounds concurrent sends per sender loop.
+	// sendsInFlight bounds concurrent sends per configured sender.
 	sendsInFlight = 32
 )
 
@@ -34,11 +33,9 @@ func (s *Server) claimLease() time.Duration {
 	return maxPaceWait + s.cfg.Graph.Timeout + 5*time.Second
 }
 
-// runSender claims and sends until stop is closed; sends in flight finish.
+// runSender claims and sends until stop is closed; sends in flight finish
+// (Shutdown waits for them).
 func (s *Server) runSender(stop <-chan struct{}) {
-	sem := make(chan struct{}, sendsInFlight)
-	var wg sync.WaitGroup
-	defer wg.Wait()
 	var idle idler
 	for !stopped(stop) {
 		signal := s.store.OutboxSignal()
@@ -55,12 +52,7 @@ func (s *Server) runSender(stop <-chan struct{}) {
 		}
 		idle.reset()
 		for _, row := range rows {
-			sem <- struct{}{}
-			wg.Add(1)
-			go func(row store.OutboxMessage) {
-				defer func() { <-sem; wg.Done() }()
-				s.send(row)
-			}(row)
+			s.startSend(row)
 		}
 		// Claim again at once only when there may be more: a full batch, or
 		// a wake-up that came meanwhile. Otherwise the next claim would find
@@ -72,6 +64,19 @@ func (s *Server) runSender(stop <-chan struct{}) {
 			}
 		}
 	}
+}
+
+// startSend sends a claimed row in a goroutine of its own, once fewer than
+// Senders × sendsInFlight sends are in flight (it waits otherwise, which
+// holds back the worker or sender calling it). Only the server's own
+// goroutines call it, so Shutdown, waiting for them, waits for the send too.
+func (s *Server) startSend(row store.OutboxMessage) {
+	s.sends <- struct{}{}
+	s.wg.Add(1)
+	go func() {
+		defer func() { <-s.sends; s.wg.Done() }()
+		s.send(row)
+	}()
 }
 
 // send delivers one claimed row and records what happened.

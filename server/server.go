@@ -12,8 +12,11 @@
 //     in one transaction, run the engine over the citizen's pending messages
 //     in order, render the replies for WhatsApp, and write the new session,
 //     the outbox rows, the history and the events.
-//  3. Send: senders claim the head reply of each citizen (store.ClaimOutbox),
-//     pace it, send it, and record the wamid or the classified error.
+//  3. Send: the worker that made a reply sends it at once when it is the
+//     citizen's next message to leave (the step hands it back already
+//     claimed: store.ProcessNextAndLease); senders claim the rest, the head
+//     reply of each citizen (store.ClaimOutbox). Each is paced, sent, and its
+//     wamid or classified error recorded.
 //  4. Track: status webhooks move each reply forward (sent, delivered, read)
 //     and record failures.
 package server
@@ -60,7 +63,9 @@ type Server struct {
 	router       *mux.Router
 	transport    *http.Transport
 	readMarks    chan struct{}
-	sim          *simulator
+	// sends holds a place for each send in flight (see startSend).
+	sends chan struct{}
+	sim   *simulator
 
 	httpServer *http.Server
 	addr       string
@@ -79,7 +84,7 @@ func New(ctx context.Context, cfg *Config, log *slog.Logger) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log, now: now, integrations: map[string]*integration{},
 		byPhone: map[string]*integration{}, metrics: newMetrics(), readMarks: make(chan struct{}, maxReadMarks),
-		transport: graphTransport(cfg), stop: make(chan struct{})}
+		transport: graphTransport(cfg), stop: make(chan struct{}), sends: make(chan struct{}, cfg.Senders*sendsInFlight)}
 	s.limiter = whatsapp.NewLimiter(whatsapp.LimiterConfig{NumberRate: cfg.Graph.RatePerSecond})
 	lib, err := loadLibrary(cfg)
 	if err != nil {
@@ -381,8 +386,11 @@ func (s *Server) runWorker(stop <-chan struct{}) {
 	for !stopped(stop) {
 		signal := s.store.InboxSignal()
 		ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
-		ok, err := s.store.ProcessNext(ctx, s.step)
+		ok, leased, err := s.store.ProcessNextAndLease(ctx, s.step, s.claimLease())
 		cancel()
+		if leased != nil {
+			s.startSend(*leased)
+		}
 		switch {
 		case err != nil:
 			s.metrics.steps.WithLabelValues("error").Inc()

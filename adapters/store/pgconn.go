@@ -59,9 +59,11 @@ const queueSettings = "SET enable_seqscan = off; SET enable_bitmapscan = off; SE
 // step's input is already durable (ingest commits synchronously, before the
 // webhook is answered), and nothing a step wrote leaves the system before a
 // sender claims its outbox rows, in a synchronous commit, which flushes the
-// log up to and past the step's commit. So a Postgres crash can only lose
-// steps whose replies were not claimed yet; their messages are still pending
-// in the durable inbox and are simply handled again, as after a rollback.
+// log up to and past the step's commit, or the step hands its reply to its
+// caller (ProcessNextAndLease), and then that step's commit waits for the
+// disk (SET LOCAL). So a Postgres crash can only lose steps whose replies
+// were not claimed yet; their messages are still pending in the durable
+// inbox and are simply handled again, as after a rollback.
 // What it saves is the step's wait for the disk, which is most of a step's
 // time on a slow disk.
 const stepSettings = queueSettings + "; SET synchronous_commit = off"
@@ -189,6 +191,16 @@ func pgStepText(c *pgConn, qs ...*sqlText) (string, []string) {
 		b.WriteString(";\n")
 	}
 	return b.String(), names
+}
+
+// remember notes the statements a message prepared on c, once it succeeded.
+func (c *pgConn) remember(names []string, err error) {
+	if err != nil {
+		return
+	}
+	for _, n := range names {
+		c.prepared[n] = true
+	}
 }
 
 // statementName names a prepared statement after its text.

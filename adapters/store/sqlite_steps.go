@@ -12,8 +12,12 @@ type stepWrite struct {
 	prepared []*sql.Stmt
 	// want is how many inbox rows the first statement must mark done.
 	want int64
-	err  error
-	done chan struct{}
+	// returnsID says the last statement returns the id of the row it
+	// inserted (a leased reply), which the write keeps in id.
+	returnsID bool
+	id        int64
+	err       error
+	done      chan struct{}
 }
 
 // maxStepsPerCommit caps the steps written in one SQLite transaction.
@@ -76,7 +80,16 @@ func (s *Store) writeSteps(steps []*stepWrite) {
 
 // writeOne runs a step's statements in tx.
 func (s *Store) writeOne(ctx context.Context, tx *sql.Tx, w *stepWrite) error {
-	n, err := s.execPrepared(ctx, tx, w.stmts, w.prepared)
+	stmts, prepared := w.stmts, w.prepared
+	if w.returnsID {
+		stmts, prepared = stmts[:len(stmts)-1], prepared[:len(prepared)-1]
+	}
+	n, err := s.execPrepared(ctx, tx, stmts, prepared)
+	if err == nil && w.returnsID {
+		last := w.stmts[len(w.stmts)-1]
+		s.calls.Add(1)
+		err = tx.StmtContext(ctx, w.prepared[len(w.prepared)-1]).QueryRowContext(ctx, last.args...).Scan(&w.id)
+	}
 	if err == nil && n != w.want {
 		err = fmt.Errorf("%w: %d of %d inbox rows were still pending (another process on this SQLite file?)", ErrConflict, n, w.want)
 	}

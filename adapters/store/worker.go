@@ -90,7 +90,10 @@ type Work struct {
 	version       int64
 	msgSeq        int64
 	conversations int
-	step          *stepState
+	// outboxOpen says the contact had a message in the outbox not yet sent
+	// or failed when the step was claimed: a new reply must wait behind it.
+	outboxOpen bool
+	step       *stepState
 }
 
 // stepState is what a step gathers while its handler runs (shared by copies
@@ -203,23 +206,49 @@ func WorkFrom(ctx context.Context) *Work {
 // is cancelled (not timed out) during the step, it is rolled back and counts
 // no attempt: shutting down is not the message's fault.
 func (s *Store) ProcessNext(ctx context.Context, h Handler) (bool, error) {
+	processed, _, err := s.ProcessNextAndLease(ctx, h, 0)
+	return processed, err
+}
+
+// ProcessNextAndLease is ProcessNext for a caller that sends replies itself.
+// When the step queues replies and the first of them may leave at once (its
+// contact has no earlier message waiting to be sent), that row is queued
+// already claimed for lease, as ClaimOutbox would have claimed it, and
+// returned once the step has committed: the caller sends it at once, and no
+// sender has to claim it. The caller then owes it MarkSent, MarkRetry or
+// MarkFailed like any claimed row; if it never gets to that, the lease runs
+// out and a sender claims the row again. The rest of the step's replies are
+// queued as usual. A step that hands a reply back commits durably (on
+// Postgres other steps do not wait for the disk): a reply must never leave
+// before the step that made it is safe. lease 0 is ProcessNext.
+func (s *Store) ProcessNextAndLease(ctx context.Context, h Handler, lease time.Duration) (processed bool, leased *OutboxMessage, err error) {
 	if err := s.check(); err != nil {
-		return false, err
+		return false, nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return false, err
+		return false, nil, err
 	}
-	var processed bool
-	var err error
+	if lease < 0 {
+		return false, nil, invalidf("lease must not be negative, got %s", lease)
+	}
+	run := &stepRun{h: h, lease: lease}
 	if s.pg {
-		processed, err = s.processPostgres(ctx, h)
+		processed, err = s.processPostgres(ctx, run)
 	} else {
-		processed, err = s.processSQLite(ctx, h)
+		processed, err = s.processSQLite(ctx, run)
 	}
 	if !processed && err == nil {
 		s.wakeInbox.settle()
 	}
-	return processed, err
+	return processed, run.leased, err
+}
+
+// stepRun is one ProcessNext call: the handler, and the lease of a reply
+// handed back (see ProcessNextAndLease), which is set once the step commits.
+type stepRun struct {
+	h      Handler
+	lease  time.Duration
+	leased *OutboxMessage
 }
 
 // workColumns is what a step loads: the contact, its session, and one row
@@ -227,7 +256,8 @@ func (s *Store) ProcessNext(ctx context.Context, h Handler) (bool, error) {
 const workColumns = `c.id, c.integration_id, c.key, c.wa_id, c.user_id, c.profile_name, c.username, c.language, c.opted_out,
 	c.version, c.steps, c.conversations, c.msg_seq, c.first_seen, c.last_seen,
 	s.contact_id IS NOT NULL, s.state, s.checksum, s.flow_id, s.flow_version, s.conversation, s.updated_at, s.expires_at,
-	i.id, i.wamid, i.type, i.summary, i.wa_ts, i.received_at, i.input, i.attempts, i.wa_id, i.user_id, i.profile_name, i.username`
+	i.id, i.wamid, i.type, i.summary, i.wa_ts, i.received_at, i.input, i.attempts, i.wa_id, i.user_id, i.profile_name, i.username,
+	EXISTS (SELECT 1 FROM outbox o WHERE o.contact_id = c.id AND o.is_open)`
 
 // loadWorkSQL loads a contact's step (Postgres; SQLite prepares sqliteLoadSQL).
 func (s *Store) loadWorkSQL(contactID string) string {
@@ -255,12 +285,13 @@ func (s *Store) scanWork(rows *sql.Rows, now time.Time) (w *Work, snapshotVersio
 			m                                   Message
 			wa, received                        dbTime
 			mWaID, mUserID, mProfile, mUsername string
+			outboxOpen                          bool
 		)
 		err := rows.Scan(&c.ID, &c.Integration, &c.Key, &c.WaID, &c.UserID, &c.Name, &c.Username, &c.Language, &c.OptedOut,
 			&version, &steps, &conversations, &msgSeq, &firstSeen, &lastSeen,
 			&hasSession, &state, &checksum, &flowID, &flowVersion, &conversation, &updated, &expires,
 			&m.ID, &m.Wamid, &m.Type, &m.Summary, &wa, &received, &m.Input, &m.Attempts, &mWaID, &mUserID, &mProfile, &mUsername,
-			&snapshotVersion)
+			&outboxOpen, &snapshotVersion)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -268,7 +299,8 @@ func (s *Store) scanWork(rows *sql.Rows, now time.Time) (w *Work, snapshotVersio
 		if w == nil {
 			c.New = steps == 0
 			c.FirstSeen, c.LastSeen = firstSeen.T, lastSeen.T
-			w = &Work{Contact: c, store: s, version: version, msgSeq: msgSeq, conversations: conversations, step: &stepState{}}
+			w = &Work{Contact: c, store: s, version: version, msgSeq: msgSeq, conversations: conversations,
+				outboxOpen: outboxOpen, step: &stepState{}}
 			if hasSession {
 				s.fillSession(w, now, state, checksum, flowID.String, flowVersion.String, int(conversation.Int64), updated.T, expires.T)
 			}
@@ -389,7 +421,10 @@ func (w *Work) finish() {
 
 // stepSQL writes a successful step. It returns the statement that marks the
 // inbox rows done separately (SQLite checks its row count) from the rest.
-func (s *Store) stepSQL(w *Work, out *Outcome, now time.Time) (markDone, rest *sqlText) {
+// When lease is positive and the step's first reply may leave at once, that
+// reply's row is queued apart, already claimed until now+lease, by leased,
+// which returns the row's id (see ProcessNextAndLease); else leased is nil.
+func (s *Store) stepSQL(w *Work, out *Outcome, now time.Time, lease time.Duration) (markDone, rest, leased *sqlText) {
 	c := w.Contact
 	ids := make([]int64, len(w.Messages))
 	for i, m := range w.Messages {
@@ -436,7 +471,12 @@ func (s *Store) stepSQL(w *Work, out *Outcome, now time.Time) (markDone, rest *s
 		hs = append(hs, historyEntry{seq, "out", "", m.Type, m.Summary, rankQueued, now})
 	}
 	s.historySQL(q, w, hs)
-	s.outboxRows(q, w, w.msgSeq+n, out.Outbox, now)
+	queued, seq := out.Outbox, w.msgSeq+n
+	if lease > 0 && len(queued) > 0 && !w.outboxOpen {
+		leased = s.leasedRowSQL(w, seq+1, queued[0], now, now.Add(lease))
+		queued, seq = queued[1:], seq+1
+	}
+	s.outboxRows(q, w, seq, queued, now)
 	q.each(len(out.Events), "INSERT INTO events (contact_id, integration_id, conversation, kind, flow, node, detail, at) VALUES ", func(i int) {
 		e := out.Events[i]
 		at := e.At
@@ -453,7 +493,7 @@ func (s *Store) stepSQL(w *Work, out *Outcome, now time.Time) (markDone, rest *s
 	if len(w.step.grievances) > 0 {
 		s.insertGrievances(q, w.step.grievances)
 	}
-	return markDone, q
+	return markDone, q, leased
 }
 
 // conversationSQL opens the step's conversation when it is a new one
@@ -523,6 +563,27 @@ func (s *Store) outboxRows(q *sqlText, w *Work, seq int64, ms []OutboundMessage,
 			int(int64(w.Conversation)).raw(", ").str(trimTo(m.Type, 64)).raw(", ").str(trimTo(m.Summary, 4096)).raw(", ").
 			bytes(m.Payload).raw(", ").time(now).raw(", ").time(now).raw(")")
 	}, "")
+}
+
+// leasedRowSQL queues m as message seq, claimed until leaseUntil, and
+// returns its id.
+func (s *Store) leasedRowSQL(w *Work, seq int64, m OutboundMessage, now, leaseUntil time.Time) *sqlText {
+	c := w.Contact
+	q := s.sqlStep()
+	q.raw("INSERT INTO outbox (contact_id, seq, integration_id, wa_id, user_id, conversation, type, summary, payload, due_at, created_at, ",
+		"status, claims, lease_until) VALUES (").str(c.ID).raw(", ").int(seq).raw(", ").str(c.Integration).raw(", ").
+		str(c.WaID).raw(", ").str(c.UserID).raw(", ").int(int64(w.Conversation)).raw(", ").str(trimTo(m.Type, 64)).raw(", ").
+		str(trimTo(m.Summary, 4096)).raw(", ").bytes(m.Payload).raw(", ").time(now).raw(", ").time(now).
+		raw(", 1, 1, ").time(leaseUntil).raw(") RETURNING id").end()
+	return q
+}
+
+// leasedMessage is the row leasedRowSQL queued, as ClaimOutbox returns it.
+func leasedMessage(w *Work, id, seq int64, m OutboundMessage, now time.Time) *OutboxMessage {
+	c := w.Contact
+	return &OutboxMessage{ID: id, ContactID: c.ID, Integration: c.Integration, WaID: c.WaID, UserID: c.UserID,
+		Seq: seq, Conversation: w.Conversation, Type: trimTo(m.Type, 64), Summary: trimTo(m.Summary, 4096),
+		Payload: m.Payload, Claims: 1, Created: now}
 }
 
 // failureSQL records a failed step against the oldest message: a retry after

@@ -50,7 +50,7 @@ ORDER BY i.wa_ts, i.arrival, i.id`
 // pgClaimStatement names the claim prepared on a step connection: planning
 // that query costs more than running it, so each connection plans it once
 // (PREPARE) and then runs it with EXECUTE, in the same round trip as BEGIN.
-const pgClaimStatement = "samvad_claim_v5"
+const pgClaimStatement = "samvad_claim_v6"
 
 // pgClaim begins the step's transaction and claims, in one round trip.
 func (s *Store) pgClaim(ctx context.Context, c *pgConn, now time.Time) (*sql.Rows, error) {
@@ -68,7 +68,7 @@ func (s *Store) pgClaim(ctx context.Context, c *pgConn, now time.Time) (*sql.Row
 	return rows, err
 }
 
-func (s *Store) processPostgres(ctx context.Context, h Handler) (bool, error) {
+func (s *Store) processPostgres(ctx context.Context, run *stepRun) (bool, error) {
 	// A claim can come up empty-handed when the contact it locked turns out
 	// to have been served just before; then look again (a few times at most).
 	for range 3 {
@@ -76,7 +76,7 @@ func (s *Store) processPostgres(ctx context.Context, h Handler) (bool, error) {
 		if err != nil {
 			return false, classify(err)
 		}
-		processed, again, healthy, err := s.postgresStep(ctx, c, h)
+		processed, again, healthy, err := s.postgresStep(ctx, c, run)
 		s.stepConns.done(c, healthy)
 		if !again {
 			return processed, err
@@ -88,7 +88,7 @@ func (s *Store) processPostgres(ctx context.Context, h Handler) (bool, error) {
 // postgresStep runs one step on c in an explicit transaction. The claim
 // goes with BEGIN and the outcome with COMMIT, so a step is two round trips.
 // healthy is false when the connection must not be used again.
-func (s *Store) postgresStep(ctx context.Context, c *pgConn, h Handler) (processed, again, healthy bool, err error) {
+func (s *Store) postgresStep(ctx context.Context, c *pgConn, run *stepRun) (processed, again, healthy bool, err error) {
 	now := s.now().UTC()
 	rows, err := s.pgClaim(ctx, c, now)
 	if err != nil {
@@ -111,7 +111,7 @@ func (s *Store) postgresStep(ctx context.Context, c *pgConn, h Handler) (process
 			return false, true, s.pgRollback(c), nil
 		}
 	}
-	out, herr := s.runHandler(ctx, h, w)
+	out, herr := s.runHandler(ctx, run.h, w)
 	w.finish()
 	if herr != nil {
 		if wasCancelled(ctx) {
@@ -122,10 +122,10 @@ func (s *Store) postgresStep(ctx context.Context, c *pgConn, h Handler) (process
 		healthy, err := s.pgRecordFailure(ctx, c, w, herr, false)
 		return true, false, healthy, err
 	}
-	markDone, rest := s.stepSQL(w, out, s.now().UTC())
-	text, names := pgStepText(c, markDone, rest)
-	s.calls.Add(1)
-	if _, err := c.conn.ExecContext(ctx, text+"COMMIT;"); err != nil {
+	now = s.now().UTC()
+	markDone, rest, leased := s.stepSQL(w, out, now, run.lease)
+	id, err := s.pgCommitStep(ctx, c, markDone, rest, leased)
+	if err != nil {
 		// Which of the PREPAREs ran is unknown now: forget them all.
 		if !s.pgReset(c) {
 			return true, false, false, fmt.Errorf("store: step rolled back: %w", classify(err))
@@ -139,13 +139,39 @@ func (s *Store) postgresStep(ctx context.Context, c *pgConn, h Handler) (process
 		healthy, serr := s.pgRecordFailure(ctx, c, w, fmt.Errorf("writing the outcome: %w", err), true)
 		return true, false, healthy, serr
 	}
-	for _, n := range names {
-		c.prepared[n] = true
+	s.stepCommitted(w, out, run, leased != nil, id, now)
+	return true, false, true, nil
+}
+
+// pgCommitStep writes a step's outcome and commits, in one round trip. With
+// a leased reply the commit waits for the disk (see ProcessNextAndLease),
+// and the leased row's id is returned.
+func (s *Store) pgCommitStep(ctx context.Context, c *pgConn, markDone, rest, leased *sqlText) (id int64, err error) {
+	s.calls.Add(1)
+	if leased == nil {
+		text, names := pgStepText(c, markDone, rest)
+		_, err = c.conn.ExecContext(ctx, text+"COMMIT;")
+		c.remember(names, err)
+		return 0, err
+	}
+	text, names := pgStepText(c, markDone, rest, leased)
+	err = s.pgQuery(ctx, c, text+"SET LOCAL synchronous_commit = on;\nCOMMIT;", func(rows *sql.Rows) error {
+		return scanOne(rows, &id)
+	})
+	c.remember(names, err)
+	return id, err
+}
+
+// stepCommitted hands the leased reply back, or wakes a sender for the
+// step's queued replies.
+func (s *Store) stepCommitted(w *Work, out *Outcome, run *stepRun, leased bool, id int64, now time.Time) {
+	if leased {
+		run.leased = leasedMessage(w, id, w.msgSeq+int64(len(w.Messages))+1, out.Outbox[0], now)
+		return
 	}
 	if len(out.Outbox) > 0 {
 		s.wakeOutbox.notify(1)
 	}
-	return true, false, true, nil
 }
 
 // pgReload loads the claimed contact's step again with a fresh snapshot.
@@ -189,9 +215,7 @@ func (s *Store) pgRecordFailure(ctx context.Context, c *pgConn, w *Work, cause e
 		serr.Parked = false
 		return false, serr
 	}
-	for _, n := range names {
-		c.prepared[n] = true
-	}
+	c.remember(names, nil)
 	serr.Recorded = true
 	if parked {
 		s.wakeOutbox.notify(1)
@@ -221,14 +245,14 @@ func (s *Store) pgEnd(c *pgConn, text string) bool {
 	return err == nil
 }
 
-func (s *Store) processSQLite(ctx context.Context, h Handler) (bool, error) {
+func (s *Store) processSQLite(ctx context.Context, run *stepRun) (bool, error) {
 	now := s.now().UTC()
 	w, err := s.sqliteClaim(ctx, now)
 	if err != nil || w == nil {
 		return false, err
 	}
 	defer s.release(w.Contact.ID)
-	out, herr := s.runHandler(ctx, h, w)
+	out, herr := s.runHandler(ctx, run.h, w)
 	w.finish()
 	if herr != nil {
 		if wasCancelled(ctx) {
@@ -236,11 +260,16 @@ func (s *Store) processSQLite(ctx context.Context, h Handler) (bool, error) {
 		}
 		return true, s.sqliteRecordFailure(ctx, w, herr)
 	}
-	markDone, rest := s.stepSQL(w, out, s.now().UTC())
+	now = s.now().UTC()
+	markDone, rest, leased := s.stepSQL(w, out, now, run.lease)
 	stmts := append(markDone.statements(), rest.statements()...)
+	if leased != nil {
+		stmts = append(stmts, leased.statements()...)
+	}
 	prepared, err := s.prepareAll(ctx, stmts)
+	write := &stepWrite{stmts: stmts, prepared: prepared, want: int64(len(w.Messages)), returnsID: leased != nil}
 	if err == nil {
-		err = s.writeStep(ctx, &stepWrite{stmts: stmts, prepared: prepared, want: int64(len(w.Messages))})
+		err = s.writeStep(ctx, write)
 	}
 	if err != nil {
 		if wasCancelled(ctx) || isUnavailable(err) || errors.Is(err, ErrConflict) {
@@ -248,9 +277,7 @@ func (s *Store) processSQLite(ctx context.Context, h Handler) (bool, error) {
 		}
 		return true, s.sqliteRecordFailure(ctx, w, fmt.Errorf("writing the outcome: %w", err))
 	}
-	if len(out.Outbox) > 0 {
-		s.wakeOutbox.notify(1)
-	}
+	s.stepCommitted(w, out, run, leased != nil, write.id, now)
 	return true, nil
 }
 
