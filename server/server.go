@@ -388,8 +388,8 @@ func (s *Server) runWorker(stop <-chan struct{}) {
 		ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
 		ok, leased, err := s.store.ProcessNextAndLease(ctx, s.step, s.claimLease())
 		cancel()
-		if leased != nil {
-			s.startSend(*leased)
+		for _, row := range leased {
+			s.startSend(row)
 		}
 		switch {
 		case err != nil:

@@ -201,15 +201,18 @@ func TestPostgresGoingAwayFailsFastAndRecovers(t *testing.T) {
 		t.Fatalf("after recovery: %+v %v, want the refused message stored now", res, err)
 	}
 	steps := 0
+	counted := func(ctx context.Context, w *Work) (*Outcome, error) {
+		steps++
+		return reply(0, clock)(ctx, w)
+	}
 	for {
-		ok, err := s.ProcessNext(ctx, reply(0, clock))
+		ok, err := s.ProcessNext(ctx, counted)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !ok {
 			break
 		}
-		steps++
 	}
 	if steps != 2 {
 		t.Fatalf("steps after recovery = %d, want 2", steps)

@@ -287,6 +287,17 @@ func (g *signal) more() bool {
 	return g.overflow || g.closed
 }
 
+// take drops up to n tokens: wake-ups for work that was done meanwhile.
+func (g *signal) take(n int) {
+	for range n {
+		select {
+		case <-g.ch:
+		default:
+			return
+		}
+	}
+}
+
 // settle records that a claim found nothing: the tokens count the work again.
 func (g *signal) settle() {
 	g.mu.Lock()

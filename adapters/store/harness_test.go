@@ -150,19 +150,24 @@ func reply(expires time.Duration, clock *fakeClock) Handler {
 	}
 }
 
-// drain runs steps until there is nothing left, failing on any error.
+// drain runs steps until there is nothing left, failing on any error, and
+// returns how many steps ran (contacts handled: one ProcessNext may step
+// several on Postgres).
 func (e *env) drain(h Handler) int {
 	e.t.Helper()
 	n := 0
+	counted := func(ctx context.Context, w *Work) (*Outcome, error) {
+		n++
+		return h(ctx, w)
+	}
 	for {
-		ok, err := e.s.ProcessNext(context.Background(), h)
+		ok, err := e.s.ProcessNext(context.Background(), counted)
 		if err != nil {
 			e.t.Fatalf("process: %v", err)
 		}
 		if !ok {
 			return n
 		}
-		n++
 	}
 }
 

@@ -325,8 +325,20 @@ func (s *Store) writeIngest(jobs []*ingestJob) {
 		j.res.Log = len(j.log)
 	}
 	if total > 0 {
-		s.wakeInbox.notify(total)
+		s.wakeInbox.notify(s.workersFor(total))
 	}
+}
+
+// workersFor is how many workers n new messages need: one each on SQLite,
+// where a step is one contact's, one per batch of contacts on Postgres (a
+// batch that comes out full wakes one more: see batchCommitted). Waking
+// more finds their contacts locked by the first, which costs an empty claim
+// each.
+func (s *Store) workersFor(n int) int {
+	if !s.pg {
+		return n
+	}
+	return (n + s.opts.StepBatch - 1) / s.opts.StepBatch
 }
 
 // countOwnedElsewhere counts j's messages that an earlier job of the group

@@ -126,12 +126,13 @@ func TestHeldContactDoesNotBlockOthers(t *testing.T) {
 		e.ingest(inbound("911111111111", "w1", now, "poison"), inbound("922222222222", "w2", now.Add(time.Second), "fine"))
 		var seen [][]string
 		h := poisonHandler(e, &seen)
+		// On Postgres one call may step both contacts (a batch): the
+		// poison fails alone either way.
 		if ok, err := e.s.ProcessNext(context.Background(), h); !ok || err == nil {
 			t.Fatalf("first step: ok=%v err=%v, want the poison to fail", ok, err)
 		}
-		if n := e.drain(h); n != 1 {
-			t.Fatalf("steps = %d, want the other contact served while the first is held", n)
-		}
+		e.drain(h) // fails if the held contact is stepped again
+
 		if got := payloads(e.outbox("922222222222")); !slices.Equal(got, []string{"re:fine"}) {
 			t.Fatalf("outbox = %q", got)
 		}

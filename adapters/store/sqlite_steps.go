@@ -12,8 +12,8 @@ type stepWrite struct {
 	prepared []*sql.Stmt
 	// want is how many inbox rows the first statement must mark done.
 	want int64
-	// returnsID says the last statement returns the id of the row it
-	// inserted (a leased reply), which the write keeps in id.
+	// returnsID says the last statement returns the contact and id of the
+	// row it inserted (a leased reply); the write keeps the id.
 	returnsID bool
 	id        int64
 	err       error
@@ -88,7 +88,7 @@ func (s *Store) writeOne(ctx context.Context, tx *sql.Tx, w *stepWrite) error {
 	if err == nil && w.returnsID {
 		last := w.stmts[len(w.stmts)-1]
 		s.calls.Add(1)
-		err = tx.StmtContext(ctx, w.prepared[len(w.prepared)-1]).QueryRowContext(ctx, last.args...).Scan(&w.id)
+		err = tx.StmtContext(ctx, w.prepared[len(w.prepared)-1]).QueryRowContext(ctx, last.args...).Scan(new(string), &w.id)
 	}
 	if err == nil && n != w.want {
 		err = fmt.Errorf("%w: %d of %d inbox rows were still pending (another process on this SQLite file?)", ErrConflict, n, w.want)

@@ -83,6 +83,10 @@ type Options struct {
 	// PollInterval is the longest Wait sleeps when nothing wakes it (work
 	// ingested by another process, a backoff coming due). Default 1s.
 	PollInterval time.Duration
+	// StepBatch is the most contacts one Postgres step transaction claims
+	// and steps when many are waiting (see ProcessNext). Default 8; 1 steps
+	// one contact per transaction.
+	StepBatch int
 }
 
 func (o Options) withDefaults() Options {
@@ -115,6 +119,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = time.Second
+	}
+	if o.StepBatch <= 0 {
+		o.StepBatch = 8
 	}
 	return o
 }
@@ -180,6 +187,9 @@ type Store struct {
 
 	// testForceReload makes every Postgres claim take the reload path (tests).
 	testForceReload bool
+	// soloClaims is how many Postgres claims are still to take one contact
+	// each, after a batch of steps failed to commit (see pgStepBatch).
+	soloClaims atomic.Int64
 }
 
 // Open opens the store at url and, unless opts.NoMigrate, brings its schema up
@@ -192,6 +202,9 @@ type Store struct {
 //     An empty url means DefaultURL.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
+	if opts.StepBatch > 256 {
+		return nil, fmt.Errorf("store: StepBatch must be at most 256, got %d", opts.StepBatch)
+	}
 	if opts.MaxOpenConns < 8 {
 		return nil, fmt.Errorf("store: MaxOpenConns must be at least 8 (steps, sends, writes and reads each need connections of their own), got %d", opts.MaxOpenConns)
 	}

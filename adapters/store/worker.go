@@ -194,15 +194,20 @@ func WorkFrom(ctx context.Context) *Work {
 //
 // On Postgres the claim is a row lock (FOR NO KEY UPDATE SKIP LOCKED) on the
 // contact, so any number of goroutines and processes can call ProcessNext at
-// once and never work on one contact together. On SQLite the claim is held
-// in the process (the embedded store is for one process) and writes are
-// serialised on the single writer connection.
+// once and never work on one contact together. When many contacts are
+// waiting, one call claims several (up to Options.StepBatch) and runs their
+// steps one after another in one transaction, which costs the database far
+// less than a transaction each; h is called once per contact, and a step
+// that fails is recorded alone. On SQLite the claim is held in the process
+// (the embedded store is for one process) and writes are serialised on the
+// single writer connection, where steps of several workers share commits.
 //
 // When h fails (or the Outcome cannot be written) nothing of the step is
 // kept; the oldest message's attempt count goes up and the contact waits a
 // backoff before it is tried again, with only that message; after
 // Options.MaxAttempts the message is parked, the apology is queued, and the
-// contact's other messages go on. The error is then a *StepError. When ctx
+// contact's other messages go on. The error is then a *StepError (joined
+// with the others' when several steps of a batch failed). When ctx
 // is cancelled (not timed out) during the step, it is rolled back and counts
 // no attempt: shutting down is not the message's fault.
 func (s *Store) ProcessNext(ctx context.Context, h Handler) (bool, error) {
@@ -221,7 +226,7 @@ func (s *Store) ProcessNext(ctx context.Context, h Handler) (bool, error) {
 // queued as usual. A step that hands a reply back commits durably (on
 // Postgres other steps do not wait for the disk): a reply must never leave
 // before the step that made it is safe. lease 0 is ProcessNext.
-func (s *Store) ProcessNextAndLease(ctx context.Context, h Handler, lease time.Duration) (processed bool, leased *OutboxMessage, err error) {
+func (s *Store) ProcessNextAndLease(ctx context.Context, h Handler, lease time.Duration) (processed bool, leased []OutboxMessage, err error) {
 	if err := s.check(); err != nil {
 		return false, nil, err
 	}
@@ -243,12 +248,12 @@ func (s *Store) ProcessNextAndLease(ctx context.Context, h Handler, lease time.D
 	return processed, run.leased, err
 }
 
-// stepRun is one ProcessNext call: the handler, and the lease of a reply
-// handed back (see ProcessNextAndLease), which is set once the step commits.
+// stepRun is one ProcessNext call: the handler, and the lease of replies
+// handed back (see ProcessNextAndLease), which are set once the step commits.
 type stepRun struct {
 	h      Handler
 	lease  time.Duration
-	leased *OutboxMessage
+	leased []OutboxMessage
 }
 
 // workColumns is what a step loads: the contact, its session, and one row
@@ -266,68 +271,103 @@ func (s *Store) loadWorkSQL(contactID string) string {
 		raw(" ORDER BY i.wa_ts, i.arrival, i.id").pgText()
 }
 
-// scanWork reads the rows of a step. snapshotVersion is the contact's
-// version as the query's snapshot saw it (Postgres claim; see claimSQL).
+// scanWork reads the rows of one contact's step (see scanWorks).
 func (s *Store) scanWork(rows *sql.Rows, now time.Time) (w *Work, snapshotVersion int64, err error) {
-	for rows.Next() {
-		var (
-			c                                   Contact
-			steps                               int64
-			version, msgSeq                     int64
-			conversations                       int
-			firstSeen, lastSeen                 dbTime
-			hasSession                          bool
-			state                               []byte
-			checksum                            sql.NullInt64
-			flowID, flowVersion                 sql.NullString
-			conversation                        sql.NullInt64
-			updated, expires                    dbTime
-			m                                   Message
-			wa, received                        dbTime
-			mWaID, mUserID, mProfile, mUsername string
-			outboxOpen                          bool
-		)
-		err := rows.Scan(&c.ID, &c.Integration, &c.Key, &c.WaID, &c.UserID, &c.Name, &c.Username, &c.Language, &c.OptedOut,
-			&version, &steps, &conversations, &msgSeq, &firstSeen, &lastSeen,
-			&hasSession, &state, &checksum, &flowID, &flowVersion, &conversation, &updated, &expires,
-			&m.ID, &m.Wamid, &m.Type, &m.Summary, &wa, &received, &m.Input, &m.Attempts, &mWaID, &mUserID, &mProfile, &mUsername,
-			&outboxOpen, &snapshotVersion)
-		if err != nil {
-			return nil, 0, err
-		}
-		m.Timestamp, m.Received = wa.T, received.T
-		if w == nil {
-			c.New = steps == 0
-			c.FirstSeen, c.LastSeen = firstSeen.T, lastSeen.T
-			w = &Work{Contact: c, store: s, version: version, msgSeq: msgSeq, conversations: conversations,
-				outboxOpen: outboxOpen, step: &stepState{}}
-			if hasSession {
-				s.fillSession(w, now, state, checksum, flowID.String, flowVersion.String, int(conversation.Int64), updated.T, expires.T)
-			}
-			if w.Conversation == 0 {
-				w.NewConversation = true
-				w.Conversation = conversations + 1
-			}
-		}
-		// The newest message says best who the citizen is now.
-		refresh(&w.Contact.WaID, mWaID)
-		refresh(&w.Contact.UserID, mUserID)
-		refresh(&w.Contact.Name, mProfile)
-		refresh(&w.Contact.Username, mUsername)
-		if m.Timestamp.After(w.Contact.LastSeen) {
-			w.Contact.LastSeen = m.Timestamp
-		}
-		w.Messages = append(w.Messages, m)
-	}
-	if err := rows.Err(); err != nil {
+	ws, snapshots, err := s.scanWorks(rows, now)
+	if err != nil || len(ws) == 0 {
 		return nil, 0, err
 	}
-	if w != nil && len(w.Messages) > 1 && w.Messages[0].Attempts > 0 {
-		// A step already failed with these messages: try the oldest alone, so
-		// that the failure lands on the message that causes it.
-		w.Messages = w.Messages[:1]
+	return ws[0], snapshots[0], nil
+}
+
+// scanWorks reads the rows of steps, one contact's rows after another's.
+// snapshots are the contacts' versions as the query's snapshot saw them
+// (Postgres claim; see claimSQL).
+func (s *Store) scanWorks(rows *sql.Rows, now time.Time) (ws []*Work, snapshots []int64, err error) {
+	var w *Work
+	for rows.Next() {
+		r, err := scanWorkRow(rows)
+		if err != nil {
+			return nil, nil, err
+		}
+		if w == nil || r.c.ID != w.Contact.ID {
+			w = s.newWork(r, now)
+			ws, snapshots = append(ws, w), append(snapshots, r.snapshot)
+		}
+		w.add(r)
 	}
-	return w, snapshotVersion, nil
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	for _, w := range ws {
+		if len(w.Messages) > 1 && w.Messages[0].Attempts > 0 {
+			// A step already failed with these messages: try the oldest alone,
+			// so that the failure lands on the message that causes it.
+			w.Messages = w.Messages[:1]
+		}
+	}
+	return ws, snapshots, nil
+}
+
+// workRow is one row of a step's load: the contact, its session, and one
+// pending message.
+type workRow struct {
+	c                                   Contact
+	steps, version, msgSeq              int64
+	conversations                       int
+	firstSeen, lastSeen                 dbTime
+	hasSession                          bool
+	state                               []byte
+	checksum                            sql.NullInt64
+	flowID, flowVersion                 sql.NullString
+	conversation                        sql.NullInt64
+	updated, expires                    dbTime
+	m                                   Message
+	wa, received                        dbTime
+	mWaID, mUserID, mProfile, mUsername string
+	outboxOpen                          bool
+	snapshot                            int64
+}
+
+func scanWorkRow(rows *sql.Rows) (*workRow, error) {
+	r := &workRow{}
+	err := rows.Scan(&r.c.ID, &r.c.Integration, &r.c.Key, &r.c.WaID, &r.c.UserID, &r.c.Name, &r.c.Username, &r.c.Language, &r.c.OptedOut,
+		&r.version, &r.steps, &r.conversations, &r.msgSeq, &r.firstSeen, &r.lastSeen,
+		&r.hasSession, &r.state, &r.checksum, &r.flowID, &r.flowVersion, &r.conversation, &r.updated, &r.expires,
+		&r.m.ID, &r.m.Wamid, &r.m.Type, &r.m.Summary, &r.wa, &r.received, &r.m.Input, &r.m.Attempts,
+		&r.mWaID, &r.mUserID, &r.mProfile, &r.mUsername, &r.outboxOpen, &r.snapshot)
+	r.m.Timestamp, r.m.Received = r.wa.T, r.received.T
+	return r, err
+}
+
+// newWork starts a step from its first row.
+func (s *Store) newWork(r *workRow, now time.Time) *Work {
+	c := r.c
+	c.New = r.steps == 0
+	c.FirstSeen, c.LastSeen = r.firstSeen.T, r.lastSeen.T
+	w := &Work{Contact: c, store: s, version: r.version, msgSeq: r.msgSeq, conversations: r.conversations,
+		outboxOpen: r.outboxOpen, step: &stepState{}}
+	if r.hasSession {
+		s.fillSession(w, now, r.state, r.checksum, r.flowID.String, r.flowVersion.String, int(r.conversation.Int64), r.updated.T, r.expires.T)
+	}
+	if w.Conversation == 0 {
+		w.NewConversation = true
+		w.Conversation = r.conversations + 1
+	}
+	return w
+}
+
+// add adds a row's message to the step.
+func (w *Work) add(r *workRow) {
+	// The newest message says best who the citizen is now.
+	refresh(&w.Contact.WaID, r.mWaID)
+	refresh(&w.Contact.UserID, r.mUserID)
+	refresh(&w.Contact.Name, r.mProfile)
+	refresh(&w.Contact.Username, r.mUsername)
+	if r.m.Timestamp.After(w.Contact.LastSeen) {
+		w.Contact.LastSeen = r.m.Timestamp
+	}
+	w.Messages = append(w.Messages, r.m)
 }
 
 func refresh(dst *string, v string) {
@@ -421,10 +461,10 @@ func (w *Work) finish() {
 
 // stepSQL writes a successful step. It returns the statement that marks the
 // inbox rows done separately (SQLite checks its row count) from the rest.
-// When lease is positive and the step's first reply may leave at once, that
-// reply's row is queued apart, already claimed until now+lease, by leased,
-// which returns the row's id (see ProcessNextAndLease); else leased is nil.
-func (s *Store) stepSQL(w *Work, out *Outcome, now time.Time, lease time.Duration) (markDone, rest, leased *sqlText) {
+// When lease is true and the step's first reply may leave at once, that
+// reply is left out of rest and returned, to be queued already claimed by
+// leasedRowsSQL (see ProcessNextAndLease); else leased is nil.
+func (s *Store) stepSQL(w *Work, out *Outcome, now time.Time, lease bool) (markDone, rest *sqlText, leased *leasedReply) {
 	c := w.Contact
 	ids := make([]int64, len(w.Messages))
 	for i, m := range w.Messages {
@@ -472,8 +512,8 @@ func (s *Store) stepSQL(w *Work, out *Outcome, now time.Time, lease time.Duratio
 	}
 	s.historySQL(q, w, hs)
 	queued, seq := out.Outbox, w.msgSeq+n
-	if lease > 0 && len(queued) > 0 && !w.outboxOpen {
-		leased = s.leasedRowSQL(w, seq+1, queued[0], now, now.Add(lease))
+	if lease && len(queued) > 0 && !w.outboxOpen {
+		leased = &leasedReply{w: w, seq: seq + 1, m: queued[0]}
 		queued, seq = queued[1:], seq+1
 	}
 	s.outboxRows(q, w, seq, queued, now)
@@ -565,25 +605,35 @@ func (s *Store) outboxRows(q *sqlText, w *Work, seq int64, ms []OutboundMessage,
 	}, "")
 }
 
-// leasedRowSQL queues m as message seq, claimed until leaseUntil, and
-// returns its id.
-func (s *Store) leasedRowSQL(w *Work, seq int64, m OutboundMessage, now, leaseUntil time.Time) *sqlText {
-	c := w.Contact
+// leasedReply is a step's first reply, queued already claimed (see
+// ProcessNextAndLease).
+type leasedReply struct {
+	w   *Work
+	seq int64
+	m   OutboundMessage
+}
+
+// leasedRowsSQL queues replies claimed until leaseUntil, in one statement
+// that returns each row's contact and id.
+func (s *Store) leasedRowsSQL(rs []leasedReply, now, leaseUntil time.Time) *sqlText {
 	q := s.sqlStep()
-	q.raw("INSERT INTO outbox (contact_id, seq, integration_id, wa_id, user_id, conversation, type, summary, payload, due_at, created_at, ",
-		"status, claims, lease_until) VALUES (").str(c.ID).raw(", ").int(seq).raw(", ").str(c.Integration).raw(", ").
-		str(c.WaID).raw(", ").str(c.UserID).raw(", ").int(int64(w.Conversation)).raw(", ").str(trimTo(m.Type, 64)).raw(", ").
-		str(trimTo(m.Summary, 4096)).raw(", ").bytes(m.Payload).raw(", ").time(now).raw(", ").time(now).
-		raw(", 1, 1, ").time(leaseUntil).raw(") RETURNING id").end()
+	q.each(len(rs), "INSERT INTO outbox (contact_id, seq, integration_id, wa_id, user_id, conversation, type, summary, payload, "+
+		"due_at, created_at, status, claims, lease_until) VALUES ", func(i int) {
+		r := rs[i]
+		c := r.w.Contact
+		q.raw("(").str(c.ID).raw(", ").int(r.seq).raw(", ").str(c.Integration).raw(", ").str(c.WaID).raw(", ").str(c.UserID).raw(", ").
+			int(int64(r.w.Conversation)).raw(", ").str(trimTo(r.m.Type, 64)).raw(", ").str(trimTo(r.m.Summary, 4096)).raw(", ").
+			bytes(r.m.Payload).raw(", ").time(now).raw(", ").time(now).raw(", 1, 1, ").time(leaseUntil).raw(")")
+	}, " RETURNING contact_id, id")
 	return q
 }
 
-// leasedMessage is the row leasedRowSQL queued, as ClaimOutbox returns it.
-func leasedMessage(w *Work, id, seq int64, m OutboundMessage, now time.Time) *OutboxMessage {
-	c := w.Contact
-	return &OutboxMessage{ID: id, ContactID: c.ID, Integration: c.Integration, WaID: c.WaID, UserID: c.UserID,
-		Seq: seq, Conversation: w.Conversation, Type: trimTo(m.Type, 64), Summary: trimTo(m.Summary, 4096),
-		Payload: m.Payload, Claims: 1, Created: now}
+// message is the row leasedRowsSQL queued, as ClaimOutbox returns it.
+func (r leasedReply) message(id int64, now time.Time) OutboxMessage {
+	c := r.w.Contact
+	return OutboxMessage{ID: id, ContactID: c.ID, Integration: c.Integration, WaID: c.WaID, UserID: c.UserID,
+		Seq: r.seq, Conversation: r.w.Conversation, Type: trimTo(r.m.Type, 64), Summary: trimTo(r.m.Summary, 4096),
+		Payload: r.m.Payload, Claims: 1, Created: now}
 }
 
 // failureSQL records a failed step against the oldest message: a retry after

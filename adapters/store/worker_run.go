@@ -16,50 +16,54 @@ func bookkeepingContext(ctx context.Context) (context.Context, context.CancelFun
 	return context.WithTimeout(context.WithoutCancel(ctx), bookkeepingTimeout)
 }
 
-// claimSQL claims the contact of the oldest pending message whose contact is
-// neither held by a backoff nor locked by another worker, and loads its step
-// in the same statement. now is an SQL expression for the current time.
+// claimSQL claims the contacts of the oldest pending messages (up to limit
+// messages, so at most limit contacts) whose contacts are neither held by a
+// backoff nor locked by another worker, and loads their steps in the same
+// statement, one contact after another. now is an SQL expression for the
+// current time.
 //
-// The message row is locked with the contact so that Postgres re-checks it
-// when a concurrent step changed it after this statement's snapshot: a
-// message served in between is skipped, not claimed again. The rest of the
-// load still reads the snapshot; the last column is the contact's version as
-// the snapshot saw it, while the locked row is the newest version. If they
-// differ, a step for this contact committed between the snapshot and the
-// lock, the loaded messages may be stale, and the caller reloads.
+// The message rows are locked with their contacts so that Postgres
+// re-checks them when a concurrent step changed them after this statement's
+// snapshot: a message served in between is skipped, not claimed again. The
+// rest of the load still reads the snapshot; the last column is a contact's
+// version as the snapshot saw it, while the locked row is the newest
+// version. If they differ, a step for that contact committed between the
+// snapshot and the lock, its loaded messages may be stale, and the caller
+// reloads it.
 //
 // floor is an SQL expression for the inbox's floor (see queueFloor). The
 // contact's messages are a LATERAL subquery kept apart from the join (OFFSET
 // 0), so that they are always looked up by contact. Joined plainly, a plan
 // made while the inbox looked empty read every pending message of every
 // contact and kept the claimed one's (1,645 rows for 1, in a logged plan).
-func claimSQL(now, floor string) string {
-	return `WITH c AS (
+func claimSQL(now, floor, limit string) string {
+	return `WITH l AS (
 	SELECT c.* FROM inbox i JOIN contacts c ON c.id = i.contact_id
 	WHERE i.state = 0 AND i.id >= ` + floor + ` AND (c.hold_until IS NULL OR c.hold_until <= ` + now + `)
 	ORDER BY i.id
-	LIMIT 1
+	LIMIT ` + limit + `
 	FOR NO KEY UPDATE OF c, i SKIP LOCKED
-)
+), c AS (SELECT DISTINCT ON (l.id) l.* FROM l ORDER BY l.id)
 SELECT ` + workColumns + `, (SELECT v.version FROM contacts v WHERE v.id = c.id)
 FROM c LEFT JOIN sessions s ON s.contact_id = c.id
 JOIN LATERAL (SELECT * FROM inbox WHERE inbox.contact_id = c.id AND inbox.state = 0 OFFSET 0) i ON true
-ORDER BY i.wa_ts, i.arrival, i.id`
+ORDER BY c.id, i.wa_ts, i.arrival, i.id`
 }
 
 // pgClaimStatement names the claim prepared on a step connection: planning
 // that query costs more than running it, so each connection plans it once
 // (PREPARE) and then runs it with EXECUTE, in the same round trip as BEGIN.
-const pgClaimStatement = "samvad_claim_v6"
+const pgClaimStatement = "samvad_claim_v7"
 
-// pgClaim begins the step's transaction and claims, in one round trip.
-func (s *Store) pgClaim(ctx context.Context, c *pgConn, now time.Time) (*sql.Rows, error) {
+// pgClaim begins the step's transaction and claims up to limit contacts, in
+// one round trip.
+func (s *Store) pgClaim(ctx context.Context, c *pgConn, now time.Time, limit int) (*sql.Rows, error) {
 	floor := s.inboxFloor.get(ctx, c)
 	q := s.sql()
 	if !c.prepared[pgClaimStatement] {
-		q.raw("PREPARE ", pgClaimStatement, " (timestamptz, bigint) AS ", claimSQL("$1", "$2"), ";\n")
+		q.raw("PREPARE ", pgClaimStatement, " (timestamptz, bigint, bigint) AS ", claimSQL("$1", "$2", "$3"), ";\n")
 	}
-	q.raw("BEGIN;\nEXECUTE ", pgClaimStatement, "(").time(now).raw(", ").int(floor).raw(")")
+	q.raw("BEGIN;\nEXECUTE ", pgClaimStatement, "(").time(now).raw(", ").int(floor).raw(", ").int(int64(limit)).raw(")")
 	s.calls.Add(1)
 	rows, err := c.conn.QueryContext(ctx, q.pgText())
 	if err == nil {
@@ -76,102 +80,13 @@ func (s *Store) processPostgres(ctx context.Context, run *stepRun) (bool, error)
 		if err != nil {
 			return false, classify(err)
 		}
-		processed, again, healthy, err := s.postgresStep(ctx, c, run)
+		processed, again, healthy, err := s.pgStepBatch(ctx, c, run)
 		s.stepConns.done(c, healthy)
 		if !again {
 			return processed, err
 		}
 	}
 	return false, nil
-}
-
-// postgresStep runs one step on c in an explicit transaction. The claim
-// goes with BEGIN and the outcome with COMMIT, so a step is two round trips.
-// healthy is false when the connection must not be used again.
-func (s *Store) postgresStep(ctx context.Context, c *pgConn, run *stepRun) (processed, again, healthy bool, err error) {
-	now := s.now().UTC()
-	rows, err := s.pgClaim(ctx, c, now)
-	if err != nil {
-		return false, false, s.pgRollback(c), classify(err)
-	}
-	w, snapshot, err := s.scanWork(rows, now)
-	rows.Close()
-	if err != nil {
-		return false, false, s.pgRollback(c), classify(err)
-	}
-	if w == nil {
-		return false, false, s.pgRollback(c), nil
-	}
-	if snapshot != w.version || s.testForceReload {
-		s.calls.Add(1)
-		if w, err = s.pgReload(ctx, c.conn, w.Contact.ID, now); err != nil {
-			return false, false, s.pgRollback(c), classify(err)
-		}
-		if w == nil {
-			return false, true, s.pgRollback(c), nil
-		}
-	}
-	out, herr := s.runHandler(ctx, run.h, w)
-	w.finish()
-	if herr != nil {
-		if wasCancelled(ctx) {
-			return true, false, s.pgRollback(c), fmt.Errorf("store: step cancelled, rolled back: %w", herr)
-		}
-		// Nothing of the step was written yet: record the failure in the same
-		// transaction, still holding the contact.
-		healthy, err := s.pgRecordFailure(ctx, c, w, herr, false)
-		return true, false, healthy, err
-	}
-	now = s.now().UTC()
-	markDone, rest, leased := s.stepSQL(w, out, now, run.lease)
-	id, err := s.pgCommitStep(ctx, c, markDone, rest, leased)
-	if err != nil {
-		// Which of the PREPAREs ran is unknown now: forget them all.
-		if !s.pgReset(c) {
-			return true, false, false, fmt.Errorf("store: step rolled back: %w", classify(err))
-		}
-		if wasCancelled(ctx) || isUnavailable(err) {
-			return true, false, true, fmt.Errorf("store: step rolled back: %w", classify(err))
-		}
-		// The outcome itself could not be written (a bug in what the handler
-		// returned, most likely): count it against the message like any
-		// failure.
-		healthy, serr := s.pgRecordFailure(ctx, c, w, fmt.Errorf("writing the outcome: %w", err), true)
-		return true, false, healthy, serr
-	}
-	s.stepCommitted(w, out, run, leased != nil, id, now)
-	return true, false, true, nil
-}
-
-// pgCommitStep writes a step's outcome and commits, in one round trip. With
-// a leased reply the commit waits for the disk (see ProcessNextAndLease),
-// and the leased row's id is returned.
-func (s *Store) pgCommitStep(ctx context.Context, c *pgConn, markDone, rest, leased *sqlText) (id int64, err error) {
-	s.calls.Add(1)
-	if leased == nil {
-		text, names := pgStepText(c, markDone, rest)
-		_, err = c.conn.ExecContext(ctx, text+"COMMIT;")
-		c.remember(names, err)
-		return 0, err
-	}
-	text, names := pgStepText(c, markDone, rest, leased)
-	err = s.pgQuery(ctx, c, text+"SET LOCAL synchronous_commit = on;\nCOMMIT;", func(rows *sql.Rows) error {
-		return scanOne(rows, &id)
-	})
-	c.remember(names, err)
-	return id, err
-}
-
-// stepCommitted hands the leased reply back, or wakes a sender for the
-// step's queued replies.
-func (s *Store) stepCommitted(w *Work, out *Outcome, run *stepRun, leased bool, id int64, now time.Time) {
-	if leased {
-		run.leased = leasedMessage(w, id, w.msgSeq+int64(len(w.Messages))+1, out.Outbox[0], now)
-		return
-	}
-	if len(out.Outbox) > 0 {
-		s.wakeOutbox.notify(1)
-	}
 }
 
 // pgReload loads the claimed contact's step again with a fresh snapshot.
@@ -261,10 +176,10 @@ func (s *Store) processSQLite(ctx context.Context, run *stepRun) (bool, error) {
 		return true, s.sqliteRecordFailure(ctx, w, herr)
 	}
 	now = s.now().UTC()
-	markDone, rest, leased := s.stepSQL(w, out, now, run.lease)
+	markDone, rest, leased := s.stepSQL(w, out, now, run.lease > 0)
 	stmts := append(markDone.statements(), rest.statements()...)
 	if leased != nil {
-		stmts = append(stmts, leased.statements()...)
+		stmts = append(stmts, s.leasedRowsSQL([]leasedReply{*leased}, now, now.Add(run.lease)).statements()...)
 	}
 	prepared, err := s.prepareAll(ctx, stmts)
 	write := &stepWrite{stmts: stmts, prepared: prepared, want: int64(len(w.Messages)), returnsID: leased != nil}
@@ -277,7 +192,12 @@ func (s *Store) processSQLite(ctx context.Context, run *stepRun) (bool, error) {
 		}
 		return true, s.sqliteRecordFailure(ctx, w, fmt.Errorf("writing the outcome: %w", err))
 	}
-	s.stepCommitted(w, out, run, leased != nil, write.id, now)
+	switch {
+	case leased != nil:
+		run.leased = append(run.leased, leased.message(write.id, now))
+	case len(out.Outbox) > 0:
+		s.wakeOutbox.notify(1)
+	}
 	return true, nil
 }
 
