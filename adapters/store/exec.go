@@ -244,11 +244,19 @@ func scanOne(rows *sql.Rows, dest ...any) error {
 // nothing). Otherwise it waits: claiming again after every step, as a
 // worker would without tokens, finds nothing almost every time at a steady
 // rate.
+//
+// armed counts tokens given that no claim has followed yet (a claim starting
+// counts against it whether a token or a timer started it). A claim that
+// starts after new work was committed sees that work, so while one is still
+// to come, new work need not wake anyone else (notifyUnarmed): on Postgres a
+// claim takes many contacts, and every extra wake-up there would be an
+// empty claim.
 type signal struct {
 	mu       sync.Mutex
 	ch       chan struct{}
 	closed   bool
 	overflow bool
+	armed    int
 }
 
 // signalTokens bounds the tokens kept: enough for a pool of workers, few
@@ -264,14 +272,34 @@ func (g *signal) wait() <-chan struct{} { return g.ch }
 func (g *signal) notify(n int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.give(n)
+}
+
+// notifyUnarmed is notify less the claims still to come.
+func (g *signal) notifyUnarmed(n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.give(n - g.armed)
+}
+
+// give puts up to n tokens in the channel; g.mu is held.
+func (g *signal) give(n int) {
 	for i := 0; i < n && !g.closed; i++ {
 		select {
 		case g.ch <- struct{}{}:
+			g.armed++
 		default:
 			g.overflow = true
 			return
 		}
 	}
+}
+
+// claiming records that a claim is starting.
+func (g *signal) claiming() {
+	g.mu.Lock()
+	g.armed = max(g.armed-1, 0)
+	g.mu.Unlock()
 }
 
 // more reports whether there may be more work than tokens say: it takes a
@@ -292,6 +320,7 @@ func (g *signal) take(n int) {
 	for range n {
 		select {
 		case <-g.ch:
+			g.claiming() // no claim follows this token
 		default:
 			return
 		}

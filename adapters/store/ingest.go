@@ -325,20 +325,22 @@ func (s *Store) writeIngest(jobs []*ingestJob) {
 		j.res.Log = len(j.log)
 	}
 	if total > 0 {
-		s.wakeInbox.notify(s.workersFor(total))
+		s.wakeWorkers(total)
 	}
 }
 
-// workersFor is how many workers n new messages need: one each on SQLite,
-// where a step is one contact's, one per batch of contacts on Postgres (a
-// batch that comes out full wakes one more: see batchCommitted). Waking
-// more finds their contacts locked by the first, which costs an empty claim
-// each.
-func (s *Store) workersFor(n int) int {
+// wakeWorkers wakes the workers n new messages need: one each on SQLite,
+// where a step is one contact's. On Postgres one per batch of contacts (a
+// batch that comes out full wakes one more: see batchCommitted), less the
+// claims that are still to come, which will see these messages: waking more
+// finds their contacts locked by the first claim, which costs an empty
+// claim each.
+func (s *Store) wakeWorkers(n int) {
 	if !s.pg {
-		return n
+		s.wakeInbox.notify(n)
+		return
 	}
-	return (n + s.opts.StepBatch - 1) / s.opts.StepBatch
+	s.wakeInbox.notifyUnarmed((n + s.opts.StepBatch - 1) / s.opts.StepBatch)
 }
 
 // countOwnedElsewhere counts j's messages that an earlier job of the group

@@ -33,3 +33,28 @@ func TestSignalMore(t *testing.T) {
 		t.Fatal("more() on a closed signal: false, want true (the caller must see the store closed)")
 	}
 }
+
+// New work wakes no one while a claim that will see it is still to come.
+func TestSignalNotifyUnarmed(t *testing.T) {
+	g := newSignal()
+	tokens := func() int { return len(g.ch) }
+	g.notifyUnarmed(1)
+	if tokens() != 1 {
+		t.Fatalf("first message: %d tokens, want 1", tokens())
+	}
+	g.notifyUnarmed(1)
+	if tokens() != 1 {
+		t.Fatalf("a second message before any claim: %d tokens, want still 1 (the coming claim sees it)", tokens())
+	}
+	<-g.ch
+	g.claiming()
+	g.notifyUnarmed(2)
+	if tokens() != 2 {
+		t.Fatalf("after the claim started: %d tokens, want 2", tokens())
+	}
+	g.take(2)
+	g.notifyUnarmed(1)
+	if tokens() != 1 {
+		t.Fatalf("tokens dropped by take must not count as claims to come: %d tokens, want 1", tokens())
+	}
+}

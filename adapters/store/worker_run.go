@@ -64,6 +64,7 @@ func (s *Store) pgClaim(ctx context.Context, c *pgConn, now time.Time, limit int
 		q.raw("PREPARE ", pgClaimStatement, " (timestamptz, bigint, bigint) AS ", claimSQL("$1", "$2", "$3"), ";\n")
 	}
 	q.raw("BEGIN;\nEXECUTE ", pgClaimStatement, "(").time(now).raw(", ").int(floor).raw(", ").int(int64(limit)).raw(")")
+	s.wakeInbox.claiming()
 	s.calls.Add(1)
 	rows, err := c.conn.QueryContext(ctx, q.pgText())
 	if err == nil {
