@@ -41,10 +41,15 @@
 // writes all of it, marks the messages done and commits, in one
 // transaction. Messages of one contact are processed strictly in order,
 // never two steps for one contact at once; different contacts in parallel,
-// in any number of goroutines and, on Postgres, processes.
+// in any number of goroutines and, on Postgres, processes. When many
+// contacts are waiting, one call on Postgres claims several (up to
+// Options.StepBatch) and steps them one after another in one transaction.
 //
-// 3. Send. Senders call ClaimOutbox, send each message (the payload is the
-// handler's bytes) and report back: MarkSent with the wamid WhatsApp
+// 3. Send. A worker that sends replies itself calls ProcessNextAndLease
+// instead: a step's first reply, when it is its contact's next message to
+// leave, comes back already claimed and is sent at once. Senders call
+// ClaimOutbox for the rest, send each message (the payload is the
+// handler's bytes), and both report back: MarkSent with the wamid WhatsApp
 // returned, MarkRetry for a failure that may pass (with exponential backoff
 // and jitter, then failure), MarkFailed for one that never will. Only the
 // first unsent message of a contact is ever claimable, so a contact's
@@ -166,8 +171,10 @@
 // message: Ingest is one round trip (one implicit transaction), and
 // concurrent Ingest calls share one, so single-message webhooks do not each
 // pay for a commit; a step is two — BEGIN with the claim and load, then the
-// outcome with COMMIT;
-// ClaimOutbox and each Mark* call are one. Statements whose planning would
+// outcome with COMMIT — shared by the contacts of a batch; ClaimOutbox,
+// MarkRetry and MarkFailed are one each, and concurrent MarkSent calls share
+// one (a PL/pgSQL function takes the batch's rows and updates each by its
+// key). Statements whose planning would
 // cost as much as running them (the claim, a step's writes, MarkSent) are
 // prepared once per connection and run with EXECUTE in those same
 // messages; steps and senders keep their connections in small pools of
@@ -179,9 +186,10 @@
 // off on step connections), and this loses nothing: a step's input is
 // durable before the webhook is answered, and its replies leave only
 // through ClaimOutbox, whose commit is synchronous and so flushes the log
-// past the step's commit. A Postgres crash can undo only steps whose
-// replies were never claimed; their messages are pending again and are
-// handled as after a rollback.
+// past the step's commit, or are handed back by ProcessNextAndLease, whose
+// step commit is then synchronous (SET LOCAL). A Postgres crash can undo
+// only steps whose replies were never claimed; their messages are pending
+// again and are handled as after a rollback.
 //
 // # SQLite
 //
