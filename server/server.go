@@ -8,10 +8,11 @@
 //     signature over the raw body, parses every entry, change, message and
 //     status, and stores them in one transaction (store.Ingest) before
 //     answering 200. Nothing else happens on the request path.
-//  2. Process: workers claim one citizen at a time (store.ProcessNext) and,
-//     in one transaction, run the engine over the citizen's pending messages
-//     in order, render the replies for WhatsApp, and write the new session,
-//     the outbox rows, the history and the events.
+//  2. Process: workers claim a citizen (store.ProcessNextAndLease; on
+//     Postgres several at once when many are waiting) and, in one
+//     transaction, run the engine over each citizen's pending messages in
+//     order, render the replies for WhatsApp, and write the new session, the
+//     outbox rows, the history and the events.
 //  3. Send: the worker that made a reply sends it at once when it is the
 //     citizen's next message to leave (the step hands it back already
 //     claimed: store.ProcessNextAndLease); senders claim the rest, the head

@@ -216,11 +216,12 @@ func (s *Store) ProcessNext(ctx context.Context, h Handler) (bool, error) {
 }
 
 // ProcessNextAndLease is ProcessNext for a caller that sends replies itself.
-// When the step queues replies and the first of them may leave at once (its
+// When a step queues replies and the first of them may leave at once (its
 // contact has no earlier message waiting to be sent), that row is queued
 // already claimed for lease, as ClaimOutbox would have claimed it, and
-// returned once the step has committed: the caller sends it at once, and no
-// sender has to claim it. The caller then owes it MarkSent, MarkRetry or
+// returned once the step has committed (one row per contact stepped, when
+// a call steps several): the caller sends it at once, and no sender has to
+// claim it. The caller then owes it MarkSent, MarkRetry or
 // MarkFailed like any claimed row; if it never gets to that, the lease runs
 // out and a sender claims the row again. The rest of the step's replies are
 // queued as usual. A step that hands a reply back commits durably (on
