@@ -38,7 +38,7 @@ func newMetrics() *metrics {
 	m.stepSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "samvad_step_seconds", Help: "Engine time per citizen message.", Buckets: []float64{.00001, .00005, .0001, .0005, .001, .005, .01, .05, .1, .5, 1, 5, 10}})
 	m.replySecs = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "samvad_reply_seconds", Help: "Time from receiving a citizen's message to the Graph API accepting the reply.", Buckets: buckets})
 	m.events = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "samvad_engine_events_total", Help: "Engine events by kind."}, []string{"kind"})
-	m.steps = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "samvad_worker_steps_total", Help: "Worker steps by result."}, []string{"result"})
+	m.steps = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "samvad_worker_steps_total", Help: "Citizens stepped by the workers (one step handles all of a citizen's pending messages), by result."}, []string{"result"})
 	m.queue = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "samvad_queue_depth", Help: "Messages waiting, by queue."}, []string{"queue"})
 	m.reg.MustRegister(m.webhooks, m.messagesIn, m.duplicates, m.statuses, m.messagesOut, m.sendErrors,
 		m.ackSeconds, m.stepSeconds, m.replySecs, m.events, m.steps, m.queue,

@@ -387,27 +387,43 @@ func (s *Server) runWorker(stop <-chan struct{}) {
 	for !stopped(stop) {
 		signal := s.store.InboxSignal()
 		ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
-		ok, leased, err := s.store.ProcessNextAndLease(ctx, s.step, s.claimLease())
+		stepped, leased, err := s.store.ProcessNextAndLease(ctx, s.step, s.claimLease())
 		cancel()
 		for _, row := range leased {
 			s.startSend(row)
 		}
+		failed := countErrors(err)
+		s.metrics.steps.WithLabelValues("ok").Add(float64(max(stepped-failed, 0)))
+		s.metrics.steps.WithLabelValues("error").Add(float64(failed))
+		if err != nil {
+			s.log.Error("processing citizens' messages", "err", err)
+		}
 		switch {
-		case err != nil:
-			s.metrics.steps.WithLabelValues("error").Inc()
-			s.log.Error("processing a citizen's messages", "err", err)
-			idle.backOff()
-		case ok:
-			s.metrics.steps.WithLabelValues("ok").Inc()
+		case stepped > 0:
+			// Steps ran (a failed one is recorded against its message):
+			// others may be ready.
 			idle.reset()
-			if s.store.MoreInboxWork() {
+			if err != nil || s.store.MoreInboxWork() {
 				continue
 			}
+		case err != nil:
+			idle.backOff() // the store is away, most likely
 		}
 		if !idle.wait(stop, signal) {
 			return
 		}
 	}
+}
+
+// countErrors counts the errors err joins (one for a plain error).
+func countErrors(err error) int {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return len(j.Unwrap())
+	}
+	if err != nil {
+		return 1
+	}
+	return 0
 }
 
 // idler paces a loop that polls the store: after an empty poll it waits for

@@ -18,9 +18,9 @@ func twoReplies(_ context.Context, w *Work) (*Outcome, error) {
 
 func (e *env) stepLeasing(h Handler, lease time.Duration) *OutboxMessage {
 	e.t.Helper()
-	ok, leased, err := e.s.ProcessNextAndLease(context.Background(), h, lease)
-	if !ok || err != nil {
-		e.t.Fatalf("step: processed %v, err %v", ok, err)
+	stepped, leased, err := e.s.ProcessNextAndLease(context.Background(), h, lease)
+	if stepped != 1 || err != nil {
+		e.t.Fatalf("step: stepped %d contacts, err %v; want one", stepped, err)
 	}
 	switch len(leased) {
 	case 0:

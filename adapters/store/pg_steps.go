@@ -52,6 +52,7 @@ func (s *Store) pgStepBatch(ctx context.Context, c *pgConn, run *stepRun) (proce
 	if err != nil {
 		return true, false, s.pgRollback(c), err
 	}
+	run.stepped = b.ran
 	leaseFrom := s.now().UTC()
 	if len(b.failures) > 0 {
 		// A failure is recorded even when ctx has run out (a step that

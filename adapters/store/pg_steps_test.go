@@ -44,12 +44,12 @@ func TestPostgresOneCallStepsSeveralContacts(t *testing.T) {
 	e := newEnv(t, "postgres", func(o *Options) { o.StepBatch = 4 })
 	keys := e.ingestContacts(6, func(i int) string { return fmt.Sprint("m", i) })
 	var seen handled
-	ok, leased, err := e.s.ProcessNextAndLease(context.Background(), seen.wrap(reply(0, e.clock)), time.Minute)
-	if !ok || err != nil {
-		t.Fatalf("first call: %v %v", ok, err)
+	stepped, leased, err := e.s.ProcessNextAndLease(context.Background(), seen.wrap(reply(0, e.clock)), time.Minute)
+	if stepped != 4 || err != nil {
+		t.Fatalf("first call: stepped %d, err %v; want the batch of 4", stepped, err)
 	}
 	if len(seen.keys) != 4 {
-		t.Fatalf("one call stepped %d contacts (%v), want the batch of 4", len(seen.keys), seen.keys)
+		t.Fatalf("the handler was called for %v, want the batch of 4", seen.keys)
 	}
 	if len(leased) != 4 {
 		t.Fatalf("handed back %d replies, want one per contact: %+v", len(leased), leased)

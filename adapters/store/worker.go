@@ -211,8 +211,8 @@ func WorkFrom(ctx context.Context) *Work {
 // is cancelled (not timed out) during the step, it is rolled back and counts
 // no attempt: shutting down is not the message's fault.
 func (s *Store) ProcessNext(ctx context.Context, h Handler) (bool, error) {
-	processed, _, err := s.ProcessNextAndLease(ctx, h, 0)
-	return processed, err
+	stepped, _, err := s.ProcessNextAndLease(ctx, h, 0)
+	return stepped > 0, err
 }
 
 // ProcessNextAndLease is ProcessNext for a caller that sends replies itself.
@@ -227,34 +227,43 @@ func (s *Store) ProcessNext(ctx context.Context, h Handler) (bool, error) {
 // queued as usual. A step that hands a reply back commits durably (on
 // Postgres other steps do not wait for the disk): a reply must never leave
 // before the step that made it is safe. lease 0 is ProcessNext.
-func (s *Store) ProcessNextAndLease(ctx context.Context, h Handler, lease time.Duration) (processed bool, leased []OutboxMessage, err error) {
+//
+// stepped counts the contacts whose steps ran (the handler was called for
+// them), failed ones included; 0 means there was nothing to do.
+func (s *Store) ProcessNextAndLease(ctx context.Context, h Handler, lease time.Duration) (stepped int, leased []OutboxMessage, err error) {
 	if err := s.check(); err != nil {
-		return false, nil, err
+		return 0, nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return false, nil, err
+		return 0, nil, err
 	}
 	if lease < 0 {
-		return false, nil, invalidf("lease must not be negative, got %s", lease)
+		return 0, nil, invalidf("lease must not be negative, got %s", lease)
 	}
 	run := &stepRun{h: h, lease: lease}
+	var processed bool
 	if s.pg {
 		processed, err = s.processPostgres(ctx, run)
 	} else {
 		processed, err = s.processSQLite(ctx, run)
 	}
-	if !processed && err == nil {
-		s.wakeInbox.settle()
+	if !processed {
+		if err == nil {
+			s.wakeInbox.settle()
+		}
+		return 0, nil, err
 	}
-	return processed, run.leased, err
+	return max(run.stepped, 1), run.leased, err
 }
 
 // stepRun is one ProcessNext call: the handler, and the lease of replies
-// handed back (see ProcessNextAndLease), which are set once the step commits.
+// handed back (see ProcessNextAndLease), which are set once the step commits,
+// with the count of contacts stepped.
 type stepRun struct {
-	h      Handler
-	lease  time.Duration
-	leased []OutboxMessage
+	h       Handler
+	lease   time.Duration
+	leased  []OutboxMessage
+	stepped int
 }
 
 // workColumns is what a step loads: the contact, its session, and one row
