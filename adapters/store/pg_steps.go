@@ -187,7 +187,7 @@ func (s *Store) pgBatchFailed(ctx context.Context, c *pgConn, ran []*Work, err e
 	}
 	// The outcome itself could not be written (a bug in what the handler
 	// returned, most likely): count it against the message like any failure.
-	return s.pgRecordFailure(ctx, c, ran[0], fmt.Errorf("writing the outcome: %w", err), true)
+	return s.pgRecordFailure(ctx, c, ran[0], fmt.Errorf("writing the outcome: %w", err))
 }
 
 // batchCommitted hands the leased replies back and wakes whoever has work

@@ -101,26 +101,24 @@ func (s *Store) pgReload(ctx context.Context, conn *sql.Conn, contactID string, 
 	return w, err
 }
 
-// pgRecordFailure writes failureSQL and commits. relock: the step's
-// transaction is gone (rolled back), so lock the contact again first and give
-// up if another step got to it in between. healthy is false when c must not
-// be used again.
-func (s *Store) pgRecordFailure(ctx context.Context, c *pgConn, w *Work, cause error, relock bool) (healthy bool, err error) {
+// pgRecordFailure records a failed step whose transaction is gone (rolled
+// back): it locks the contact again, gives up if another step got to it in
+// between, and writes failureSQL and commits. healthy is false when c must
+// not be used again.
+func (s *Store) pgRecordFailure(ctx context.Context, c *pgConn, w *Work, cause error) (healthy bool, err error) {
 	bctx, cancel := bookkeepingContext(ctx)
 	defer cancel()
 	serr := &StepError{Contact: maskedContact(w.Contact.ID), Message: w.Messages[0].ID, Err: cause}
-	if relock {
-		s.calls.Add(1)
-		rows, err := c.conn.QueryContext(bctx, s.sql().raw("BEGIN;\nSELECT version FROM contacts WHERE id = ").str(w.Contact.ID).raw(" FOR NO KEY UPDATE").pgText())
-		if err != nil {
-			return s.pgRollback(c), serr
-		}
-		var version int64
-		err = scanOne(rows, &version)
-		rows.Close()
-		if err != nil || version != w.version {
-			return s.pgRollback(c), serr
-		}
+	s.calls.Add(1)
+	rows, err := c.conn.QueryContext(bctx, s.sql().raw("BEGIN;\nSELECT version FROM contacts WHERE id = ").str(w.Contact.ID).raw(" FOR NO KEY UPDATE").pgText())
+	if err != nil {
+		return s.pgRollback(c), serr
+	}
+	var version int64
+	err = scanOne(rows, &version)
+	rows.Close()
+	if err != nil || version != w.version {
+		return s.pgRollback(c), serr
 	}
 	q, parked, attempts := s.failureSQL(w, cause, s.now().UTC())
 	serr.Parked, serr.Attempts = parked, attempts
