@@ -284,6 +284,7 @@ func (s *Store) migrations() *migrate.Migrations {
 		{"20261121000003", "outbox_open_flag", s.ddlMigration(outboxOpenFlagV4)},
 		{"20261121000004", "outbox_fillfactor", s.postgresOnly(outboxFillfactorV5)},
 		{"20261121000005", "mark_outbox_sent", s.postgresOnly(markOutboxSentV6)},
+		{"20261121000006", "mark_outbox_sent_locks", s.postgresOnly(markOutboxSentV7)},
 	}
 	ms := migrate.NewMigrations()
 	for _, m := range all {
@@ -340,6 +341,47 @@ DECLARE
 	sent_contact text;
 	sent_seq bigint;
 BEGIN
+	FOR i IN 1 .. coalesce(array_length(ids, 1), 0) LOOP
+		UPDATE outbox SET provider_wamid = wamids[i], sent_at = ats[i], status_at = ats[i], lease_until = NULL, is_open = FALSE,
+			status = st.rank, error_code = st.code, error_title = st.title, error_details = st.details
+		FROM (
+			SELECT COALESCE(MAX(rank), 2) AS rank, MAX(error_code) FILTER (WHERE rank = 5) AS code,
+				MAX(error_title) FILTER (WHERE rank = 5) AS title, MAX(error_details) FILTER (WHERE rank = 5) AS details
+			FROM statuses WHERE wamid = wamids[i] AND rank >= 2
+		) st
+		WHERE outbox.id = ids[i] AND outbox.status = 1
+		RETURNING outbox.contact_id, outbox.seq INTO sent_contact, sent_seq;
+		IF FOUND THEN
+			n := i;
+			has_next := EXISTS (SELECT 1 FROM outbox o WHERE o.contact_id = sent_contact AND o.seq > sent_seq AND o.is_open);
+			RETURN NEXT;
+		END IF;
+	END LOOP;
+END
+$$;
+`
+
+// markOutboxSentV7 (Postgres) has mark_outbox_sent take the lock of each
+// wamid first (see wamidLockClass), so that a delivery status written at
+// the same time is not missed (each of the loop's statements then reads
+// the statuses anew), and creates lock_outbound_wamids, with which status
+// webhooks take the same locks.
+const markOutboxSentV7 = `
+CREATE PROCEDURE lock_outbound_wamids(wamids text[]) LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_advisory_xact_lock(` + wamidLockClass + `, k)
+	FROM (SELECT DISTINCT hashtext(w) AS k FROM unnest(wamids) AS w ORDER BY 1) AS ordered;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION mark_outbox_sent(ids bigint[], wamids text[], ats timestamptz[])
+RETURNS TABLE (n integer, has_next boolean) LANGUAGE plpgsql AS $$
+DECLARE
+	sent_contact text;
+	sent_seq bigint;
+BEGIN
+	PERFORM pg_advisory_xact_lock(` + wamidLockClass + `, k)
+	FROM (SELECT DISTINCT hashtext(w) AS k FROM unnest(wamids) AS w ORDER BY 1) AS ordered;
 	FOR i IN 1 .. coalesce(array_length(ids, 1), 0) LOOP
 		UPDATE outbox SET provider_wamid = wamids[i], sent_at = ats[i], status_at = ats[i], lease_until = NULL, is_open = FALSE,
 			status = st.rank, error_code = st.code, error_title = st.title, error_details = st.details

@@ -1,0 +1,57 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// A status webhook written while MarkSent of its message is still being
+// written must not be lost: without the wamid locks the status finds no
+// row with that wamid (MarkSent has not committed) and MarkSent does not
+// see the status (not committed either), and the row stays "sent".
+func TestPostgresStatusDuringMarkSentIsNotLost(t *testing.T) {
+	e := newEnv(t, "postgres", nil)
+	ctx := context.Background()
+	key := "919800000009"
+	e.ingest(inbound(key, "wamid.in", e.clock.Now(), "hi"))
+	e.drain(reply(0, e.clock))
+	rows := e.claim(1, time.Minute)
+	if len(rows) != 1 {
+		t.Fatalf("claimed %d rows, want 1", len(rows))
+	}
+	conn, err := e.s.db.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	run := func(q string) {
+		t.Helper()
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	// MarkSent's write, not committed yet.
+	run("BEGIN")
+	run(fmt.Sprintf("SELECT * FROM mark_outbox_sent(ARRAY[%d]::bigint[], ARRAY['wamid.race']::text[], ARRAY[now()]::timestamptz[])", rows[0].ID))
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.s.Ingest(ctx, Batch{Statuses: []Status{{Integration: "city", Wamid: "wamid.race", Status: "read", Timestamp: e.clock.Now()}}})
+		done <- err
+	}()
+	time.Sleep(300 * time.Millisecond) // the status's write runs (or waits) meanwhile
+	run("COMMIT")
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if r := e.outbox(key)[0]; r.Status != "read" || r.ProviderWamid != "wamid.race" {
+		t.Fatalf("outbox row %+v, want read: the status was lost", r)
+	}
+}
+
+func TestPgTextArray(t *testing.T) {
+	if got, want := pgTextArray([]string{`wamid.a`, `b"c`, `d\e`}), `{"wamid.a","b\"c","d\\e"}`; got != want {
+		t.Fatalf("pgTextArray = %s, want %s", got, want)
+	}
+}
