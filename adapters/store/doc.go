@@ -62,7 +62,9 @@
 // from it, so a status changes one row, not two. Repeats and
 // regressions change nothing. A status may overtake the send's own
 // response; it is recorded, noted in the event log, and applied when
-// MarkSent records that wamid.
+// MarkSent records that wamid. On Postgres a status and the MarkSent of its
+// message each take the wamid's advisory lock before they look, so that
+// when they are written at the same moment neither misses the other.
 //
 // # Guarantees
 //
