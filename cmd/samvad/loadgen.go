@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -76,7 +77,8 @@ Options:
 
 // runLoadgen runs one load run and prints its report. The exit code is 0
 // when every message was acknowledged and answered exactly once and in
-// order, 1 otherwise.
+// order (and, with --statuses on Postgres, every reply's delivery status
+// caught up with the statuses sent for it), 1 otherwise.
 func runLoadgen(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	f, code := parseLoadgen(args, stderr)
 	if code != 0 {
@@ -121,7 +123,7 @@ func parseLoadgen(args []string, stderr io.Writer) (*loadgenFlags, int) {
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of this process during the run (in-process server only)")
 	fs.BoolVar(&f.findMax, "find-max", false, "run again and again, 25% faster each time from --rate, until the target falls behind or the reply p99 passes 100 ms; report the highest rate it sustained")
 	fs.BoolVar(&f.keep, "keep", false, "keep the Postgres schema (or SQLite file) of the run, to inspect it afterwards")
-	fs.BoolVar(&f.statuses, "statuses", false, "have the fake Graph API post sent/delivered/read status webhooks for every reply, as Meta does")
+	fs.BoolVar(&f.statuses, "statuses", false, "have the fake Graph API post sent/delivered/read status webhooks for every reply, as Meta does; on Postgres the run then checks that every reply's delivery status caught up with them")
 	fs.StringVar(&f.targets, "target", "", "load a running server at this base URL instead (several: comma-separated)")
 	fs.StringVar(&f.graphListen, "graph-listen", "", "the fake Graph API's address (with --target: the target's graph.base_url)")
 	fs.StringVar(&f.integration, "integration", "", "with --target: the integration id")
@@ -224,10 +226,19 @@ func loadgen(ctx context.Context, f *loadgenFlags, stdout, stderr io.Writer) (*l
 	if env.pg != nil && rep != nil && f.findMax {
 		fmt.Fprintln(stdout, "(postgres table and transaction counts are not shown with --find-max: they would cover every run, not this one)")
 	}
+	checkDelivery := f.statuses && env.pg != nil && rep != nil && !f.findMax
+	if checkDelivery && !graph.WaitStatuses(f.drain) {
+		fmt.Fprintln(stderr, "samvad loadgen: the fake Graph API was still posting status webhooks after", f.drain)
+	}
 	if env.pg != nil && rep != nil && !f.findMax {
 		// The servers' database sessions report their table statistics
-		// when they end.
+		// when they end (and finish their sends first).
 		env.stopServers(stderr)
+		if checkDelivery {
+			line, derr := env.deliveryCheck(context.Background())
+			fmt.Fprint(stdout, line)
+			err = errors.Join(err, derr)
+		}
 		fmt.Fprint(stdout, env.tableStats(context.Background(), rep.Acknowledged))
 		if after := env.transactions(context.Background()); after != nil && txBefore != nil && rep.Acknowledged > 0 {
 			n := float64(rep.Acknowledged)
@@ -543,6 +554,32 @@ func (env *environment) transactions(ctx context.Context) []int64 {
 	}
 	return []int64{commits, rollbacks}
 }
+
+// deliveryCheck compares, once every status webhook is in, each sent
+// reply's delivery status with the statuses Meta (the fake) sent for it:
+// a reply whose row is behind its latest status, or a status for a reply
+// that was never recorded as sent, is an error.
+func (env *environment) deliveryCheck(ctx context.Context) (string, error) {
+	schema := pgQuote(env.drop)
+	var replies, behind, orphaned int
+	err := env.pg.QueryRowContext(ctx, `WITH best AS (SELECT wamid, MAX(rank) AS rank FROM `+schema+`.statuses GROUP BY wamid)
+SELECT (SELECT count(*) FROM `+schema+`.outbox WHERE provider_wamid IS NOT NULL),
+	(SELECT count(*) FROM `+schema+`.outbox o JOIN best ON best.wamid = o.provider_wamid WHERE o.status < best.rank),
+	(SELECT count(*) FROM best WHERE NOT EXISTS (SELECT 1 FROM `+schema+`.outbox o WHERE o.provider_wamid = best.wamid))`).
+		Scan(&replies, &behind, &orphaned)
+	if err != nil {
+		return "", fmt.Errorf("checking delivery statuses: %w", err)
+	}
+	line := fmt.Sprintf("delivery: %d replies sent; %d behind the statuses sent for them, %d statuses for replies never recorded as sent\n",
+		replies, behind, orphaned)
+	if behind+orphaned > 0 {
+		return line, fmt.Errorf("%d replies lost a delivery status, %d statuses match no sent reply", behind, orphaned)
+	}
+	return line, nil
+}
+
+// pgQuote quotes a Postgres identifier.
+func pgQuote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
 // tableStats prints, per table of the run's schema, what Postgres did per
 // acknowledged message: scans, rows read, rows written (from

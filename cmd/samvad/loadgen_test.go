@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/internal/testdb"
 	"github.com/samvad/samvad/server/loadtest"
 )
 
@@ -50,6 +51,23 @@ func TestLoadgenInProcess(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Fatalf("the report lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// With status webhooks on Postgres the run also checks that every reply's
+// delivery status caught up with the statuses sent for it.
+func TestLoadgenChecksDeliveryStatuses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server")
+	}
+	db := testdb.PostgresURL(t)
+	code, out, errOut := runCmd(t, "", "loadgen", "--rate", "100", "--count", "100", "--citizens", "20", "--statuses",
+		"--db", db, "--flows", "../../flows", "--locales", "../../locales", "--sample", "0")
+	if code != 0 {
+		t.Fatalf("loadgen exited %d:\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "replies sent; 0 behind the statuses sent for them, 0 statuses for replies never recorded as sent") {
+		t.Fatalf("the report lacks the delivery check:\n%s", out)
 	}
 }
 

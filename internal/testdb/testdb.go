@@ -70,6 +70,14 @@ var (
 	reason string
 )
 
+// PostgresURL returns the database at TEST_DATABASE_URL itself, for a tool
+// under test that makes its own schema there (the load generator); it skips
+// or fails the test as URL does when Postgres is not there.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	return postgresURL(t)
+}
+
 // postgresURL returns TEST_DATABASE_URL once Postgres answers.
 func postgresURL(t testing.TB) string {
 	t.Helper()

@@ -91,6 +91,10 @@ func StartGraph(opts GraphOptions) (*Graph, error) {
 // URL is the base URL to configure as the target's graph base URL.
 func (g *Graph) URL() string { return g.url }
 
+// WaitStatuses waits until the fake has posted every status webhook it
+// scheduled, or timeout passes; it reports whether it has.
+func (g *Graph) WaitStatuses(timeout time.Duration) bool { return g.fake.WaitStatuses(timeout) }
+
 // Close stops the fake.
 func (g *Graph) Close() error {
 	var err error

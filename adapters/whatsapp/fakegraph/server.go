@@ -157,8 +157,10 @@ type Server struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	srv    *http.Server
-	url    string
+	// posting counts the status webhooks scheduled and not yet posted.
+	posting sync.WaitGroup
+	srv     *http.Server
+	url     string
 }
 
 // New returns a fake; serve it with Handler or Start.
@@ -239,6 +241,19 @@ func (s *Server) Close() error {
 	s.cond.Broadcast()
 	s.mu.Unlock()
 	return err
+}
+
+// WaitStatuses waits until every status webhook scheduled so far has been
+// posted (and answered), or timeout passes; it reports whether they all were.
+func (s *Server) WaitStatuses(timeout time.Duration) bool {
+	done := make(chan struct{})
+	go func() { s.posting.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(timeout):
+		return false
+	}
 }
 
 // Messages returns a copy of the accepted sends, in arrival order.

@@ -43,8 +43,10 @@ func (s *Server) scheduleStatuses(msg Message) {
 		statuses = twice
 	}
 	s.wg.Add(1)
+	s.posting.Add(1)
 	go func() {
 		defer s.wg.Done()
+		defer s.posting.Done()
 		for _, st := range statuses {
 			if s.opts.StatusDelay > 0 {
 				select {
