@@ -24,7 +24,12 @@ import (
 // stepBatchBudget is how long a batch keeps starting steps. A claimed
 // contact whose step has not started by then is left for the next claim
 // (the commit releases it), so that one slow step (a department's API, say)
-// does not hold up many citizens.
+// does not hold up many citizens. The steps that ran before a slow one do
+// wait for it, though: their replies leave with the batch's commit. The
+// connectors the shipped flows call today are the store's own (grievances)
+// and fast; a connector that waits on the network will need the batch to
+// give such a step up before its call (roll it back, uncounted, and run it
+// first of the next batch), so that no citizen waits on another's call.
 const stepBatchBudget = 20 * time.Millisecond
 
 // pgBatch is what one step transaction writes.

@@ -198,7 +198,8 @@ func WorkFrom(ctx context.Context) *Work {
 // waiting, one call claims several (up to Options.StepBatch) and runs their
 // steps one after another in one transaction, which costs the database far
 // less than a transaction each; h is called once per contact, and a step
-// that fails is recorded alone. On SQLite the claim is held in the process
+// that fails is recorded alone. A slow h holds up the commit of the steps run
+// before it in the same call (no new ones start after 20 ms). On SQLite the claim is held in the process
 // (the embedded store is for one process) and writes are serialised on the
 // single writer connection, where steps of several workers share commits.
 //
