@@ -91,6 +91,11 @@ func (s *Server) stepMessage(ctx context.Context, in *integration, w *store.Work
 		return nil
 	}
 	if input.Kind == engine.InputMedia && in.cfg.Attachments {
+		// The download waits on the network: other citizens' steps must not
+		// wait for it (see store.Work.BeforeNetwork).
+		if err := w.BeforeNetwork(); err != nil {
+			return err
+		}
 		s.fetchMedia(ctx, in, m.Wamid, &input, out)
 	}
 	start := time.Now()

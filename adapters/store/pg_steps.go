@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -25,11 +26,10 @@ import (
 // contact whose step has not started by then is left for the next claim
 // (the commit releases it), so that one slow step (a department's API, say)
 // does not hold up many citizens. The steps that ran before a slow one do
-// wait for it, though: their replies leave with the batch's commit. The
-// connectors the shipped flows call today are the store's own (grievances)
-// and fast; a connector that waits on the network will need the batch to
-// give such a step up before its call (roll it back, uncounted, and run it
-// first of the next batch), so that no citizen waits on another's call.
+// wait for it, though: their replies leave with the batch's commit. So a
+// step about to wait on the network calls Work.BeforeNetwork, which gives
+// it up when steps ran before it (it rolls back, uncounted, and its
+// contact runs first of a later batch): no citizen waits on another's call.
 const stepBatchBudget = 20 * time.Millisecond
 
 // pgBatch is what one step transaction writes.
@@ -37,7 +37,7 @@ type pgBatch struct {
 	parts    []*sqlText
 	leased   []leasedReply // first replies handed back to the caller
 	failures []*StepError  // failed steps, recorded in the batch
-	ran      int           // contacts whose step ran
+	ran      []*Work       // contacts whose steps ran (deferred ones not)
 	left     int           // contacts claimed but left for a later claim
 	queued   bool          // some step queued replies for the senders
 }
@@ -57,7 +57,7 @@ func (s *Store) pgStepBatch(ctx context.Context, c *pgConn, run *stepRun) (proce
 	if err != nil {
 		return true, false, s.pgRollback(c), err
 	}
-	run.stepped = b.ran
+	run.stepped = len(b.ran)
 	leaseFrom := s.now().UTC()
 	if len(b.failures) > 0 {
 		// A failure is recorded even when ctx has run out (a step that
@@ -69,7 +69,7 @@ func (s *Store) pgStepBatch(ctx context.Context, c *pgConn, run *stepRun) (proce
 	}
 	ids, err := s.pgCommitBatch(ctx, c, b, leaseFrom, run.lease)
 	if err != nil {
-		healthy, err := s.pgBatchFailed(ctx, c, works[:b.ran], err)
+		healthy, err := s.pgBatchFailed(ctx, c, b.ran, err)
 		return true, false, healthy, err
 	}
 	s.batchCommitted(b, ids, leaseFrom, run, claimed == limit)
@@ -116,15 +116,22 @@ func (s *Store) pgClaimWorks(ctx context.Context, c *pgConn, now time.Time) (wor
 // whole batch (shutting down is no step's fault).
 func (s *Store) runSteps(ctx context.Context, run *stepRun, works []*Work) (*pgBatch, error) {
 	b := &pgBatch{}
+	s.deferredFirst(works)
 	start := time.Now()
 	for i, w := range works {
 		if i > 0 && time.Since(start) > stepBatchBudget {
-			b.left = len(works) - i
+			b.left += len(works) - i
 			break
 		}
-		b.ran++
+		w.shared = i > 0
 		out, herr := s.runHandler(ctx, run.h, w)
 		w.finish()
+		if w.wasDeferred() {
+			s.deferred.add(w.Contact.ID)
+			b.left++
+			continue
+		}
+		b.ran = append(b.ran, w)
 		now := s.now().UTC()
 		if herr != nil {
 			if wasCancelled(ctx) {
@@ -145,6 +152,46 @@ func (s *Store) runSteps(ctx context.Context, run *stepRun, works []*Work) (*pgB
 		}
 	}
 	return b, nil
+}
+
+// deferredFirst moves to the front the first contact whose step was
+// deferred before (see Work.BeforeNetwork), so that it runs with no step
+// before it.
+func (s *Store) deferredFirst(works []*Work) {
+	for i, w := range works {
+		if s.deferred.take(w.Contact.ID) {
+			works[0], works[i] = works[i], works[0]
+			return
+		}
+	}
+}
+
+// deferredSteps are the contacts whose steps were deferred in this process
+// and have not run since. It is a hint: a contact another process serves
+// stays until the set is cleared for being large.
+type deferredSteps struct {
+	mu  sync.Mutex
+	ids map[string]bool
+}
+
+func (d *deferredSteps) add(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ids == nil || len(d.ids) >= 10000 {
+		d.ids = make(map[string]bool)
+	}
+	d.ids[id] = true
+}
+
+// take reports whether id was deferred, and forgets it.
+func (d *deferredSteps) take(id string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.ids[id] {
+		return false
+	}
+	delete(d.ids, id)
+	return true
 }
 
 // pgCommitBatch writes a batch and commits, in one round trip. With leased
@@ -226,7 +273,7 @@ func (s *Store) batchCommitted(b *pgBatch, ids map[string]int64, leaseFrom time.
 		s.wakeInbox.notify(1) // there are likely more waiting
 	default:
 		// Wake-ups for other contacts of this batch were for work it did.
-		s.wakeInbox.take(b.ran - 1)
+		s.wakeInbox.take(len(b.ran) - 1)
 	}
 }
 

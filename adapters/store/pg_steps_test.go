@@ -167,3 +167,41 @@ func TestPostgresSlowStepLeavesTheRestOfItsBatch(t *testing.T) {
 		t.Fatalf("the contacts left over: %d steps, want 2", n)
 	}
 }
+
+// A step about to wait on the network gives way when other steps ran
+// before it in the batch, counts no attempt, and runs first next time.
+func TestPostgresStepWaitingOnTheNetworkGivesWay(t *testing.T) {
+	e := newEnv(t, "postgres", nil)
+	keys := e.ingestContacts(3, func(i int) string { return map[bool]string{true: "photo", false: "hi"}[i == 1] })
+	var deferred []string
+	h := func(ctx context.Context, w *Work) (*Outcome, error) {
+		if string(w.Messages[0].Input) == "photo" {
+			if err := WorkFrom(ctx).BeforeNetwork(); err != nil {
+				deferred = append(deferred, w.Contact.Key)
+				return nil, err
+			}
+		}
+		return reply(0, e.clock)(ctx, w)
+	}
+	stepped, _, err := e.s.ProcessNextAndLease(context.Background(), h, 0)
+	if stepped != 2 || err != nil || !slices.Equal(deferred, []string{keys[1]}) {
+		t.Fatalf("first call: stepped %d, err %v, deferred %v; want the photo's step deferred, the other two done", stepped, err, deferred)
+	}
+	if got := e.outbox(keys[1]); len(got) != 0 {
+		t.Fatalf("a deferred step wrote replies: %q", payloads(got))
+	}
+	// A citizen whose contact sorts first arrives; the deferred step still
+	// runs first of the next batch, so it does not give way again.
+	e.ingest(inbound("919700000000", "w.early", e.clock.Now(), "hi"))
+	stepped, _, err = e.s.ProcessNextAndLease(context.Background(), h, 0)
+	if stepped != 2 || err != nil || len(deferred) != 1 {
+		t.Fatalf("second call: stepped %d, err %v, deferred %v; want both stepped, the photo's first", stepped, err, deferred)
+	}
+	var attempts int
+	if err := e.s.db.DB.QueryRowContext(context.Background(), "SELECT attempts FROM inbox WHERE wamid = 'w"+keys[1]+"'").Scan(&attempts); err != nil || attempts != 0 {
+		t.Fatalf("the deferred message's attempts: %d (%v), want 0", attempts, err)
+	}
+	if got := payloads(e.outbox(keys[1])); !slices.Equal(got, []string{"re:photo"}) {
+		t.Fatalf("the photo's replies: %q", got)
+	}
+}

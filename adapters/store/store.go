@@ -190,6 +190,8 @@ type Store struct {
 	// soloClaims is how many Postgres claims are still to take one contact
 	// each, after a batch of steps failed to commit (see pgStepBatch).
 	soloClaims atomic.Int64
+	// deferred are contacts whose steps gave way (Work.BeforeNetwork).
+	deferred deferredSteps
 }
 
 // Open opens the store at url and, unless opts.NoMigrate, brings its schema up

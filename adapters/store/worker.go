@@ -93,7 +93,10 @@ type Work struct {
 	// outboxOpen says the contact had a message in the outbox not yet sent
 	// or failed when the step was claimed: a new reply must wait behind it.
 	outboxOpen bool
-	step       *stepState
+	// shared says steps of other contacts ran before this one in the same
+	// transaction (see BeforeNetwork).
+	shared bool
+	step   *stepState
 }
 
 // stepState is what a step gathers while its handler runs (shared by copies
@@ -102,6 +105,39 @@ type stepState struct {
 	mu         sync.Mutex
 	grievances []Grievance
 	done       bool
+	deferred   bool
+}
+
+// ErrStepDeferred is what BeforeNetwork returns to a step that must give
+// way: the handler returns it (or any error), and the step is rolled back
+// without counting an attempt and runs again soon.
+var ErrStepDeferred = errors.New("store: step deferred: it would hold up other citizens' steps while it waits on the network")
+
+// BeforeNetwork is called by a handler (or a connector it calls, with
+// WorkFrom) before it waits on the network: a media download, a
+// department's API. On Postgres one transaction may carry several
+// contacts' steps (see ProcessNext), and the steps run before this one
+// would wait for its call, since their replies leave with the commit. So
+// when other steps ran before it, BeforeNetwork returns ErrStepDeferred:
+// the handler must then stop before the call and return an error; whatever
+// it returns is dropped, the step counts no attempt, and its contact runs
+// first of a later transaction, where the call holds up no one. Otherwise
+// it returns nil.
+func (w *Work) BeforeNetwork() error {
+	if !w.shared {
+		return nil
+	}
+	w.step.mu.Lock()
+	w.step.deferred = true
+	w.step.mu.Unlock()
+	return ErrStepDeferred
+}
+
+// wasDeferred reports whether BeforeNetwork deferred the step.
+func (w *Work) wasDeferred() bool {
+	w.step.mu.Lock()
+	defer w.step.mu.Unlock()
+	return w.step.deferred
 }
 
 // OutboundMessage is one message for the outbox.
