@@ -507,7 +507,9 @@ func (s *Store) applyStatuses(best, all []Status, now time.Time) *sqlText {
 // (an UPDATE joined to a VALUES list was planned as a scan of the whole
 // wamid index of the history while statistics said the tables were empty).
 // Every part sees the tables as they were before the statement, so the
-// unmatched note is written only for a status not recorded before.
+// unmatched note is written only for a status not recorded before; $11
+// says the message is being marked sent right now (no note: see
+// Store.expected).
 const pgStatusSQL = `WITH known AS (
 	SELECT EXISTS (SELECT 1 FROM statuses WHERE wamid = $1 AND status = $8)
 		OR EXISTS (SELECT 1 FROM outbox WHERE provider_wamid = $1) AS yes
@@ -520,7 +522,7 @@ const pgStatusSQL = `WITH known AS (
 	WHERE provider_wamid = $1 AND status < $2
 )
 INSERT INTO event_log (integration_id, level, kind, message, at)
-SELECT $7, 'info', 'status_unmatched', 'status ' || $8 || ' for a message id not known (yet): ' || $1, $3 FROM known WHERE NOT known.yes`
+SELECT $7, 'info', 'status_unmatched', 'status ' || $8 || ' for a message id not known (yet): ' || $1, $3 FROM known WHERE NOT known.yes AND NOT $11`
 
 // pgLockWamids takes, first in an ingest transaction, the locks of the
 // outbound message ids whose statuses it applies (lock_outbound_wamids, a
@@ -592,6 +594,9 @@ func (s *Store) pgApplyStatuses(best, all []Status, now time.Time) *sqlText {
 		q.str(st.Wamid).int(int64(statusRank(st.Status))).time(st.Timestamp)
 		q.errorFields(st.ErrorCode, st.ErrorTitle, st.ErrorDetails)
 		q.str(st.Integration).str(st.Status).str(trimTo(st.Recipient, 256)).time(now)
+		if text == pgStatusSQL {
+			q.bool(s.expected(st.Wamid))
+		}
 		q.endAs(text)
 	}
 	return q
@@ -601,15 +606,25 @@ func (s *Store) sqliteApplyStatuses(q *sqlText, best, all []Status, now time.Tim
 	// v is a VALUES table of the best status per wamid: column1 wamid,
 	// column2 rank, column3 at, column4-6 error, column7 integration,
 	// column8 status name.
-	value := func(i int) {
-		st := best[i]
-		q.raw("(").str(st.Wamid).raw(", ").int(int64(statusRank(st.Status))).raw(", ").time(st.Timestamp).raw(", ")
-		q.errorFields(st.ErrorCode, st.ErrorTitle, st.ErrorDetails).raw(", ").str(st.Integration).raw(", ").str(st.Status).raw(")")
+	values := func(list []Status) func(i int) {
+		return func(i int) {
+			st := list[i]
+			q.raw("(").str(st.Wamid).raw(", ").int(int64(statusRank(st.Status))).raw(", ").time(st.Timestamp).raw(", ")
+			q.errorFields(st.ErrorCode, st.ErrorTitle, st.ErrorDetails).raw(", ").str(st.Integration).raw(", ").str(st.Status).raw(")")
+		}
 	}
+	value := values(best)
 	// First (before the statuses are recorded, so that a repeat is not
-	// noted twice): note statuses for message ids nobody knows (yet).
-	q.each(len(best), "INSERT INTO event_log (integration_id, level, kind, message, at) SELECT v.column7, 'info', 'status_unmatched', "+
-		"'status ' || v.column8 || ' for a message id not known (yet): ' || v.column1, v.column3 FROM (VALUES ", value,
+	// noted twice): note statuses for message ids nobody knows (yet),
+	// unless being marked sent right now (see Store.expected).
+	var unknown []Status
+	for _, st := range best {
+		if !s.expected(st.Wamid) {
+			unknown = append(unknown, st)
+		}
+	}
+	q.each(len(unknown), "INSERT INTO event_log (integration_id, level, kind, message, at) SELECT v.column7, 'info', 'status_unmatched', "+
+		"'status ' || v.column8 || ' for a message id not known (yet): ' || v.column1, v.column3 FROM (VALUES ", values(unknown),
 		") AS v WHERE NOT EXISTS (SELECT 1 FROM statuses st WHERE st.wamid = v.column1 AND st.status = v.column8)"+
 			" AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.provider_wamid = v.column1)")
 	q.each(len(all), "INSERT INTO statuses (wamid, status, rank, integration_id, at, recipient, error_code, error_title, error_details, received_at) VALUES ", func(i int) {

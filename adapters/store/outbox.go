@@ -147,6 +147,8 @@ func (s *Store) MarkSent(ctx context.Context, id int64, providerWamid string) er
 	if providerWamid == "" || len(providerWamid) > 512 {
 		return invalidf("provider wamid must be 1 to 512 bytes, got %d", len(providerWamid))
 	}
+	s.marking.Store(providerWamid, struct{}{})
+	defer s.marking.Delete(providerWamid)
 	now := s.now().UTC()
 	ok, next := false, true
 	var err error
@@ -187,6 +189,15 @@ func (s *Store) sqliteMarkSent(ctx context.Context, id int64, providerWamid stri
 	set(final)
 	final.raw(" WHERE id = ").int(id).raw(" AND status = 1 RETURNING status")
 	return s.mark(ctx, nil, final)
+}
+
+// expected says a MarkSent of wamid is under way in this process: a status
+// for it that arrives now has merely overtaken the send's response, as
+// statuses often do, and is applied when the mark is written; it is not
+// worth a note in the event log.
+func (s *Store) expected(wamid string) bool {
+	_, ok := s.marking.Load(wamid)
+	return ok
 }
 
 // MarkRetry records a failed send that may succeed later (5xx, throttling,

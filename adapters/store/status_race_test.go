@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -54,4 +55,29 @@ func TestPgTextArray(t *testing.T) {
 	if got, want := pgTextArray([]string{`wamid.a`, `b"c`, `d\e`}), `{"wamid.a","b\"c","d\\e"}`; got != want {
 		t.Fatalf("pgTextArray = %s, want %s", got, want)
 	}
+}
+
+// A status that overtakes the send's response while its MarkSent is under
+// way is no news: it gets no note in the event log; one for an id nobody is
+// marking does.
+func TestStatusDuringMarkSentIsNotNoted(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		e.s.marking.Store("wamid.coming", struct{}{})
+		defer e.s.marking.Delete("wamid.coming")
+		_, err := e.s.Ingest(ctx, Batch{Statuses: []Status{
+			{Integration: "city", Wamid: "wamid.coming", Status: "sent", Timestamp: e.clock.Now()},
+			{Integration: "city", Wamid: "wamid.nobody", Status: "sent", Timestamp: e.clock.Now()},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		logs, err := e.s.EventLog(ctx, "city", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := countKind(logs, "status_unmatched"); n != 1 || !strings.Contains(logs[0].Message, "wamid.nobody") {
+			t.Fatalf("%d status_unmatched notes (%+v), want one, for wamid.nobody", n, logs)
+		}
+	})
 }

@@ -192,6 +192,8 @@ type Store struct {
 	soloClaims atomic.Int64
 	// deferred are contacts whose steps gave way (Work.BeforeNetwork).
 	deferred deferredSteps
+	// marking holds the wamids whose MarkSent is under way (see expected).
+	marking sync.Map
 }
 
 // Open opens the store at url and, unless opts.NoMigrate, brings its schema up
