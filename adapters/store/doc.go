@@ -61,8 +61,9 @@
 // history (History) shows an outbound message's wamid, status and error
 // from it, so a status changes one row, not two. Repeats and
 // regressions change nothing. A status may overtake the send's own
-// response; it is recorded, noted in the event log, and applied when
-// MarkSent records that wamid. On Postgres a status and the MarkSent of its
+// response; it is recorded, noted in the event log (unless that wamid's
+// MarkSent is under way in this process), and applied when MarkSent
+// records that wamid. On Postgres a status and the MarkSent of its
 // message each take the wamid's advisory lock before they look, so that
 // when they are written at the same moment neither misses the other.
 //
