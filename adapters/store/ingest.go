@@ -213,13 +213,12 @@ type ingestJob struct {
 const maxIngestRows = 1000
 
 // ingestGroup writes Ingest calls together: up to 1,000 messages per
-// transaction; on Postgres up to four transactions in flight, so that one
+// transaction; on Postgres up to loops transactions in flight, so that one
 // batch forms while another waits for its commit; on SQLite one (there is
 // one writer connection).
-func (s *Store) ingestGroup() *group[*ingestJob] {
-	loops := 1
-	if s.pg {
-		loops = 4
+func (s *Store) ingestGroup(loops int) *group[*ingestJob] {
+	if !s.pg {
+		loops = 1
 	}
 	return &group[*ingestJob]{loops: loops,
 		take: func(q []*ingestJob) int {

@@ -243,7 +243,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.ingests, s.statusIngests = s.ingestGroup(), s.ingestGroup()
+	// Status webhooks (three per reply) hold at most two of the write
+	// connections (four by default) at once, so that a citizen's message,
+	// whose webhook is answered only after its commit, rarely waits for one.
+	s.ingests, s.statusIngests = s.ingestGroup(4), s.ingestGroup(2)
 	s.steps = s.sqliteStepGroup()
 	s.markSents = s.markSentGroup()
 	if err := s.Ping(ctx); err != nil {
