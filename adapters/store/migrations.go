@@ -284,7 +284,6 @@ func (s *Store) migrations() *migrate.Migrations {
 		{"20261121000003", "outbox_open_flag", s.ddlMigration(outboxOpenFlagV4)},
 		{"20261121000004", "outbox_fillfactor", s.postgresOnly(outboxFillfactorV5)},
 		{"20261121000005", "mark_outbox_sent", s.postgresOnly(markOutboxSentV6)},
-		{"20261121000006", "mark_outbox_sent_locks", s.postgresOnly(markOutboxSentV7)},
 	}
 	ms := migrate.NewMigrations()
 	for _, m := range all {
@@ -333,40 +332,11 @@ ALTER TABLE outbox SET (fillfactor = 70);
 // outbound message's delivery from its outbox row). For each row it changed
 // it returns the row's place in the arrays (from 1) and whether the
 // contact has another message waiting (only then is a sender worth
-// waking: most replies are a citizen's only one).
+// waking: most replies are a citizen's only one). It first takes the lock
+// of each wamid (lock_outbound_wamids, which status webhooks call too; see
+// wamidLockClass), so that a status written at the same time is not
+// missed: each of the loop's statements then reads the statuses anew.
 const markOutboxSentV6 = `
-CREATE FUNCTION mark_outbox_sent(ids bigint[], wamids text[], ats timestamptz[])
-RETURNS TABLE (n integer, has_next boolean) LANGUAGE plpgsql AS $$
-DECLARE
-	sent_contact text;
-	sent_seq bigint;
-BEGIN
-	FOR i IN 1 .. coalesce(array_length(ids, 1), 0) LOOP
-		UPDATE outbox SET provider_wamid = wamids[i], sent_at = ats[i], status_at = ats[i], lease_until = NULL, is_open = FALSE,
-			status = st.rank, error_code = st.code, error_title = st.title, error_details = st.details
-		FROM (
-			SELECT COALESCE(MAX(rank), 2) AS rank, MAX(error_code) FILTER (WHERE rank = 5) AS code,
-				MAX(error_title) FILTER (WHERE rank = 5) AS title, MAX(error_details) FILTER (WHERE rank = 5) AS details
-			FROM statuses WHERE wamid = wamids[i] AND rank >= 2
-		) st
-		WHERE outbox.id = ids[i] AND outbox.status = 1
-		RETURNING outbox.contact_id, outbox.seq INTO sent_contact, sent_seq;
-		IF FOUND THEN
-			n := i;
-			has_next := EXISTS (SELECT 1 FROM outbox o WHERE o.contact_id = sent_contact AND o.seq > sent_seq AND o.is_open);
-			RETURN NEXT;
-		END IF;
-	END LOOP;
-END
-$$;
-`
-
-// markOutboxSentV7 (Postgres) has mark_outbox_sent take the lock of each
-// wamid first (see wamidLockClass), so that a delivery status written at
-// the same time is not missed (each of the loop's statements then reads
-// the statuses anew), and creates lock_outbound_wamids, with which status
-// webhooks take the same locks.
-const markOutboxSentV7 = `
 CREATE PROCEDURE lock_outbound_wamids(wamids text[]) LANGUAGE plpgsql AS $$
 BEGIN
 	PERFORM pg_advisory_xact_lock(` + wamidLockClass + `, k)
@@ -374,14 +344,13 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION mark_outbox_sent(ids bigint[], wamids text[], ats timestamptz[])
+CREATE FUNCTION mark_outbox_sent(ids bigint[], wamids text[], ats timestamptz[])
 RETURNS TABLE (n integer, has_next boolean) LANGUAGE plpgsql AS $$
 DECLARE
 	sent_contact text;
 	sent_seq bigint;
 BEGIN
-	PERFORM pg_advisory_xact_lock(` + wamidLockClass + `, k)
-	FROM (SELECT DISTINCT hashtext(w) AS k FROM unnest(wamids) AS w ORDER BY 1) AS ordered;
+	CALL lock_outbound_wamids(wamids);
 	FOR i IN 1 .. coalesce(array_length(ids, 1), 0) LOOP
 		UPDATE outbox SET provider_wamid = wamids[i], sent_at = ats[i], status_at = ats[i], lease_until = NULL, is_open = FALSE,
 			status = st.rank, error_code = st.code, error_title = st.title, error_details = st.details

@@ -51,6 +51,46 @@ func TestPostgresStatusDuringMarkSentIsNotLost(t *testing.T) {
 	}
 }
 
+// The other order: a status's write holds the wamid when MarkSent comes;
+// MarkSent waits for it and then applies it.
+func TestPostgresMarkSentDuringAStatusAppliesIt(t *testing.T) {
+	e := newEnv(t, "postgres", nil)
+	ctx := context.Background()
+	key := "919800000010"
+	e.ingest(inbound(key, "wamid.in", e.clock.Now(), "hi"))
+	e.drain(reply(0, e.clock))
+	rows := e.claim(1, time.Minute)
+	if len(rows) != 1 {
+		t.Fatalf("claimed %d rows, want 1", len(rows))
+	}
+	conn, err := e.s.db.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	run := func(q string) {
+		t.Helper()
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	// A status webhook's write, not committed yet, as Ingest makes it.
+	run("BEGIN")
+	run("CALL lock_outbound_wamids(ARRAY['wamid.race2'])")
+	run(`INSERT INTO statuses (wamid, status, rank, integration_id, at, recipient, received_at)
+		VALUES ('wamid.race2', 'read', 4, 'city', now(), '', now())`)
+	done := make(chan error, 1)
+	go func() { done <- e.s.MarkSent(ctx, rows[0].ID, "wamid.race2") }()
+	time.Sleep(300 * time.Millisecond) // MarkSent runs (or waits) meanwhile
+	run("COMMIT")
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if r := e.outbox(key)[0]; r.Status != "read" {
+		t.Fatalf("outbox row %+v, want read: MarkSent missed the status", r)
+	}
+}
+
 func TestPgTextArray(t *testing.T) {
 	if got, want := pgTextArray([]string{`wamid.a`, `b"c`, `d\e`}), `{"wamid.a","b\"c","d\\e"}`; got != want {
 		t.Fatalf("pgTextArray = %s, want %s", got, want)
