@@ -11,18 +11,18 @@ import (
 // metrics are the service's Prometheus metrics, served at /metrics.
 type metrics struct {
 	reg         *prometheus.Registry
-	webhooks    *prometheus.CounterVec // result: ok, bad_signature, malformed, unavailable, too_large
-	messagesIn  *prometheus.CounterVec // integration, type
-	duplicates  prometheus.Counter     // re-delivered messages
-	statuses    *prometheus.CounterVec // status
-	messagesOut *prometheus.CounterVec // integration, type
-	sendErrors  *prometheus.CounterVec // integration, code, class
-	ackSeconds  prometheus.Histogram   // webhook receipt to 200
-	stepSeconds prometheus.Histogram   // one engine step (one citizen message)
-	replySecs   prometheus.Histogram   // citizen message received → reply accepted by the Graph API
-	events      *prometheus.CounterVec // engine event kinds
-	steps       *prometheus.CounterVec // result: ok, error
-	queue       *prometheus.GaugeVec   // queue: inbox, outbox, parked
+	webhooks    *prometheus.CounterVec   // result: ok, bad_signature, malformed, unavailable, too_large
+	messagesIn  *prometheus.CounterVec   // integration, type
+	duplicates  prometheus.Counter       // re-delivered messages
+	statuses    *prometheus.CounterVec   // status
+	messagesOut *prometheus.CounterVec   // integration, type
+	sendErrors  *prometheus.CounterVec   // integration, code, class
+	ackSeconds  *prometheus.HistogramVec // carries: messages, statuses, other; webhook receipt to 200
+	stepSeconds prometheus.Histogram     // one engine step (one citizen message)
+	replySecs   prometheus.Histogram     // citizen message received → reply accepted by the Graph API
+	events      *prometheus.CounterVec   // engine event kinds
+	steps       *prometheus.CounterVec   // result: ok, error
+	queue       *prometheus.GaugeVec     // queue: inbox, outbox, parked
 }
 
 func newMetrics() *metrics {
@@ -34,7 +34,11 @@ func newMetrics() *metrics {
 	m.statuses = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "samvad_statuses_total", Help: "Delivery statuses received."}, []string{"status"})
 	m.messagesOut = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "samvad_messages_out_total", Help: "Messages accepted by the Graph API, by integration and type."}, []string{"integration", "type"})
 	m.sendErrors = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "samvad_send_errors_total", Help: "Failed sends by Graph error code and class."}, []string{"integration", "code", "class"})
-	m.ackSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "samvad_webhook_ack_seconds", Help: "Time from receiving a webhook to answering it (signature check and durable inbox commit).", Buckets: buckets})
+	// Acknowledgements are held to tens of milliseconds: finer buckets there.
+	ackBuckets := []float64{.001, .0025, .005, .0075, .01, .015, .02, .03, .05, .1, .25, .5, 1, 2.5, 5, 10}
+	m.ackSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "samvad_webhook_ack_seconds",
+		Help:    "Time from receiving a webhook to answering it (signature check and durable inbox commit), by what it carries: messages (at least one citizen message), statuses (delivery statuses, no message) or other.",
+		Buckets: ackBuckets}, []string{"carries"})
 	m.stepSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "samvad_step_seconds", Help: "Engine time per citizen message.", Buckets: []float64{.00001, .00005, .0001, .0005, .001, .005, .01, .05, .1, .5, 1, 5, 10}})
 	m.replySecs = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "samvad_reply_seconds", Help: "Time from receiving a citizen's message to the Graph API accepting the reply.", Buckets: buckets})
 	m.events = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "samvad_engine_events_total", Help: "Engine events by kind."}, []string{"kind"})

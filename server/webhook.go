@@ -74,7 +74,14 @@ func (s *Server) receiveWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	s.countIngest(batch, res)
 	s.metrics.webhooks.WithLabelValues("ok").Inc()
-	s.metrics.ackSeconds.Observe(time.Since(start).Seconds())
+	carries := "other"
+	switch {
+	case len(batch.Messages) > 0:
+		carries = "messages"
+	case len(batch.Statuses) > 0:
+		carries = "statuses"
+	}
+	s.metrics.ackSeconds.WithLabelValues(carries).Observe(time.Since(start).Seconds())
 	w.WriteHeader(http.StatusOK)
 }
 

@@ -45,6 +45,9 @@ type Report struct {
 	// counts unacknowledged attempts by status code or "transport".
 	Ack       Latency
 	AckErrors map[string]int
+	// ServerAck is the targets' own histogram of the acknowledgement of
+	// webhooks carrying messages (nil when they do not serve one).
+	ServerAck *ServerAck
 	// Lag is how late the generator started POSTs against the schedule; a
 	// large lag means the generator, not the server, was short of CPU.
 	Lag Latency
@@ -154,6 +157,9 @@ func (r *Report) String() string {
 	row("webhook ack", r.Ack)
 	row("receipt → reply", r.Reply)
 	row("generator lag", r.Lag)
+	if r.ServerAck != nil {
+		fmt.Fprintf(&b, "webhook ack as the server timed it (samvad_webhook_ack_seconds, handler start to answer): %s\n", r.ServerAck)
+	}
 	fmt.Fprintf(&b, "throughput: acknowledged %.0f msg/s, answered %.0f msg/s end to end (idle reply %s)\n",
 		r.AckRate(), r.ReplyRate(), ms(r.IdleReply))
 	fmt.Fprintf(&b, "replies: %d of %d expected; unacknowledged messages: %d; failed POST attempts: %s; sends refused by the Graph API: %s\n",

@@ -69,8 +69,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	progressCtx, stopProgress := context.WithCancel(ctx)
 	go r.progress(progressCtx)
 
+	ackBefore, ackOK := readServerAck(ctx, r.client, o.Targets)
 	results := r.offer(ctx)
 	stopProgress()
+	var serverAck *ServerAck
+	if ackAfter, ok := readServerAck(ctx, r.client, o.Targets); ok && ackOK {
+		if d, err := ackAfter.minus(ackBefore); err == nil {
+			serverAck = &d
+		}
+	}
 	expected := 0
 	for _, s := range results.sent {
 		if s.OK {
@@ -83,6 +90,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	replies := r.g.take()
 	verdict := Check(results.sent, replies, conversation.expect)
 	rep := r.report(results, replies, verdict, conversation, samples.wait())
+	rep.ServerAck = serverAck
 	rep.Behind = !complete && ctx.Err() == nil
 	if ctx.Err() != nil {
 		rep.Interrupted = true

@@ -48,6 +48,11 @@ func TestRunKeepsTheInvariants(t *testing.T) {
 			if rep.Verdict.Answered != rep.Offered || rep.Reply.N != rep.Offered {
 				t.Fatalf("%d messages offered, %d answered, %d reply latencies", rep.Offered, rep.Verdict.Answered, rep.Reply.N)
 			}
+			// The target's own histogram counts each POST of the offer
+			// once (the probe's before it are left out).
+			if rep.ServerAck == nil || rep.ServerAck.N() != rep.Posts {
+				t.Fatalf("the target's ack histogram: %+v, want %d webhooks", rep.ServerAck, rep.Posts)
+			}
 		})
 	}
 }
