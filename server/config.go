@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/samvad/samvad/adapters/store"
 )
 
 // Config is everything `samvad serve` needs. It is read from a YAML file
@@ -45,6 +47,11 @@ type Config struct {
 	Workers int `yaml:"workers"`
 	// Senders is how many goroutines send replies.
 	Senders int `yaml:"senders"`
+	// StepBatch (Postgres) is the most citizens one worker claims and steps
+	// in one transaction when many are waiting. Larger batches share more
+	// commits; a citizen's reply waits for the steps before it in its batch.
+	// Default 8; 1 steps one citizen per transaction. SQLite ignores it.
+	StepBatch int `yaml:"step_batch"`
 	// Simulator serves the local WhatsApp simulator at /simulator, backed by
 	// an in-process fake Graph API. On by default when no integration is
 	// configured.
@@ -175,6 +182,9 @@ func (c *Config) defaults() {
 	if c.Senders == 0 {
 		c.Senders = 2
 	}
+	if c.StepBatch == 0 {
+		c.StepBatch = 8
+	}
 	if c.Simulator == nil {
 		on := len(c.Integrations) == 0
 		c.Simulator = &on
@@ -204,6 +214,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Senders < 1 || c.Senders > 64 {
 		add("senders: %d is not between 1 and 64", c.Senders)
+	}
+	if c.StepBatch < 1 || c.StepBatch > store.MaxStepBatch {
+		add("step_batch: %d is not between 1 and %d", c.StepBatch, store.MaxStepBatch)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		add("log_format: %q must be text or json", c.LogFormat)

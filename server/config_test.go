@@ -45,6 +45,7 @@ func TestLoadConfigWithEnvironmentOverrides(t *testing.T) {
 		"SAMVAD_INTEGRATIONS_BMC_SESSION_DURATION=2h",
 		"SAMVAD_INTEGRATIONS_BMC_LANGUAGES=en, mr",
 		"SAMVAD_WORKERS=8",
+		"SAMVAD_STEP_BATCH=16",
 		"OTHER=ignored",
 	})
 	if err != nil {
@@ -52,7 +53,7 @@ func TestLoadConfigWithEnvironmentOverrides(t *testing.T) {
 	}
 	in := cfg.Integrations[0]
 	switch {
-	case cfg.Listen != "0.0.0.0:8443", cfg.Graph.RatePerSecond != 200, cfg.Workers != 8, cfg.Graph.APIVersion != "v24.0":
+	case cfg.Listen != "0.0.0.0:8443", cfg.Graph.RatePerSecond != 200, cfg.Workers != 8, cfg.StepBatch != 16, cfg.Graph.APIVersion != "v24.0":
 		t.Fatalf("overrides not applied: %+v", cfg)
 	case in.AccessToken.Reveal() != "token-from-env", in.SessionDuration != 2*time.Hour, strings.Join(in.Languages, ",") != "en,mr":
 		t.Fatalf("integration overrides not applied: %+v", in)
@@ -66,6 +67,7 @@ func TestConfigErrorsAreClear(t *testing.T) {
 		"listen: [1, 2":                                 "config ",
 		"lisen: x":                                      "field lisen not found",
 		"workers: 0\nsenders: 500":                      "senders: 500 is not between 1 and 64",
+		"step_batch: 1000":                              "step_batch: 1000 is not between 1 and 256",
 		"log_format: xml":                               `log_format: "xml" must be text or json`,
 		"graph: {base_url: ftp://x}":                    "graph.base_url",
 		"integrations: [{id: A B}]":                     `id "A B" must be lower-case`,

@@ -97,7 +97,7 @@ func New(ctx context.Context, cfg *Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.store, err = store.Open(ctx, cfg.DatabaseURL, store.Options{SecretKey: key, Apology: s.apology, Clock: s.now,
-		GrievanceReference: grievanceReference})
+		GrievanceReference: grievanceReference, StepBatch: cfg.StepBatch})
 	if err != nil {
 		return nil, fmt.Errorf("opening the store %s: %w", redactURL(cfg.DatabaseURL), err)
 	}

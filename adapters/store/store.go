@@ -85,9 +85,12 @@ type Options struct {
 	PollInterval time.Duration
 	// StepBatch is the most contacts one Postgres step transaction claims
 	// and steps when many are waiting (see ProcessNext). Default 8; 1 steps
-	// one contact per transaction.
+	// one contact per transaction; at most MaxStepBatch.
 	StepBatch int
 }
+
+// MaxStepBatch is the largest Options.StepBatch.
+const MaxStepBatch = 256
 
 func (o Options) withDefaults() Options {
 	if o.Clock == nil {
@@ -206,8 +209,8 @@ type Store struct {
 //     An empty url means DefaultURL.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
-	if opts.StepBatch > 256 {
-		return nil, fmt.Errorf("store: StepBatch must be at most 256, got %d", opts.StepBatch)
+	if opts.StepBatch > MaxStepBatch {
+		return nil, fmt.Errorf("store: StepBatch must be at most %d, got %d", MaxStepBatch, opts.StepBatch)
 	}
 	if opts.MaxOpenConns < 8 {
 		return nil, fmt.Errorf("store: MaxOpenConns must be at least 8 (steps, sends, writes and reads each need connections of their own), got %d", opts.MaxOpenConns)
