@@ -14,7 +14,7 @@ import (
 //   - Postgres: the texts go as one simple-protocol query: one round trip, run
 //     by the server as one implicit transaction (any error rolls all of it
 //     back), on a write connection (queue settings, see queueSettings).
-//     Only final may return rows. after may be built in prepared mode
+//     Only final may return rows. Any part may be built in prepared mode
 //     (sqlStep): its statements then run as EXECUTE of statements prepared
 //     once per connection.
 //   - SQLite: one write transaction on the single writer connection, each
@@ -33,15 +33,7 @@ func (s *Store) batch(ctx context.Context, before, final, after *sqlText, scan f
 		if err != nil {
 			return err
 		}
-		q := before.pgText() + final.pgText()
-		var names []string
-		if after != nil && after.prep {
-			var text string
-			text, names = pgStepText(c, after)
-			q += text
-		} else {
-			q += after.pgText()
-		}
+		q, names := pgMessage(c, before, final, after)
 		if final.empty() {
 			_, err = c.conn.ExecContext(ctx, q)
 		} else {

@@ -296,3 +296,83 @@ func dropFailOnInsert(e *env, table string) {
 	}
 	e.exec("DROP TRIGGER fail_insert")
 }
+
+// Small ingests go as prepared statements on Postgres, large ones as text
+// (maxPreparedIngestRows): both store every field, and a shape already
+// prepared on a connection is run again without preparing it anew.
+func TestIngestSmallAndLargeBatches(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		now := e.clock.Now()
+		var all []Inbound
+		for _, size := range []int{1, maxPreparedIngestRows, maxPreparedIngestRows + 1, 40} {
+			var batch []Inbound
+			for i := range size {
+				key := fmt.Sprintf("9177%04d%04d", size, i%7) // several messages per citizen
+				batch = append(batch, inbound(key, fmt.Sprintf("wamid.S%d.%d", size, i), now.Add(time.Duration(i)*time.Second), fmt.Sprintf("text '%d' of %d", i, size)))
+			}
+			// One message is new twice over: a re-delivery in the batch.
+			batch = append(batch, batch[0])
+			if r := e.ingest(batch...); r.Messages != size || r.Duplicates != 1 {
+				t.Fatalf("a batch of %d messages and a repeat: %+v, want %d new and 1 duplicate", size, r, size)
+			}
+			all = append(all, batch[:size]...)
+		}
+		if r := e.ingest(all[0]); r.Messages != 0 || r.Duplicates != 1 {
+			t.Fatalf("re-delivery of a prepared-path message: %+v", r)
+		}
+		want := map[string]Inbound{}
+		for _, m := range all {
+			want[m.Wamid] = m
+		}
+		e.drain(func(ctx context.Context, w *Work) (*Outcome, error) {
+			for _, m := range w.Messages {
+				in, ok := want[m.Wamid]
+				if !ok {
+					t.Errorf("%s handled twice or never ingested", m.Wamid)
+					continue
+				}
+				delete(want, m.Wamid)
+				if m.Summary != in.Summary || string(m.Input) != string(in.Input) || m.Type != "text" || !m.Timestamp.Equal(in.Timestamp) ||
+					w.Contact.Key != in.ContactKey {
+					t.Errorf("%s came back as %+v (contact %q), want summary %q, input %q, at %v, contact %q",
+						m.Wamid, m, w.Contact.Key, in.Summary, in.Input, in.Timestamp, in.ContactKey)
+				}
+			}
+			return &Outcome{}, nil
+		})
+		if len(want) != 0 {
+			t.Fatalf("%d messages never handled", len(want))
+		}
+		if !e.s.pg {
+			return
+		}
+		// Every write connection that ran a one-message ingest keeps its
+		// statement: the next such ingest on it only EXECUTEs.
+		q := e.s.ingestSQL(1)
+		row := []inboundRow{{Inbound: all[0], contactID: ContactID("city", all[0].ContactKey)}}
+		e.s.insertContacts(q, row, now)
+		e.s.insertInbox(q, row, now)
+		stmts := q.statements()
+		if !q.prep || len(stmts) != 2 {
+			t.Fatalf("a one-message ingest on Postgres: prepared %v, %d statements, want 2 prepared", q.prep, len(stmts))
+		}
+		conns := make([]*pgConn, 0, 8)
+		found := false
+		for len(conns) < cap(conns) {
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			c, err := e.s.writeConns.take(ctx)
+			cancel()
+			if err != nil {
+				break
+			}
+			conns = append(conns, c)
+			found = found || c.prepared[statementName(stmts[0].text)] && c.prepared[statementName(stmts[1].text)]
+		}
+		for _, c := range conns {
+			e.s.writeConns.give(c)
+		}
+		if !found {
+			t.Fatal("no write connection kept the one-message ingest's prepared statements")
+		}
+	})
+}

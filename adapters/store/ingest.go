@@ -285,8 +285,9 @@ func (s *Store) writeIngest(jobs []*ingestJob) {
 		s.pgLockWamids(before, best)
 	}
 	if len(msgs) > 0 {
-		before.add(s.insertContacts(contacts, now))
-		final = s.insertInbox(msgs, now)
+		final = s.ingestSQL(len(msgs))
+		s.insertContacts(final, contacts, now)
+		s.insertInbox(final, msgs, now)
 	}
 	s.insertLog(before, logs, now)
 	after := s.applyStatuses(best, all, now)
@@ -457,11 +458,28 @@ func bestStatuses(in []Status) (best, all []Status) {
 	return best, all
 }
 
-func (s *Store) insertContacts(cs []inboundRow, now time.Time) *sqlText {
-	q := s.sql()
+// maxPreparedIngestRows is the most messages an ingest writes with
+// prepared statements on Postgres. Each number of rows is a statement of its
+// own, prepared once per connection; most ingests carry one message (a
+// webhook each, and a transaction each while the write connections keep
+// up), and skipping the parse and plan of those is most of the gain.
+// Larger batches are rarer and go as literal text, so that no connection
+// keeps a prepared statement for every batch size up to maxIngestRows.
+const maxPreparedIngestRows = 8
+
+// ingestSQL is the builder for an ingest of n messages.
+func (s *Store) ingestSQL(n int) *sqlText {
+	if s.pg && n <= maxPreparedIngestRows {
+		return s.sqlStep()
+	}
+	return s.sql()
+}
+
+// insertContacts adds the contacts rows (no rows returned) to q.
+func (s *Store) insertContacts(q *sqlText, cs []inboundRow, now time.Time) {
 	// DO NOTHING takes no row lock, so ingest never waits for a worker that
 	// holds the contact; the worker refreshes the profile from the inbox rows.
-	return q.each(len(cs), "INSERT INTO contacts (id, integration_id, key, wa_id, user_id, profile_name, username, first_seen, last_seen) VALUES ", func(i int) {
+	q.each(len(cs), "INSERT INTO contacts (id, integration_id, key, wa_id, user_id, profile_name, username, first_seen, last_seen) VALUES ", func(i int) {
 		c := cs[i]
 		q.raw("(").str(c.contactID).raw(", ").str(c.Integration).raw(", ").str(c.ContactKey).raw(", ").
 			str(c.WaID).raw(", ").str(c.UserID).raw(", ").str(c.ProfileName).raw(", ").str(c.Username).raw(", ").
@@ -469,14 +487,13 @@ func (s *Store) insertContacts(cs []inboundRow, now time.Time) *sqlText {
 	}, " ON CONFLICT (id) DO NOTHING")
 }
 
-// insertInbox stores the messages; each inserted row returns its contact and
-// wamid, a duplicate returns nothing.
-func (s *Store) insertInbox(ms []inboundRow, now time.Time) *sqlText {
+// insertInbox adds the messages to q; each inserted row returns its contact
+// and wamid, a duplicate returns nothing.
+func (s *Store) insertInbox(q *sqlText, ms []inboundRow, now time.Time) {
 	// arrival orders messages with the same WhatsApp timestamp (one-second
 	// resolution): by batch, then by position in the batch.
 	arrival := now.UnixMicro() * 1000
-	q := s.sql()
-	return q.each(len(ms), "INSERT INTO inbox (contact_id, wamid, integration_id, type, summary, wa_ts, received_at, arrival, input, raw, wa_id, user_id, profile_name, username) VALUES ", func(i int) {
+	q.each(len(ms), "INSERT INTO inbox (contact_id, wamid, integration_id, type, summary, wa_ts, received_at, arrival, input, raw, wa_id, user_id, profile_name, username) VALUES ", func(i int) {
 		m := ms[i]
 		q.raw("(").str(m.contactID).raw(", ").str(m.Wamid).raw(", ").str(m.Integration).raw(", ").
 			str(trimTo(m.Type, 64)).raw(", ").str(m.Summary).raw(", ").time(m.Timestamp).raw(", ").time(now).raw(", ").int(arrival + int64(m.pos)).raw(", ").

@@ -159,6 +159,31 @@ func closeForGood(c *pgConn) {
 // effect inside the step's transaction and stays), then EXECUTE of each.
 // It returns the names to remember once the message succeeded.
 func pgStepText(c *pgConn, qs ...*sqlText) (string, []string) {
+	var b strings.Builder
+	names := appendStepText(&b, c, nil, qs...)
+	return b.String(), names
+}
+
+// pgMessage renders parts, in order, as one simple-protocol message: those
+// built in prepared mode as pgStepText does, the others as their text. It
+// returns the names to remember once the message succeeded.
+func pgMessage(c *pgConn, parts ...*sqlText) (string, []string) {
+	var b strings.Builder
+	var names []string
+	for _, p := range parts {
+		if p != nil && p.prep {
+			names = appendStepText(&b, c, names, p)
+		} else {
+			b.WriteString(p.pgText())
+		}
+	}
+	return b.String(), names
+}
+
+// appendStepText writes prepared-mode statements to b (see pgStepText);
+// names are those the message already prepares, and it returns them with
+// the new ones.
+func appendStepText(b *strings.Builder, c *pgConn, names []string, qs ...*sqlText) []string {
 	var all []stmt
 	for _, q := range qs {
 		all = append(all, q.statements()...)
@@ -167,9 +192,7 @@ func pgStepText(c *pgConn, qs ...*sqlText) (string, []string) {
 	for _, st := range all {
 		size += len(st.text) + len(st.lits) + 2*len(st.ends) + 32
 	}
-	var b strings.Builder
 	b.Grow(size + 64)
-	var names []string
 	for _, st := range all {
 		name := statementName(st.text)
 		if !c.prepared[name] && !slices.Contains(names, name) {
@@ -190,7 +213,7 @@ func pgStepText(c *pgConn, qs ...*sqlText) (string, []string) {
 		}
 		b.WriteString(";\n")
 	}
-	return b.String(), names
+	return names
 }
 
 // remember notes the statements a message prepared on c, once it succeeded.
