@@ -40,6 +40,7 @@ type loadgenFlags struct {
 	child       bool
 	workers     int
 	senders     int
+	stepBatch   int
 	flows       string
 	locales     string
 	sample      time.Duration
@@ -116,6 +117,7 @@ func parseLoadgen(args []string, stderr io.Writer) (*loadgenFlags, int) {
 	fs.BoolVar(&f.child, "exec", false, "run the one server as a samvad serve process rather than in this process")
 	fs.IntVar(&f.workers, "workers", 0, "server workers per process (default: the server's)")
 	fs.IntVar(&f.senders, "senders", 0, "server senders per process (default: the server's)")
+	fs.IntVar(&f.stepBatch, "step-batch", 0, "Postgres: the most citizens a server worker steps per transaction (default: the server's)")
 	fs.StringVar(&f.flows, "flows", "flows", "the flows directory")
 	fs.StringVar(&f.locales, "locales", "locales", "the locales directory")
 	fs.DurationVar(&f.sample, "sample", 5*time.Second, "read the servers' memory from /metrics this often (0: never)")
@@ -322,12 +324,20 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// serverProcess is a samvad serve that loadgen started; exited closes when
+// it ends (err then says how).
+type serverProcess struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
+	err    error
+}
+
 // environment is the servers loadgen started and the database they use.
 type environment struct {
 	dbName string
 	dir    string
 	inproc *server.Server
-	procs  []*exec.Cmd
+	procs  []*serverProcess
 	pg     *sql.DB
 	drop   string
 	keep   bool
@@ -401,6 +411,9 @@ func (env *environment) startServers(ctx context.Context, f *loadgenFlags, in lo
 		if f.senders > 0 {
 			cfg["senders"] = f.senders
 		}
+		if f.stepBatch > 0 {
+			cfg["step_batch"] = f.stepBatch
+		}
 		path := filepath.Join(env.dir, fmt.Sprintf("samvad-%d.yaml", i+1))
 		data, err := yaml.Marshal(cfg)
 		if err != nil {
@@ -448,7 +461,9 @@ func (env *environment) startProcess(ctx context.Context, path, listen string, s
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting samvad serve: %w", err)
 	}
-	env.procs = append(env.procs, cmd)
+	proc := &serverProcess{cmd: cmd, exited: make(chan struct{})}
+	go func() { proc.err = cmd.Wait(); close(proc.exited) }()
+	env.procs = append(env.procs, proc)
 	url := "http://" + listen
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -458,6 +473,11 @@ func (env *environment) startProcess(ctx context.Context, path, listen string, s
 			if res.StatusCode == http.StatusOK {
 				break
 			}
+		}
+		select {
+		case <-proc.exited:
+			return fmt.Errorf("samvad serve (pid %d) stopped before it was ready (%v); its error is above", cmd.Process.Pid, proc.err)
+		default:
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			return fmt.Errorf("samvad serve (pid %d) on %s did not become ready", cmd.Process.Pid, listen)
@@ -525,16 +545,14 @@ func (env *environment) stopServers(stderr io.Writer) {
 		env.inproc = nil
 	}
 	for _, p := range env.procs {
-		_ = p.Process.Signal(syscall.SIGTERM)
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	}
 	for _, p := range env.procs {
-		done := make(chan error, 1)
-		go func() { done <- p.Wait() }()
 		select {
-		case <-done:
+		case <-p.exited:
 		case <-ctx.Done():
-			_ = p.Process.Kill()
-			<-done
+			_ = p.cmd.Process.Kill()
+			<-p.exited
 		}
 	}
 	env.procs = nil
@@ -645,7 +663,7 @@ func (env *environment) cpu() cpuUse {
 		u.self = (ru.Utime.Nano() + ru.Stime.Nano()) / (int64(time.Second) / clockTicks)
 	}
 	for _, p := range env.procs {
-		_, t, _ := procCPU(fmt.Sprintf("/proc/%d/stat", p.Process.Pid))
+		_, t, _ := procCPU(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
 		u.servers += t
 	}
 	u.backends = env.backendCPU()
