@@ -112,6 +112,13 @@ func (s *Server) setup(ctx context.Context, lib *engine.Library) error {
 	if err := s.saveFlowVersions(ctx, lib); err != nil {
 		return err
 	}
+	warnings, err := s.store.Warnings(ctx)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		s.log.Warn(w)
+	}
 	configs := s.cfg.Integrations
 	if *s.cfg.Simulator {
 		s.sim = newSimulator()

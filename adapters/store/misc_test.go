@@ -277,3 +277,29 @@ func TestPostgresReloadsAStaleClaim(t *testing.T) {
 		t.Fatalf("%d pending", pending)
 	}
 }
+
+// Warnings names autovacuum when the database runs without it, and only
+// then (CI's Postgres runs without it; a production one should not).
+func TestWarningsNameAutovacuumOff(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		ws, err := e.s.Warnings(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !e.s.pg {
+			if len(ws) != 0 {
+				t.Fatalf("SQLite warnings: %q", ws)
+			}
+			return
+		}
+		var setting string
+		if err := e.s.db.QueryRowContext(ctx, "SHOW autovacuum").Scan(&setting); err != nil {
+			t.Fatal(err)
+		}
+		warned := len(ws) == 1 && strings.Contains(ws[0], "autovacuum = off")
+		if warned != (setting == "off") || len(ws) > 1 {
+			t.Fatalf("autovacuum is %s, warnings %q", setting, ws)
+		}
+	})
+}

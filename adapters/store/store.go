@@ -382,6 +382,29 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Warnings lists settings of the database that work against the store, for
+// the operator to read at start. On Postgres: autovacuum turned off. The
+// inbox and outbox rows are each updated once and then left, so their
+// tables and indexes fill with dead rows that every claim steps over,
+// unless autovacuum clears them (the migrations tune it for those tables).
+func (s *Store) Warnings(ctx context.Context) ([]string, error) {
+	if !s.pg {
+		return nil, nil
+	}
+	var autovacuum string
+	err := s.queryRows(ctx, s.sql().raw("SELECT current_setting('autovacuum')"), func(rows *sql.Rows) error {
+		return scanOne(rows, &autovacuum)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: reading the database's settings: %w", err)
+	}
+	if autovacuum == "off" {
+		return []string{"Postgres runs with autovacuum = off: the inbox and outbox tables will fill with dead rows and " +
+			"every claim will slow down as they grow; turn autovacuum on (the store tunes it for those tables)"}, nil
+	}
+	return nil, nil
+}
+
 // Close closes the database. Calls after Close fail with ErrClosed.
 func (s *Store) Close() error {
 	if s.closed.Swap(true) {
