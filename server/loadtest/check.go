@@ -62,6 +62,8 @@ type Verdict struct {
 	// Latency holds, per answered message, the time from when it was due
 	// to when its first reply reached the Graph API.
 	Latency []time.Duration
+	// LatencyDue is, for each of Latency, when its message was due.
+	LatencyDue []time.Duration
 	// LastReply is when the last answered message got its first reply.
 	LastReply time.Duration
 	// Problems describe the first few failures.
@@ -146,6 +148,7 @@ func (v *Verdict) checkCitizen(c int, msgs []Sent, rs []Reply, expect Expect) {
 					return
 				}
 				v.Latency = append(v.Latency, first.Start-m.Due)
+				v.LatencyDue = append(v.LatencyDue, m.Due)
 				v.LastReply = max(v.LastReply, first.Start)
 			}
 			v.Answered++

@@ -72,6 +72,10 @@ type Report struct {
 	ReadMarks int
 	// Verdict is the invariants' check.
 	Verdict *Verdict
+	// Windows are the run's latencies per windowSize of due time, in order
+	// (runs of at least three windows), to tell a steady figure from one
+	// stall.
+	Windows []Window
 	// Memory samples the targets' /metrics (with Options.SampleEvery).
 	Memory []MemorySample
 	// Interrupted is set when the run was stopped before the end; Behind
@@ -114,10 +118,11 @@ func rate(n int, d time.Duration) float64 {
 }
 
 func (r *run) report(res *offered, replies []Reply, v *Verdict, c *conversation, mem []MemorySample) *Report {
+	wins := windows(res.sent, v, r.start) // before percentiles sorts v.Latency
 	rep := &Report{Targets: len(r.o.Targets), Rate: r.o.Rate, Citizens: r.o.Citizens, Batch: r.o.Batch, Connections: r.o.Connections,
 		Offered: len(res.sent), Posts: res.posts, AckErrors: res.failed, Lag: percentiles(res.lag),
 		Ack: percentiles(res.ack), Reply: percentiles(v.Latency), IdleReply: c.latency, Replies: len(replies),
-		Verdict: v, Memory: mem, drain: r.o.Drain}
+		Verdict: v, Memory: mem, Windows: wins, drain: r.o.Drain}
 	var lastAck time.Duration
 	for _, s := range res.sent {
 		if !s.OK {
@@ -175,6 +180,14 @@ func (r *Report) String() string {
 			fmt.Fprintf(&b, "  - %s\n", p)
 		}
 	}
+	if len(r.Windows) > 0 {
+		var ack, reply []string
+		for _, w := range r.Windows {
+			ack, reply = append(ack, fmt.Sprintf("%.0f", ms0(w.Ack.P99))), append(reply, fmt.Sprintf("%.0f", ms0(w.Reply.P99)))
+		}
+		fmt.Fprintf(&b, "p99 per %v of the offer, in ms (by due time):\n  webhook ack      %s\n  receipt → reply  %s\n",
+			windowSize, strings.Join(ack, " "), strings.Join(reply, " "))
+	}
 	for _, line := range memoryLines(r.Memory, r.Targets) {
 		b.WriteString(line + "\n")
 	}
@@ -186,6 +199,46 @@ func (r *Report) String() string {
 	}
 	return b.String()
 }
+
+// windowSize is the width of Report.Windows.
+const windowSize = 10 * time.Second
+
+// Window is the latencies of the messages due within one windowSize.
+type Window struct {
+	Start      time.Duration
+	Ack, Reply Latency
+}
+
+// windows splits the acknowledged and answered messages by due time, from
+// start; nil for runs shorter than three windows.
+func windows(sent []Sent, v *Verdict, start time.Duration) []Window {
+	index := func(due time.Duration) int { return int(max(0, due-start) / windowSize) }
+	n := 0
+	for _, s := range sent {
+		n = max(n, index(s.Due)+1)
+	}
+	if n < 3 {
+		return nil
+	}
+	acks, replies := make([][]time.Duration, n), make([][]time.Duration, n)
+	for _, s := range sent {
+		if s.OK {
+			acks[index(s.Due)] = append(acks[index(s.Due)], s.Acked-s.Due)
+		}
+	}
+	for i, d := range v.Latency {
+		if k := index(v.LatencyDue[i]); k < n {
+			replies[k] = append(replies[k], d)
+		}
+	}
+	out := make([]Window, n)
+	for i := range out {
+		out[i] = Window{Start: time.Duration(i) * windowSize, Ack: percentiles(acks[i]), Reply: percentiles(replies[i])}
+	}
+	return out
+}
+
+func ms0(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // memoryLines summarises each target's memory samples.
 func memoryLines(samples []MemorySample, targets int) []string {

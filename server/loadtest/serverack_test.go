@@ -112,3 +112,35 @@ func TestParseServerAckRejectsBadLines(t *testing.T) {
 		t.Errorf("a target without the histogram: N = %d", a.N())
 	}
 }
+
+// Latencies are grouped by when their message was due, so that one stall
+// shows in its window and not spread over the run.
+func TestWindowsGroupByDueTime(t *testing.T) {
+	ms := time.Millisecond
+	start := 100 * ms
+	var sent []Sent
+	v := &Verdict{}
+	for i := range 30 {
+		due := start + time.Duration(i)*time.Second
+		ack, reply := 5*ms, 20*ms
+		if i >= 10 && i < 20 { // the second window stalls
+			ack, reply = 300*ms, 900*ms
+		}
+		sent = append(sent, Sent{Citizen: i, Due: due, Acked: due + ack, OK: true})
+		v.Latency, v.LatencyDue = append(v.Latency, reply), append(v.LatencyDue, due)
+	}
+	// An unacknowledged message counts in no window.
+	sent = append(sent, Sent{Citizen: 99, Due: start + 5*time.Second})
+	w := windows(sent, v, start)
+	if len(w) != 3 {
+		t.Fatalf("%d windows, want 3", len(w))
+	}
+	for i, want := range []struct{ ack, reply time.Duration }{{5 * ms, 20 * ms}, {300 * ms, 900 * ms}, {5 * ms, 20 * ms}} {
+		if w[i].Ack.N != 10 || w[i].Ack.P99 != want.ack || w[i].Reply.P99 != want.reply {
+			t.Errorf("window %d: %+v, want 10 acks at %v and replies at %v", i, w[i], want.ack, want.reply)
+		}
+	}
+	if windows(sent[:15], v, start) != nil {
+		t.Error("a run of two windows got a breakdown")
+	}
+}
