@@ -650,6 +650,9 @@ type cpuUse struct {
 	ok                   bool
 	self, servers        int64
 	machineBusy, machine int64
+	// steal is the time the hypervisor gave this machine's CPUs to others
+	// (counted in machineBusy).
+	steal int64
 	// backends are the CPU ticks of the database's sessions, by pid.
 	backends map[int]int64
 }
@@ -679,6 +682,9 @@ func (env *environment) cpu() cpuUse {
 		u.machine += n
 		if i != 3 && i != 4 { // idle, iowait
 			u.machineBusy += n
+		}
+		if i == 7 {
+			u.steal = n
 		}
 	}
 	u.ok = len(fields) > 5
@@ -750,6 +756,9 @@ func (u cpuUse) since(before cpuUse, messages int) string {
 	if u.backends != nil {
 		line += fmt.Sprintf(", postgres sessions of this database %.2f", per(pg))
 	}
-	return line + fmt.Sprintf(", whole machine %.2f (%.0f%% busy, other users included)\n",
-		per(u.machineBusy-before.machineBusy), busy)
+	line += fmt.Sprintf(", whole machine %.2f (%.0f%% busy, other users included", per(u.machineBusy-before.machineBusy), busy)
+	if steal := u.steal - before.steal; steal > 0 {
+		line += fmt.Sprintf("; %.1f%% stolen by the hypervisor", float64(steal)/float64(max(1, u.machine-before.machine))*100)
+	}
+	return line + ")\n"
 }
