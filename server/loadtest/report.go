@@ -183,7 +183,7 @@ func (r *Report) String() string {
 	if len(r.Windows) > 0 {
 		var ack, reply []string
 		for _, w := range r.Windows {
-			ack, reply = append(ack, fmt.Sprintf("%.0f", ms0(w.Ack.P99))), append(reply, fmt.Sprintf("%.0f", ms0(w.Reply.P99)))
+			ack, reply = append(ack, fmt.Sprintf("%.0f", millis(w.Ack.P99))), append(reply, fmt.Sprintf("%.0f", millis(w.Reply.P99)))
 		}
 		fmt.Fprintf(&b, "p99 per %v of the offer, in ms (by due time):\n  webhook ack      %s\n  receipt → reply  %s\n",
 			windowSize, strings.Join(ack, " "), strings.Join(reply, " "))
@@ -238,7 +238,8 @@ func windows(sent []Sent, v *Verdict, start time.Duration) []Window {
 	return out
 }
 
-func ms0(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+// millis is d in milliseconds.
+func millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // memoryLines summarises each target's memory samples.
 func memoryLines(samples []MemorySample, targets int) []string {
