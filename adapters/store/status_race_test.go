@@ -13,29 +13,12 @@ import (
 // row with that wamid (MarkSent has not committed) and MarkSent does not
 // see the status (not committed either), and the row stays "sent".
 func TestPostgresStatusDuringMarkSentIsNotLost(t *testing.T) {
-	e := newEnv(t, "postgres", nil)
-	ctx := context.Background()
 	key := "919800000009"
-	e.ingest(inbound(key, "wamid.in", e.clock.Now(), "hi"))
-	e.drain(reply(0, e.clock))
-	rows := e.claim(1, time.Minute)
-	if len(rows) != 1 {
-		t.Fatalf("claimed %d rows, want 1", len(rows))
-	}
-	conn, err := e.s.db.DB.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	run := func(q string) {
-		t.Helper()
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	e, row, run := raceSetup(t, key)
+	ctx := context.Background()
 	// MarkSent's write, not committed yet.
 	run("BEGIN")
-	run(fmt.Sprintf("SELECT * FROM mark_outbox_sent(ARRAY[%d]::bigint[], ARRAY['wamid.race']::text[], ARRAY[now()]::timestamptz[])", rows[0].ID))
+	run(fmt.Sprintf("SELECT * FROM mark_outbox_sent(ARRAY[%d]::bigint[], ARRAY['wamid.race']::text[], ARRAY[now()]::timestamptz[])", row.ID))
 	done := make(chan error, 1)
 	go func() {
 		_, err := e.s.Ingest(ctx, Batch{Statuses: []Status{{Integration: "city", Wamid: "wamid.race", Status: "read", Timestamp: e.clock.Now()}}})
@@ -54,33 +37,16 @@ func TestPostgresStatusDuringMarkSentIsNotLost(t *testing.T) {
 // The other order: a status's write holds the wamid when MarkSent comes;
 // MarkSent waits for it and then applies it.
 func TestPostgresMarkSentDuringAStatusAppliesIt(t *testing.T) {
-	e := newEnv(t, "postgres", nil)
-	ctx := context.Background()
 	key := "919800000010"
-	e.ingest(inbound(key, "wamid.in", e.clock.Now(), "hi"))
-	e.drain(reply(0, e.clock))
-	rows := e.claim(1, time.Minute)
-	if len(rows) != 1 {
-		t.Fatalf("claimed %d rows, want 1", len(rows))
-	}
-	conn, err := e.s.db.DB.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	run := func(q string) {
-		t.Helper()
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	e, row, run := raceSetup(t, key)
+	ctx := context.Background()
 	// A status webhook's write, not committed yet, as Ingest makes it.
 	run("BEGIN")
 	run("CALL lock_outbound_wamids(ARRAY['wamid.race2'])")
 	run(`INSERT INTO statuses (wamid, status, rank, integration_id, at, recipient, received_at)
 		VALUES ('wamid.race2', 'read', 4, 'city', now(), '', now())`)
 	done := make(chan error, 1)
-	go func() { done <- e.s.MarkSent(ctx, rows[0].ID, "wamid.race2") }()
+	go func() { done <- e.s.MarkSent(ctx, row.ID, "wamid.race2") }()
 	time.Sleep(300 * time.Millisecond) // MarkSent runs (or waits) meanwhile
 	run("COMMIT")
 	if err := <-done; err != nil {
@@ -120,4 +86,29 @@ func TestStatusDuringMarkSentIsNotNoted(t *testing.T) {
 			t.Fatalf("%d status_unmatched notes (%+v), want one, for wamid.nobody", n, logs)
 		}
 	})
+}
+
+// raceSetup gives a contact one reply claimed for sending (row), and run, a
+// connection of its own on which a test holds a transaction open.
+func raceSetup(t *testing.T, key string) (e *env, row OutboxMessage, run func(q string)) {
+	t.Helper()
+	e = newEnv(t, "postgres", nil)
+	ctx := context.Background()
+	e.ingest(inbound(key, "wamid.in", e.clock.Now(), "hi"))
+	e.drain(reply(0, e.clock))
+	rows := e.claim(1, time.Minute)
+	if len(rows) != 1 {
+		t.Fatalf("claimed %d rows, want 1", len(rows))
+	}
+	conn, err := e.s.db.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return e, rows[0], func(q string) {
+		t.Helper()
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
 }

@@ -3,6 +3,8 @@ package loadtest
 import (
 	"bufio"
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -69,44 +71,53 @@ func (s *sampling) wait() []MemorySample {
 
 // readMemory reads the memory gauges from a target's Prometheus metrics.
 func readMemory(ctx context.Context, client *http.Client, target string) (MemorySample, bool) {
+	var m MemorySample
+	found := 0
+	err := getMetrics(ctx, client, target, func(r io.Reader) error {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			name, value, ok := strings.Cut(sc.Text(), " ")
+			if !ok {
+				continue
+			}
+			var dst *float64
+			switch name {
+			case "go_memstats_heap_alloc_bytes":
+				dst = &m.HeapAlloc
+			case "process_resident_memory_bytes":
+				dst = &m.RSS
+			case "go_goroutines":
+				dst = &m.Goroutines
+			default:
+				continue
+			}
+			if f, err := strconv.ParseFloat(strings.TrimSpace(value), 64); err == nil {
+				*dst = f
+				found++
+			}
+		}
+		return sc.Err()
+	})
+	return m, err == nil && found > 0
+}
+
+// getMetrics GETs a target's /metrics (within 2 s) and hands the body to
+// read.
+func getMetrics(ctx context.Context, client *http.Client, target string, read func(io.Reader) error) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target+"/metrics", nil)
 	if err != nil {
-		return MemorySample{}, false
+		return err
 	}
 	res, err := client.Do(req)
 	if err != nil {
-		return MemorySample{}, false
+		return err
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		return MemorySample{}, false
+		return fmt.Errorf("%s/metrics: %s", target, res.Status)
 	}
-	var m MemorySample
-	found := 0
-	sc := bufio.NewScanner(res.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		name, value, ok := strings.Cut(sc.Text(), " ")
-		if !ok {
-			continue
-		}
-		var dst *float64
-		switch name {
-		case "go_memstats_heap_alloc_bytes":
-			dst = &m.HeapAlloc
-		case "process_resident_memory_bytes":
-			dst = &m.RSS
-		case "go_goroutines":
-			dst = &m.Goroutines
-		default:
-			continue
-		}
-		if f, err := strconv.ParseFloat(strings.TrimSpace(value), 64); err == nil {
-			*dst = f
-			found++
-		}
-	}
-	return m, found > 0
+	return read(res.Body)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,67 +66,56 @@ func (a ServerAck) Quantile(q float64) time.Duration {
 	if a.N() == 0 {
 		return 0
 	}
-	rank := q * float64(a.N())
-	lower, below := 0.0, 0.0
-	for i, b := range a.Bounds {
-		if a.Counts[i] >= rank {
-			if math.IsInf(b, 1) {
-				return seconds(lower)
-			}
-			in := a.Counts[i] - below
-			if in <= 0 {
-				return seconds(b)
-			}
-			return seconds(lower + (b-lower)*(rank-below)/in)
-		}
-		lower, below = b, a.Counts[i]
+	i, lower := a.bucketOf(q)
+	if i == len(a.Bounds) || math.IsInf(a.Bounds[i], 1) {
+		return seconds(lower)
 	}
-	return seconds(lower)
+	below := 0.0
+	if i > 0 {
+		below = a.Counts[i-1]
+	}
+	in := a.Counts[i] - below
+	if in <= 0 {
+		return seconds(a.Bounds[i])
+	}
+	return seconds(lower + (a.Bounds[i]-lower)*(q*float64(a.N())-below)/in)
 }
 
-// bucketOf returns the bounds of the bucket holding the q-quantile.
-func (a ServerAck) bucketOf(q float64) (lo, hi float64) {
+// bucketOf returns the index of the bucket holding the q-quantile and its
+// lower bound (len(Bounds) when none holds it).
+func (a ServerAck) bucketOf(q float64) (i int, lower float64) {
 	rank := q * float64(a.N())
 	for i, b := range a.Bounds {
 		if a.Counts[i] >= rank {
-			return lo, b
+			return i, lower
 		}
-		lo = b
+		lower = b
 	}
-	return lo, math.Inf(1)
+	return len(a.Bounds), lower
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // minus is a's counts less those of before (the same buckets).
-func (a ServerAck) minus(before ServerAck) (ServerAck, error) {
-	if len(before.Bounds) == 0 {
-		return a, nil
-	}
-	if len(before.Bounds) != len(a.Bounds) {
-		return ServerAck{}, fmt.Errorf("the histogram's buckets changed during the run")
-	}
-	out := ServerAck{Bounds: a.Bounds, Counts: make([]float64, len(a.Counts))}
-	for i := range a.Counts {
-		if a.Bounds[i] != before.Bounds[i] {
-			return ServerAck{}, fmt.Errorf("the histogram's buckets changed during the run")
-		}
-		out.Counts[i] = a.Counts[i] - before.Counts[i]
-	}
-	return out, nil
-}
+func (a ServerAck) minus(before ServerAck) (ServerAck, error) { return a.add(before, -1) }
 
-// plus adds b's counts to a's; an empty a takes b's buckets.
-func (a ServerAck) plus(b ServerAck) (ServerAck, error) {
-	if len(a.Bounds) == 0 {
-		return b, nil
-	}
-	if len(a.Bounds) != len(b.Bounds) {
-		return ServerAck{}, fmt.Errorf("the targets' histograms have different buckets")
+// plus adds b's counts to a's.
+func (a ServerAck) plus(b ServerAck) (ServerAck, error) { return a.add(b, 1) }
+
+// add returns a's counts plus sign times b's. An empty side counts as zero
+// in the other's buckets; otherwise both must have the same buckets.
+func (a ServerAck) add(b ServerAck, sign float64) (ServerAck, error) {
+	switch {
+	case len(b.Bounds) == 0:
+		return a, nil
+	case len(a.Bounds) == 0:
+		a = ServerAck{Bounds: b.Bounds, Counts: make([]float64, len(b.Counts))}
+	case !slices.Equal(a.Bounds, b.Bounds):
+		return ServerAck{}, fmt.Errorf("the histograms have different buckets")
 	}
 	out := ServerAck{Bounds: a.Bounds, Counts: make([]float64, len(a.Counts))}
 	for i := range a.Counts {
-		out.Counts[i] = a.Counts[i] + b.Counts[i]
+		out.Counts[i] = a.Counts[i] + sign*b.Counts[i]
 	}
 	return out, nil
 }
@@ -146,21 +136,13 @@ func readServerAck(ctx context.Context, client *http.Client, targets []string) (
 }
 
 func fetchServerAck(ctx context.Context, client *http.Client, target string) (ServerAck, error) {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target+"/metrics", nil)
-	if err != nil {
-		return ServerAck{}, err
-	}
-	res, err := client.Do(req)
-	if err != nil {
-		return ServerAck{}, err
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return ServerAck{}, fmt.Errorf("/metrics: %s", res.Status)
-	}
-	return parseServerAck(res.Body)
+	var a ServerAck
+	err := getMetrics(ctx, client, target, func(r io.Reader) error {
+		var err error
+		a, err = parseServerAck(r)
+		return err
+	})
+	return a, err
 }
 
 // parseServerAck reads the message webhooks' buckets from Prometheus's text
@@ -210,7 +192,11 @@ func (a ServerAck) String() string {
 		}
 		return strconv.FormatFloat(s*1000, 'g', 4, 64) + "ms"
 	}
-	lo, hi := a.bucketOf(0.99)
+	i, lo := a.bucketOf(0.99)
+	hi := math.Inf(1)
+	if i < len(a.Bounds) {
+		hi = a.Bounds[i]
+	}
 	return fmt.Sprintf("p50 %.1fms, p99 %.1fms (in its %s–%s bucket), %.2f%% within 20ms, n %d",
 		float64(a.Quantile(0.50))/float64(time.Millisecond), float64(a.Quantile(0.99))/float64(time.Millisecond),
 		ms(lo), ms(hi), 100*a.Within(20*time.Millisecond), a.N())
