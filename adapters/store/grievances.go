@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/samvad/samvad/engine"
@@ -50,6 +51,43 @@ func defaultGrievanceReference(now time.Time) string {
 
 const maxReferenceTries = 8
 
+// referenceHolds are the references that steps in flight have drawn. The
+// unique index only sees committed grievances: two steps running at once
+// could otherwise draw the same reference, and the second commit would fail
+// (a whole batch of steps on Postgres, retried one by one). It covers the
+// steps of this process; across processes the index still decides.
+type referenceHolds struct {
+	mu   sync.Mutex
+	refs map[[2]string]bool
+}
+
+// hold takes ref for integration; false when a step in flight has it.
+func (h *referenceHolds) hold(integration, ref string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	k := [2]string{integration, ref}
+	if h.refs[k] {
+		return false
+	}
+	if h.refs == nil {
+		h.refs = make(map[[2]string]bool)
+	}
+	h.refs[k] = true
+	return true
+}
+
+func (h *referenceHolds) held(integration, ref string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.refs[[2]string{integration, ref}]
+}
+
+func (h *referenceHolds) release(integration, ref string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.refs, [2]string{integration, ref})
+}
+
 func (s *Store) checkGrievance(g *Grievance, now time.Time) error {
 	if err := validIntegration(g.Integration); err != nil {
 		return err
@@ -84,6 +122,9 @@ func (s *Store) CreateGrievance(ctx context.Context, g Grievance) (string, error
 		if g.Reference == "" {
 			return "", fmt.Errorf("store: create grievance: %w: the reference generator returned an empty reference", ErrInvalid)
 		}
+		if s.heldReferences.held(g.Integration, g.Reference) {
+			continue // a step in flight has drawn it
+		}
 		q := s.sql()
 		s.insertGrievanceRows(q, []Grievance{g})
 		q.raw(" ON CONFLICT (integration_id, reference) DO NOTHING RETURNING reference").end()
@@ -100,7 +141,9 @@ func (s *Store) CreateGrievance(ctx context.Context, g Grievance) (string, error
 
 // AddGrievance lodges a grievance as part of the running step: it gets its
 // reference now (to tell the citizen), and is stored with the step's outcome
-// — if the step rolls back, it never existed. Integration and ContactID
+// — if the step rolls back, it never existed. A reference is not given to
+// two steps of this process in flight at once, though neither has committed
+// (see referenceHolds). Integration and ContactID
 // default to the step's contact. Callable from a service connector through
 // WorkFrom(ctx).
 func (w *Work) AddGrievance(ctx context.Context, g Grievance) (string, error) {
@@ -138,7 +181,9 @@ func (w *Work) AddGrievance(ctx context.Context, g Grievance) (string, error) {
 				return "", fmt.Errorf("store: add grievance: %w", err)
 			}
 		}
-		if !taken {
+		// A step of another contact may have drawn the same reference and
+		// not committed yet: the table cannot tell, the holds can.
+		if !taken && s.heldReferences.hold(g.Integration, ref) {
 			g.Reference = ref
 			w.step.grievances = append(w.step.grievances, g)
 			return ref, nil

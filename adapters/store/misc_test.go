@@ -164,6 +164,52 @@ func TestGrievancesGetUniqueReferences(t *testing.T) {
 	})
 }
 
+// Two steps in flight at once must not both draw a reference that neither
+// has committed yet: the second commit would fail and count against its
+// message. The first step here runs the second contact's step before it
+// returns, so both are in flight when the second draws.
+func TestStepsInFlightDrawDifferentReferences(t *testing.T) {
+	tune := func(o *Options) {
+		o.GrievanceReference = sequenceRefs("GRV-A", "GRV-A", "GRV-B")
+		o.StepBatch = 1 // one contact per claim, so the inner step claims the other
+	}
+	eachStoreWith(t, tune, func(t *testing.T, e *env) {
+		e.ingest(inbound("911111111111", "w1", e.clock.Now(), "submit"), inbound("922222222222", "w2", e.clock.Now(), "submit"))
+		var refs []string
+		var h Handler
+		h = func(ctx context.Context, w *Work) (*Outcome, error) {
+			ref, err := WorkFrom(ctx).AddGrievance(ctx, Grievance{Category: "water", Description: "no supply"})
+			if err != nil {
+				return nil, err
+			}
+			refs = append(refs, ref)
+			if len(refs) == 1 {
+				if ok, err := e.s.ProcessNext(ctx, h); !ok || err != nil {
+					t.Errorf("the inner step: ran %v, err %v", ok, err)
+				}
+			}
+			return &Outcome{Outbox: []OutboundMessage{{Payload: []byte("registered " + ref)}}}, nil
+		}
+		if n := e.drain(h); n != 1 {
+			t.Fatalf("the outer drain ran %d steps, want 1 (the other ran inside it)", n)
+		}
+		if len(refs) != 2 || refs[0] != "GRV-A" || refs[1] != "GRV-B" {
+			t.Fatalf("references drawn = %q, want GRV-A for the first step and GRV-B for the one in flight beside it", refs)
+		}
+		for i, key := range []string{"911111111111", "922222222222"} {
+			gs, err := e.s.GrievancesOfContact(context.Background(), ContactID("city", key))
+			if err != nil || len(gs) != 1 || gs[0].Reference != refs[i] {
+				t.Fatalf("grievances of %s = %+v %v, want one, %s", key, gs, err, refs[i])
+			}
+		}
+		// The holds are let go once the steps end: the reference can be drawn
+		// again (and is then refused only by the table).
+		if e.s.heldReferences.held("city", "GRV-A") || e.s.heldReferences.held("city", "GRV-B") {
+			t.Fatalf("references still held after both steps committed")
+		}
+	})
+}
+
 func TestGrievanceReferenceGeneratorGivingUp(t *testing.T) {
 	eachStoreWith(t, func(o *Options) { o.GrievanceReference = sequenceRefs("SAME") }, func(t *testing.T, e *env) {
 		ctx := context.Background()

@@ -53,6 +53,7 @@ func (s *Store) pgStepBatch(ctx context.Context, c *pgConn, run *stepRun) (proce
 	if len(works) == 0 {
 		return false, claimed > 0, s.pgRollback(c), nil
 	}
+	defer releaseReferences(works)
 	b, err := s.runSteps(ctx, run, works)
 	if err != nil {
 		return true, false, s.pgRollback(c), err
@@ -74,6 +75,14 @@ func (s *Store) pgStepBatch(ctx context.Context, c *pgConn, run *stepRun) (proce
 	}
 	s.batchCommitted(b, ids, leaseFrom, run, claimed == limit)
 	return true, false, true, b.err()
+}
+
+// releaseReferences lets go of the references the steps of a batch drew,
+// once its transaction has ended.
+func releaseReferences(works []*Work) {
+	for _, w := range works {
+		w.releaseReferences()
+	}
 }
 
 // pgClaimWorks begins the transaction and claims contacts, reloading those

@@ -197,6 +197,9 @@ type Store struct {
 	deferred deferredSteps
 	// marking holds the wamids whose MarkSent is under way (see expected).
 	marking sync.Map
+	// heldReferences are the grievance references drawn by steps whose
+	// transactions have not ended yet (see Work.AddGrievance).
+	heldReferences referenceHolds
 }
 
 // Open opens the store at url and, unless opts.NoMigrate, brings its schema up

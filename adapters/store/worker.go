@@ -108,6 +108,18 @@ type stepState struct {
 	deferred   bool
 }
 
+// releaseReferences lets go of the grievance references the step drew: its
+// transaction has ended, so they are in the table now or free again. Call it
+// once the step's write has committed or rolled back.
+func (w *Work) releaseReferences() {
+	w.step.mu.Lock()
+	defer w.step.mu.Unlock()
+	for _, g := range w.step.grievances {
+		w.store.heldReferences.release(g.Integration, g.Reference)
+	}
+	w.step.grievances = nil
+}
+
 // ErrStepDeferred is what BeforeNetwork returns to a step that must give
 // way: the handler returns it (or any error), and the step is rolled back
 // without counting an attempt and runs again soon.

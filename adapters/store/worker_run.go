@@ -166,6 +166,7 @@ func (s *Store) processSQLite(ctx context.Context, run *stepRun) (bool, error) {
 		return false, err
 	}
 	defer s.release(w.Contact.ID)
+	defer w.releaseReferences() // after the write below
 	out, herr := s.runHandler(ctx, run.h, w)
 	w.finish()
 	if herr != nil {
