@@ -311,3 +311,42 @@ func testWebhookRefusals(t *testing.T, dialect string) {
 		t.Fatalf("a wrong verify token: %d, want 403", res.StatusCode)
 	}
 }
+
+// A citizen who changes their number carries on where they were: WhatsApp's
+// "user_changed_number" notice moves their contact, session and grievances
+// to the new number before anything the new number sends is stepped.
+func TestChangeOfNumberKeepsTheConversation(t *testing.T) {
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) { testChangeOfNumber(t, dialect) })
+	}
+}
+
+func testChangeOfNumber(t *testing.T, dialect string) {
+	e := startE2E(t, dialect)
+	const oldNo, newNo = "919877700001", "919877700002"
+	at := time.Unix(1767261600, 0).Add(-time.Minute)
+	e.say(oldNo, "hi", at)
+	if got := e.waitReplies(oldNo, 0); !strings.Contains(got[0].Text, "Choose your language") {
+		t.Fatalf("first reply %q, want the language menu", got[0].Text)
+	}
+	n := len(e.replies(oldNo))
+	e.say(oldNo, "1", at.Add(time.Second))
+	if got := e.waitReplies(oldNo, n); !strings.Contains(got[len(got)-1].Text, "Namaste!") {
+		t.Fatalf("after choosing English: %q, want the main menu", got[len(got)-1].Text)
+	}
+
+	notice := fmt.Sprintf(`{"object":"whatsapp_business_account","entry":[{"id":"100000000000001","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550000000","phone_number_id":%q},"messages":[{"from":%q,"id":"wamid.E2ESYS1","timestamp":"%d","type":"system","system":{"body":"User A changed from %s to %s","wa_id":%q,"type":"user_changed_number"}}]}}]}]}`,
+		samplePhoneID, oldNo, at.Add(2*time.Second).Unix(), oldNo, newNo, newNo)
+	for range 2 { // Meta may deliver it twice
+		if code := e.post([]byte(notice), whatsapp.Sign([]byte(notice), sampleSecret)); code != http.StatusOK {
+			t.Fatalf("the change-of-number notice: status %d", code)
+		}
+	}
+	e.quiet(newNo, 0, "a change-of-number notice")
+
+	e.say(newNo, "1", at.Add(3*time.Second))
+	got := e.waitReplies(newNo, 0)
+	if !strings.Contains(got[0].Text, "What is the complaint about?") {
+		t.Fatalf("the new number's first message got %q, want the main menu's first choice (the session carried over)", got[0].Text)
+	}
+}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/adapters/whatsapp"
 	"github.com/samvad/samvad/engine"
+	"github.com/samvad/samvad/engine/script"
 )
 
 // maxWebhookBody is Meta's documented maximum webhook size.
@@ -67,6 +69,10 @@ func (s *Server) receiveWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	batch := s.batch(in, n)
+	if err := s.moveContacts(r.Context(), in, n, &batch); err != nil {
+		s.ingestFailed(w, in, err)
+		return
+	}
 	res, err := s.store.Ingest(r.Context(), batch)
 	if err != nil {
 		s.ingestFailed(w, in, err)
@@ -168,6 +174,42 @@ func (s *Server) batch(in *integration, n *whatsapp.Notification) store.Batch {
 		logf(in.cfg.ID, store.LevelWarn, "webhook_problem", p, nil)
 	}
 	return b
+}
+
+// moveContacts applies the changes of number a notification announces
+// ("user_changed_number" system messages) before its messages are stored,
+// so that the citizen's next message, from the new number, continues their
+// session and finds their grievances. Each move is noted in b's event log
+// entries. An error means the store failed: the webhook is then refused,
+// and Meta delivers it again (a move already applied changes nothing).
+func (s *Server) moveContacts(ctx context.Context, in *integration, n *whatsapp.Notification, b *store.Batch) error {
+	for i := range n.Messages {
+		m := &n.Messages[i]
+		owner := s.owner(in, m.PhoneNumberID)
+		if owner == nil || m.System == nil || m.System.Type != "user_changed_number" || m.System.NewWaID == "" {
+			continue
+		}
+		move := store.ContactMove{Integration: owner.cfg.ID, From: m.ContactKey(), To: m.System.NewWaID}
+		outcome, err := s.store.MoveContact(ctx, move)
+		data, _ := json.Marshal(map[string]string{"from": script.MaskPhone(move.From), "to": script.MaskPhone(move.To),
+			"outcome": outcome, "wamid": m.WAMID})
+		entry := store.LogEntry{Integration: owner.cfg.ID, Level: store.LevelInfo, Kind: "contact_moved",
+			Message: "a citizen changed their number: " + moveMeaning[outcome], Data: data}
+		switch {
+		case errors.Is(err, store.ErrInvalid):
+			entry.Level, entry.Kind, entry.Message = store.LevelWarn, "contact_move_refused", script.Redact(err.Error())
+		case err != nil:
+			return err
+		}
+		b.Log = append(b.Log, entry)
+	}
+	return nil
+}
+
+var moveMeaning = map[string]string{
+	store.MoveDone:    "their contact, session, history and grievances now follow the new number",
+	store.MoveMerged:  "the new number had written already; their grievances and unsent replies moved to it",
+	store.MoveUnknown: "the old number was never seen here; nothing to move",
 }
 
 // owner is the integration serving a business number (the callback's own

@@ -67,6 +67,11 @@
 // message each take the wamid's advisory lock before they look, so that
 // when they are written at the same moment neither misses the other.
 //
+// A citizen who changes their number keeps their contact: MoveContact
+// re-keys it and every row of it (session, conversations, inbox, outbox,
+// history, events, grievances) in one transaction, after any step of it
+// under way has ended, and points its unsent replies at the new number.
+//
 // # Guarantees
 //
 //   - Exactly once in effect. A step's effects (session, outbox, history,

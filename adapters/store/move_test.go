@@ -1,0 +1,108 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestMoveContactToANewNumber(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		const oldKey, newKey = "919811111111", "919822222222"
+		oldID, newID := ContactID("city", oldKey), ContactID("city", newKey)
+		e.ingest(inbound(oldKey, "w1", e.clock.Now(), "hi"))
+		e.drain(reply(0, e.clock))
+		if _, err := e.s.CreateGrievance(ctx, Grievance{Integration: "city", ContactID: oldID, Category: "water"}); err != nil {
+			t.Fatal(err)
+		}
+		e.ingest(inbound(oldKey, "w2", e.clock.Now(), "still there?")) // pending when the number changes
+
+		got, err := e.s.MoveContact(ctx, ContactMove{Integration: "city", From: oldKey, To: newKey})
+		if err != nil || got != MoveDone {
+			t.Fatalf("move: %q %v, want %q", got, err, MoveDone)
+		}
+		if _, err := e.s.Contact(ctx, oldID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("the old contact after the move: %v, want ErrNotFound", err)
+		}
+		c, err := e.s.Contact(ctx, newID)
+		if err != nil || c.Key != newKey || c.WaID != newKey || c.Name != "Citizen "+oldKey || c.New {
+			t.Fatalf("the new contact = %+v %v, want the old one's record under the new number", c, err)
+		}
+		if gs, err := e.s.GrievancesOfContact(ctx, newID); err != nil || len(gs) != 1 || gs[0].Category != "water" {
+			t.Fatalf("grievances under the new number = %+v %v", gs, err)
+		}
+		if h, err := e.s.History(ctx, newID, 10); err != nil || len(h) != 2 || h[0].Summary != "hi" {
+			t.Fatalf("history under the new number = %+v %v, want the message and its reply", h, err)
+		}
+		rows := e.outbox(newKey)
+		if len(rows) != 1 || rows[0].WaID != newKey {
+			t.Fatalf("outbox under the new number = %+v, want the unsent reply addressed to it", rows)
+		}
+		// The pending message is stepped as the moved contact, in its session.
+		var session string
+		e.drain(func(ctx context.Context, w *Work) (*Outcome, error) {
+			out, err := reply(0, e.clock)(ctx, w)
+			if w.Contact.ID != newID {
+				t.Errorf("stepped contact %s, want %s", w.Contact.ID, newID)
+			}
+			session = string(out.Session)
+			return out, err
+		})
+		if session != "hi;still there?;" {
+			t.Fatalf("session after the move = %q, want the one begun under the old number", session)
+		}
+
+		again, err := e.s.MoveContact(ctx, ContactMove{Integration: "city", From: oldKey, To: newKey})
+		if err != nil || again != MoveUnknown {
+			t.Fatalf("the same move again: %q %v, want %q", again, err, MoveUnknown)
+		}
+	})
+}
+
+func TestMoveContactToANumberThatHasWritten(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		const oldKey, newKey = "919833333333", "919844444444"
+		e.ingest(inbound(oldKey, "w1", e.clock.Now(), "hi"), inbound(newKey, "w2", e.clock.Now(), "hello"))
+		e.drain(reply(0, e.clock))
+		if _, err := e.s.CreateGrievance(ctx, Grievance{Integration: "city", ContactID: ContactID("city", oldKey), Category: "roads"}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.s.MoveContact(ctx, ContactMove{Integration: "city", From: oldKey, To: newKey})
+		if err != nil || got != MoveMerged {
+			t.Fatalf("move: %q %v, want %q", got, err, MoveMerged)
+		}
+		if gs, _ := e.s.GrievancesOfContact(ctx, ContactID("city", newKey)); len(gs) != 1 || gs[0].Category != "roads" {
+			t.Fatalf("grievances of the new number = %+v, want the old number's", gs)
+		}
+		if h, _ := e.s.History(ctx, ContactID("city", oldKey), 10); len(h) != 2 {
+			t.Fatalf("the old contact's history = %+v, want it kept", h)
+		}
+		if rows := e.outbox(oldKey); len(rows) != 1 || rows[0].WaID != newKey {
+			t.Fatalf("the old contact's unsent reply = %+v, want it addressed to the new number", rows)
+		}
+		if rows := e.outbox(newKey); len(rows) != 1 || rows[0].WaID != newKey {
+			t.Fatalf("the new contact's own reply = %+v", rows)
+		}
+	})
+}
+
+func TestMoveContactRefusesBadInput(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		for _, m := range []ContactMove{
+			{Integration: "", From: "9198", To: "9199"},
+			{Integration: "city", From: "", To: "9199"},
+			{Integration: "city", From: "9198", To: strings.Repeat("9", 300)},
+		} {
+			if _, err := e.s.MoveContact(ctx, m); !errors.Is(err, ErrInvalid) {
+				t.Errorf("move %+v: %v, want ErrInvalid", m, err)
+			}
+		}
+		if got, err := e.s.MoveContact(ctx, ContactMove{Integration: "city", From: "9198", To: "9199"}); err != nil || got != MoveUnknown {
+			t.Fatalf("moving a number never seen: %q %v, want %q", got, err, MoveUnknown)
+		}
+	})
+}
