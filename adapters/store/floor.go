@@ -20,10 +20,11 @@ import (
 //
 // The floor is the least open id at the last refresh (one per floorRefresh;
 // unchanged when nothing was open). Rows under it are closed for good: ids
-// only grow, and a closed row never opens again. The one exception is an
-// insert that took its id before a refresh but committed after it: that row
-// stays out of sight until the next refresh lowers the floor to it (at most
-// floorRefresh later). Its contact's later messages cannot overtake it: a
+// only grow, and a closed row opens again only when an operator requeues a
+// parked message (RequeueParked lowers this process's floor at once). The
+// other exception is an insert that took its id before a refresh but
+// committed after it. Such a row stays out of sight until the next refresh
+// lowers the floor to it (at most floorRefresh later). Its contact's later messages cannot overtake it: a
 // claim loads all of a contact's pending messages, whatever their ids.
 type queueFloor struct {
 	// minSQL returns the least open id, or NULL when there is none.
@@ -56,4 +57,12 @@ func (f *queueFloor) get(ctx context.Context, c *pgConn) int64 {
 		f.value = least.Int64
 	}
 	return f.value
+}
+
+// lower brings the floor down to id when it is above it: a row under the
+// floor was opened again.
+func (f *queueFloor) lower(id int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.value = min(f.value, id)
 }

@@ -29,6 +29,7 @@ var commands = map[string]func(args []string, stdin io.Reader, stdout, stderr io
 	"migrate":   runMigrate,
 	"fakegraph": runFakegraph,
 	"loadgen":   runLoadgen,
+	"parked":    runParked,
 }
 
 func main() {
@@ -56,7 +57,9 @@ Usage:
   samvad test    [paths...]                   run conversation tests (default: flows locales)
   samvad chat    --flow main --lang en        try a flow in the terminal
   samvad migrate [--config samvad.yaml]       apply database migrations
+  samvad parked  [--requeue (--all | ID...)]  list the messages set aside after failing; requeue them
   samvad fakegraph [--listen 127.0.0.1:8090]  a fake WhatsApp Graph API for trying things locally
+  samvad loadgen [--rate 1000 --duration 10s] offer signed webhooks at a fixed rate and check the replies
 
 Run "samvad <command> -h" for a command's options.
 `

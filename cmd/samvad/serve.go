@@ -28,18 +28,29 @@ func configPath(flagValue string) string {
 // loadConfig parses a command's --config flag and loads the configuration;
 // on failure it reports and returns the exit code.
 func loadConfig(cmd string, args []string, stderr io.Writer) (*server.Config, int) {
+	cfg, _, code := loadConfigFlags(cmd, args, stderr, nil)
+	return cfg, code
+}
+
+// loadConfigFlags is loadConfig for a command with flags of its own, which
+// define adds (it may be nil); it also returns the parsed flags, whose
+// Args() are the command's arguments.
+func loadConfigFlags(cmd string, args []string, stderr io.Writer, define func(*flag.FlagSet)) (*server.Config, *flag.FlagSet, int) {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgFlag := fs.String("config", "", "configuration file (default ./samvad.yaml when present)")
+	if define != nil {
+		define(fs)
+	}
 	if err := fs.Parse(args); err != nil {
-		return nil, 2
+		return nil, nil, 2
 	}
 	cfg, err := server.LoadConfig(configPath(*cfgFlag), os.Environ())
 	if err != nil {
 		fmt.Fprintf(stderr, "samvad %s: %v\n", cmd, err)
-		return nil, 2
+		return nil, nil, 2
 	}
-	return cfg, 0
+	return cfg, fs, 0
 }
 
 // runServe runs the service until interrupted. SIGHUP reloads the flows.
