@@ -76,6 +76,10 @@ type Report struct {
 	// (runs of at least three windows), to tell a steady figure from one
 	// stall.
 	Windows []Window
+	// Machine is the whole machine's load in each windowSize from the
+	// offer's start, beside Windows, and on through the drain (Linux only;
+	// empty elsewhere).
+	Machine []MachineWindow
 	// Memory samples the targets' /metrics (with Options.SampleEvery).
 	Memory []MemorySample
 	// Interrupted is set when the run was stopped before the end; Behind
@@ -187,6 +191,14 @@ func (r *Report) String() string {
 		}
 		fmt.Fprintf(&b, "p99 per %v of the offer, in ms (by due time):\n  webhook ack      %s\n  receipt → reply  %s\n",
 			windowSize, strings.Join(ack, " "), strings.Join(reply, " "))
+		if len(r.Machine) > 0 {
+			var busy, steal []string
+			for _, m := range r.Machine[:min(len(r.Machine), len(r.Windows))] {
+				busy, steal = append(busy, fmt.Sprintf("%.0f", m.Busy)), append(steal, fmt.Sprintf("%.0f", m.Steal))
+			}
+			fmt.Fprintf(&b, "the machine in the same windows, %% of its CPU time:\n  busy             %s\n  stolen           %s\n",
+				strings.Join(busy, " "), strings.Join(steal, " "))
+		}
 	}
 	for _, line := range memoryLines(r.Memory, r.Targets) {
 		b.WriteString(line + "\n")

@@ -70,6 +70,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	go r.progress(progressCtx)
 
 	ackBefore, ackOK := readServerAck(ctx, r.client, o.Targets)
+	machineCtx, stopMachine := context.WithCancel(ctx)
+	machine := watchMachine(machineCtx, r.g.since()+offerDelay, r.g.since)
 	results := r.offer(ctx)
 	stopProgress()
 	var serverAck *ServerAck
@@ -86,10 +88,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	complete := r.drain(ctx, expected)
 	stopSampling()
+	stopMachine()
 
 	replies := r.g.take()
 	verdict := Check(results.sent, replies, conversation.expect)
 	rep := r.report(results, replies, verdict, conversation, samples.wait())
+	rep.Machine = machine.wait()
 	rep.ServerAck = serverAck
 	rep.Behind = !complete && ctx.Err() == nil
 	if ctx.Err() != nil {
@@ -324,13 +328,16 @@ type offered struct {
 	posts  int
 }
 
+// offerDelay is how long after offer is called the first post is due.
+const offerDelay = 20 * time.Millisecond
+
 // offer runs the connections until every message was offered (or ctx
 // ended). Connection j sends posts j, j+N, j+2N… of the schedule (post i is
 // due at i/postRate), each carrying the next message of its own citizens
 // j, j+N, j+2N…, in turn.
 func (r *run) offer(ctx context.Context) *offered {
 	n := r.o.Connections
-	r.start = r.g.since() + 20*time.Millisecond
+	r.start = r.g.since() + offerDelay
 	parts := make([]*offered, n)
 	var wg sync.WaitGroup
 	for j := range n {
