@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/samvad/samvad/engine"
@@ -50,43 +49,6 @@ func defaultGrievanceReference(now time.Time) string {
 }
 
 const maxReferenceTries = 8
-
-// referenceHolds are the references that steps in flight have drawn. The
-// unique index only sees committed grievances: two steps running at once
-// could otherwise draw the same reference, and the second commit would fail
-// (a whole batch of steps on Postgres, retried one by one). It covers the
-// steps of this process; across processes the index still decides.
-type referenceHolds struct {
-	mu   sync.Mutex
-	refs map[[2]string]bool
-}
-
-// hold takes ref for integration; false when a step in flight has it.
-func (h *referenceHolds) hold(integration, ref string) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	k := [2]string{integration, ref}
-	if h.refs[k] {
-		return false
-	}
-	if h.refs == nil {
-		h.refs = make(map[[2]string]bool)
-	}
-	h.refs[k] = true
-	return true
-}
-
-func (h *referenceHolds) held(integration, ref string) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.refs[[2]string{integration, ref}]
-}
-
-func (h *referenceHolds) release(integration, ref string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	delete(h.refs, [2]string{integration, ref})
-}
 
 func (s *Store) checkGrievance(g *Grievance, now time.Time) error {
 	if err := validIntegration(g.Integration); err != nil {
@@ -141,9 +103,10 @@ func (s *Store) CreateGrievance(ctx context.Context, g Grievance) (string, error
 
 // AddGrievance lodges a grievance as part of the running step: it gets its
 // reference now (to tell the citizen), and is stored with the step's outcome
-// — if the step rolls back, it never existed. A reference is not given to
-// two steps of this process in flight at once, though neither has committed
-// (see referenceHolds). Integration and ContactID
+// — if the step rolls back, it never existed. The reference comes from a
+// pool checked against the table ahead of time (see referencePool), so the
+// step does not wait on a query of its own, and it is never given to two
+// steps of this process in flight at once. Integration and ContactID
 // default to the step's contact. Callable from a service connector through
 // WorkFrom(ctx).
 func (w *Work) AddGrievance(ctx context.Context, g Grievance) (string, error) {
@@ -166,42 +129,13 @@ func (w *Work) AddGrievance(ctx context.Context, g Grievance) (string, error) {
 	if err := s.checkGrievance(&g, now); err != nil {
 		return "", fmt.Errorf("store: add grievance: %w", err)
 	}
-	for range maxReferenceTries {
-		ref := trimTo(s.opts.GrievanceReference(now), 64)
-		if ref == "" {
-			return "", fmt.Errorf("store: add grievance: %w: the reference generator returned an empty reference", ErrInvalid)
-		}
-		taken := false
-		for _, p := range w.step.grievances {
-			taken = taken || (p.Integration == g.Integration && p.Reference == ref)
-		}
-		if !taken {
-			var err error
-			if taken, err = s.grievanceExists(ctx, g.Integration, ref); err != nil {
-				return "", fmt.Errorf("store: add grievance: %w", err)
-			}
-		}
-		// A step of another contact may have drawn the same reference and
-		// not committed yet: the table cannot tell, the holds can.
-		if !taken && s.heldReferences.hold(g.Integration, ref) {
-			g.Reference = ref
-			w.step.grievances = append(w.step.grievances, g)
-			return ref, nil
-		}
+	ref, err := s.referencePool.take(ctx, s, g.Integration, now)
+	if err != nil {
+		return "", fmt.Errorf("store: add grievance: %w", err)
 	}
-	return "", fmt.Errorf("store: add grievance: %w: %d generated references were all taken", ErrConflict, maxReferenceTries)
-}
-
-func (s *Store) grievanceExists(ctx context.Context, integration, ref string) (bool, error) {
-	found := false
-	q := s.sql().raw("SELECT 1 FROM grievances WHERE integration_id = ").str(integration).raw(" AND reference = ").str(ref)
-	err := s.queryRows(ctx, q, func(rows *sql.Rows) error {
-		for rows.Next() {
-			found = true
-		}
-		return rows.Err()
-	})
-	return found, err
+	g.Reference = ref
+	w.step.grievances = append(w.step.grievances, g)
+	return ref, nil
 }
 
 // insertGrievances appends the statement that stores gs.

@@ -200,6 +200,9 @@ type Store struct {
 	// heldReferences are the grievance references drawn by steps whose
 	// transactions have not ended yet (see Work.AddGrievance).
 	heldReferences referenceHolds
+	// referencePool has references checked free ahead of the steps that
+	// lodge grievances.
+	referencePool referencePool
 }
 
 // Open opens the store at url and, unless opts.NoMigrate, brings its schema up
