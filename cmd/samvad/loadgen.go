@@ -647,12 +647,9 @@ func redactPassword(u string) string {
 
 // cpuUse is CPU time spent so far, in clock ticks (Linux /proc).
 type cpuUse struct {
-	ok                   bool
-	self, servers        int64
-	machineBusy, machine int64
-	// steal is the time the hypervisor gave this machine's CPUs to others
-	// (counted in machineBusy).
-	steal int64
+	ok            bool
+	self, servers int64
+	machine       loadtest.MachineTicks
 	// backends are the CPU ticks of the database's sessions, by pid.
 	backends map[int]int64
 }
@@ -670,24 +667,7 @@ func (env *environment) cpu() cpuUse {
 		u.servers += t
 	}
 	u.backends = env.backendCPU()
-	data, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return u
-	}
-	line, _, _ := strings.Cut(string(data), "\n")
-	fields := strings.Fields(line)
-	for i, f := range fields[1:] {
-		var n int64
-		fmt.Sscan(f, &n)
-		u.machine += n
-		if i != 3 && i != 4 { // idle, iowait
-			u.machineBusy += n
-		}
-		if i == 7 {
-			u.steal = n
-		}
-	}
-	u.ok = len(fields) > 5
+	u.machine, u.ok = loadtest.ReadMachine()
 	return u
 }
 
@@ -748,7 +728,7 @@ func (u cpuUse) since(before cpuUse, messages int) string {
 	for pid, t := range u.backends {
 		pg += t - before.backends[pid]
 	}
-	busy := float64(u.machineBusy-before.machineBusy) / float64(max(1, u.machine-before.machine)) * 100
+	load := u.machine.Since(before.machine)
 	line := fmt.Sprintf("CPU seconds per 1,000 messages: this process %.2f", per(u.self-before.self))
 	if u.servers > 0 {
 		line += fmt.Sprintf(", server processes %.2f", per(u.servers-before.servers))
@@ -756,9 +736,9 @@ func (u cpuUse) since(before cpuUse, messages int) string {
 	if u.backends != nil {
 		line += fmt.Sprintf(", postgres sessions of this database %.2f", per(pg))
 	}
-	line += fmt.Sprintf(", whole machine %.2f (%.0f%% busy, other users included", per(u.machineBusy-before.machineBusy), busy)
-	if steal := u.steal - before.steal; steal > 0 {
-		line += fmt.Sprintf("; %.1f%% stolen by the hypervisor", float64(steal)/float64(max(1, u.machine-before.machine))*100)
+	line += fmt.Sprintf(", whole machine %.2f (%.0f%% busy, other users included", per(u.machine.Busy-before.machine.Busy), load.Busy)
+	if load.Steal > 0 {
+		line += fmt.Sprintf("; %.1f%% stolen by the hypervisor", load.Steal)
 	}
 	return line + ")\n"
 }

@@ -9,31 +9,31 @@ import (
 	"time"
 )
 
-// machineTicks are the whole machine's CPU counters (Linux /proc/stat, in
+// MachineTicks are the whole machine's CPU counters (Linux /proc/stat, in
 // clock ticks): all time, busy time (all but idle and iowait) and the time
 // the hypervisor gave this machine's CPUs to others (steal, part of busy).
-type machineTicks struct{ total, busy, steal int64 }
+type MachineTicks struct{ Total, Busy, Steal int64 }
 
-// readMachine reads /proc/stat's first line; false where there is none.
-func readMachine() (machineTicks, bool) {
+// ReadMachine reads /proc/stat's first line; false where there is none.
+func ReadMachine() (MachineTicks, bool) {
 	data, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return machineTicks{}, false
+		return MachineTicks{}, false
 	}
 	line, _, _ := strings.Cut(string(data), "\n")
 	fields := strings.Fields(line)
 	if len(fields) < 9 || fields[0] != "cpu" {
-		return machineTicks{}, false
+		return MachineTicks{}, false
 	}
-	var m machineTicks
+	var m MachineTicks
 	for i, f := range fields[1:] {
 		n, _ := strconv.ParseInt(f, 10, 64)
-		m.total += n
+		m.Total += n
 		if i != 3 && i != 4 { // idle, iowait
-			m.busy += n
+			m.Busy += n
 		}
 		if i == 7 {
-			m.steal = n
+			m.Steal = n
 		}
 	}
 	return m, true
@@ -56,7 +56,7 @@ type MachineWindow struct{ Busy, Steal float64 }
 // every windowSize after it, and once more when ctx ends.
 func watchMachine(ctx context.Context, start time.Duration, now func() time.Duration) *machineLoad {
 	l := &machineLoad{done: make(chan struct{})}
-	prev, ok := readMachine()
+	prev, ok := ReadMachine()
 	if !ok {
 		close(l.done)
 		return l
@@ -70,10 +70,10 @@ func watchMachine(ctx context.Context, start time.Duration, now func() time.Dura
 				ended = true // the last window, cut short
 			case <-time.After(start + time.Duration(i)*windowSize - now()):
 			}
-			cur, ok := readMachine()
-			if ok && cur.total > prev.total {
+			cur, ok := ReadMachine()
+			if ok && cur.Total > prev.Total {
 				l.mu.Lock()
-				l.windows = append(l.windows, cur.since(prev))
+				l.windows = append(l.windows, cur.Since(prev))
 				l.mu.Unlock()
 			}
 			if ended || !ok {
@@ -85,9 +85,10 @@ func watchMachine(ctx context.Context, start time.Duration, now func() time.Dura
 	return l
 }
 
-func (m machineTicks) since(before machineTicks) MachineWindow {
-	total := float64(max(1, m.total-before.total))
-	return MachineWindow{Busy: float64(m.busy-before.busy) / total * 100, Steal: float64(m.steal-before.steal) / total * 100}
+// Since is the machine's load between before and m.
+func (m MachineTicks) Since(before MachineTicks) MachineWindow {
+	total := float64(max(1, m.Total-before.Total))
+	return MachineWindow{Busy: float64(m.Busy-before.Busy) / total * 100, Steal: float64(m.Steal-before.Steal) / total * 100}
 }
 
 // wait returns the windows read, once the watch has ended.

@@ -8,16 +8,16 @@ import (
 )
 
 func TestMachineWindowShares(t *testing.T) {
-	before := machineTicks{total: 1000, busy: 400, steal: 10}
-	after := machineTicks{total: 3000, busy: 1900, steal: 210}
-	w := after.since(before)
+	before := MachineTicks{Total: 1000, Busy: 400, Steal: 10}
+	after := MachineTicks{Total: 3000, Busy: 1900, Steal: 210}
+	w := after.Since(before)
 	if w.Busy != 75 || w.Steal != 10 {
 		t.Fatalf("since = %+v, want busy 75%% and stolen 10%% (1,500 and 200 of 2,000 ticks)", w)
 	}
 }
 
 func TestWatchMachineReadsEachWindowAndTheLast(t *testing.T) {
-	if _, ok := readMachine(); !ok {
+	if _, ok := ReadMachine(); !ok {
 		t.Skip("no /proc/stat on this system: the machine's load is not reported here")
 	}
 	clock := time.Now()
