@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestMoveContactToANewNumber(t *testing.T) {
@@ -103,6 +104,53 @@ func TestMoveContactRefusesBadInput(t *testing.T) {
 		}
 		if got, err := e.s.MoveContact(ctx, ContactMove{Integration: "city", From: "9198", To: "9199"}); err != nil || got != MoveUnknown {
 			t.Fatalf("moving a number never seen: %q %v, want %q", got, err, MoveUnknown)
+		}
+	})
+}
+
+// A move waits for a step of the old contact that is under way, so that the
+// step's writes move with the rest rather than land on a contact that is gone.
+func TestMoveContactWaitsForAStepUnderWay(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		const oldKey, newKey = "919855555555", "919866666666"
+		e.ingest(inbound(oldKey, "w1", e.clock.Now(), "hi"))
+		inStep, release := make(chan struct{}), make(chan struct{})
+		stepped := make(chan error, 1)
+		go func() {
+			_, err := e.s.ProcessNext(ctx, func(ctx context.Context, w *Work) (*Outcome, error) {
+				close(inStep)
+				<-release
+				return reply(0, e.clock)(ctx, w)
+			})
+			stepped <- err
+		}()
+		<-inStep
+		moved := make(chan string, 1)
+		go func() {
+			got, err := e.s.MoveContact(ctx, ContactMove{Integration: "city", From: oldKey, To: newKey})
+			if err != nil {
+				t.Errorf("move: %v", err)
+			}
+			moved <- got
+		}()
+		select {
+		case got := <-moved:
+			t.Fatalf("the move finished (%q) while a step of the contact was under way", got)
+		case <-time.After(200 * time.Millisecond):
+		}
+		close(release)
+		if err := <-stepped; err != nil {
+			t.Fatalf("the step: %v", err)
+		}
+		if got := <-moved; got != MoveDone {
+			t.Fatalf("move after the step: %q, want %q", got, MoveDone)
+		}
+		if h := e.history(newKey); len(h) != 2 || h[1].Summary != "re hi" {
+			t.Fatalf("history under the new number = %+v, want the step's message and reply", h)
+		}
+		if rows := e.outbox(newKey); len(rows) != 1 || rows[0].WaID != newKey {
+			t.Fatalf("the step's reply = %+v, want it under and addressed to the new number", rows)
 		}
 	})
 }
