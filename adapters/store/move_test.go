@@ -152,5 +152,12 @@ func TestMoveContactWaitsForAStepUnderWay(t *testing.T) {
 		if rows := e.outbox(newKey); len(rows) != 1 || rows[0].WaID != newKey {
 			t.Fatalf("the step's reply = %+v, want it under and addressed to the new number", rows)
 		}
+		// The moved contact's counters include that step: its next message
+		// and reply take the next places in the history.
+		e.ingest(inbound(newKey, "w2", e.clock.Now(), "again"))
+		e.drain(reply(0, e.clock))
+		if h := e.history(newKey); len(h) != 4 || h[3].Summary != "re again" || h[3].Seq != h[1].Seq+2 {
+			t.Fatalf("history after the new number's message = %+v", h)
+		}
 	})
 }
