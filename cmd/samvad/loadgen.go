@@ -47,6 +47,7 @@ type loadgenFlags struct {
 	drain       time.Duration
 	cpuProfile  string
 	statuses    bool
+	statusDelay time.Duration
 	keep        bool
 	findMax     bool
 
@@ -125,6 +126,7 @@ func parseLoadgen(args []string, stderr io.Writer) (*loadgenFlags, int) {
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of this process during the run (in-process server only)")
 	fs.BoolVar(&f.findMax, "find-max", false, "run again and again, 25% faster each time from --rate, until the target falls behind or the reply p99 passes 100 ms; report the highest rate it sustained")
 	fs.BoolVar(&f.keep, "keep", false, "keep the Postgres schema (or SQLite file) of the run, to inspect it afterwards")
+	fs.DurationVar(&f.statusDelay, "status-delay", 0, "with --statuses: wait this long before each status webhook of a reply (0: post \"sent\" the moment the send is answered, the tightest race with the server's record of the send)")
 	fs.BoolVar(&f.statuses, "statuses", false, "have the fake Graph API post sent/delivered/read status webhooks for every reply, as Meta does; on Postgres the run then checks that every reply's delivery status caught up with them")
 	fs.StringVar(&f.targets, "target", "", "load a running server at this base URL instead (several: comma-separated)")
 	fs.StringVar(&f.graphListen, "graph-listen", "", "the fake Graph API's address (with --target: the target's graph.base_url)")
@@ -155,6 +157,12 @@ func parseLoadgen(args []string, stderr io.Writer) (*loadgenFlags, int) {
 		if f.graphListen == "" || f.integration == "" || f.appSecret == "" || f.phoneNumberID == "" {
 			problems = append(problems, "--target needs --graph-listen, --integration, --app-secret and --phone-number-id")
 		}
+	}
+	if f.statusDelay < 0 || f.statusDelay > time.Minute {
+		problems = append(problems, fmt.Sprintf("--status-delay %v: from 0 to 1m", f.statusDelay))
+	}
+	if f.statusDelay > 0 && !f.statuses {
+		problems = append(problems, "--status-delay goes with --statuses")
 	}
 	if f.cpuProfile != "" && (f.targets != "" || f.processes > 1 || f.child) {
 		problems = append(problems, "--cpuprofile profiles this process: use it with the in-process server")
@@ -188,6 +196,7 @@ func loadgen(ctx context.Context, f *loadgenFlags, stdout, stderr io.Writer) (*l
 	if f.statuses {
 		gopts.CallbackURL = strings.TrimRight(targets[0], "/") + "/api/v1/integration/whatsapp/" + in.id + "/callback"
 		gopts.AppSecret = in.appSecret
+		gopts.StatusDelay = f.statusDelay
 	}
 	graph, err := loadtest.StartGraph(gopts)
 	if err != nil {

@@ -20,6 +20,8 @@ func TestLoadgenRefusesBadOptions(t *testing.T) {
 		{[]string{"--target", "http://127.0.0.1:8080"}, "--target needs --graph-listen"},
 		{[]string{"--cpuprofile", "cpu.out", "--processes", "3", "--db", "postgres://x"}, "--cpuprofile profiles this process"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"--status-delay", "1s"}, "--status-delay goes with --statuses"},
+		{[]string{"--statuses", "--status-delay", "-1s"}, "--status-delay -1s: from 0 to 1m"},
 	} {
 		code, _, errOut := runCmd(t, "", append([]string{"loadgen"}, c.args...)...)
 		if code != 2 || !strings.Contains(errOut, c.want) {

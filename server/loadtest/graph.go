@@ -57,6 +57,9 @@ type GraphOptions struct {
 	// webhooks (sent, delivered, read) for every reply, as Meta does.
 	CallbackURL string
 	AppSecret   string
+	// StatusDelay is waited before each status webhook of a reply (so the
+	// last comes three delays after the send) [0].
+	StatusDelay time.Duration
 }
 
 // StartGraph starts the fake Graph API. Close it when done.
@@ -73,7 +76,7 @@ func StartGraph(opts GraphOptions) (*Graph, error) {
 	}
 	g := &Graph{
 		fake: fakegraph.New(fakegraph.Options{AccessToken: opts.AccessToken, PhoneNumberID: opts.PhoneNumberID,
-			CallbackURL: opts.CallbackURL, AppSecret: opts.AppSecret}),
+			CallbackURL: opts.CallbackURL, AppSecret: opts.AppSecret, StatusDelay: opts.StatusDelay}),
 		url:      "http://" + ln.Addr().String(),
 		epoch:    time.Now(),
 		stop:     make(chan struct{}),
