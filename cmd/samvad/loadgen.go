@@ -48,6 +48,7 @@ type loadgenFlags struct {
 	cpuProfile  string
 	statuses    bool
 	statusDelay time.Duration
+	spread      bool
 	keep        bool
 	findMax     bool
 
@@ -126,6 +127,7 @@ func parseLoadgen(args []string, stderr io.Writer) (*loadgenFlags, int) {
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of this process during the run (in-process server only)")
 	fs.BoolVar(&f.findMax, "find-max", false, "run again and again, 25% faster each time from --rate, until the target falls behind or the reply p99 passes 100 ms; report the highest rate it sustained")
 	fs.BoolVar(&f.keep, "keep", false, "keep the Postgres schema (or SQLite file) of the run, to inspect it afterwards")
+	fs.BoolVar(&f.spread, "spread", false, "have citizens enter the conversation's cycle at different points, so that every moment has a mix of steps as real traffic does (without it they walk the script in step: all lodge a grievance in the same 10 s)")
 	fs.DurationVar(&f.statusDelay, "status-delay", 0, "with --statuses: wait this long before each status webhook of a reply (0: post \"sent\" the moment the send is answered, the tightest race with the server's record of the send)")
 	fs.BoolVar(&f.statuses, "statuses", false, "have the fake Graph API post sent/delivered/read status webhooks for every reply, as Meta does; on Postgres the run then checks that every reply's delivery status caught up with them")
 	fs.StringVar(&f.targets, "target", "", "load a running server at this base URL instead (several: comma-separated)")
@@ -205,7 +207,7 @@ func loadgen(ctx context.Context, f *loadgenFlags, stdout, stderr io.Writer) (*l
 	defer graph.Close()
 	opts := loadtest.Options{Targets: targets, Integration: in.id, AppSecret: in.appSecret, PhoneNumberID: in.phoneNumberID,
 		Graph: graph, Rate: f.rate, Duration: f.duration, Count: f.count, Citizens: f.citizens, Batch: f.batch,
-		Connections: f.connections, Drain: f.drain, SampleEvery: f.sample, Log: stderr}
+		Connections: f.connections, Drain: f.drain, SampleEvery: f.sample, Spread: f.spread, Log: stderr}
 	if f.count > 0 {
 		opts.Duration = 0
 	}

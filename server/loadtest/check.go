@@ -41,7 +41,7 @@ type Reply struct {
 
 // Expect returns the signatures of the replies expected to a citizen's
 // seq-th message.
-type Expect func(seq int) []string
+type Expect func(citizen, seq int) []string
 
 // Verdict is what Check found.
 type Verdict struct {
@@ -131,7 +131,7 @@ func (v *Verdict) checkCitizen(c int, msgs []Sent, rs []Reply, expect Expect) {
 	p := 0
 	for k, m := range msgs {
 		v.Messages++
-		want := expect(m.Seq)
+		want := expect(c, m.Seq)
 		got := answer(rs, p, want, m.Posted)
 		if got.dups > 0 {
 			v.Duplicates += got.dups
@@ -153,8 +153,8 @@ func (v *Verdict) checkCitizen(c int, msgs []Sent, rs []Reply, expect Expect) {
 			}
 			v.Answered++
 			p = got.next
-		case k+1 < len(msgs) && len(want) > 0 && answer(rs, p, expect(msgs[k+1].Seq), msgs[k+1].Posted).ok:
-			after := answer(rs, p, expect(msgs[k+1].Seq), msgs[k+1].Posted).next
+		case k+1 < len(msgs) && len(want) > 0 && answer(rs, p, expect(c, msgs[k+1].Seq), msgs[k+1].Posted).ok:
+			after := answer(rs, p, expect(c, msgs[k+1].Seq), msgs[k+1].Posted).next
 			if answer(rs, after, want, m.Posted).ok {
 				v.OutOfOrder++
 				v.problem("citizen %d: the replies to messages %d and %d left in the wrong order", c, m.Seq, msgs[k+1].Seq)

@@ -7,7 +7,7 @@ import (
 )
 
 // A two-message script: "hi" gets a menu, "1" gets a text and a menu.
-func testExpect(seq int) []string {
+func testExpect(_, seq int) []string {
 	if seq%2 == 0 {
 		return []string{"menu"}
 	}
@@ -25,7 +25,7 @@ func conversationLog(citizens, n int) ([]Sent, []Reply) {
 			due := at
 			sent = append(sent, Sent{Citizen: c, Seq: seq, Due: due, Posted: due, Acked: due + time.Millisecond, OK: true})
 			at += 2 * time.Millisecond
-			for i, sig := range testExpect(seq) {
+			for i, sig := range testExpect(0, seq) {
 				replies = append(replies, Reply{Citizen: c, Start: at, End: at + time.Millisecond, Signature: sig,
 					Hash: uint64(c*1000 + seq*10 + i)})
 				at += 2 * time.Millisecond

@@ -41,6 +41,12 @@ type Options struct {
 	// Opening is what a new citizen says first; then they repeat Cycle
 	// [DefaultOpening, DefaultCycle].
 	Opening, Cycle []string
+	// Spread sets the citizens out of step: citizen n says the cycle's last
+	// message (which leaves them where the cycle begins, as a probe checks)
+	// n mod len(Cycle) extra times after the opening. Every window of the
+	// run then holds a mix of steps, as real traffic does, rather than every
+	// citizen taking the same step at once.
+	Spread bool
 	// Drain is the longest the run waits for replies after the last POST
 	// [30s].
 	Drain time.Duration
@@ -59,7 +65,7 @@ const (
 	MaxRate        = 50_000
 	MaxDuration    = 15 * time.Minute
 	MaxMessages    = 5_000_000
-	MaxCitizens    = 999_998
+	MaxCitizens    = 999_997 // the two ids above are the probes'
 	MaxBatch       = 100
 	MaxConnections = 512
 	maxDrain       = 5 * time.Minute
@@ -76,6 +82,7 @@ const (
 // with the defaults, then every 90 s), nearly every message lodges a
 // grievance, the heaviest step. A run is harsher than real traffic there,
 // where such steps are spread out; Report.Windows shows these waves.
+// Options.Spread sets the citizens out of step instead.
 var (
 	DefaultOpening = []string{"hi", "1"}
 	DefaultCycle   = []string{"1", "2", "Big pothole on the main road near the bus stand", "751001", "skip", "1",
@@ -174,12 +181,4 @@ func (o *Options) total() int {
 		return o.Count
 	}
 	return int(math.Ceil(o.Rate * o.Duration.Seconds()))
-}
-
-// text is what a citizen says as their seq-th message.
-func (o *Options) text(seq int) string {
-	if seq < len(o.Opening) {
-		return o.Opening[seq]
-	}
-	return o.Cycle[(seq-len(o.Opening))%len(o.Cycle)]
 }

@@ -134,7 +134,7 @@ func (r *run) report(res *offered, replies []Reply, v *Verdict, c *conversation,
 			continue
 		}
 		rep.Acknowledged++
-		rep.Expected += len(c.expect(s.Seq))
+		rep.Expected += len(c.expect(s.Citizen, s.Seq))
 		lastAck = max(lastAck, s.Acked)
 	}
 	if rep.Acknowledged > 0 {

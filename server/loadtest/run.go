@@ -18,8 +18,10 @@ import (
 	"github.com/samvad/samvad/adapters/whatsapp"
 )
 
-// probeCitizen is the citizen number the probe writes from.
-const probeCitizen = MaxCitizens + 1
+// probeCitizen is the citizen number the probe writes from; the second
+// probe (Options.Spread) writes from the one under it. Both are above
+// MaxCitizens.
+const probeCitizen = MaxCitizens + 2
 
 // run is one load run in progress.
 type run struct {
@@ -33,6 +35,7 @@ type run struct {
 	posts    int
 	postRate float64
 	start    time.Duration
+	conv     *conversation // what the probe learned
 
 	posted, acked atomic.Int64
 }
@@ -61,8 +64,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.conv = conversation
 	r.log("probe: the conversation has %d messages and %d replies; an idle reply takes %v",
 		len(conversation.groups), conversation.replies(), conversation.latency.Round(10*time.Microsecond))
+	if o.Spread {
+		r.log("spread: citizen n says %q n mod %d extra times after the opening, so that the citizens go round the cycle out of step",
+			conversation.pause, len(o.Cycle))
+	}
 
 	sampleCtx, stopSampling := context.WithCancel(context.Background())
 	samples := startSampling(sampleCtx, r.client, o.Targets, o.SampleEvery, r.g.since)
@@ -83,7 +91,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	expected := 0
 	for _, s := range results.sent {
 		if s.OK {
-			expected += len(conversation.expect(s.Seq))
+			expected += len(conversation.expect(s.Citizen, s.Seq))
 		}
 	}
 	complete := r.drain(ctx, expected)
@@ -196,22 +204,51 @@ func (r *run) post(ctx context.Context, target string, body []byte, failed map[s
 }
 
 // conversation is what the probe learned: the replies (by signature) to
-// each message of the script.
+// each message of the script. With Options.Spread, citizen n first says the
+// cycle's last message n mod (cycle length) extra times after the opening
+// (it keeps them where the cycle begins, as the probe checks), so that the
+// citizens go round the cycle out of step with each other.
 type conversation struct {
 	opening int
 	cycle   int
 	groups  [][]string
 	texts   []string
 	latency time.Duration
+	// spread is set with Options.Spread; pause and paused are the extra
+	// message and its replies.
+	spread bool
+	pause  string
+	paused []string
+}
+
+// at is what a citizen says as their seq-th message and the signatures of
+// the replies it gets.
+func (c *conversation) at(citizen, seq int) (string, []string) {
+	if seq < c.opening {
+		return c.texts[seq], c.groups[seq]
+	}
+	extra := 0
+	if c.spread {
+		extra = citizen % c.cycle
+	}
+	if seq < c.opening+extra {
+		return c.pause, c.paused
+	}
+	i := c.opening + (seq-c.opening-extra)%c.cycle
+	return c.texts[i], c.groups[i]
 }
 
 // expect returns the signatures of the replies to a citizen's seq-th
 // message.
-func (c *conversation) expect(seq int) []string {
-	if seq < c.opening {
-		return c.groups[seq]
-	}
-	return c.groups[c.opening+(seq-c.opening)%c.cycle]
+func (c *conversation) expect(citizen, seq int) []string {
+	_, replies := c.at(citizen, seq)
+	return replies
+}
+
+// text is what a citizen says as their seq-th message.
+func (c *conversation) text(citizen, seq int) string {
+	text, _ := c.at(citizen, seq)
+	return text
 }
 
 func (c *conversation) replies() int {
@@ -230,51 +267,92 @@ const probeSettle = 150 * time.Millisecond
 // probe has one citizen say the opening and the cycle twice, waiting for
 // each answer, and checks that the second cycle was answered like the
 // first (else the script does not come back to where it started, and
-// citizens' replies could not be predicted).
+// citizens' replies could not be predicted). With Options.Spread it then
+// learns the message that spreads the citizens (see learnPause).
 func (r *run) probe(ctx context.Context) (*conversation, error) {
 	o := &r.o
 	c := &conversation{opening: len(o.Opening), cycle: len(o.Cycle)}
 	script := append(append(append([]string(nil), o.Opening...), o.Cycle...), o.Cycle...)
-	var latencies []time.Duration
-	failed := map[string]int{}
-	for seq, text := range script {
-		sent := r.g.since()
-		body := appendWebhook(nil, o.PhoneNumberID, []inbound{{waID: r.waID(probeCitizen), name: "Probe Citizen",
-			wamid: r.wamid(probeCitizen, seq), ts: time.Now().Unix(), text: text}})
-		if _, ok := r.post(ctx, o.Targets[seq%len(o.Targets)], body, failed); !ok {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			return nil, fmt.Errorf("loadtest: probe: %s did not acknowledge a webhook (answers: %v): is the integration id %q and its app secret right?",
-				o.Targets[seq%len(o.Targets)], failed, o.Integration)
-		}
-		replies, err := r.awaitProbe(ctx, sent)
-		if err != nil {
-			return nil, err
-		}
-		if len(replies) == 0 {
-			return nil, fmt.Errorf("loadtest: probe: no reply to %q within %v: is the target's graph base URL %s?", text, probeWait, r.g.URL())
-		}
-		latencies = append(latencies, replies[0].Start-sent)
-		group := make([]string, len(replies))
-		for i, rep := range replies {
-			group[i] = rep.Signature
-		}
-		c.groups = append(c.groups, group)
-		c.texts = append(c.texts, text)
+	groups, latencies, err := r.say(ctx, probeCitizen, script)
+	if err != nil {
+		return nil, err
 	}
-	first := c.groups[len(o.Opening) : len(o.Opening)+len(o.Cycle)]
-	second := c.groups[len(o.Opening)+len(o.Cycle):]
+	first := groups[len(o.Opening) : len(o.Opening)+len(o.Cycle)]
+	second := groups[len(o.Opening)+len(o.Cycle):]
 	for i := range first {
 		if fmt.Sprint(first[i]) != fmt.Sprint(second[i]) {
 			return nil, fmt.Errorf("loadtest: probe: the script does not cycle: %q was answered %q the first time and %q the second",
 				o.Cycle[i], first[i], second[i])
 		}
 	}
-	c.groups = c.groups[:len(o.Opening)+len(o.Cycle)]
-	c.texts = c.texts[:len(c.groups)]
+	c.groups = groups[:len(o.Opening)+len(o.Cycle)]
+	c.texts = script[:len(c.groups)]
 	c.latency = median(latencies)
+	if o.Spread {
+		if err := r.learnPause(ctx, c); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
+}
+
+// learnPause has a second probe citizen say the cycle's last message twice
+// after the opening, then the cycle, and checks that both were answered
+// alike and the cycle as the first probe's: then that message keeps a
+// citizen where the cycle begins, and Options.Spread can use it.
+func (r *run) learnPause(ctx context.Context, c *conversation) error {
+	o := &r.o
+	pause := o.Cycle[len(o.Cycle)-1]
+	script := append(append(append([]string(nil), o.Opening...), pause, pause), o.Cycle...)
+	groups, _, err := r.say(ctx, probeCitizen-1, script)
+	if err != nil {
+		return err
+	}
+	first, second := groups[c.opening], groups[c.opening+1]
+	same := fmt.Sprint(first) == fmt.Sprint(second)
+	for i := range o.Cycle {
+		same = same && fmt.Sprint(groups[c.opening+2+i]) == fmt.Sprint(c.groups[c.opening+i])
+	}
+	if !same {
+		return fmt.Errorf("loadtest: probe: spreading the citizens needs the cycle's last message (%q) to leave a citizen where the cycle begins, and it does not", pause)
+	}
+	c.spread, c.pause, c.paused = true, pause, first
+	return nil
+}
+
+// say has citizen say script, one message at a time, waiting for each
+// answer; it returns each message's replies and the latency of the first.
+func (r *run) say(ctx context.Context, citizen int, script []string) ([][]string, []time.Duration, error) {
+	o := &r.o
+	var groups [][]string
+	var latencies []time.Duration
+	failed := map[string]int{}
+	for seq, text := range script {
+		sent := r.g.since()
+		body := appendWebhook(nil, o.PhoneNumberID, []inbound{{waID: r.waID(citizen), name: "Probe Citizen",
+			wamid: r.wamid(citizen, seq), ts: time.Now().Unix(), text: text}})
+		if _, ok := r.post(ctx, o.Targets[seq%len(o.Targets)], body, failed); !ok {
+			if ctx.Err() != nil {
+				return nil, nil, ctx.Err()
+			}
+			return nil, nil, fmt.Errorf("loadtest: probe: %s did not acknowledge a webhook (answers: %v): is the integration id %q and its app secret right?",
+				o.Targets[seq%len(o.Targets)], failed, o.Integration)
+		}
+		replies, err := r.awaitProbe(ctx, citizen, sent)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(replies) == 0 {
+			return nil, nil, fmt.Errorf("loadtest: probe: no reply to %q within %v: is the target's graph base URL %s?", text, probeWait, r.g.URL())
+		}
+		latencies = append(latencies, replies[0].Start-sent)
+		group := make([]string, len(replies))
+		for i, rep := range replies {
+			group[i] = rep.Signature
+		}
+		groups = append(groups, group)
+	}
+	return groups, latencies, nil
 }
 
 // probeWait bounds the wait for the first answer to a probe message.
@@ -282,7 +360,7 @@ const probeWait = 10 * time.Second
 
 // awaitProbe collects the replies to one probe message: it waits for the
 // first, then until none has come for probeSettle.
-func (r *run) awaitProbe(ctx context.Context, sent time.Duration) ([]Reply, error) {
+func (r *run) awaitProbe(ctx context.Context, citizen int, sent time.Duration) ([]Reply, error) {
 	var got []Reply
 	deadline := time.Now().Add(probeWait)
 	quietSince := time.Now()
@@ -290,7 +368,7 @@ func (r *run) awaitProbe(ctx context.Context, sent time.Duration) ([]Reply, erro
 	for {
 		if more := r.g.take(); len(more) > 0 {
 			for _, m := range more {
-				if m.Citizen != probeCitizen {
+				if m.Citizen != citizen {
 					return nil, fmt.Errorf("loadtest: probe: a reply to citizen %d, who has not written yet", m.Citizen)
 				}
 			}
@@ -398,7 +476,7 @@ func (r *run) connection(ctx context.Context, j int) *offered {
 			citizen := j + n*local
 			st.ts = max(st.ts, now)
 			batch = append(batch, inbound{waID: r.waID(citizen), name: citizenNames[citizen%len(citizenNames)],
-				wamid: r.wamid(citizen, st.seq), ts: st.ts, text: r.o.text(st.seq)})
+				wamid: r.wamid(citizen, st.seq), ts: st.ts, text: r.conv.text(citizen, st.seq)})
 			sent = append(sent, Sent{Citizen: citizen, Seq: st.seq, Due: due})
 			st.seq++
 		}

@@ -33,6 +33,9 @@ func TestRunKeepsTheInvariants(t *testing.T) {
 		// Each POST carries four messages of one citizen, sent within the
 		// same second: they must be answered in the order written.
 		{"a citizen's burst in one POST", loadtest.Options{Rate: 40, Count: 48, Citizens: 3, Connections: 3, Batch: 4}},
+		// Citizens out of step: each pauses at the main menu a different
+		// number of times before going round the cycle.
+		{"citizens out of step", loadtest.Options{Rate: 60, Duration: 3 * time.Second, Citizens: 18, Spread: true}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			o := c.opts
