@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/uptrace/bun/driver/pgdriver"
 )
 
 // Steps on Postgres. One transaction claims up to Options.StepBatch
@@ -246,9 +248,24 @@ func (s *Store) pgBatchFailed(ctx context.Context, c *pgConn, ran []*Work, err e
 		return true, fmt.Errorf("store: %d steps written together were rolled back; their contacts are stepped one at a time next: %w",
 			len(ran), classify(err))
 	}
+	if referenceTaken(err) {
+		// Another process lodged a grievance under the reference this step
+		// drew (see referencePool) and committed first. Nothing is wrong
+		// with the message: it runs again at once, drawing another, and the
+		// attempt does not count.
+		s.wakeInbox.notify(1)
+		return true, fmt.Errorf("store: step rolled back, to run again at once: %w: another process took its grievance reference first", ErrConflict)
+	}
 	// The outcome itself could not be written (a bug in what the handler
 	// returned, most likely): count it against the message like any failure.
 	return s.pgRecordFailure(ctx, c, ran[0], fmt.Errorf("writing the outcome: %w", err))
+}
+
+// referenceTaken says err is the grievances table refusing a reference
+// that is already there.
+func referenceTaken(err error) bool {
+	var pgErr pgdriver.Error
+	return errors.As(err, &pgErr) && pgErr.Field('C') == "23505" && pgErr.Field('n') == "grievances_pkey"
 }
 
 // batchCommitted hands the leased replies back and wakes whoever has work

@@ -56,8 +56,10 @@ func (h *referenceHolds) release(integration, ref string) {
 // so no other step or CreateGrievance of this process draws it. The pool is
 // kept small and young (referencePoolSize, referencePoolAge): the table is
 // what another process checks, and a reference pooled here is not in it yet,
-// so the longer one waits, the likelier another process lodges it first (its
-// commit then fails, and the steps written with it are retried one by one).
+// so the longer one waits, the likelier another process lodges it first.
+// The commit of the step holding it then fails; that step runs again at
+// once with another reference, and the attempt does not count (the steps
+// written with it are first retried one by one, to find it).
 type referencePool struct {
 	mu   sync.Mutex
 	free map[string][]pooledReference // by integration

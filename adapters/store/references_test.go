@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -52,4 +53,42 @@ func TestReferencesComeFromAPoolCheckedAhead(t *testing.T) {
 			t.Fatalf("a pooled reference is not held: another step could draw it")
 		}
 	})
+}
+
+// Another process may lodge a reference this process has pooled (it checks
+// only the table). The step whose commit then fails runs again at once with
+// another reference, and the attempt does not count against the message.
+func TestReferenceTakenByAnotherProcessRetriesTheStep(t *testing.T) {
+	e := newEnv(t, "postgres", func(o *Options) { o.GrievanceReference = sequenceRefs("GRV-X", "GRV-Y") })
+	other := e.open(Options{GrievanceReference: sequenceRefs("GRV-X")})
+	ctx := context.Background()
+	e.ingest(inbound("919877000001", "w1", e.clock.Now(), "submit"))
+	var refs []string
+	h := func(ctx context.Context, w *Work) (*Outcome, error) {
+		ref, err := WorkFrom(ctx).AddGrievance(ctx, Grievance{Category: "water"})
+		if err != nil {
+			return nil, err
+		}
+		refs = append(refs, ref)
+		if len(refs) == 1 { // the other process lodges the same reference first
+			if got, err := other.CreateGrievance(ctx, Grievance{Integration: "city", Category: "roads"}); err != nil || got != "GRV-X" {
+				t.Fatalf("the other process: %q %v", got, err)
+			}
+		}
+		return &Outcome{Outbox: []OutboundMessage{{Payload: []byte("registered " + ref)}}}, nil
+	}
+	ok, err := e.s.ProcessNext(ctx, h)
+	var serr *StepError
+	if !ok || !errors.Is(err, ErrConflict) || errors.As(err, &serr) {
+		t.Fatalf("the step whose reference was taken: ok=%v err=%v, want a rollback with ErrConflict, not a recorded failure", ok, err)
+	}
+	if ok, err := e.s.ProcessNext(ctx, h); !ok || err != nil {
+		t.Fatalf("the step again, at once: ok=%v err=%v", ok, err)
+	}
+	if len(refs) != 2 || refs[1] != "GRV-Y" {
+		t.Fatalf("references drawn = %q, want GRV-X, then GRV-Y", refs)
+	}
+	if got := payloads(e.outbox("919877000001")); len(got) != 1 || got[0] != "registered GRV-Y" {
+		t.Fatalf("outbox = %q, want the one reply with GRV-Y", got)
+	}
 }
