@@ -185,8 +185,11 @@ func (s *Server) batch(in *integration, n *whatsapp.Notification) store.Batch {
 func (s *Server) moveContacts(ctx context.Context, in *integration, n *whatsapp.Notification, b *store.Batch) error {
 	for i := range n.Messages {
 		m := &n.Messages[i]
+		if m.System == nil || m.System.Type != "user_changed_number" || m.System.NewWaID == "" {
+			continue
+		}
 		owner := s.owner(in, m.PhoneNumberID)
-		if owner == nil || m.System == nil || m.System.Type != "user_changed_number" || m.System.NewWaID == "" {
+		if owner == nil {
 			continue
 		}
 		move := store.ContactMove{Integration: owner.cfg.ID, From: m.ContactKey(), To: m.System.NewWaID}

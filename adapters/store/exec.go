@@ -53,7 +53,7 @@ func (s *Store) batch(ctx context.Context, before, final, after *sqlText, scan f
 	if err != nil {
 		return err
 	}
-	return s.sqliteTx(ctx, func(tx *sql.Tx) error {
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		for i, st := range stmts {
 			s.calls.Add(1)
 			ps := tx.StmtContext(ctx, prepared[i])
@@ -144,9 +144,10 @@ func (s *Store) evictPrepared(keep []stmt) {
 	}
 }
 
-// sqliteTx runs fn in a write transaction (BEGIN IMMEDIATE on the one writer
-// connection) and commits it.
-func (s *Store) sqliteTx(ctx context.Context, fn func(*sql.Tx) error) error {
+// writeTx runs fn in a write transaction on the store's main pool and
+// commits it. On SQLite that is BEGIN IMMEDIATE on the one writer
+// connection.
+func (s *Store) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	s.calls.Add(1)
 	tx, err := s.db.DB.BeginTx(ctx, nil)
 	if err != nil {

@@ -55,6 +55,9 @@ func (s *Store) MoveContact(ctx context.Context, m ContactMove) (string, error) 
 		}
 		defer release()
 	}
+	if err := s.check(); err != nil {
+		return "", fmt.Errorf("store: move contact: %w", err)
+	}
 	outcome := MoveUnknown
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		fromExists, toExists, err := s.lockPair(ctx, tx, from, to)
@@ -69,7 +72,11 @@ func (s *Store) MoveContact(ctx context.Context, m ContactMove) (string, error) 
 			s.moveContactSQL(q, from, to, m.To)
 		}
 		q.raw("UPDATE grievances SET contact_id = ").str(to).raw(" WHERE contact_id = ").str(from).end()
-		q.raw("UPDATE outbox SET wa_id = ").str(m.To).raw(" WHERE contact_id = ").str(pick(toExists, from, to)).raw(" AND is_open").end()
+		unsent := to // the moved contact's, or the old one's when it stays
+		if toExists {
+			unsent = from
+		}
+		q.raw("UPDATE outbox SET wa_id = ").str(m.To).raw(" WHERE contact_id = ").str(unsent).raw(" AND is_open").end()
 		if !toExists {
 			q.raw("DELETE FROM contacts WHERE id = ").str(from).end()
 		}
@@ -120,27 +127,6 @@ func (s *Store) lockPair(ctx context.Context, tx *sql.Tx, a, b string) (aExists,
 		return nil
 	})
 	return aExists, bExists, err
-}
-
-// writeTx runs fn in a write transaction and commits it.
-func (s *Store) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	if err := s.check(); err != nil {
-		return err
-	}
-	if !s.pg {
-		return s.sqliteTx(ctx, fn)
-	}
-	s.calls.Add(1)
-	tx, err := s.db.DB.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	s.calls.Add(1)
-	return tx.Commit()
 }
 
 // txExec runs the statements of q in tx.

@@ -57,7 +57,7 @@ func (s *Store) writeStep(ctx context.Context, w *stepWrite) error {
 func (s *Store) writeSteps(steps []*stepWrite) {
 	ctx, cancel := bookkeepingContext(context.Background())
 	defer cancel()
-	err := s.sqliteTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		for _, w := range steps {
 			if err := s.writeOne(ctx, tx, w); err != nil {
 				return err
@@ -67,7 +67,7 @@ func (s *Store) writeSteps(steps []*stepWrite) {
 	})
 	if err != nil && len(steps) > 1 && !isUnavailable(err) {
 		for _, w := range steps {
-			w.err = s.sqliteTx(ctx, func(tx *sql.Tx) error { return s.writeOne(ctx, tx, w) })
+			w.err = s.writeTx(ctx, func(tx *sql.Tx) error { return s.writeOne(ctx, tx, w) })
 			close(w.done)
 		}
 		return

@@ -215,7 +215,7 @@ func (s *Store) sqliteRecordFailure(ctx context.Context, w *Work, cause error) e
 	stmts := text.statements()
 	prepared, err := s.prepareAll(bctx, stmts)
 	if err == nil {
-		err = s.sqliteTx(bctx, func(tx *sql.Tx) error {
+		err = s.writeTx(bctx, func(tx *sql.Tx) error {
 			_, err := s.execPrepared(bctx, tx, stmts, prepared)
 			return err
 		})
