@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/samvad/samvad/engine/script"
 )
 
 // Defaults for Client.
@@ -273,9 +275,9 @@ func (c *Client) graphError(resp *http.Response, data []byte) *GraphError {
 	ge.Code = rawInt(e.Code, NoCode)
 	ge.Subcode = rawInt(e.ErrorSubcode, 0)
 	ge.Type = c.scrubText(e.Type)
-	ge.Message = c.scrubText(clip(e.Message, 500))
-	ge.Details = c.scrubText(clip(e.ErrorData.Details, 1000))
-	ge.FBTraceID = clip(e.FBTraceID, 100)
+	ge.Message = c.scrubText(script.Clip(e.Message, 500))
+	ge.Details = c.scrubText(script.Clip(e.ErrorData.Details, 1000))
+	ge.FBTraceID = script.Clip(e.FBTraceID, 100)
 	return ge
 }
 

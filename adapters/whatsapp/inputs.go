@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/samvad/samvad/engine"
+
+	"github.com/samvad/samvad/engine/script"
 )
 
 // input maps one inbound message to the engine's channel-neutral input. It
@@ -56,7 +58,7 @@ func (p *parser) input(m *Message, o obj) *engine.Input {
 	case "edit", "revoke":
 		in.Kind, in.Text = engine.InputUnsupported, m.Type
 	default:
-		p.problem(o.path, "unknown message type %q", clip(m.Type, 40))
+		p.problem(o.path, "unknown message type %q", script.Clip(m.Type, 40))
 		in.Kind, in.Text = engine.InputUnsupported, m.Type
 	}
 	return in
@@ -122,7 +124,7 @@ func (p *parser) interactive(in *engine.Input, o obj) *engine.Input {
 	case "call_permission_reply":
 		in.Kind, in.Text = engine.InputUnsupported, kind
 	default:
-		p.problem(it.path, "unknown interactive type %q", clip(kind, 40))
+		p.problem(it.path, "unknown interactive type %q", script.Clip(kind, 40))
 		in.Kind, in.Text = engine.InputUnsupported, "interactive"
 		if kind != "" {
 			in.Text = kind

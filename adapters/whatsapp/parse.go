@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/samvad/samvad/engine/script"
 )
 
 // WABAObject is the only envelope "object" value WhatsApp webhooks carry.
@@ -47,7 +49,7 @@ func Parse(body []byte) (*Notification, error) {
 		object = p.doc.val(n)
 	}
 	if !isWABA(object) {
-		return nil, fmt.Errorf("whatsapp: webhook \"object\" is %s, want %q: %w", clip(string(object), 40), WABAObject, ErrNotWhatsApp)
+		return nil, fmt.Errorf("whatsapp: webhook \"object\" is %s, want %q: %w", script.Clip(string(object), 40), WABAObject, ErrNotWhatsApp)
 	}
 	for i, raw := range root.list("entry") {
 		p.entry("entry["+strconv.Itoa(i)+"]", raw)
@@ -129,7 +131,7 @@ func (p *parser) change(path, wabaID string, raw node) {
 		return
 	}
 	if field := c.str("field"); field != "messages" {
-		p.problem(path, "webhook field %q not handled", clip(field, 60))
+		p.problem(path, "webhook field %q not handled", script.Clip(field, 60))
 		return
 	}
 	v := c.child("value")
@@ -138,10 +140,10 @@ func (p *parser) change(path, wabaID string, raw node) {
 		return
 	}
 	if mp := v.str("messaging_product"); mp != "" && mp != "whatsapp" {
-		p.problem(v.path, "messaging_product is %q", clip(mp, 30))
+		p.problem(v.path, "messaging_product is %q", script.Clip(mp, 30))
 	}
 	for _, k := range v.unknownKeys(knownValueKeys) {
-		p.problem(v.path, "unknown key %q skipped", clip(k, 40))
+		p.problem(v.path, "unknown key %q skipped", script.Clip(k, 40))
 	}
 	meta := v.child("metadata")
 	ch := change{wabaID: wabaID, phoneNumberID: meta.str("phone_number_id"), displayPhone: meta.str("display_phone_number")}
@@ -246,7 +248,7 @@ func (p *parser) status(path string, ch *change, raw node) {
 		return
 	}
 	if StatusRank(s.Status) == 0 {
-		p.problem(path, "unknown status value %q", clip(s.Status, 30))
+		p.problem(path, "unknown status value %q", script.Clip(s.Status, 30))
 	}
 	if pr := o.child("pricing"); pr.present() {
 		s.Pricing = &Pricing{
@@ -522,18 +524,6 @@ func (o obj) referral() *Referral {
 		ImageURL: r.str("image_url"), VideoURL: r.str("video_url"), ThumbnailURL: r.str("thumbnail_url"),
 		CTWAClickID: r.str("ctwa_clid"), WelcomeMessage: r.child("welcome_message").str("text"),
 	}
-}
-
-// clip shortens s to at most n runes for inclusion in a problem or error.
-func clip(s string, n int) string {
-	i := 0
-	for pos := range s {
-		if i == n {
-			return s[:pos] + "…"
-		}
-		i++
-	}
-	return s
 }
 
 // at names element i of the list key under path: "path.key[i]".

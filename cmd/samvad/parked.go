@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"unicode/utf8"
 
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/engine/script"
@@ -103,17 +102,8 @@ func printParked(w io.Writer, ms []store.ParkedMessage) {
 	for _, m := range ms {
 		_, key, _ := strings.Cut(m.ContactID, "/")
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", m.ID, m.Integration, script.MaskPhone(key), m.Type, m.Attempts,
-			m.ParkedAt.UTC().Format("2006-01-02 15:04:05"), clip(script.Redact(m.Summary), 30), clip(m.LastError, 70))
+			m.ParkedAt.UTC().Format("2006-01-02 15:04:05"), script.Clip(script.Redact(m.Summary), 30), script.Clip(m.LastError, 70))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\n%d parked message(s) shown; requeue with: samvad parked --requeue ID... (or --all)\n", len(ms))
-}
-
-// clip shortens s to n characters for a table cell.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
 }
