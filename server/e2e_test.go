@@ -54,6 +54,8 @@ func startE2E(t *testing.T, dialect string) *e2e {
 	}
 	t.Cleanup(func() { fake.Close() })
 	fake.AddMedia("1000000000000002", fakegraph.MediaFile{MimeType: "image/jpeg", Data: []byte("\xff\xd8\xff fake jpeg")})
+	fake.AddMedia("1000000000000003", fakegraph.MediaFile{MimeType: "audio/ogg; codecs=opus", Data: []byte("OggS fake voice note")})
+	fake.AddMedia("1000000000000004", fakegraph.MediaFile{MimeType: "application/pdf", Data: []byte("%PDF-1.4 fake")})
 	dbURL := testdb.URL(t, dialect)
 	srv := server.NewTestServer(t, func(c *server.Config) {
 		off := false
@@ -217,6 +219,9 @@ func testEveryWebhookSample(t *testing.T, dialect string) {
 		}
 		got := e.waitReplies(sampleCitizen, n)
 		n += len(got)
+		if strings.Contains(got[0].Text, "did not reach us") {
+			t.Fatalf("%s: the file was not downloaded: %q", name, got[0].Text)
+		}
 		switch name {
 		case "01_text.json":
 			if !strings.Contains(got[0].Text, "Choose your language") {

@@ -17,6 +17,10 @@ import (
 	"github.com/samvad/samvad/engine/locale"
 )
 
+// mediaNotReceived tells a citizen their file did not reach us when the
+// locales have no common.media_failed (the shipped ones do).
+const mediaNotReceived = "Sorry, the file you sent did not reach us. Please send it again."
+
 // staleAfter is how old a message may be and still be answered: Meta replays
 // undelivered webhooks for days after an outage, and a free-form reply more
 // than 24 hours after the citizen wrote would be refused (131047).
@@ -41,8 +45,8 @@ func (s *Server) step(ctx context.Context, w *store.Work) (*store.Outcome, error
 	contact := w.Contact.Engine()
 	lang, optedOut := contact.Language, contact.OptedOut
 	var res engine.Result
-	for _, m := range w.Messages {
-		if err := s.stepMessage(ctx, in, w, m, sess, &contact, &res, out); err != nil {
+	for i := range w.Messages {
+		if err := s.stepMessage(ctx, in, w, &w.Messages[i], sess, &contact, &res, out); err != nil {
 			return nil, err
 		}
 	}
@@ -77,7 +81,7 @@ func (s *Server) loadSession(w *store.Work, out *store.Outcome) *engine.Session 
 	return sess
 }
 
-func (s *Server) stepMessage(ctx context.Context, in *integration, w *store.Work, m store.Message,
+func (s *Server) stepMessage(ctx context.Context, in *integration, w *store.Work, m *store.Message,
 	sess *engine.Session, contact *engine.Contact, res *engine.Result, out *store.Outcome) error {
 	var input engine.Input
 	if err := json.Unmarshal(m.Input, &input); err != nil {
@@ -90,13 +94,27 @@ func (s *Server) stepMessage(ctx context.Context, in *integration, w *store.Work
 			Message: fmt.Sprintf("message %s was sent %s ago, outside WhatsApp's 24-hour reply window; not answered", m.Wamid, s.now().Sub(m.Timestamp).Round(time.Minute))})
 		return nil
 	}
+	var told []engine.Output // what the citizen is told before the flow's reply
 	if input.Kind == engine.InputMedia && in.cfg.Attachments {
 		// The download waits on the network: other citizens' steps must not
 		// wait for it (see store.Work.BeforeNetwork).
 		if err := w.BeforeNetwork(); err != nil {
 			return err
 		}
-		s.fetchMedia(ctx, in, m.Wamid, &input, out)
+		if note := s.fetchMedia(ctx, in, m, &input, out); note != "" {
+			// The file is lost to us, not the message: the citizen is told
+			// so, and their caption, if any, still goes to the flow.
+			text := s.commonText(note, sess.Lang)
+			if text == "" {
+				text = mediaNotReceived
+			}
+			told = []engine.Output{{Kind: engine.OutputText, Text: text}}
+			if input.Text == "" {
+				s.queueReplies(w, sess, told, m, out)
+				return nil
+			}
+			input = engine.Input{ID: input.ID, Kind: engine.InputText, Text: input.Text, At: input.At}
+		}
 	}
 	start := time.Now()
 	err := in.engine.Step(ctx, sess, contact, input, res)
@@ -115,14 +133,14 @@ func (s *Server) stepMessage(ctx context.Context, in *integration, w *store.Work
 			out.Handoff = &h
 		}
 	}
-	s.queueReplies(w, sess, res.Outputs, m, out)
+	s.queueReplies(w, sess, append(told, res.Outputs...), m, out)
 	return nil
 }
 
 // queueReplies renders a step's outputs for WhatsApp and queues each as
 // the exact request body to send. A message the renderer got wrong (it never
 // should) is recorded in the event log rather than sent.
-func (s *Server) queueReplies(w *store.Work, sess *engine.Session, outs []engine.Output, m store.Message, out *store.Outcome) {
+func (s *Server) queueReplies(w *store.Work, sess *engine.Session, outs []engine.Output, m *store.Message, out *store.Outcome) {
 	msgs := whatsapp.Render(outs, whatsapp.RenderOptions{ListButton: s.listLabel(sess.Lang)})
 	for i := range msgs {
 		addressTo(&msgs[i], w.Contact.WaID, w.Contact.UserID)
@@ -172,13 +190,21 @@ func decodePayload(p []byte) (received time.Time, body []byte, err error) {
 }
 
 func (s *Server) listLabel(lang string) string {
-	lib := s.library()
-	if m := lib.Catalog.Resolve("common.choose", locale.Chain(lang, "en")...); m != nil {
+	if t := s.commonText("common.choose", lang); t != "" {
+		return t
+	}
+	return whatsapp.DefaultListButton
+}
+
+// commonText is a fixed text of the locales in the citizen's language (or
+// the nearest one that has it), "" when no locale has it.
+func (s *Server) commonText(key, lang string) string {
+	if m := s.library().Catalog.Resolve(key, locale.Chain(lang, "en")...); m != nil {
 		if t, ok := m.Static(); ok {
 			return t
 		}
 	}
-	return whatsapp.DefaultListButton
+	return ""
 }
 
 // saveSession writes the session back, or closes the conversation when no
@@ -215,27 +241,33 @@ func outgoingSummary(m *whatsapp.OutgoingMessage) string {
 }
 
 // fetchMedia downloads an attachment and keeps it under the media
-// directory. A failed download degrades to the caption: the message itself
-// is never lost.
-func (s *Server) fetchMedia(ctx context.Context, in *integration, wamid string, input *engine.Input, out *store.Outcome) {
+// directory; the message's history line then names the stored file. When
+// the file cannot be had, the reason goes to the event log and to the
+// history line, and fetchMedia returns the key of the note that tells the
+// citizen (common.media_failed or common.media_too_large); the caller
+// carries on with the caption alone. The message itself is never lost.
+func (s *Server) fetchMedia(ctx context.Context, in *integration, m *store.Message, input *engine.Input, out *store.Outcome) (note string) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	data, mime, err := in.client.Download(ctx, input.Media.MediaID, in.cfg.MaxMediaBytes)
 	if err == nil {
 		var path string
-		path, err = s.saveMedia(in.cfg.ID, wamid, mime, data)
+		path, err = s.saveMedia(in.cfg.ID, m.Wamid, mime, data)
 		if err == nil {
 			input.Media.URL = path
 			input.Media.MimeType = mime
-			return
+			m.Summary += " (kept as " + path + ")"
+			return ""
 		}
 	}
-	kind := "media_download_failed"
+	kind, note := "media_download_failed", "common.media_failed"
 	if errors.Is(err, whatsapp.ErrMediaTooLarge) {
-		kind = "media_too_large"
+		kind, note = "media_too_large", "common.media_too_large"
 	}
+	m.Summary += " (not received: " + strings.ReplaceAll(kind, "_", " ") + ")"
 	out.Log = append(out.Log, store.LogEntry{Level: store.LevelWarn, Kind: kind,
-		Message: fmt.Sprintf("the %s of message %s was not kept: %v", input.Media.Kind, wamid, err)})
+		Message: fmt.Sprintf("the %s of message %s was not kept: %v", input.Media.Kind, m.Wamid, err)})
+	return note
 }
 
 // saveMedia writes a file under media_dir/<integration>/ and returns its

@@ -202,3 +202,42 @@ func TestProgressMessageDuringASlowCall(t *testing.T) {
 		t.Fatalf("progress message: %+v", msgs)
 	}
 }
+
+// A photo whose download fails is not taken for a photo: the citizen is
+// told it did not arrive and the question stays; a caption still reaches
+// the flow; the history says what became of each file.
+func TestAFileThatDoesNotArriveIsAskedForAgain(t *testing.T) {
+	c := startSim(t)
+	c.say("hi")
+	c.send(map[string]any{"type": "list_reply", "id": "en", "title": "English"})
+	c.say("1")
+	c.say("roads")
+	c.say("big pothole near the bus stop")
+	expectReply(t, c.say("400051"), "send a photo")
+
+	c.srv.sim.fake.FailMediaDownloads(4) // two downloads, each tried twice
+	got := c.send(map[string]any{"type": "image"})
+	if len(got) != 1 || !strings.Contains(got[0], "did not reach us") {
+		t.Fatalf("after a photo that could not be downloaded the bot said %q, want only that it did not arrive", got)
+	}
+	got = c.send(map[string]any{"type": "image", "caption": "the pothole"})
+	expectReply(t, got, "did not reach us")
+	expectReply(t, got, "Please send a photo, or type 1 to skip.")
+	expectReply(t, c.send(map[string]any{"type": "image", "caption": "again"}), "Please check:")
+
+	hist, err := c.srv.store.History(context.Background(), store.ContactID(simulatorID, c.citizen), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var images []string
+	for _, h := range hist {
+		if strings.HasPrefix(h.Summary, "[image]") {
+			images = append(images, h.Summary)
+		}
+	}
+	if len(images) != 3 || !strings.HasSuffix(images[0], "(not received: media download failed)") ||
+		!strings.HasPrefix(images[1], "[image] the pothole (not received") ||
+		!strings.Contains(images[2], "(kept as "+simulatorID+"/") {
+		t.Fatalf("the history's image lines: %q", images)
+	}
+}
