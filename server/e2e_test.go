@@ -283,6 +283,16 @@ func testWebhookRefusals(t *testing.T, dialect string) {
 	}
 	e.waitReplies("15555550199", 0)
 
+	// One unusable item (a message with no sender, a status with no
+	// value) is set aside; the rest of the POST is stored and answered.
+	mixed := fmt.Sprintf(`{"object":"whatsapp_business_account","entry":[{"id":"100000000000001","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550000000","phone_number_id":%q},"messages":[{"id":"wamid.NOSENDER","timestamp":"1767261500","type":"text","text":{"body":"hi"}},{"from":"15555550198","id":"wamid.MIXED1","timestamp":"1767261500","type":"text","text":{"body":"hi"}}],"statuses":[{"id":"wamid.NOSTATUS","timestamp":"1767261500","recipient_id":"15555550198"}]}}]}]}`, samplePhoneID)
+	if code := e.post([]byte(mixed), whatsapp.Sign([]byte(mixed), sampleSecret)); code != http.StatusOK {
+		t.Fatalf("a POST with one unusable message among good ones: status %d, want 200", code)
+	}
+	if got := e.waitReplies("15555550198", 0); !strings.Contains(got[0].Text, "Choose your language") {
+		t.Fatalf("the good message of a mixed POST got %q", got[0].Text)
+	}
+
 	bad := []byte(`{"object":"page","entry":[]}`)
 	if code := e.post(bad, whatsapp.Sign(bad, sampleSecret)); code != http.StatusBadRequest {
 		t.Fatalf("a body that is not a WhatsApp notification: status %d, want 400", code)

@@ -146,9 +146,17 @@ func (s *Server) batch(in *integration, n *whatsapp.Notification) store.Batch {
 			continue
 		}
 		input, _ := json.Marshal(m.Input)
-		b.Messages = append(b.Messages, store.Inbound{Integration: owner.cfg.ID, Wamid: m.WAMID, ContactKey: m.ContactKey(),
+		row := store.Inbound{Integration: owner.cfg.ID, Wamid: m.WAMID, ContactKey: m.ContactKey(),
 			WaID: m.WaID, UserID: m.UserID, ProfileName: m.ProfileName, Username: m.Username, Type: m.Type,
-			Timestamp: m.Timestamp, Summary: inputSummary(m.Input), Input: input, Raw: m.Raw})
+			Timestamp: m.Timestamp, Summary: inputSummary(m.Input), Input: input, Raw: m.Raw}
+		if err := row.Check(); err != nil {
+			// One unusable message must not cost the others of the POST:
+			// refused, the whole body would come back for days.
+			logf(owner.cfg.ID, store.LevelError, "message_refused", "a message of the webhook could not be stored: "+err.Error(),
+				map[string]string{"wamid": script.Clip(m.WAMID, 80), "type": script.Clip(m.Type, 40)})
+			continue
+		}
+		b.Messages = append(b.Messages, row)
 		for _, e := range m.Errors {
 			logf(owner.cfg.ID, store.LevelInfo, "message_error", e.Meaning(), map[string]any{"code": e.Code, "wamid": m.WAMID})
 		}
@@ -156,6 +164,7 @@ func (s *Server) batch(in *integration, n *whatsapp.Notification) store.Batch {
 	for _, st := range n.Statuses {
 		owner := s.owner(in, st.PhoneNumberID)
 		if owner == nil {
+			logf(in.cfg.ID, store.LevelWarn, "unknown_number", "a status for a business number no integration serves", map[string]string{"phone_number_id": st.PhoneNumberID})
 			continue
 		}
 		row := store.Status{Integration: owner.cfg.ID, Wamid: st.WAMID, Status: st.Status, Timestamp: st.Timestamp, Recipient: st.RecipientID}
@@ -164,6 +173,11 @@ func (s *Server) batch(in *integration, n *whatsapp.Notification) store.Batch {
 		}
 		if len(st.Errors) > 0 {
 			row.ErrorCode, row.ErrorTitle, row.ErrorDetails = st.Errors[0].Code, st.Errors[0].Title, st.Errors[0].Meaning()
+		}
+		if err := row.Check(); err != nil {
+			logf(owner.cfg.ID, store.LevelError, "status_refused", "a status of the webhook could not be stored: "+err.Error(),
+				map[string]string{"wamid": script.Clip(st.WAMID, 80), "status": script.Clip(st.Status, 40)})
+			continue
 		}
 		b.Statuses = append(b.Statuses, row)
 	}

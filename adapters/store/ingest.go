@@ -375,14 +375,8 @@ func validateInbound(in []Inbound, now time.Time) ([]inboundRow, error) {
 		// Keys as they will be stored (NUL dropped, valid UTF-8), so that
 		// what the database returns matches.
 		m.Wamid, m.ContactKey = cleanText(m.Wamid), cleanText(m.ContactKey)
-		if err := validIntegration(m.Integration); err != nil {
+		if err := m.Check(); err != nil {
 			return nil, fmt.Errorf("store: message %d: %w", i, err)
-		}
-		if err := validKey(m.ContactKey); err != nil {
-			return nil, fmt.Errorf("store: message %d (%s): %w", i, trimTo(m.Wamid, 80), err)
-		}
-		if m.Wamid == "" || len(m.Wamid) > 512 {
-			return nil, invalidf("message %d: wamid must be 1 to 512 bytes, got %d", i, len(m.Wamid))
 		}
 		if m.Timestamp.IsZero() {
 			m.Timestamp = now
@@ -399,6 +393,39 @@ func validateInbound(in []Inbound, now time.Time) ([]inboundRow, error) {
 	return msgs, nil
 }
 
+// Check says why Ingest would refuse m (and with it the whole batch), or
+// nil. A caller that takes messages from outside, such as a webhook, can
+// set such a message aside and store the rest.
+func (m Inbound) Check() error {
+	m.Wamid, m.ContactKey = cleanText(m.Wamid), cleanText(m.ContactKey)
+	if err := validIntegration(m.Integration); err != nil {
+		return err
+	}
+	if m.Wamid == "" || len(m.Wamid) > 512 {
+		return invalidf("wamid must be 1 to 512 bytes, got %d", len(m.Wamid))
+	}
+	if err := validKey(m.ContactKey); err != nil {
+		return fmt.Errorf("%s: %w", trimTo(m.Wamid, 80), err)
+	}
+	return nil
+}
+
+// Check says why Ingest would refuse st (and with it the whole batch), or
+// nil.
+func (st Status) Check() error {
+	st.Wamid, st.Status = cleanText(st.Wamid), cleanText(st.Status)
+	if err := validIntegration(st.Integration); err != nil {
+		return err
+	}
+	if st.Wamid == "" || len(st.Wamid) > 512 {
+		return invalidf("wamid must be 1 to 512 bytes, got %d", len(st.Wamid))
+	}
+	if st.Status == "" || len(st.Status) > 64 {
+		return invalidf("%s: status must be 1 to 64 bytes", trimTo(st.Wamid, 80))
+	}
+	return nil
+}
+
 // validateStatuses checks the statuses and drops repeated (wamid, status)
 // pairs.
 func validateStatuses(in []Status, now time.Time) ([]Status, error) {
@@ -406,14 +433,8 @@ func validateStatuses(in []Status, now time.Time) ([]Status, error) {
 	seen := make(map[[2]string]bool)
 	for i, st := range in {
 		st.Wamid, st.Status = cleanText(st.Wamid), cleanText(st.Status)
-		if err := validIntegration(st.Integration); err != nil {
+		if err := st.Check(); err != nil {
 			return nil, fmt.Errorf("store: status %d: %w", i, err)
-		}
-		if st.Wamid == "" || len(st.Wamid) > 512 {
-			return nil, invalidf("status %d: wamid must be 1 to 512 bytes, got %d", i, len(st.Wamid))
-		}
-		if st.Status == "" || len(st.Status) > 64 {
-			return nil, invalidf("status %d (%s): status must be 1 to 64 bytes", i, trimTo(st.Wamid, 80))
 		}
 		if st.Timestamp.IsZero() {
 			st.Timestamp = now
