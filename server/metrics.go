@@ -17,6 +17,7 @@ type metrics struct {
 	statuses    *prometheus.CounterVec   // status
 	messagesOut *prometheus.CounterVec   // integration, type
 	sendErrors  *prometheus.CounterVec   // integration, code, class
+	paced       prometheus.Counter       // claimed replies put back until pacing allows them
 	ackSeconds  *prometheus.HistogramVec // carries: messages, statuses, other; webhook receipt to 200
 	stepSeconds prometheus.Histogram     // one engine step (one citizen message)
 	replySecs   prometheus.Histogram     // citizen message received → reply accepted by the Graph API
@@ -33,7 +34,8 @@ func newMetrics() *metrics {
 	m.duplicates = prometheus.NewCounter(prometheus.CounterOpts{Name: "samvad_messages_duplicate_total", Help: "Re-delivered citizen messages ignored."})
 	m.statuses = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "samvad_statuses_total", Help: "Delivery statuses received."}, []string{"status"})
 	m.messagesOut = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "samvad_messages_out_total", Help: "Messages accepted by the Graph API, by integration and type."}, []string{"integration", "type"})
-	m.sendErrors = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "samvad_send_errors_total", Help: "Failed sends by Graph error code and class."}, []string{"integration", "code", "class"})
+	m.sendErrors = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "samvad_send_errors_total", Help: "Failed sends by Graph error code and class: retryable and permanent as the send was answered, delivery for a failure reported later by a status webhook."}, []string{"integration", "code", "class"})
+	m.paced = prometheus.NewCounter(prometheus.CounterOpts{Name: "samvad_sends_deferred_total", Help: "Claimed replies put back unsent until the per-citizen pacing or a throttling hold lets them go (not failures)."})
 	// Acknowledgements are held to tens of milliseconds: finer buckets there.
 	ackBuckets := []float64{.001, .0025, .005, .0075, .01, .015, .02, .03, .05, .1, .25, .5, 1, 2.5, 5, 10}
 	m.ackSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "samvad_webhook_ack_seconds",
@@ -44,7 +46,7 @@ func newMetrics() *metrics {
 	m.events = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "samvad_engine_events_total", Help: "Engine events by kind."}, []string{"kind"})
 	m.steps = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "samvad_worker_steps_total", Help: "Citizens stepped by the workers (one step handles all of a citizen's pending messages), by result."}, []string{"result"})
 	m.queue = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "samvad_queue_depth", Help: "Messages waiting, by queue."}, []string{"queue"})
-	m.reg.MustRegister(m.webhooks, m.messagesIn, m.duplicates, m.statuses, m.messagesOut, m.sendErrors,
+	m.reg.MustRegister(m.webhooks, m.messagesIn, m.duplicates, m.statuses, m.messagesOut, m.sendErrors, m.paced,
 		m.ackSeconds, m.stepSeconds, m.replySecs, m.events, m.steps, m.queue,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -241,3 +241,34 @@ func TestAFileThatDoesNotArriveIsAskedForAgain(t *testing.T) {
 		t.Fatalf("the history's image lines: %q", images)
 	}
 }
+
+// A reply that Meta's throttling keeps back is put aside until it may go,
+// not counted as a failed attempt: enough of those would fail it for good.
+func TestAThrottledReplyWaitsWithoutLosingAttempts(t *testing.T) {
+	c := startSim(t)
+	c.srv.limiter.HoldNumber(simulatorPhoneID, c.srv.now().Add(time.Hour))
+	if rec := c.api(http.MethodPost, "/simulator/api/send", map[string]any{"citizen": c.citizen, "type": "text", "text": "hi"}); rec.Code != http.StatusOK {
+		t.Fatalf("send: %d %s", rec.Code, rec.Body)
+	}
+	ctx := context.Background()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		rows, err := c.srv.store.ContactOutbox(ctx, store.ContactID(simulatorID, c.citizen))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) > 0 && rows[0].Due.After(time.Now().Add(50*time.Minute)) {
+			if r := rows[0]; r.Status != "queued" || r.Attempts != 0 || r.ErrorCode != 0 {
+				t.Fatalf("the held reply: %+v, want queued with no attempt and no error", r)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the reply was not put aside until the hold ends: %+v", rows)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if m := c.api(http.MethodGet, "/metrics", nil).Body.String(); !strings.Contains(m, "\nsamvad_sends_deferred_total 1\n") {
+		t.Fatalf("/metrics does not count the deferred send:\n%s", m)
+	}
+}

@@ -96,13 +96,17 @@ func (s *Server) send(row store.OutboxMessage) {
 	if recipient == "" {
 		recipient = row.UserID
 	}
-	if wait := s.limiter.Reserve(in.cfg.PhoneNumberID, recipient, s.now()); wait > 0 {
-		if wait > maxPaceWait {
-			s.finish(ctx, row, s.store.MarkRetry(ctx, row.ID, whatsapp.NoCode, "paced: the citizen was sent many messages in a short time"))
-			return
-		}
-		time.Sleep(wait)
+	now := s.now()
+	wait, ok := s.limiter.ReserveWithin(in.cfg.PhoneNumberID, recipient, now, maxPaceWait)
+	if !ok {
+		// Paced (the citizen was sent many messages in a short time) or
+		// held (Meta throttled the number): put aside until it may go,
+		// which is no failed attempt.
+		s.metrics.paced.Inc()
+		s.finish(ctx, row, s.store.Release(ctx, row.ID, now.Add(wait)))
+		return
 	}
+	time.Sleep(wait)
 	wamid, err := in.client.SendPrepared(ctx, body)
 	if err != nil {
 		s.sendFailed(ctx, in, row, recipient, err)

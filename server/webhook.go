@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -122,6 +123,11 @@ func (s *Server) countIngest(b store.Batch, res store.IngestResult) {
 	s.metrics.duplicates.Add(float64(res.Duplicates))
 	for _, st := range b.Statuses {
 		s.metrics.statuses.WithLabelValues(st.Status).Inc()
+		if st.Status == "failed" {
+			// Most permanent failures (131047, 131026, 131049) are known
+			// only from the status, after the send was accepted.
+			s.metrics.sendErrors.WithLabelValues(st.Integration, strconv.Itoa(st.ErrorCode), "delivery").Inc()
+		}
 	}
 }
 

@@ -51,7 +51,9 @@
 // ClaimOutbox for the rest, send each message (the payload is the
 // handler's bytes), and both report back: MarkSent with the wamid WhatsApp
 // returned, MarkRetry for a failure that may pass (with exponential backoff
-// and jitter, then failure), MarkFailed for one that never will. Only the
+// and jitter, then failure), MarkFailed for one that never will; Release
+// puts a message back unsent, uncounted, when the sender may not send it
+// yet (pacing, a throttled number). Only the
 // first unsent message of a contact is ever claimable, so a contact's
 // replies leave one at a time, in the order the handler produced them.
 //

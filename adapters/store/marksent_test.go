@@ -228,6 +228,20 @@ func waitForQueue[J any](g *group[J]) {
 	}
 }
 
+// waitForQueueLen waits until g's writer is running and n jobs wait for it.
+func waitForQueueLen[J any](t *testing.T, g *group[J], n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		g.mu.Lock()
+		queued, running := len(g.queue), g.running
+		g.mu.Unlock()
+		if queued == n && running > 0 {
+			return
+		}
+	}
+	t.Fatalf("the group never had %d jobs queued behind a running writer", n)
+}
+
 // On Postgres, a row that makes its shared transaction fail fails alone:
 // the others of its batch are written again without it.
 func TestMarkSentBatchFailureFailsAlone(t *testing.T) {
@@ -260,16 +274,19 @@ func TestMarkSentBatchFailureFailsAlone(t *testing.T) {
 			errs[i] = e.s.MarkSent(ctx, ms[i].ID, wamid(i))
 		}()
 	}
-	for i := range ms {
+	// The first call is taken by the group's writer, which then waits for
+	// a connection; the others queue behind it, the poisoned one last, so
+	// that it is written among others rather than alone.
+	mark(0)
+	waitForQueueLen(t, e.s.markSents, 0)
+	for i := 1; i < len(ms); i++ {
 		if i != 7 {
 			mark(i)
 		}
 	}
-	// The poisoned call comes last, so that it queues among others
-	// rather than being the first call, written alone.
-	waitForQueue(e.s.markSents)
+	waitForQueueLen(t, e.s.markSents, len(ms)-2)
 	mark(7)
-	waitForQueue(e.s.markSents)
+	waitForQueueLen(t, e.s.markSents, len(ms)-1)
 	release()
 	wg.Wait()
 	if n := e.s.calls.Load() - calls; n < 4 {

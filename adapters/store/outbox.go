@@ -263,6 +263,26 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, code int, reason strin
 	return nil
 }
 
+// Release puts a claimed message back in the queue unsent, due at due, as
+// if it had not been claimed: its attempts are not counted. A sender calls
+// it when the message may not go yet for reasons of its own (pacing, a
+// throttled number waiting out Meta's hold), not because a send failed.
+// The message still blocks its contact's later messages. ErrNotInFlight is
+// returned for a row that is not claimed, ErrNotFound for an unknown id.
+func (s *Store) Release(ctx context.Context, id int64, due time.Time) error {
+	q := s.sql()
+	q.raw("UPDATE outbox SET status = 0, lease_until = NULL, due_at = ").time(due.UTC()).
+		raw(" WHERE id = ").int(id).raw(" AND status = 1 RETURNING status")
+	ok, err := s.mark(ctx, nil, q)
+	if err == nil && !ok {
+		err = s.notInFlight(ctx, id)
+	}
+	if err != nil {
+		return fmt.Errorf("store: release outbox %d: %w", id, err)
+	}
+	return nil
+}
+
 // failedNoteSQL notes in the event log that a claimed outbox row failed
 // for good, when cond (on outbox o) holds.
 func (s *Store) failedNoteSQL(id int64, code int, reason string, now time.Time, cond, note string) *sqlText {

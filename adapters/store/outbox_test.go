@@ -172,6 +172,45 @@ func TestOutboxRetryBacksOffWithJitterThenFails(t *testing.T) {
 	})
 }
 
+// A release puts a claimed message back unsent, due later, without
+// counting an attempt, and it still holds back its contact's next message.
+func TestOutboxReleaseIsNoAttempt(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		queue(e, 2, "a")
+		for range 6 { // more releases than MaxSendAttempts (4)
+			ms := e.claim(5, time.Minute)
+			if len(ms) != 1 || string(ms[0].Payload) != "a#0" || ms[0].Attempts != 0 {
+				t.Fatalf("claimed %+v, want a#0 with no attempts", ms)
+			}
+			if err := e.s.Release(ctx, ms[0].ID, e.clock.Now().Add(10*time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			if r := e.outbox("a")[0]; r.Status != "queued" || r.Attempts != 0 || r.Due.Sub(e.clock.Now()) != 10*time.Second {
+				t.Fatalf("after a release: %+v, want queued, no attempts, due in 10s", r)
+			}
+			e.clock.Advance(10*time.Second - time.Millisecond)
+			if got := e.claim(5, time.Minute); len(got) != 0 {
+				t.Fatalf("claimed %v before the released message was due", claimed(got))
+			}
+			e.clock.Advance(time.Millisecond)
+		}
+		ms := e.claim(5, time.Minute)
+		if err := e.s.MarkSent(ctx, ms[0].ID, "wamid.R"); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.s.Release(ctx, ms[0].ID, e.clock.Now()); !errors.Is(err, ErrNotInFlight) {
+			t.Fatalf("releasing a sent message: %v, want ErrNotInFlight", err)
+		}
+		if err := e.s.Release(ctx, 987654321, e.clock.Now()); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("releasing an unknown message: %v, want ErrNotFound", err)
+		}
+		if got := claimed(e.claim(5, time.Minute)); !slices.Equal(got, []string{"a#1"}) {
+			t.Fatalf("after a#0 was sent: claim = %v, want a#1", got)
+		}
+	})
+}
+
 func TestStatusesMoveForwardOnly(t *testing.T) {
 	type sequence struct {
 		name     string

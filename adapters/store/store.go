@@ -36,7 +36,10 @@ type Options struct {
 	// pending message of a contact before that message is parked. Default 5.
 	MaxAttempts int
 	// MaxSendAttempts is how many times MarkRetry lets an outbox row be
-	// retried before it fails for good. Default 10.
+	// retried before it fails for good. Default 16: with the default
+	// backoff, a reply outlasts a Graph API outage of 22 to 44 minutes
+	// (depending on the jitter).
+	// Release (pacing, a throttled number) does not count as an attempt.
 	MaxSendAttempts int
 	// BackoffBase and BackoffMax bound the exponential backoff of failed steps
 	// and retried sends: attempt n waits BackoffBase·2^(n-1), at most
@@ -100,7 +103,7 @@ func (o Options) withDefaults() Options {
 		o.MaxAttempts = 5
 	}
 	if o.MaxSendAttempts <= 0 {
-		o.MaxSendAttempts = 10
+		o.MaxSendAttempts = 16
 	}
 	if o.BackoffBase <= 0 {
 		o.BackoffBase = 2 * time.Second

@@ -93,13 +93,28 @@ func (l *Limiter) SetNumberRate(phoneNumberID string, perSecond float64) {
 // A message held back by the citizen's pair limit still takes its place in
 // the number's bucket at now; that errs on the side of sending less.
 func (l *Limiter) Reserve(phoneNumberID, recipient string, now time.Time) time.Duration {
+	wait, _ := l.ReserveWithin(phoneNumberID, recipient, now, math.MaxInt64)
+	return wait
+}
+
+// ReserveWithin books one message as Reserve does, but only when it may be
+// sent within limit of now: otherwise it books nothing, returns false, and
+// wait says how long after now it could go (the caller puts it aside until
+// then, and the limiter has not counted it).
+func (l *Limiter) ReserveWithin(phoneNumberID, recipient string, now time.Time, limit time.Duration) (wait time.Duration, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.sweep(now)
 	interval, burst := l.numberShape(phoneNumberID)
-	numberWait := reserve(l.numbers, phoneNumberID, now, interval, burst)
-	pairWait := reserve(l.pairs, pairKey{phoneNumberID, recipient}, now, l.cfg.PairInterval, l.cfg.PairBurst)
-	return max(numberWait, pairWait)
+	pair := pairKey{phoneNumberID, recipient}
+	numberTAT, numberWait := next(l.numbers[phoneNumberID], now, interval, burst)
+	pairTAT, pairWait := next(l.pairs[pair], now, l.cfg.PairInterval, l.cfg.PairBurst)
+	wait = max(numberWait, pairWait)
+	if wait > limit {
+		return wait, false
+	}
+	l.numbers[phoneNumberID], l.pairs[pair] = numberTAT, pairTAT
+	return wait, true
 }
 
 // HoldRecipient stops sends to one citizen until the given time, after Meta
@@ -136,12 +151,12 @@ func (l *Limiter) numberShape(phoneNumberID string) (time.Duration, int) {
 	return max(interval, 1), burst
 }
 
-// reserve is the generic cell rate algorithm with reservations: tat is the
-// time the bucket would be full again; a message may go once now is within
-// (burst-1) intervals of it.
-func reserve[K comparable](tats map[K]time.Time, key K, now time.Time, interval time.Duration, burst int) time.Duration {
+// next books one more message in a bucket: the generic cell rate algorithm
+// with reservations, where tat is the time the bucket would be full again
+// and a message may go once now is within (burst-1) intervals of it. It
+// returns the bucket's new tat and how long after now the message may go.
+func next(tat, now time.Time, interval time.Duration, burst int) (time.Time, time.Duration) {
 	tolerance := time.Duration(burst-1) * interval
-	tat := tats[key]
 	if tat.Before(now) {
 		tat = now
 	}
@@ -149,8 +164,7 @@ func reserve[K comparable](tats map[K]time.Time, key K, now time.Time, interval 
 	if sendAt.Before(now) {
 		sendAt = now
 	}
-	tats[key] = tat.Add(interval)
-	return sendAt.Sub(now)
+	return tat.Add(interval), sendAt.Sub(now)
 }
 
 // hold makes the earliest next send at or after until.

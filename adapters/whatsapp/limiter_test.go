@@ -94,6 +94,35 @@ func TestLimiterHolds(t *testing.T) {
 	}
 }
 
+// A message that may not go within the limit is not booked: what it
+// would have waited stays the next message's wait, not one interval more.
+func TestLimiterReserveWithinBooksOnlyWhatFits(t *testing.T) {
+	l := NewLimiter(LimiterConfig{})
+	for range 20 {
+		l.Reserve("P", "c", t0)
+	}
+	for range 3 {
+		if w, ok := l.ReserveWithin("P", "c", t0, 5*time.Second); ok || w != 6*time.Second {
+			t.Fatalf("past the burst: wait %v, ok %v; want 6s and not booked", w, ok)
+		}
+	}
+	if w, ok := l.ReserveWithin("P", "c", t0, 6*time.Second); !ok || w != 6*time.Second {
+		t.Fatalf("within the limit: wait %v, ok %v; want 6s, booked", w, ok)
+	}
+	if w := l.Reserve("P", "c", t0); w != 12*time.Second {
+		t.Fatalf("the next message waits %v, want 12s", w)
+	}
+	// Refused messages leave the number's bucket alone too.
+	n := NewLimiter(LimiterConfig{NumberRate: 1})
+	n.HoldRecipient("P", "held", t0.Add(time.Minute))
+	if _, ok := n.ReserveWithin("P", "held", t0, time.Second); ok {
+		t.Fatal("a held citizen's message was booked")
+	}
+	if w, ok := n.ReserveWithin("P", "free", t0, 0); !ok || w != 0 {
+		t.Fatalf("another citizen after a refused message: wait %v, ok %v; want 0, booked", w, ok)
+	}
+}
+
 func TestLimiterForgetsIdleEntries(t *testing.T) {
 	// A high number rate keeps the number's bucket out of the way.
 	l := NewLimiter(LimiterConfig{NumberRate: 1e6})
