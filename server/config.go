@@ -70,7 +70,9 @@ type Graph struct {
 	BaseURL    string        `yaml:"base_url"`
 	APIVersion string        `yaml:"api_version"`
 	Timeout    time.Duration `yaml:"timeout"`
-	// RatePerSecond is the per-number send rate (Meta's default is 80).
+	// RatePerSecond is the send rate of each business number (Meta's
+	// default throughput is 80); an integration may set its own. It paces
+	// one process: processes that share a number must share its rate.
 	RatePerSecond float64 `yaml:"rate_per_second"`
 }
 
@@ -92,6 +94,10 @@ type Integration struct {
 	Attachments bool `yaml:"attachments"`
 	// MaxMediaBytes refuses larger downloads (default 16 MB).
 	MaxMediaBytes int64 `yaml:"max_media_bytes"`
+	// RatePerSecond is this number's send rate, in place of
+	// graph.rate_per_second: 1000 after Meta upgraded its throughput, 20
+	// for a number shared with the WhatsApp Business app.
+	RatePerSecond float64 `yaml:"rate_per_second"`
 }
 
 // Secret is a configuration value that must never be printed: its String
@@ -230,6 +236,9 @@ func (c *Config) Validate() error {
 	if !strings.HasPrefix(c.Graph.APIVersion, "v") {
 		add("graph.api_version: %q must look like v23.0", c.Graph.APIVersion)
 	}
+	if c.Graph.RatePerSecond < 0 || c.Graph.RatePerSecond > maxRate {
+		add("graph.rate_per_second: %v is not between 0 (Meta's default, 80) and %d", c.Graph.RatePerSecond, maxRate)
+	}
 	seen := map[string]bool{}
 	phones := map[string]bool{}
 	for i, in := range c.Integrations {
@@ -258,6 +267,9 @@ func (c *Config) Validate() error {
 		if in.SessionDuration < time.Minute {
 			add("%s: session_duration %v is shorter than a minute", where, in.SessionDuration)
 		}
+		if in.RatePerSecond < 0 || in.RatePerSecond > maxRate {
+			add("%s: rate_per_second %v is not between 0 (graph.rate_per_second) and %d", where, in.RatePerSecond, maxRate)
+		}
 	}
 	if len(problems) == 0 {
 		return nil
@@ -265,6 +277,9 @@ func (c *Config) Validate() error {
 	sort.Strings(problems)
 	return errors.New(strings.Join(problems, "; "))
 }
+
+// maxRate is the highest throughput Meta grants a business number.
+const maxRate = 1000
 
 var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
 

@@ -44,6 +44,7 @@ func TestLoadConfigWithEnvironmentOverrides(t *testing.T) {
 		"SAMVAD_INTEGRATIONS_BMC_ACCESS_TOKEN=token-from-env",
 		"SAMVAD_INTEGRATIONS_BMC_SESSION_DURATION=2h",
 		"SAMVAD_INTEGRATIONS_BMC_LANGUAGES=en, mr",
+		"SAMVAD_INTEGRATIONS_BMC_RATE_PER_SECOND=20",
 		"SAMVAD_WORKERS=8",
 		"SAMVAD_STEP_BATCH=16",
 		"OTHER=ignored",
@@ -55,7 +56,7 @@ func TestLoadConfigWithEnvironmentOverrides(t *testing.T) {
 	switch {
 	case cfg.Listen != "0.0.0.0:8443", cfg.Graph.RatePerSecond != 200, cfg.Workers != 8, cfg.StepBatch != 16, cfg.Graph.APIVersion != "v24.0":
 		t.Fatalf("overrides not applied: %+v", cfg)
-	case in.AccessToken.Reveal() != "token-from-env", in.SessionDuration != 2*time.Hour, strings.Join(in.Languages, ",") != "en,mr":
+	case in.AccessToken.Reveal() != "token-from-env", in.SessionDuration != 2*time.Hour, strings.Join(in.Languages, ",") != "en,mr", in.RatePerSecond != 20:
 		t.Fatalf("integration overrides not applied: %+v", in)
 	case in.EntryFlow != "main" || in.DefaultLanguage != "en" || cfg.Senders != 2 || *cfg.Simulator:
 		t.Fatalf("defaults not applied: %+v", cfg)
@@ -64,14 +65,16 @@ func TestLoadConfigWithEnvironmentOverrides(t *testing.T) {
 
 func TestConfigErrorsAreClear(t *testing.T) {
 	cases := map[string]string{
-		"listen: [1, 2":                                 "config ",
-		"lisen: x":                                      "field lisen not found",
-		"workers: 0\nsenders: 500":                      "senders: 500 is not between 1 and 64",
-		"step_batch: 1000":                              "step_batch: 1000 is not between 1 and 256",
-		"log_format: xml":                               `log_format: "xml" must be text or json`,
-		"graph: {base_url: ftp://x}":                    "graph.base_url",
-		"integrations: [{id: A B}]":                     `id "A B" must be lower-case`,
-		"integrations: [{id: x, phone_number_id: '1'}]": "app_secret is required (or set SAMVAD_INTEGRATIONS_X_APP_SECRET)",
+		"listen: [1, 2":                "config ",
+		"lisen: x":                     "field lisen not found",
+		"workers: 0\nsenders: 500":     "senders: 500 is not between 1 and 64",
+		"step_batch: 1000":             "step_batch: 1000 is not between 1 and 256",
+		"log_format: xml":              `log_format: "xml" must be text or json`,
+		"graph: {rate_per_second: -1}": "graph.rate_per_second: -1 is not between 0",
+		"integrations: [{id: x, rate_per_second: 5000}]": "integrations[0] (x): rate_per_second 5000 is not between 0",
+		"graph: {base_url: ftp://x}":                     "graph.base_url",
+		"integrations: [{id: A B}]":                      `id "A B" must be lower-case`,
+		"integrations: [{id: x, phone_number_id: '1'}]":  "app_secret is required (or set SAMVAD_INTEGRATIONS_X_APP_SECRET)",
 		"integrations: [{id: x, phone_number_id: '1', verify_token: a, app_secret: b, access_token: c}, {id: x, phone_number_id: '1', verify_token: a, app_secret: b, access_token: c}]": `id "x" is used twice`,
 	}
 	for body, want := range cases {

@@ -51,6 +51,9 @@ func (s *Server) newIntegration(cfg Integration, lib *engine.Library) (*integrat
 		HTTPClient:    &http.Client{Timeout: s.cfg.Graph.Timeout, Transport: s.transport},
 		Timeout:       s.cfg.Graph.Timeout,
 	}
+	if cfg.RatePerSecond > 0 {
+		s.limiter.SetNumberRate(cfg.PhoneNumberID, cfg.RatePerSecond)
+	}
 	return &integration{cfg: cfg, engine: eng, client: client,
 		verifyToken: cfg.VerifyToken.Reveal(), appSecret: cfg.AppSecret.Reveal()}, nil
 }

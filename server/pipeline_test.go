@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -191,15 +192,31 @@ func TestProgressMessageDuringASlowCall(t *testing.T) {
 	// A call that finishes in time: nothing is sent.
 	done := make(chan struct{})
 	close(done)
-	c.srv.progress(contact, done)
+	c.srv.progress(contact, "wamid.SLOW", done)
 	if n := len(c.srv.sim.fake.Messages()); n != 0 {
 		t.Fatalf("a fast call sent %d messages", n)
 	}
-	// A slow call: the citizen is told, in their language.
-	c.srv.progress(contact, make(chan struct{}))
+	// A slow call: the citizen is told, in their language, and then sees
+	// the typing indicator again.
+	c.srv.progress(contact, "wamid.SLOW", make(chan struct{}))
 	msgs := c.srv.sim.fake.Messages()
 	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "कृपया थोड़ा इंतज़ार करें") || msgs[0].To != "+"+c.citizen {
 		t.Fatalf("progress message: %+v", msgs)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		reads := c.srv.sim.fake.Reads()
+		if n := len(reads); n > 0 && reads[n-1].MessageID == "wamid.SLOW" && reads[n-1].Typing {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no typing indicator after the progress message: %+v", reads)
+		}
+	}
+	// A citizen the pacing holds back gets no progress message.
+	c.srv.limiter.HoldRecipient(simulatorPhoneID, c.citizen, c.srv.now().Add(time.Minute))
+	c.srv.progress(contact, "wamid.SLOW", make(chan struct{}))
+	if n := len(c.srv.sim.fake.Messages()); n != 1 {
+		t.Fatalf("a paced citizen was sent a progress message (%d messages)", n)
 	}
 }
 
@@ -270,5 +287,23 @@ func TestAThrottledReplyWaitsWithoutLosingAttempts(t *testing.T) {
 	}
 	if m := c.api(http.MethodGet, "/metrics", nil).Body.String(); !strings.Contains(m, "\nsamvad_sends_deferred_total 1\n") {
 		t.Fatalf("/metrics does not count the deferred send:\n%s", m)
+	}
+}
+
+// An integration's own rate_per_second paces its number in place of
+// graph.rate_per_second.
+func TestAnIntegrationsOwnSendRate(t *testing.T) {
+	srv := NewTestServer(t, func(c *Config) {
+		c.Integrations = append(c.Integrations, Integration{ID: "slow", PhoneNumberID: "555", VerifyToken: "v",
+			AppSecret: "a", AccessToken: "t", RatePerSecond: 2, SessionDuration: time.Hour})
+	})
+	now := srv.now()
+	for i, want := range []time.Duration{0, 0, 500 * time.Millisecond} {
+		if got := srv.limiter.Reserve("555", fmt.Sprint(i), now); got != want {
+			t.Fatalf("send %d at 2/s waits %v, want %v", i+1, got, want)
+		}
+	}
+	if got := srv.limiter.Reserve(simulatorPhoneID, "x", now); got != 0 {
+		t.Fatalf("another number waits %v", got)
 	}
 }

@@ -25,7 +25,11 @@ func (s *Server) services() engine.Services {
 		done := make(chan struct{})
 		defer close(done)
 		if w := store.WorkFrom(ctx); w != nil {
-			go s.progress(w.Contact, done)
+			var last string
+			if n := len(w.Messages); n > 0 {
+				last = w.Messages[n-1].Wamid
+			}
+			go s.progress(w.Contact, last, done)
 		}
 		switch name {
 		case "grievance.lodge":
@@ -45,8 +49,11 @@ var progressAfter = 4 * time.Second
 // the call finishes first. The message goes straight to the Graph API (the
 // step's own replies are not committed yet), and only when none of the
 // citizen's earlier replies is still waiting in the outbox, so that it can
-// never overtake them.
-func (s *Server) progress(c store.Contact, done <-chan struct{}) {
+// never overtake them. It is paced like any reply (a citizen who was just
+// sent many messages gets none), counted in the metrics, and followed by
+// the typing indicator again (wamid is the message being answered), since
+// a message sent ends the indicator.
+func (s *Server) progress(c store.Contact, wamid string, done <-chan struct{}) {
 	t := time.NewTimer(progressAfter)
 	defer t.Stop()
 	select {
@@ -75,9 +82,19 @@ func (s *Server) progress(c store.Contact, done <-chan struct{}) {
 	}
 	msg := whatsapp.TextMessage(text)
 	addressTo(&msg, c.WaID, c.UserID)
+	recipient := c.WaID
+	if recipient == "" {
+		recipient = c.UserID
+	}
+	if _, ok := s.limiter.ReserveWithin(in.cfg.PhoneNumberID, recipient, s.now(), 0); !ok {
+		return
+	}
 	if _, err := in.client.Send(ctx, &msg); err != nil {
 		s.log.Debug("progress message not sent", "integration", c.Integration, "err", err)
+		return
 	}
+	s.metrics.messagesOut.WithLabelValues(in.cfg.ID, msg.Type).Inc()
+	s.markRead(in, wamid)
 }
 
 func (s *Server) lodgeGrievance(ctx context.Context, args map[string]any) (map[string]any, error) {
