@@ -99,3 +99,18 @@ func TestMigrateCreatesTheStore(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestFakegraphRefusesBadFlags(t *testing.T) {
+	for args, want := range map[string]string{
+		"--listen 0.0.0.0:8090":              "loopback only",
+		"--listen 10.1.2.3:8090":             "loopback only",
+		"--listen nonsense":                  "--listen",
+		"--callback http://127.0.0.1:1/x":    "--callback needs --app-secret",
+		"--listen 127.0.0.1:0 --fail-rate 2": "--fail-rate 2 is not between 0 and 1",
+	} {
+		code, _, errOut := runCmd(t, "", append([]string{"fakegraph"}, strings.Fields(args)...)...)
+		if code != 2 || !strings.Contains(errOut, want) {
+			t.Errorf("fakegraph %s: exit %d, %q; want 2 and %q", args, code, errOut, want)
+		}
+	}
+}
