@@ -236,8 +236,8 @@ func (c *Config) Validate() error {
 	if !strings.HasPrefix(c.Graph.APIVersion, "v") {
 		add("graph.api_version: %q must look like v23.0", c.Graph.APIVersion)
 	}
-	if c.Graph.RatePerSecond < 0 || c.Graph.RatePerSecond > maxRate {
-		add("graph.rate_per_second: %v is not between 0 (Meta's default, 80) and %d", c.Graph.RatePerSecond, maxRate)
+	if c.Graph.RatePerSecond < 0 {
+		add("graph.rate_per_second: %v is negative (0 means Meta's default, 80)", c.Graph.RatePerSecond)
 	}
 	seen := map[string]bool{}
 	phones := map[string]bool{}
@@ -267,8 +267,8 @@ func (c *Config) Validate() error {
 		if in.SessionDuration < time.Minute {
 			add("%s: session_duration %v is shorter than a minute", where, in.SessionDuration)
 		}
-		if in.RatePerSecond < 0 || in.RatePerSecond > maxRate {
-			add("%s: rate_per_second %v is not between 0 (graph.rate_per_second) and %d", where, in.RatePerSecond, maxRate)
+		if in.RatePerSecond < 0 {
+			add("%s: rate_per_second %v is negative (0 means graph.rate_per_second)", where, in.RatePerSecond)
 		}
 	}
 	if len(problems) == 0 {
@@ -277,9 +277,6 @@ func (c *Config) Validate() error {
 	sort.Strings(problems)
 	return errors.New(strings.Join(problems, "; "))
 }
-
-// maxRate is the highest throughput Meta grants a business number.
-const maxRate = 1000
 
 var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
 

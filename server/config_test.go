@@ -70,11 +70,11 @@ func TestConfigErrorsAreClear(t *testing.T) {
 		"workers: 0\nsenders: 500":     "senders: 500 is not between 1 and 64",
 		"step_batch: 1000":             "step_batch: 1000 is not between 1 and 256",
 		"log_format: xml":              `log_format: "xml" must be text or json`,
-		"graph: {rate_per_second: -1}": "graph.rate_per_second: -1 is not between 0",
-		"integrations: [{id: x, rate_per_second: 5000}]": "integrations[0] (x): rate_per_second 5000 is not between 0",
-		"graph: {base_url: ftp://x}":                     "graph.base_url",
-		"integrations: [{id: A B}]":                      `id "A B" must be lower-case`,
-		"integrations: [{id: x, phone_number_id: '1'}]":  "app_secret is required (or set SAMVAD_INTEGRATIONS_X_APP_SECRET)",
+		"graph: {rate_per_second: -1}": "graph.rate_per_second: -1 is negative",
+		"integrations: [{id: x, rate_per_second: -5}]":  "integrations[0] (x): rate_per_second -5 is negative",
+		"graph: {base_url: ftp://x}":                    "graph.base_url",
+		"integrations: [{id: A B}]":                     `id "A B" must be lower-case`,
+		"integrations: [{id: x, phone_number_id: '1'}]": "app_secret is required (or set SAMVAD_INTEGRATIONS_X_APP_SECRET)",
 		"integrations: [{id: x, phone_number_id: '1', verify_token: a, app_secret: b, access_token: c}, {id: x, phone_number_id: '1', verify_token: a, app_secret: b, access_token: c}]": `id "x" is used twice`,
 	}
 	for body, want := range cases {
