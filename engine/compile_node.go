@@ -20,6 +20,8 @@ import (
 const (
 	MaxChoices     = 10
 	MaxChoiceLabel = 20
+	// MaxChoiceDescription is the longest description a list row shows.
+	MaxChoiceDescription = 72
 )
 
 // nodeKeys lists, per kind, the keys a node of that kind may have.

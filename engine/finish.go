@@ -152,6 +152,7 @@ func (c *compiler) buildChoiceTables(node *Node) {
 			list[i] = Choice{ID: ch.ID, Label: c.staticLabel(ch.Label, li, lang, node)}
 			if ch.Description != nil {
 				list[i].Description = c.staticLabel(ch.Description, li, nil, node)
+				c.checkDescription(ch.Description, li, lang, list[i].Description, node)
 			}
 			ask.addMatch(script.Fold(list[i].Label), i)
 		}
@@ -201,6 +202,19 @@ func (c *compiler) staticLabel(t *Text, li int, lang *locale.Lang, node *Node) s
 			t.Key, labelLen(label), lang.Code, label, MaxChoiceLabel, node.Name, c.file)
 	}
 	return label
+}
+
+// checkDescription warns of a choice description longer than a list row
+// shows: WhatsApp would refuse the list, so the renderer falls back to a
+// numbered text menu for the whole question.
+func (c *compiler) checkDescription(t *Text, li int, lang *locale.Lang, text string, node *Node) {
+	m := t.byLang[li]
+	if m == nil || m.Lang != lang || !c.lib.enabled(lang.Code) || labelLen(text) <= MaxChoiceDescription ||
+		!c.lib.firstReport("desc\x00"+lang.Code+"\x00"+t.Key) {
+		return
+	}
+	c.diags.Warnf(m.Pos, "description-too-long", "choice description %q is %d characters in %s; a WhatsApp list row shows at most %d, so %s in %s is sent as a numbered text menu instead",
+		t.Key, labelLen(text), lang.Code, MaxChoiceDescription, node.Name, c.file)
 }
 
 // checkCatalog reports problems of the locale files themselves: engine

@@ -108,6 +108,35 @@ nodes:
 	}
 }
 
+func TestLintWarnsOfADescriptionTooLongForAListRow(t *testing.T) {
+	long := strings.Repeat("a fine description ", 4) // 75 characters once YAML drops the last space
+	cat, l := locale.Load([]locale.File{
+		{Path: "locales/en.yaml", Content: []byte(testLocales["en"] + "\nx:\n  a: Water\n  b: Roads\n  da: Short enough\n  db: " + long + "\n  q: Which one?\n")},
+		{Path: "locales/hi.yaml", Content: []byte(testLocales["hi"] + "\nx:\n  a: पानी\n  b: सड़क\n  da: छोटा\n  db: छोटा भी\n  q: कौन सा?\n")},
+	})
+	if l.HasErrors() {
+		t.Fatal(l.Err())
+	}
+	_, l = engine.Load(cat, []engine.File{{Path: "flows/main.yaml", Content: []byte(`flow: main
+nodes:
+  q:
+    ask: x.q
+    choices:
+      - {id: a, label: x.a, description: x.da}
+      - {id: b, label: x.b, description: x.db}
+    next: end
+`)}}, engine.LoadOptions{})
+	var got []diag.Diagnostic
+	for _, d := range l {
+		if d.Code == "description-too-long" {
+			got = append(got, d)
+		}
+	}
+	if len(got) != 1 || got[0].Pos.File != "locales/en.yaml" || !strings.Contains(got[0].Message, "75 characters in en") || l.HasErrors() {
+		t.Fatalf("want one warning for x.db in English and no error, got %v", l)
+	}
+}
+
 func TestLintChecksTranslations(t *testing.T) {
 	cat, l := locale.Load([]locale.File{
 		{Path: "locales/en.yaml", Content: []byte(testLocales["en"] + "\nx:\n  long: A label far longer than twenty\n  only_en: Only English\n  ph: \"Hello {{.name}}\"\n")},
