@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"hash/fnv"
+	"strconv"
 	"strings"
 
 	"github.com/samvad/samvad/engine/script"
@@ -10,6 +12,10 @@ import (
 // answer handles the citizen's reply to the ask the session waits at.
 func (x *run) answer(n *Node) {
 	ask := n.Ask
+	if x.in.Kind == InputChoice && x.in.Asked != "" && x.in.Asked != x.askToken(n) {
+		x.staleChoice(n)
+		return
+	}
 	val, kind, choice, ok := x.parse(ask)
 	if ok && ask.Validate != nil {
 		env := x.expressionEnv(val)
@@ -223,6 +229,28 @@ func (x *run) matchChoice(ask *Ask) int {
 		}
 	}
 	return found
+}
+
+// askToken names the question of node n, in the running flow, for
+// Output.Asked: a hash of the flow and node, so that the same question asked
+// again (after an invalid answer, or on a later visit) keeps its token and
+// an older copy of its buttons still answers it.
+func (x *run) askToken(n *Node) string {
+	h := fnv.New32a()
+	h.Write([]byte(x.flow.ID))
+	h.Write([]byte{0})
+	h.Write([]byte(n.Name))
+	return strconv.FormatUint(uint64(h.Sum32()), 36)
+}
+
+// staleChoice answers a tap on a button or row of an earlier question: it
+// would be read as an answer to this one, which the citizen did not give.
+// They are told so and asked this question again; it is not an invalid
+// answer and costs no retry.
+func (x *run) staleChoice(n *Node) {
+	x.event(EventStaleChoice, x.flow.ID, n.Name, x.in.ChoiceID)
+	x.sayBuiltin("common.stale_choice")
+	x.prompt(n, nil)
 }
 
 // invalid handles an answer the ask cannot take.

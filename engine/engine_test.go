@@ -524,3 +524,49 @@ func renamePick(src string) string {
 	r := strings.NewReplacer("  pick:\n    ask", "  choose:\n    ask", "default: pick", "default: choose", "next: pick", "next: choose")
 	return r.Replace(src)
 }
+
+// A tap on a button of an earlier question is not taken as an answer to
+// the current one, even when the current one has a choice of that id.
+func TestTapOnAnEarlierQuestionIsNotAnAnswer(t *testing.T) {
+	lib := load(t, map[string]string{"main": `
+flow: main
+vars: {first: string, second: string}
+nodes:
+  first:
+    ask: t.menu
+    choices: [t.a, t.b, t.c]
+    save: first
+    next: second
+  second:
+    ask: t.menu
+    choices: [t.a, t.b]
+    save: second
+    next: first
+`})
+	c := newChat(t, lib, engine.Config{})
+	first := c.say("hi").Outputs[0].Asked
+	if first == "" {
+		t.Fatal("a question with choices carries no Asked token")
+	}
+	second := c.send(engine.Input{Kind: engine.InputChoice, ChoiceID: "a", Asked: first, Text: "Apples"}).Outputs[0].Asked
+	if second == "" || second == first || c.sess.Vars["first"] != "a" {
+		t.Fatalf("tokens %q, %q; first = %v", first, second, c.sess.Vars["first"])
+	}
+	// An old button of the first question, while at the second.
+	res := c.send(engine.Input{Kind: engine.InputChoice, ChoiceID: "b", Asked: first, Text: "Bananas"})
+	if c.sess.Vars["second"] != "" || !c.hasEvent(engine.EventStaleChoice) || c.sess.Retries != 0 {
+		t.Fatalf("a stale tap was taken: second = %v, events %v, retries %d", c.sess.Vars["second"], res.Events, c.sess.Retries)
+	}
+	if len(res.Outputs) != 2 || res.Outputs[0].Key != "common.stale_choice" || res.Outputs[1].Asked != second {
+		t.Fatalf("want the stale-button note and the second question again, got %+v", res.Outputs)
+	}
+	// The second question's own button, and a tap that carries no token.
+	c.send(engine.Input{Kind: engine.InputChoice, ChoiceID: "b", Asked: second, Text: "Bananas"})
+	if c.sess.Vars["second"] != "b" {
+		t.Fatalf("the current question's button was not taken: %v", c.sess.Vars)
+	}
+	c.send(engine.Input{Kind: engine.InputChoice, ChoiceID: "c", Text: "Cherries"})
+	if c.sess.Vars["first"] != "c" {
+		t.Fatalf("a tap without a token was not taken: %v", c.sess.Vars)
+	}
+}

@@ -29,6 +29,7 @@ const (
 	EventFlowMissing     EventKind = "flow_missing"
 	EventReaction        EventKind = "reaction"
 	EventUnsupported     EventKind = "unsupported_input"
+	EventStaleChoice     EventKind = "stale_choice"
 )
 
 // Event is one thing that happened while the engine handled an input.

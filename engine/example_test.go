@@ -12,7 +12,7 @@ import (
 func Example() {
 	cat, _ := locale.Load([]locale.File{{Path: "locales/en.yaml", Content: []byte(`
 common: {yes: "Yes", no: "No", skip: Skip, choose: Choose, too_many_tries: Sorry., unsupported: Sorry.,
-  opted_out: Stopped., opted_in: Started., handoff: Passing you on., error: Sorry., fallback_intro: Found, please_wait: Wait.,
+  opted_out: Stopped., opted_in: Started., handoff: Passing you on., error: Sorry., fallback_intro: Found, please_wait: Wait., stale_choice: Old button.,
   invalid: {text: Type something., number: Send a number., choice: "Reply 1 to {{.max}}.", yesno: Yes or no.,
     date: Send a date., pin: "A PIN code has 6 digits, like 400051.", phone: Send a number., location: Share it.,
     image: Send a photo., document: Send a file., media: Send a file., language: Pick one.}}

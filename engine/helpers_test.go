@@ -34,6 +34,7 @@ common:
   error: Something went wrong.
   fallback_intro: Found this
   please_wait: Please wait.
+  stale_choice: That button was from an earlier message.
   invalid:
     text: Type something.
     number: Send a number.
@@ -87,6 +88,7 @@ common:
   error: कुछ गड़बड़ हुई।
   fallback_intro: यह मिला
   please_wait: कृपया रुकें।
+  stale_choice: वह बटन पुराने संदेश का था।
   invalid:
     text: कुछ लिखें।
     number: संख्या भेजें।

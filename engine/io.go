@@ -41,10 +41,15 @@ func (k InputKind) String() string {
 // Input is one message from a citizen, already stripped of its channel.
 type Input struct {
 	// ID is the channel's message id (a WhatsApp wamid); used for tracing only.
-	ID       string         `json:"id,omitempty"`
-	Kind     InputKind      `json:"kind"`
-	Text     string         `json:"text,omitempty"`
-	ChoiceID string         `json:"choice_id,omitempty"`
+	ID       string    `json:"id,omitempty"`
+	Kind     InputKind `json:"kind"`
+	Text     string    `json:"text,omitempty"`
+	ChoiceID string    `json:"choice_id,omitempty"`
+	// Asked is, for a tapped choice, the Output.Asked of the question whose
+	// button or row was tapped, when the channel carried it back; empty
+	// otherwise. A tap on an earlier question's button is then told apart
+	// from an answer to the question the citizen is at.
+	Asked    string         `json:"asked,omitempty"`
 	Location *Location      `json:"location,omitempty"`
 	Media    *Attachment    `json:"media,omitempty"`
 	Data     map[string]any `json:"data,omitempty"`
@@ -118,10 +123,14 @@ type Output struct {
 	// Choices are the numbered options, in order. Choice n is answered by "n".
 	Choices []Choice `json:"choices,omitempty"`
 	// ListLabel is the localised label of the button that opens a list of choices.
-	ListLabel string    `json:"list_label,omitempty"`
-	Media     *Media    `json:"media,omitempty"`
-	Location  *Location `json:"location,omitempty"`
-	Handoff   *Handoff  `json:"handoff,omitempty"`
+	ListLabel string `json:"list_label,omitempty"`
+	// Asked names the question these choices answer, as a short token. A
+	// channel that can should send it with each choice (WhatsApp: in the
+	// button and row ids) and hand it back in Input.Asked.
+	Asked    string    `json:"asked,omitempty"`
+	Media    *Media    `json:"media,omitempty"`
+	Location *Location `json:"location,omitempty"`
+	Handoff  *Handoff  `json:"handoff,omitempty"`
 }
 
 // Choice is one option offered to the citizen.

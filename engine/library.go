@@ -50,7 +50,7 @@ type File struct {
 var builtinKeys = []string{
 	"common.too_many_tries", "common.unsupported", "common.opted_out", "common.opted_in",
 	"common.yes", "common.no", "common.skip", "common.choose", "common.handoff", "common.error",
-	"common.fallback_intro", "common.please_wait",
+	"common.fallback_intro", "common.please_wait", "common.stale_choice",
 }
 
 // invalidKeys are the default invalid-answer messages, per expected kind.

@@ -18,6 +18,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/samvad/samvad/adapters/store"
+	"github.com/samvad/samvad/adapters/whatsapp/fakegraph"
 )
 
 // simChat drives a running test server through the simulator API, as the
@@ -306,4 +307,39 @@ func TestAnIntegrationsOwnSendRate(t *testing.T) {
 	if got := srv.limiter.Reserve(simulatorPhoneID, "x", now); got != 0 {
 		t.Fatalf("another number waits %v", got)
 	}
+}
+
+// A citizen who scrolls back and taps a row of an earlier menu is told so
+// and asked the current question again; their tap is not taken as an
+// answer to a question it did not belong to.
+func TestATapOnAnEarlierMenuIsNotTakenForTheCurrentQuestion(t *testing.T) {
+	c := startSim(t)
+	c.say("hi")
+	c.send(map[string]any{"type": "list_reply", "id": "en", "title": "English"})
+	menu := lastWithOptions(t, c)
+	expectReply(t, c.say("1"), "What is the complaint about?")
+	category := lastWithOptions(t, c)
+	if menu.Options[0].ID == category.Options[0].ID || !strings.HasPrefix(category.Options[0].ID, "~") {
+		t.Fatalf("the menus' row ids do not tell the questions apart: %q, %q", menu.Options[0].ID, category.Options[0].ID)
+	}
+	old := menu.Options[1]
+	got := c.send(map[string]any{"type": "list_reply", "id": old.ID, "title": old.Title})
+	expectReply(t, got, "That button was from an earlier message")
+	expectReply(t, got, "What is the complaint about?")
+	// The current question's own row still answers it.
+	row := category.Options[1]
+	expectReply(t, c.send(map[string]any{"type": "list_reply", "id": row.ID, "title": row.Title}), "describe the problem")
+}
+
+// lastWithOptions is the last message with buttons or rows the citizen got.
+func lastWithOptions(t *testing.T, c *simChat) fakegraph.Message {
+	t.Helper()
+	ms := c.srv.sim.fake.Messages()
+	for i := len(ms) - 1; i >= 0; i-- {
+		if ms[i].To == "+"+c.citizen && len(ms[i].Options) > 0 {
+			return ms[i]
+		}
+	}
+	t.Fatal("no message with choices")
+	return fakegraph.Message{}
 }

@@ -113,7 +113,8 @@ func (p *parser) interactive(in *engine.Input, o obj) *engine.Input {
 	switch kind {
 	case "button_reply", "list_reply":
 		r := it.child(kind)
-		in.Kind, in.ChoiceID, in.Text = engine.InputChoice, r.str("id"), r.str("title")
+		in.Kind, in.Text = engine.InputChoice, r.str("title")
+		in.Asked, in.ChoiceID = ChoiceReply(r.str("id"))
 		if in.ChoiceID == "" {
 			p.problem(r.path, "reply without id")
 		}

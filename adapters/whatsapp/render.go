@@ -145,7 +145,7 @@ const (
 )
 
 func (r *renderer) choices(o engine.Output, text string) {
-	ids := choiceIDs(o.Choices)
+	ids := choiceIDs(o.Choices, o.Asked)
 	form := pickForm(o.Choices, ids)
 	menu := menuLines(o.Choices, form == formTextMenu)
 	switch form {
@@ -179,16 +179,33 @@ func (r *renderer) choices(o engine.Output, text string) {
 	}
 }
 
-// choiceIDs are the reply ids: the choice's id, or its number when it has none.
-func choiceIDs(cs []engine.Choice) []string {
+// choiceIDs are the reply ids: the choice's id, or its number when it has
+// none, behind the question's token when it has one ("~token~id"), so that
+// a tap tells which question's button it was (see ChoiceReply).
+func choiceIDs(cs []engine.Choice, asked string) []string {
 	ids := make([]string, len(cs))
 	for i, c := range cs {
 		ids[i] = c.ID
 		if ids[i] == "" {
 			ids[i] = strconv.Itoa(i + 1)
 		}
+		if asked != "" {
+			ids[i] = "~" + asked + "~" + ids[i]
+		}
 	}
 	return ids
+}
+
+// ChoiceReply splits the id of a tapped button or list row into the
+// question's token (Output.Asked, "" when the id carries none) and the
+// choice's own id.
+func ChoiceReply(id string) (asked, choice string) {
+	if rest, ok := strings.CutPrefix(id, "~"); ok {
+		if asked, choice, ok := strings.Cut(rest, "~"); ok && asked != "" {
+			return asked, choice
+		}
+	}
+	return "", id
 }
 
 // pickForm chooses buttons, a list, or a numbered text menu: the first
