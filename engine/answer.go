@@ -12,7 +12,7 @@ import (
 // answer handles the citizen's reply to the ask the session waits at.
 func (x *run) answer(n *Node) {
 	ask := n.Ask
-	if x.in.Kind == InputChoice && x.in.Asked != "" && x.in.Asked != x.askToken(n) {
+	if x.in.Kind == InputChoice && x.in.Asked != "" && x.in.Asked != ask.token {
 		x.staleChoice(n)
 		return
 	}
@@ -231,15 +231,15 @@ func (x *run) matchChoice(ask *Ask) int {
 	return found
 }
 
-// askToken names the question of node n, in the running flow, for
-// Output.Asked: a hash of the flow and node, so that the same question asked
-// again (after an invalid answer, or on a later visit) keeps its token and
-// an older copy of its buttons still answers it.
-func (x *run) askToken(n *Node) string {
+// askToken names the question of a flow's node, for Output.Asked: a hash
+// of the two, so that the same question asked again (after an invalid
+// answer, or on a later visit) keeps its token and an older copy of its
+// buttons still answers it. The compiler sets it once per ask.
+func askToken(flow, node string) string {
 	h := fnv.New32a()
-	h.Write([]byte(x.flow.ID))
+	h.Write([]byte(flow))
 	h.Write([]byte{0})
-	h.Write([]byte(n.Name))
+	h.Write([]byte(node))
 	return strconv.FormatUint(uint64(h.Sum32()), 36)
 }
 

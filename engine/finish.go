@@ -106,6 +106,7 @@ func (lib *Library) firstReport(key string) bool {
 func (c *compiler) finishAsks() {
 	for _, node := range c.asks {
 		ask := node.Ask
+		ask.token = askToken(c.flow.ID, node.Name)
 		switch {
 		case ask.Menu:
 			ask.Choices = c.menuChoices()

@@ -174,6 +174,8 @@ type Ask struct {
 	SaveLabel string
 	Fallback  bool // unmatched answers go to the fallback first
 	Optional  bool // the citizen may skip
+	// token names the question for Output.Asked (see askToken).
+	token string
 	// byLang holds the rendered static choices per language.
 	choicesByLang [][]Choice
 	// match maps a folded label, id or alias to a choice index.

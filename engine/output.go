@@ -108,7 +108,7 @@ func (x *run) prompt(n *Node, override *Text) {
 	if choices := x.choices(ask); len(choices) > 0 {
 		out.Choices = choices
 		out.ListLabel = x.lib.builtinStatic("common.choose", x.li)
-		out.Asked = x.askToken(n)
+		out.Asked = ask.token
 		x.data.max = len(out.Choices)
 	}
 	out.Text = x.render(t, n.Name)
