@@ -32,7 +32,6 @@ type loadgenFlags struct {
 	rate        float64
 	duration    time.Duration
 	count       int
-	nice        int
 	citizens    int
 	batch       int
 	connections int
@@ -130,7 +129,6 @@ func parseLoadgen(args []string, stderr io.Writer) (*loadgenFlags, int) {
 	fs.BoolVar(&f.keep, "keep", false, "keep the Postgres schema (or SQLite file) of the run, to inspect it afterwards")
 	fs.BoolVar(&f.spread, "spread", false, "have citizens enter the conversation's cycle at different points, so that every moment has a mix of steps as real traffic does (without it they walk the script in step: all lodge a grievance in the same 10 s)")
 	fs.DurationVar(&f.statusDelay, "status-delay", 0, "with --statuses: wait this long before each status webhook of a reply (0: post \"sent\" the moment the send is answered, the tightest race with the server's record of the send)")
-	fs.IntVar(&f.nice, "nice", 0, "run this generator (and its fake Graph API) at this nice value, 1 to 19, below the servers and Postgres, which then get the cores first as they would if it ran on another machine; servers in other processes only (--exec, --processes 3, --target)")
 	fs.BoolVar(&f.statuses, "statuses", false, "have the fake Graph API post sent/delivered/read status webhooks for every reply, as Meta does; on Postgres the run then checks that every reply's delivery status caught up with them")
 	fs.StringVar(&f.targets, "target", "", "load a running server at this base URL instead (several: comma-separated)")
 	fs.StringVar(&f.graphListen, "graph-listen", "", "the fake Graph API's address (with --target: the target's graph.base_url)")
@@ -168,12 +166,6 @@ func parseLoadgen(args []string, stderr io.Writer) (*loadgenFlags, int) {
 	if f.statusDelay > 0 && !f.statuses {
 		problems = append(problems, "--status-delay goes with --statuses")
 	}
-	if f.nice < 0 || f.nice > 19 {
-		problems = append(problems, fmt.Sprintf("--nice %d: from 1 to 19 (0: as started)", f.nice))
-	}
-	if f.nice > 0 && f.targets == "" && f.processes == 1 && !f.child {
-		problems = append(problems, "--nice would slow the server in this process too: use it with --exec, --processes 3 or --target")
-	}
 	if f.cpuProfile != "" && (f.targets != "" || f.processes > 1 || f.child) {
 		problems = append(problems, "--cpuprofile profiles this process: use it with the in-process server")
 	}
@@ -182,19 +174,6 @@ func parseLoadgen(args []string, stderr io.Writer) (*loadgenFlags, int) {
 		return nil, 2
 	}
 	return f, 0
-}
-
-// yieldTo lowers the generator's priority with --nice, once the servers it
-// starts are running (they keep theirs), and says so in the report.
-func yieldTo(ctx context.Context, f *loadgenFlags, stdout io.Writer) error {
-	if f.nice == 0 {
-		return nil
-	}
-	if err := yieldCPU(ctx, f.nice); err != nil {
-		return fmt.Errorf("--nice: %w", err)
-	}
-	fmt.Fprintf(stdout, "this generator runs at nice %d, below the servers and Postgres\n", f.nice)
-	return nil
 }
 
 func isPostgres(u string) bool {
@@ -234,9 +213,6 @@ func loadgen(ctx context.Context, f *loadgenFlags, stdout, stderr io.Writer) (*l
 	}
 	if f.targets != "" {
 		fmt.Fprintf(stderr, "the fake Graph API listens on %s: the targets' graph.base_url must be this\n", graph.URL())
-		if err := yieldTo(ctx, f, stdout); err != nil {
-			return nil, err
-		}
 		rep, _, err := run(ctx, f, nil, opts, stdout)
 		return rep, err
 	}
@@ -245,9 +221,6 @@ func loadgen(ctx context.Context, f *loadgenFlags, stdout, stderr io.Writer) (*l
 		return nil, err
 	}
 	defer env.stop(stderr)
-	if err := yieldTo(ctx, f, stdout); err != nil {
-		return nil, err
-	}
 	fmt.Fprintf(stderr, "loading %d server(s) on %s at %.0f msg/s\n", len(targets), env.dbName, f.rate)
 	if f.cpuProfile != "" {
 		pf, err := os.Create(f.cpuProfile)
