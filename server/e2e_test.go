@@ -37,7 +37,7 @@ type e2e struct {
 	url  string
 }
 
-func startE2E(t *testing.T, dialect string) *e2e {
+func startE2E(t *testing.T, dialect string, tune ...func(*server.Integration)) *e2e {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -68,6 +68,9 @@ func startE2E(t *testing.T, dialect string) *e2e {
 		c.Graph.BaseURL = graphURL
 		c.Integrations = []server.Integration{{ID: "city", PhoneNumberID: samplePhoneID, VerifyToken: "verify-me",
 			AppSecret: sampleSecret, AccessToken: sampleToken, Attachments: true}}
+		for _, f := range tune {
+			f(&c.Integrations[0])
+		}
 	})
 	if err := srv.Start(context.Background()); err != nil {
 		t.Fatal(err)
@@ -363,5 +366,22 @@ func testChangeOfNumber(t *testing.T, dialect string) {
 	got := e.waitReplies(newNo, 0)
 	if !strings.Contains(got[0].Text, "What is the complaint about?") {
 		t.Fatalf("the new number's first message got %q, want the main menu's first choice (the session carried over)", got[0].Text)
+	}
+}
+
+// A file over the integration's max_media_bytes is not downloaded: the
+// citizen is told it is too large, and is not answered as if it had come.
+func TestAFileTooLargeIsSaidSo(t *testing.T) {
+	e := startE2E(t, "sqlite", func(in *server.Integration) { in.MaxMediaBytes = 8 })
+	body := sample(t, "02_image_with_caption.json")
+	if code := e.post(body, signatures(t)["02_image_with_caption.json"]); code != http.StatusOK {
+		t.Fatalf("status %d", code)
+	}
+	got := e.waitReplies(sampleCitizen, 0)
+	if !strings.Contains(got[0].Text, "that file is too large for us") {
+		t.Fatalf("a photo over max_media_bytes got %q, want the too-large note", got[0].Text)
+	}
+	if n := e.fake.MediaDownloads(); n != 0 {
+		t.Fatalf("%d downloads of a file known to be too large", n)
 	}
 }
