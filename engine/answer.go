@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"hash/fnv"
-	"strconv"
 	"strings"
 
 	"github.com/samvad/samvad/engine/script"
@@ -229,18 +227,6 @@ func (x *run) matchChoice(ask *Ask) int {
 		}
 	}
 	return found
-}
-
-// askToken names the question of a flow's node, for Output.Asked: a hash
-// of the two, so that the same question asked again (after an invalid
-// answer, or on a later visit) keeps its token and an older copy of its
-// buttons still answers it. The compiler sets it once per ask.
-func askToken(flow, node string) string {
-	h := fnv.New32a()
-	h.Write([]byte(flow))
-	h.Write([]byte{0})
-	h.Write([]byte(node))
-	return strconv.FormatUint(uint64(h.Sum32()), 36)
 }
 
 // staleChoice answers a tap on a button or row of an earlier question: it

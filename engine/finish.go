@@ -2,7 +2,9 @@ package engine
 
 import (
 	"fmt"
+	"hash/fnv"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/samvad/samvad/engine/diag"
@@ -203,6 +205,18 @@ func (c *compiler) staticLabel(t *Text, li int, lang *locale.Lang, node *Node) s
 			t.Key, labelLen(label), lang.Code, label, MaxChoiceLabel, node.Name, c.file)
 	}
 	return label
+}
+
+// askToken names the question of a flow's node, for Output.Asked: a hash
+// of the two, so that the same question asked again (after an invalid
+// answer, or on a later visit) keeps its token and an older copy of its
+// buttons still answers it. The compiler sets it once per ask.
+func askToken(flow, node string) string {
+	h := fnv.New32a()
+	h.Write([]byte(flow))
+	h.Write([]byte{0})
+	h.Write([]byte(node))
+	return strconv.FormatUint(uint64(h.Sum32()), 36)
 }
 
 // checkDescription warns of a choice description longer than a list row

@@ -166,6 +166,15 @@ func addressTo(msg *whatsapp.OutgoingMessage, waID, userID string) {
 	}
 }
 
+// recipientKey is the key the limiter paces a citizen by: the number a
+// message goes to, else the business-scoped user id (as addressTo sends).
+func recipientKey(waID, userID string) string {
+	if waID != "" {
+		return waID
+	}
+	return userID
+}
+
 // An outbox payload is a version byte, when the citizen's message arrived
 // (Unix nanoseconds, for the reply-latency metric), and the request body.
 const payloadVersion = 1

@@ -92,10 +92,7 @@ func (s *Server) send(row store.OutboxMessage) {
 		s.finish(ctx, row, s.store.MarkFailed(ctx, row.ID, whatsapp.NoCode, "the queued message could not be read: "+err.Error()))
 		return
 	}
-	recipient := row.WaID
-	if recipient == "" {
-		recipient = row.UserID
-	}
+	recipient := recipientKey(row.WaID, row.UserID)
 	now := s.now()
 	wait, ok := s.limiter.ReserveWithin(in.cfg.PhoneNumberID, recipient, now, maxPaceWait)
 	if !ok {

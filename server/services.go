@@ -10,7 +10,6 @@ import (
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/adapters/whatsapp"
 	"github.com/samvad/samvad/engine"
-	"github.com/samvad/samvad/engine/locale"
 	"github.com/samvad/samvad/engine/script"
 )
 
@@ -76,17 +75,13 @@ func (s *Server) progress(c store.Contact, wamid string, done <-chan struct{}) {
 			return
 		}
 	}
-	text := "Checking with the department's system, please wait a moment…"
-	if m := s.library().Catalog.Resolve("common.please_wait", locale.Chain(c.Language, "en")...); m != nil {
-		text = m.Render(nil)
+	text := s.commonText("common.please_wait", c.Language)
+	if text == "" {
+		text = "Checking with the department's system, please wait a moment…"
 	}
 	msg := whatsapp.TextMessage(text)
 	addressTo(&msg, c.WaID, c.UserID)
-	recipient := c.WaID
-	if recipient == "" {
-		recipient = c.UserID
-	}
-	if _, ok := s.limiter.ReserveWithin(in.cfg.PhoneNumberID, recipient, s.now(), 0); !ok {
+	if _, ok := s.limiter.ReserveWithin(in.cfg.PhoneNumberID, recipientKey(c.WaID, c.UserID), s.now(), 0); !ok {
 		return
 	}
 	if _, err := in.client.Send(ctx, &msg); err != nil {

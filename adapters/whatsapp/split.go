@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/samvad/samvad/engine/script"
 )
 
 // Splitting long text into messages.
@@ -278,21 +280,8 @@ func byteIndexOfChar(s string, n int) int {
 	return len(s)
 }
 
-// truncateChars shortens s to at most n characters without leaving a
-// combining mark cut off from its letter.
+// truncateChars shortens s to at most n characters without cutting a
+// syllable in two (script.Cut), and trims the spaces around it.
 func truncateChars(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if chars(s) <= n {
-		return s
-	}
-	p := byteIndexOfChar(s, n)
-	for p > 0 {
-		r, _ := utf8.DecodeRuneInString(s[p:])
-		if !unicode.IsMark(r) && r != '\u200d' && r != '\u200c' {
-			break
-		}
-		_, size := utf8.DecodeLastRuneInString(s[:p])
-		p -= size
-	}
-	return strings.TrimSpace(s[:p])
+	return strings.TrimSpace(script.Cut(strings.TrimSpace(s), max(n, 0)))
 }

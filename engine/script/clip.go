@@ -19,15 +19,22 @@ func Clip(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	cut, i := 0, 0
+	return Cut(s, n-1) + "…"
+}
+
+// Cut returns the longest beginning of s that has at most n characters
+// (runes) and does not end inside a syllable (see Clip): s itself when it
+// fits.
+func Cut(s string, n int) string {
+	cut, i := len(s), 0
 	for pos := range s {
-		if i == n-1 {
+		if i == n {
 			cut = pos
 			break
 		}
 		i++
 	}
-	for cut > 0 {
+	for cut > 0 && cut < len(s) {
 		r, _ := utf8.DecodeRuneInString(s[cut:])
 		prev, size := utf8.DecodeLastRuneInString(s[:cut])
 		if !joinsPrevious(r) && !isVirama(prev) {
@@ -35,7 +42,7 @@ func Clip(s string, n int) string {
 		}
 		cut -= size
 	}
-	return s[:cut] + "…"
+	return s[:cut]
 }
 
 // joinsPrevious says r belongs with the character before it: a combining

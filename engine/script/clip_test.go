@@ -50,3 +50,21 @@ func ExampleClip() {
 	// पानी की…
 	// Water s…
 }
+
+func TestCut(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"fits", 4, "fits"},
+		{"longer", 3, "lon"},
+		{"पत्र भेजें", 3, "प"}, // त ् would be left without र
+		{"नदी", 2, "न"},        // द without its vowel sign
+		{"abc", 0, ""},
+	} {
+		if got := Cut(c.in, c.n); got != c.want {
+			t.Errorf("Cut(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}
