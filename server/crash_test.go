@@ -16,7 +16,7 @@ import (
 
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/adapters/whatsapp"
-	"github.com/samvad/samvad/adapters/whatsapp/fakegraph"
+	"github.com/samvad/samvad/adapters/whatsapp/graphsim"
 	"github.com/samvad/samvad/internal/testdb"
 	"github.com/samvad/samvad/server"
 )
@@ -95,7 +95,7 @@ func testExactlyOnceAcrossKill9(t *testing.T, dialect string) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close()
-	fake := fakegraph.New(fakegraph.Options{AccessToken: sampleToken, PhoneNumberID: samplePhoneID})
+	fake := graphsim.New(graphsim.Options{AccessToken: sampleToken, PhoneNumberID: samplePhoneID})
 	fake.SetLatency(2 * time.Millisecond)
 	graphURL, err := fake.Start("127.0.0.1:0")
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/adapters/whatsapp"
-	"github.com/samvad/samvad/adapters/whatsapp/fakegraph"
+	"github.com/samvad/samvad/adapters/whatsapp/graphsim"
 	"github.com/samvad/samvad/internal/testdb"
 	"github.com/samvad/samvad/server"
 )
@@ -33,7 +33,7 @@ const (
 // business number, sending to a fake Graph API on 127.0.0.1.
 type e2e struct {
 	t    *testing.T
-	fake *fakegraph.Server
+	fake *graphsim.Server
 	url  string
 }
 
@@ -45,7 +45,7 @@ func startE2E(t *testing.T, dialect string, tune ...func(*server.Integration)) *
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	fake := fakegraph.New(fakegraph.Options{AccessToken: sampleToken, PhoneNumberID: samplePhoneID,
+	fake := graphsim.New(graphsim.Options{AccessToken: sampleToken, PhoneNumberID: samplePhoneID,
 		CallbackURL: "http://" + addr + "/api/v1/integration/whatsapp/city/callback", AppSecret: sampleSecret,
 		StatusDelay: 20 * time.Millisecond})
 	graphURL, err := fake.Start("127.0.0.1:0")
@@ -53,9 +53,9 @@ func startE2E(t *testing.T, dialect string, tune ...func(*server.Integration)) *
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fake.Close() })
-	fake.AddMedia("1000000000000002", fakegraph.MediaFile{MimeType: "image/jpeg", Data: []byte("\xff\xd8\xff fake jpeg")})
-	fake.AddMedia("1000000000000003", fakegraph.MediaFile{MimeType: "audio/ogg; codecs=opus", Data: []byte("OggS fake voice note")})
-	fake.AddMedia("1000000000000004", fakegraph.MediaFile{MimeType: "application/pdf", Data: []byte("%PDF-1.4 fake")})
+	fake.AddMedia("1000000000000002", graphsim.MediaFile{MimeType: "image/jpeg", Data: []byte("\xff\xd8\xff fake jpeg")})
+	fake.AddMedia("1000000000000003", graphsim.MediaFile{MimeType: "audio/ogg; codecs=opus", Data: []byte("OggS fake voice note")})
+	fake.AddMedia("1000000000000004", graphsim.MediaFile{MimeType: "application/pdf", Data: []byte("%PDF-1.4 fake")})
 	dbURL := testdb.URL(t, dialect)
 	srv := server.NewTestServer(t, func(c *server.Config) {
 		off := false
@@ -100,8 +100,8 @@ func (e *e2e) post(body []byte, signature string) int {
 }
 
 // replies counts the messages the fake Graph API accepted for a citizen.
-func (e *e2e) replies(citizen string) []fakegraph.Message {
-	var out []fakegraph.Message
+func (e *e2e) replies(citizen string) []graphsim.Message {
+	var out []graphsim.Message
 	for _, m := range e.fake.Messages() {
 		if m.To == "+"+citizen {
 			out = append(out, m)
@@ -112,7 +112,7 @@ func (e *e2e) replies(citizen string) []fakegraph.Message {
 
 // waitReplies waits until the citizen has more than n replies and no more
 // arrive for a moment; it returns the new ones.
-func (e *e2e) waitReplies(citizen string, n int) []fakegraph.Message {
+func (e *e2e) waitReplies(citizen string, n int) []graphsim.Message {
 	e.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {

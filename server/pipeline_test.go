@@ -18,7 +18,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/samvad/samvad/adapters/store"
-	"github.com/samvad/samvad/adapters/whatsapp/fakegraph"
+	"github.com/samvad/samvad/adapters/whatsapp/graphsim"
 )
 
 // simChat drives a running test server through the simulator API, as the
@@ -332,7 +332,7 @@ func TestATapOnAnEarlierMenuIsNotTakenForTheCurrentQuestion(t *testing.T) {
 }
 
 // lastWithOptions is the last message with buttons or rows the citizen got.
-func lastWithOptions(t *testing.T, c *simChat) fakegraph.Message {
+func lastWithOptions(t *testing.T, c *simChat) graphsim.Message {
 	t.Helper()
 	ms := c.srv.sim.fake.Messages()
 	for i := len(ms) - 1; i >= 0; i-- {
@@ -341,5 +341,5 @@ func lastWithOptions(t *testing.T, c *simChat) fakegraph.Message {
 		}
 	}
 	t.Fatal("no message with choices")
-	return fakegraph.Message{}
+	return graphsim.Message{}
 }

@@ -20,7 +20,7 @@ import (
 
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/adapters/whatsapp"
-	"github.com/samvad/samvad/adapters/whatsapp/fakegraph"
+	"github.com/samvad/samvad/adapters/whatsapp/graphsim"
 )
 
 // The simulator lets anyone chat with the flows without a WhatsApp account.
@@ -44,7 +44,7 @@ const (
 var simulatorFiles embed.FS
 
 type simulator struct {
-	fake        *fakegraph.Server
+	fake        *graphsim.Server
 	appSecret   string
 	accessToken string
 	verifyToken string
@@ -69,7 +69,7 @@ func (sim *simulator) integration() Integration {
 func (sim *simulator) attach(s *Server, in *integration) {
 	sim.srv, sim.in = s, in
 	toServer := &http.Client{Timeout: 10 * time.Second, Transport: handlerTransport{func() http.Handler { return s.router }}}
-	sim.fake = fakegraph.New(fakegraph.Options{AccessToken: sim.accessToken, PhoneNumberID: simulatorPhoneID,
+	sim.fake = graphsim.New(graphsim.Options{AccessToken: sim.accessToken, PhoneNumberID: simulatorPhoneID,
 		WABAID: "100000000000001", DisplayPhoneNumber: simulatorDisplay,
 		CallbackURL: internalHost + callbackPath(simulatorID), AppSecret: sim.appSecret,
 		StatusDelay: 150 * time.Millisecond, HTTPClient: toServer})
@@ -195,7 +195,7 @@ func (sim *simulator) webhook(m simMessage) ([]byte, string, error) {
 		msg["location"] = map[string]any{"latitude": m.Latitude, "longitude": m.Longitude, "name": m.Title, "address": m.Address}
 	case "image":
 		mediaID := fmt.Sprintf("%d", 1000000000000000+n)
-		sim.fake.AddMedia(mediaID, fakegraph.MediaFile{MimeType: "image/png", Data: samplePhoto})
+		sim.fake.AddMedia(mediaID, graphsim.MediaFile{MimeType: "image/png", Data: samplePhoto})
 		msg["image"] = map[string]any{"id": mediaID, "mime_type": "image/png", "sha256": "c2ltdWxhdG9y", "caption": m.Caption}
 	default:
 		return nil, "", fmt.Errorf("unknown message type %q (text, button_reply, list_reply, location, image)", m.Type)

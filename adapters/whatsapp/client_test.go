@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/samvad/samvad/adapters/whatsapp/fakegraph"
+	"github.com/samvad/samvad/adapters/whatsapp/graphsim"
 )
 
 const (
@@ -22,11 +22,11 @@ const (
 	testPhoneID = "200000000000002"
 )
 
-func startFake(t *testing.T, opts fakegraph.Options) (*fakegraph.Server, *Client) {
+func startFake(t *testing.T, opts graphsim.Options) (*graphsim.Server, *Client) {
 	t.Helper()
 	opts.AccessToken = testToken
 	opts.PhoneNumberID = testPhoneID
-	fg := fakegraph.New(opts)
+	fg := graphsim.New(opts)
 	base, err := fg.Start("")
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +42,7 @@ func withContext(m OutgoingMessage, replyTo, opaque string) OutgoingMessage {
 }
 
 func TestSendEveryMessageType(t *testing.T) {
-	fg, c := startFake(t, fakegraph.Options{})
+	fg, c := startFake(t, graphsim.Options{})
 	buttons := ButtonsMessage("Confirm your slot?", NewReplyButton("yes", "Yes"), NewReplyButton("no", "No"))
 	buttons.Interactive.Header = &InteractiveHeader{Type: "text", Text: "Vaccination"}
 	buttons.Interactive.Footer = &InteractiveText{Text: "Health Department"}
@@ -144,7 +144,7 @@ func lookup(t *testing.T, body []byte, path string) any {
 }
 
 func TestSendToBusinessScopedUserID(t *testing.T) {
-	fg, c := startFake(t, fakegraph.Options{})
+	fg, c := startFake(t, graphsim.Options{})
 	msg := TextMessage("hello")
 	msg.Recipient = "US.1000000000000000001"
 	if _, err := c.Send(context.Background(), &msg); err != nil {
@@ -165,7 +165,7 @@ func TestSendToBusinessScopedUserID(t *testing.T) {
 }
 
 func TestSendRefusesInvalidMessagesBeforeAnyRequest(t *testing.T) {
-	fg, c := startFake(t, fakegraph.Options{})
+	fg, c := startFake(t, graphsim.Options{})
 	four := ButtonsMessage("pick", NewReplyButton("1", "a"), NewReplyButton("2", "b"), NewReplyButton("3", "c"), NewReplyButton("4", "d"))
 	long := TextMessage(strings.Repeat("अ", MaxTextBody+1))
 	noRecipient := TextMessage("hi")
@@ -186,7 +186,7 @@ func TestSendRefusesInvalidMessagesBeforeAnyRequest(t *testing.T) {
 }
 
 func TestMarkRead(t *testing.T) {
-	fg, c := startFake(t, fakegraph.Options{})
+	fg, c := startFake(t, graphsim.Options{})
 	ctx := context.Background()
 	if err := c.MarkRead(ctx, "wamid.A", false); err != nil {
 		t.Fatal(err)
@@ -194,7 +194,7 @@ func TestMarkRead(t *testing.T) {
 	if err := c.MarkRead(ctx, "wamid.B", true); err != nil {
 		t.Fatal(err)
 	}
-	want := []fakegraph.ReadMark{{PhoneNumberID: testPhoneID, MessageID: "wamid.A"}, {PhoneNumberID: testPhoneID, MessageID: "wamid.B", Typing: true}}
+	want := []graphsim.ReadMark{{PhoneNumberID: testPhoneID, MessageID: "wamid.A"}, {PhoneNumberID: testPhoneID, MessageID: "wamid.B", Typing: true}}
 	if got := fg.Reads(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("reads %+v, want %+v", got, want)
 	}
@@ -206,31 +206,31 @@ func TestMarkRead(t *testing.T) {
 func TestSendErrorClassification(t *testing.T) {
 	tests := []struct {
 		name       string
-		fault      fakegraph.Fault
+		fault      graphsim.Fault
 		status     int
 		code       int
 		class      ErrorClass
 		retryAfter []time.Duration // for attempts 0, 1, 2
 	}{
-		{"server error 5xx", fakegraph.Fault{Code: 131000}, 500, 131000, Retryable, nil},
-		{"temporary 503", fakegraph.Fault{Code: 2}, 503, 2, Retryable, nil},
-		{"throughput 130429 with HTTP 400", fakegraph.Fault{Code: 130429}, 400, 130429, Retryable, []time.Duration{time.Second, time.Second, time.Second}},
-		{"pair rate 131056", fakegraph.Fault{Code: 131056}, 400, 131056, Retryable, []time.Duration{time.Second, 4 * time.Second, 16 * time.Second}},
-		{"maintenance 131057", fakegraph.Fault{Code: 131057}, 500, 131057, Retryable, []time.Duration{time.Minute, time.Minute, time.Minute}},
-		{"waba rate 80007", fakegraph.Fault{Code: 80007}, 400, 80007, Retryable, nil},
-		{"app rate 4 as 429", fakegraph.Fault{Code: 4, HTTPStatus: 429}, 429, 4, Retryable, nil},
-		{"unknown code as 429", fakegraph.Fault{Code: 999, HTTPStatus: 429}, 429, 999, Retryable, nil},
-		{"re-engagement 131047", fakegraph.Fault{Code: 131047}, 400, 131047, Permanent, []time.Duration{0, 0, 0}},
-		{"undeliverable 131026", fakegraph.Fault{Code: 131026}, 400, 131026, Permanent, nil},
-		{"bad parameter 100", fakegraph.Fault{Code: 100}, 400, 100, Permanent, nil},
-		{"token expired 190", fakegraph.Fault{Code: 190}, 401, 190, Permanent, nil},
-		{"template missing 132001", fakegraph.Fault{Code: 132001}, 404, 132001, Permanent, nil},
-		{"registration 131045 with 500", fakegraph.Fault{Code: 131045}, 500, 131045, Permanent, nil},
-		{"proxy HTML 502", fakegraph.Fault{HTTPStatus: 502, RawBody: "<html>Bad Gateway</html>"}, 502, NoCode, Retryable, nil},
-		{"auth 0 from a 500", fakegraph.Fault{Code: 0, HTTPStatus: 500}, 500, 0, Retryable, nil},
-		{"auth 0", fakegraph.Fault{Code: 0, HTTPStatus: 401}, 401, 0, Permanent, nil},
+		{"server error 5xx", graphsim.Fault{Code: 131000}, 500, 131000, Retryable, nil},
+		{"temporary 503", graphsim.Fault{Code: 2}, 503, 2, Retryable, nil},
+		{"throughput 130429 with HTTP 400", graphsim.Fault{Code: 130429}, 400, 130429, Retryable, []time.Duration{time.Second, time.Second, time.Second}},
+		{"pair rate 131056", graphsim.Fault{Code: 131056}, 400, 131056, Retryable, []time.Duration{time.Second, 4 * time.Second, 16 * time.Second}},
+		{"maintenance 131057", graphsim.Fault{Code: 131057}, 500, 131057, Retryable, []time.Duration{time.Minute, time.Minute, time.Minute}},
+		{"waba rate 80007", graphsim.Fault{Code: 80007}, 400, 80007, Retryable, nil},
+		{"app rate 4 as 429", graphsim.Fault{Code: 4, HTTPStatus: 429}, 429, 4, Retryable, nil},
+		{"unknown code as 429", graphsim.Fault{Code: 999, HTTPStatus: 429}, 429, 999, Retryable, nil},
+		{"re-engagement 131047", graphsim.Fault{Code: 131047}, 400, 131047, Permanent, []time.Duration{0, 0, 0}},
+		{"undeliverable 131026", graphsim.Fault{Code: 131026}, 400, 131026, Permanent, nil},
+		{"bad parameter 100", graphsim.Fault{Code: 100}, 400, 100, Permanent, nil},
+		{"token expired 190", graphsim.Fault{Code: 190}, 401, 190, Permanent, nil},
+		{"template missing 132001", graphsim.Fault{Code: 132001}, 404, 132001, Permanent, nil},
+		{"registration 131045 with 500", graphsim.Fault{Code: 131045}, 500, 131045, Permanent, nil},
+		{"proxy HTML 502", graphsim.Fault{HTTPStatus: 502, RawBody: "<html>Bad Gateway</html>"}, 502, NoCode, Retryable, nil},
+		{"auth 0 from a 500", graphsim.Fault{Code: 0, HTTPStatus: 500}, 500, 0, Retryable, nil},
+		{"auth 0", graphsim.Fault{Code: 0, HTTPStatus: 401}, 401, 0, Permanent, nil},
 	}
-	fg, c := startFake(t, fakegraph.Options{})
+	fg, c := startFake(t, graphsim.Options{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fg.FailNext(1, tt.fault)
@@ -286,9 +286,9 @@ func TestSendRetryAfterHeader(t *testing.T) {
 }
 
 func TestSendTimeoutIsRetryable(t *testing.T) {
-	fg, c := startFake(t, fakegraph.Options{})
+	fg, c := startFake(t, graphsim.Options{})
 	c.Timeout = 150 * time.Millisecond
-	fg.FailNext(1, fakegraph.Fault{Hang: true})
+	fg.FailNext(1, graphsim.Fault{Hang: true})
 	msg := TextMessage("hi")
 	msg.To = "+15555550101"
 	start := time.Now()
@@ -301,7 +301,7 @@ func TestSendTimeoutIsRetryable(t *testing.T) {
 		t.Errorf("timeout not honoured: %v", time.Since(start))
 	}
 	// A context deadline is honoured too.
-	fg.FailNext(1, fakegraph.Fault{Hang: true})
+	fg.FailNext(1, graphsim.Fault{Hang: true})
 	c.Timeout = time.Hour
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
@@ -309,7 +309,7 @@ func TestSendTimeoutIsRetryable(t *testing.T) {
 		t.Fatalf("context deadline: %v", err)
 	}
 	// Added latency below the deadline only slows the answer.
-	fg.FailNext(1, fakegraph.Fault{Latency: 50 * time.Millisecond})
+	fg.FailNext(1, graphsim.Fault{Latency: 50 * time.Millisecond})
 	if _, err := c.Send(context.Background(), &msg); err != nil {
 		t.Fatalf("latency fault: %v", err)
 	}
@@ -339,7 +339,7 @@ func TestSendConnectionRefusedIsRetryable(t *testing.T) {
 }
 
 func TestWrongTokenIsPermanent190(t *testing.T) {
-	_, c := startFake(t, fakegraph.Options{})
+	_, c := startFake(t, graphsim.Options{})
 	c.AccessToken = "EAAG-WRONG-token"
 	msg := TextMessage("hi")
 	msg.To = "+15555550101"
@@ -409,9 +409,9 @@ func TestClientNeverPrintsToken(t *testing.T) {
 }
 
 func TestDownload(t *testing.T) {
-	fg, c := startFake(t, fakegraph.Options{})
+	fg, c := startFake(t, graphsim.Options{})
 	voice := []byte("OggS fake opus bytes")
-	fg.AddMedia("1000000000000003", fakegraph.MediaFile{MimeType: "audio/ogg; codecs=opus", Data: voice})
+	fg.AddMedia("1000000000000003", graphsim.MediaFile{MimeType: "audio/ogg; codecs=opus", Data: voice})
 	ctx := context.Background()
 
 	info, err := c.MediaInfo(ctx, "1000000000000003")
@@ -456,12 +456,12 @@ func TestDownload(t *testing.T) {
 }
 
 func TestDownloadSizeLimits(t *testing.T) {
-	fg, c := startFake(t, fakegraph.Options{})
+	fg, c := startFake(t, graphsim.Options{})
 	big := bytes.Repeat([]byte("x"), 256<<10)
-	fg.AddMedia("reported", fakegraph.MediaFile{MimeType: "application/pdf", Data: big})
-	fg.AddMedia("unreported", fakegraph.MediaFile{MimeType: "application/pdf", Data: big, FileSize: -1})
-	fg.AddMedia("chunked", fakegraph.MediaFile{MimeType: "application/pdf", Data: big, FileSize: -1, Chunked: true})
-	fg.AddMedia("lying", fakegraph.MediaFile{MimeType: "application/pdf", Data: big, FileSize: 10, Chunked: true})
+	fg.AddMedia("reported", graphsim.MediaFile{MimeType: "application/pdf", Data: big})
+	fg.AddMedia("unreported", graphsim.MediaFile{MimeType: "application/pdf", Data: big, FileSize: -1})
+	fg.AddMedia("chunked", graphsim.MediaFile{MimeType: "application/pdf", Data: big, FileSize: -1, Chunked: true})
+	fg.AddMedia("lying", graphsim.MediaFile{MimeType: "application/pdf", Data: big, FileSize: 10, Chunked: true})
 	ctx := context.Background()
 
 	fetches := fg.MediaDownloads()
@@ -483,8 +483,8 @@ func TestDownloadSizeLimits(t *testing.T) {
 }
 
 func TestDownloadNeedsToken(t *testing.T) {
-	fg, c := startFake(t, fakegraph.Options{})
-	fg.AddMedia("m", fakegraph.MediaFile{MimeType: "image/jpeg", Data: []byte("jpeg")})
+	fg, c := startFake(t, graphsim.Options{})
+	fg.AddMedia("m", graphsim.MediaFile{MimeType: "image/jpeg", Data: []byte("jpeg")})
 	info, err := c.MediaInfo(context.Background(), "m")
 	if err != nil {
 		t.Fatal(err)

@@ -126,8 +126,8 @@
 //
 // # Testing
 //
-// Package fakegraph is a fake Graph API on 127.0.0.1 that validates request
-// bodies as Meta does, records them, posts signed status webhooks back, and
-// injects faults. The samples in testdata are fictional webhook bodies with
+// Package graphsim simulates the Graph API on this machine (the simulator's
+// and `samvad fakegraph`'s): it validates request bodies as Meta does,
+// records them, posts signed status webhooks back, and injects faults. The samples in testdata are fictional webhook bodies with
 // their signatures under the app secret test_app_secret_FICTIONAL.
 package whatsapp

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/samvad/samvad/adapters/whatsapp/fakegraph"
+	"github.com/samvad/samvad/adapters/whatsapp/graphsim"
 	"github.com/samvad/samvad/engine"
 )
 
@@ -37,7 +37,7 @@ func checkValid(t *testing.T, msgs []OutgoingMessage) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if gerr := fakegraph.Validate(body); gerr != nil {
+		if gerr := graphsim.Validate(body); gerr != nil {
 			t.Fatalf("message %d would be refused by Meta: %v\n%s", i, gerr, body)
 		}
 	}

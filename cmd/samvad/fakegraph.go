@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/samvad/samvad/adapters/whatsapp/fakegraph"
+	"github.com/samvad/samvad/adapters/whatsapp/graphsim"
 )
 
 // runFakegraph serves a fake WhatsApp Graph API on 127.0.0.1, for trying a
@@ -42,10 +42,10 @@ func runFakegraph(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "samvad fakegraph:", err)
 		return 2
 	}
-	fake := fakegraph.New(fakegraph.Options{AccessToken: *token, PhoneNumberID: *phoneID, CallbackURL: *callback,
+	fake := graphsim.New(graphsim.Options{AccessToken: *token, PhoneNumberID: *phoneID, CallbackURL: *callback,
 		AppSecret: *secret, StatusDelay: *delay})
 	if *failRate > 0 {
-		fake.FailFraction(*failRate, fakegraph.Fault{Code: *failCode, HTTPStatus: *failStatus, Hang: *hang})
+		fake.FailFraction(*failRate, graphsim.Fault{Code: *failCode, HTTPStatus: *failStatus, Hang: *hang})
 	}
 	fake.SetLatency(*latency)
 	url, err := fake.Start(*listen)
@@ -92,7 +92,7 @@ func checkFakegraphFlags(listen, callback, secret string, failRate float64) erro
 }
 
 // printMessages prints each message the fake accepts, until ctx ends.
-func printMessages(ctx context.Context, fake *fakegraph.Server, w io.Writer) {
+func printMessages(ctx context.Context, fake *graphsim.Server, w io.Writer) {
 	go func() {
 		seen := 0
 		t := time.NewTicker(100 * time.Millisecond)

@@ -24,7 +24,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/samvad/samvad/server"
-	"github.com/samvad/samvad/server/loadtest"
+	"github.com/samvad/samvad/internal/loadtest"
 )
 
 // loadgenFlags are samvad loadgen's options.

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/internal/testdb"
-	"github.com/samvad/samvad/server/loadtest"
+	"github.com/samvad/samvad/internal/loadtest"
 )
 
 func TestLoadgenRefusesBadOptions(t *testing.T) {

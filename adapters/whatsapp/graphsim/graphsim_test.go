@@ -1,4 +1,4 @@
-package fakegraph_test
+package graphsim_test
 
 import (
 	"bytes"
@@ -15,17 +15,17 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/adapters/whatsapp"
-	"github.com/samvad/samvad/adapters/whatsapp/fakegraph"
+	"github.com/samvad/samvad/adapters/whatsapp/graphsim"
 )
 
-const token = "FAKE-TOKEN-for-fakegraph-tests"
+const token = "FAKE-TOKEN-for-graphsim-tests"
 
-func start(t *testing.T, opts fakegraph.Options) (*fakegraph.Server, string) {
+func start(t *testing.T, opts graphsim.Options) (*graphsim.Server, string) {
 	t.Helper()
 	if opts.AccessToken == "" {
 		opts.AccessToken = token
 	}
-	s := fakegraph.New(opts)
+	s := graphsim.New(opts)
 	base, err := s.Start("")
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +147,7 @@ func TestValidate(t *testing.T) {
 		{"bad status", `{"messaging_product":"whatsapp","status":"delivered","message_id":"wamid.X"}`, 100},
 	}
 	for _, tt := range tests {
-		err := fakegraph.Validate([]byte(tt.body))
+		err := graphsim.Validate([]byte(tt.body))
 		switch {
 		case tt.code == 0 && err != nil:
 			t.Errorf("%s: refused: %v", tt.name, err)
@@ -160,7 +160,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestAuthAndRouting(t *testing.T) {
-	s, base := start(t, fakegraph.Options{PhoneNumberID: "P1"})
+	s, base := start(t, graphsim.Options{PhoneNumberID: "P1"})
 	body := `{"messaging_product":"whatsapp","to":"+15555550101","type":"text","text":{"body":"hi"}}`
 	for name, tok := range map[string]string{"none": "", "wrong": "other", "prefix": token[:5]} {
 		st, out := post(t, base+"/v23.0/P1/messages", tok, body)
@@ -191,7 +191,7 @@ func TestAuthAndRouting(t *testing.T) {
 }
 
 func TestSendAnswerAndWAMIDShape(t *testing.T) {
-	s, base := start(t, fakegraph.Options{})
+	s, base := start(t, graphsim.Options{})
 	st, out := post(t, base+"/v24.0/P/messages", token, `{"messaging_product":"whatsapp","to":"+1 (555) 555-0101","type":"text","text":{"body":"hi"}}`)
 	if st != 200 {
 		t.Fatalf("HTTP %d %v", st, out)
@@ -229,7 +229,7 @@ func TestSendAnswerAndWAMIDShape(t *testing.T) {
 }
 
 func TestWaitForWakesOnSend(t *testing.T) {
-	s, base := start(t, fakegraph.Options{})
+	s, base := start(t, graphsim.Options{})
 	go func() {
 		time.Sleep(20 * time.Millisecond)
 		req, _ := http.NewRequest("POST", base+"/v23.0/P/messages", strings.NewReader(`{"messaging_product":"whatsapp","to":"+15555550101","text":{"body":"late"}}`))
@@ -294,7 +294,7 @@ func sendVia(t *testing.T, base, body string) string {
 func TestStatusWebhooksAreSignedAndParse(t *testing.T) {
 	cb := newCallback(t)
 	const secret = "fake_app_secret"
-	s, base := start(t, fakegraph.Options{CallbackURL: cb.srv.URL, AppSecret: secret, WABAID: "W9", StatusDelay: time.Millisecond})
+	s, base := start(t, graphsim.Options{CallbackURL: cb.srv.URL, AppSecret: secret, WABAID: "W9", StatusDelay: time.Millisecond})
 	wamid := sendVia(t, base, `{"messaging_product":"whatsapp","to":"+15555550101","biz_opaque_callback_data":"case-ñ-42","type":"text","text":{"body":"hi"}}`)
 	bodies, sigs := cb.wait(t, 3)
 	var got []string
@@ -325,7 +325,7 @@ func TestStatusWebhooksAreSignedAndParse(t *testing.T) {
 
 func TestFailedStatusShuffledAndDuplicated(t *testing.T) {
 	cb := newCallback(t)
-	_, base := start(t, fakegraph.Options{CallbackURL: cb.srv.URL, AppSecret: "s", FailStatusCode: 131047, DuplicateStatuses: true, ShuffleStatuses: true, Seed: 7})
+	_, base := start(t, graphsim.Options{CallbackURL: cb.srv.URL, AppSecret: "s", FailStatusCode: 131047, DuplicateStatuses: true, ShuffleStatuses: true, Seed: 7})
 	sendVia(t, base, `{"messaging_product":"whatsapp","recipient":"US.1000000000000000001","type":"text","text":{"body":"hi"}}`)
 	bodies, _ := cb.wait(t, 4)
 	counts := map[string]int{}
@@ -350,7 +350,7 @@ func TestFailedStatusShuffledAndDuplicated(t *testing.T) {
 
 func TestShuffleChangesOrderSometimes(t *testing.T) {
 	cb := newCallback(t)
-	_, base := start(t, fakegraph.Options{CallbackURL: cb.srv.URL, AppSecret: "s", ShuffleStatuses: true, Seed: 1})
+	_, base := start(t, graphsim.Options{CallbackURL: cb.srv.URL, AppSecret: "s", ShuffleStatuses: true, Seed: 1})
 	for range 8 {
 		sendVia(t, base, `{"messaging_product":"whatsapp","to":"+15555550101","type":"text","text":{"body":"hi"}}`)
 	}
@@ -374,7 +374,7 @@ func TestShuffleChangesOrderSometimes(t *testing.T) {
 
 func TestInboundTextWebhook(t *testing.T) {
 	cb := newCallback(t)
-	s, _ := start(t, fakegraph.Options{CallbackURL: cb.srv.URL, AppSecret: "s"})
+	s, _ := start(t, graphsim.Options{CallbackURL: cb.srv.URL, AppSecret: "s"})
 	body, wamid := s.InboundText("P1", "919800000001", "Priya", "नमस्ते")
 	if code, err := s.PostWebhook(context.Background(), body); err != nil || code != 200 {
 		t.Fatalf("post: %d %v", code, err)
@@ -397,8 +397,8 @@ func TestMediaInfoAndExpiry(t *testing.T) {
 	now := time.Unix(1767261600, 0)
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	s, base := start(t, fakegraph.Options{MediaURLTTL: 5 * time.Minute, Now: clock})
-	s.AddMedia("1000000000000002", fakegraph.MediaFile{MimeType: "image/jpeg", Data: []byte("JPEGDATA")})
+	s, base := start(t, graphsim.Options{MediaURLTTL: 5 * time.Minute, Now: clock})
+	s.AddMedia("1000000000000002", graphsim.MediaFile{MimeType: "image/jpeg", Data: []byte("JPEGDATA")})
 	get := func(url, tok string) (*http.Response, []byte) {
 		req, _ := http.NewRequest("GET", url, nil)
 		if tok != "" {
@@ -445,9 +445,9 @@ func TestMediaInfoAndExpiry(t *testing.T) {
 }
 
 func TestFaultInjection(t *testing.T) {
-	s, base := start(t, fakegraph.Options{Seed: 3})
+	s, base := start(t, graphsim.Options{Seed: 3})
 	body := `{"messaging_product":"whatsapp","to":"+15555550101","type":"text","text":{"body":"hi"}}`
-	s.FailNext(2, fakegraph.Fault{Code: 131056})
+	s.FailNext(2, graphsim.Fault{Code: 131056})
 	for i := range 2 {
 		if st, out := post(t, base+"/v23.0/P/messages", token, body); st != 400 || errCode(out) != 131056 {
 			t.Errorf("fault %d: HTTP %d code %d", i, st, errCode(out))
@@ -456,7 +456,7 @@ func TestFaultInjection(t *testing.T) {
 	if st, _ := post(t, base+"/v23.0/P/messages", token, body); st != 200 {
 		t.Errorf("after faults: HTTP %d", st)
 	}
-	s.FailFraction(0.5, fakegraph.Fault{Code: 2})
+	s.FailFraction(0.5, graphsim.Fault{Code: 2})
 	failed := 0
 	for range 200 {
 		st, out := post(t, base+"/v23.0/P/messages", token, body)
@@ -476,7 +476,7 @@ func TestFaultInjection(t *testing.T) {
 		t.Errorf("latency: HTTP %d after %v", st, time.Since(t0))
 	}
 	s.SetLatency(0)
-	s.FailNext(1, fakegraph.Fault{Hang: true})
+	s.FailNext(1, graphsim.Fault{Hang: true})
 	c := &http.Client{Timeout: 100 * time.Millisecond}
 	req, _ := http.NewRequest("POST", base+"/v23.0/P/messages", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+token)

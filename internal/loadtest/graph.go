@@ -15,18 +15,18 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/samvad/samvad/adapters/whatsapp/fakegraph"
+	"github.com/samvad/samvad/adapters/whatsapp/graphsim"
 )
 
 // Graph is the fake WhatsApp Cloud API a load run listens on: the target's
 // graph base URL must point at it, so that the run sees every reply. It is a
-// fakegraph.Server (which validates each send against Meta's rules and
+// graphsim.Server (which validates each send against Meta's rules and
 // answers a wamid) behind a thin recorder that notes, for each accepted send,
 // who it was for, when it arrived and when it was answered, and a short
 // signature of its content. The fake's own log of full bodies is cleared
 // every second, so a long run does not fill memory with them.
 type Graph struct {
-	fake  *fakegraph.Server
+	fake  *graphsim.Server
 	srv   *http.Server
 	url   string
 	epoch time.Time
@@ -75,7 +75,7 @@ func StartGraph(opts GraphOptions) (*Graph, error) {
 		return nil, fmt.Errorf("loadtest: graph listen: %w", err)
 	}
 	g := &Graph{
-		fake: fakegraph.New(fakegraph.Options{AccessToken: opts.AccessToken, PhoneNumberID: opts.PhoneNumberID,
+		fake: graphsim.New(graphsim.Options{AccessToken: opts.AccessToken, PhoneNumberID: opts.PhoneNumberID,
 			CallbackURL: opts.CallbackURL, AppSecret: opts.AppSecret, StatusDelay: opts.StatusDelay}),
 		url:      "http://" + ln.Addr().String(),
 		epoch:    time.Now(),

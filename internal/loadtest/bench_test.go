@@ -8,7 +8,7 @@ import (
 
 	"github.com/samvad/samvad/internal/testdb"
 	"github.com/samvad/samvad/server"
-	"github.com/samvad/samvad/server/loadtest"
+	"github.com/samvad/samvad/internal/loadtest"
 )
 
 var (

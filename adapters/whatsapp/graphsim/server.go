@@ -1,5 +1,8 @@
-// Package fakegraph is a fake of the WhatsApp Cloud API (Graph API) for tests
-// and load runs. It listens on 127.0.0.1 and speaks the real wire format:
+// Package graphsim simulates the WhatsApp Cloud API (Graph API) on this
+// machine. It is a product part: the simulator of `make run` serves one in
+// process as its integration's Graph API, `samvad fakegraph` serves one on
+// 127.0.0.1 for trying a configuration without Meta, and the tests and the
+// load generator use it as Meta's stand-in. It speaks the real wire format:
 //
 //   - POST /{version}/{phone-number-id}/messages validates the body the way
 //     Meta documents (see Validate) and answers with a fresh wamid, or a
@@ -16,7 +19,7 @@
 //
 // The package does not import the adapter it fakes, so its validator is an
 // independent oracle for the adapter's renderer.
-package fakegraph
+package graphsim
 
 import (
 	"context"
@@ -211,7 +214,7 @@ func (s *Server) Start(addr string) (string, error) {
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return "", fmt.Errorf("fakegraph: listen: %w", err)
+		return "", fmt.Errorf("graphsim: listen: %w", err)
 	}
 	s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: 5 * time.Second}
 	s.url = "http://" + ln.Addr().String()
@@ -306,7 +309,7 @@ func (s *Server) WaitFor(n int, timeout time.Duration) ([]Message, error) {
 	defer s.mu.Unlock()
 	for len(s.messages) < n {
 		if !time.Now().Before(deadline) || s.ctx.Err() != nil {
-			return append([]Message(nil), s.messages...), fmt.Errorf("fakegraph: %d of %d messages after %v", len(s.messages), n, timeout)
+			return append([]Message(nil), s.messages...), fmt.Errorf("graphsim: %d of %d messages after %v", len(s.messages), n, timeout)
 		}
 		s.cond.Wait()
 	}

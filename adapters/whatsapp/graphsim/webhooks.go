@@ -1,4 +1,4 @@
-package fakegraph
+package graphsim
 
 import (
 	"bytes"
@@ -137,17 +137,17 @@ func (s *Server) InboundText(phoneNumberID, fromWaID, name, text string) (body [
 // and returns the HTTP status the callback answered.
 func (s *Server) PostWebhook(ctx context.Context, body []byte) (int, error) {
 	if s.opts.CallbackURL == "" {
-		return 0, errors.New("fakegraph: no CallbackURL configured")
+		return 0, errors.New("graphsim: no CallbackURL configured")
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.opts.CallbackURL, bytes.NewReader(body))
 	if err != nil {
-		return 0, fmt.Errorf("fakegraph: webhook request: %w", err)
+		return 0, fmt.Errorf("graphsim: webhook request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Hub-Signature-256", Sign(body, s.opts.AppSecret))
 	resp, err := s.opts.HTTPClient.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("fakegraph: posting webhook: %w", err)
+		return 0, fmt.Errorf("graphsim: posting webhook: %w", err)
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
