@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -143,7 +144,7 @@ func LoadConfig(path string, env []string) (*Config, error) {
 	if err := applyEnv(cfg, env); err != nil {
 		return nil, err
 	}
-	cfg.defaults()
+	cfg.ApplyDefaults()
 	if err := cfg.Validate(); err != nil {
 		if path != "" {
 			return nil, fmt.Errorf("config %s: %w", path, err)
@@ -153,7 +154,19 @@ func LoadConfig(path string, env []string) (*Config, error) {
 	return cfg, nil
 }
 
-func (c *Config) defaults() {
+// SandboxConfig is the configuration of a self-contained server: the flows
+// and locales under root (the repository), the embedded store and the media
+// under dir, the simulator on, listening on a free 127.0.0.1 port, logging
+// warnings only. Tests and tools start from it and change what they need.
+func SandboxConfig(root, dir string) *Config {
+	on := true
+	return &Config{Listen: "127.0.0.1:0", DatabaseURL: "sqlite:" + filepath.Join(dir, "samvad.db"),
+		Flows: filepath.Join(root, "flows"), Locales: filepath.Join(root, "locales"),
+		MediaDir: filepath.Join(dir, "media"), Simulator: &on, LogLevel: "warn"}
+}
+
+// ApplyDefaults fills every setting left empty with its default.
+func (c *Config) ApplyDefaults() {
 	def := func(p *string, v string) {
 		if *p == "" {
 			*p = v

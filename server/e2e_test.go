@@ -17,6 +17,7 @@ import (
 
 	"github.com/samvad/samvad/adapters/whatsapp"
 	"github.com/samvad/samvad/adapters/whatsapp/graphsim"
+	"github.com/samvad/samvad/internal/servertest"
 	"github.com/samvad/samvad/internal/testdb"
 	"github.com/samvad/samvad/server"
 )
@@ -57,7 +58,7 @@ func startE2E(t *testing.T, dialect string, tune ...func(*server.Integration)) *
 	fake.AddMedia("1000000000000003", graphsim.MediaFile{MimeType: "audio/ogg; codecs=opus", Data: []byte("OggS fake voice note")})
 	fake.AddMedia("1000000000000004", graphsim.MediaFile{MimeType: "application/pdf", Data: []byte("%PDF-1.4 fake")})
 	dbURL := testdb.URL(t, dialect)
-	srv := server.NewTestServer(t, func(c *server.Config) {
+	srv := servertest.New(t, func(c *server.Config) {
 		off := false
 		c.Simulator = &off
 		c.Listen, c.DatabaseURL = addr, dbURL

@@ -9,14 +9,15 @@ import (
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/adapters/whatsapp"
 	"github.com/samvad/samvad/engine"
+	"github.com/samvad/samvad/server/pipeline"
 )
 
 // integration is one configured WhatsApp number at run time: its settings,
-// the engine that answers it and the client that sends for it.
+// the secrets its webhook is checked with, and its part in the pipeline
+// (the engine that answers it and the client that sends for it).
 type integration struct {
 	cfg         Integration
-	engine      *engine.Engine
-	client      *whatsapp.Client
+	run         *pipeline.Integration
 	verifyToken string
 	appSecret   string
 }
@@ -36,7 +37,7 @@ func (s *Server) newIntegration(cfg Integration, lib *engine.Library) (*integrat
 		DefaultLanguage: cfg.DefaultLanguage,
 		Languages:       cfg.Languages,
 		SessionTimeout:  cfg.SessionDuration,
-		Services:        s.services(),
+		Services:        s.pipeline.Services(),
 		Clock:           clockFunc(s.now),
 		Archive:         archive{s.store},
 	})
@@ -54,8 +55,10 @@ func (s *Server) newIntegration(cfg Integration, lib *engine.Library) (*integrat
 	if cfg.RatePerSecond > 0 {
 		s.limiter.SetNumberRate(cfg.PhoneNumberID, cfg.RatePerSecond)
 	}
-	return &integration{cfg: cfg, engine: eng, client: client,
-		verifyToken: cfg.VerifyToken.Reveal(), appSecret: cfg.AppSecret.Reveal()}, nil
+	run := &pipeline.Integration{ID: cfg.ID, PhoneNumberID: cfg.PhoneNumberID, Engine: eng, Client: client,
+		SessionDuration: cfg.SessionDuration, Attachments: cfg.Attachments, MaxMediaBytes: cfg.MaxMediaBytes}
+	s.pipeline.Add(run)
+	return &integration{cfg: cfg, run: run, verifyToken: cfg.VerifyToken.Reveal(), appSecret: cfg.AppSecret.Reveal()}, nil
 }
 
 // clockFunc adapts the server's clock to the engine's Clock.

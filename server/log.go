@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"strings"
@@ -47,21 +46,4 @@ func redactAttr(groups []string, a slog.Attr) slog.Attr {
 		}
 	}
 	return a
-}
-
-// discard is a logger for tests that do not look at logs.
-var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-type ctxKey struct{}
-
-// withLogger and loggerFrom carry a request-scoped logger.
-func withLogger(ctx context.Context, l *slog.Logger) context.Context {
-	return context.WithValue(ctx, ctxKey{}, l)
-}
-
-func loggerFrom(ctx context.Context, fallback *slog.Logger) *slog.Logger {
-	if l, ok := ctx.Value(ctxKey{}).(*slog.Logger); ok {
-		return l
-	}
-	return fallback
 }

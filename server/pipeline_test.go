@@ -32,7 +32,7 @@ type simChat struct {
 
 func startSim(t *testing.T) *simChat {
 	t.Helper()
-	srv := NewTestServer(t, nil)
+	srv := newTestServer(t, nil)
 	if err := srv.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -183,44 +183,6 @@ func TestCorruptSessionRestartsTheCitizenAtTheMenu(t *testing.T) {
 	}
 }
 
-func TestProgressMessageDuringASlowCall(t *testing.T) {
-	c := startSim(t)
-	old := progressAfter
-	progressAfter = 10 * time.Millisecond
-	defer func() { progressAfter = old }()
-	contact := store.Contact{ID: store.ContactID(simulatorID, c.citizen), Integration: simulatorID, WaID: c.citizen, Language: "hi"}
-
-	// A call that finishes in time: nothing is sent.
-	done := make(chan struct{})
-	close(done)
-	c.srv.progress(contact, "wamid.SLOW", done)
-	if n := len(c.srv.sim.fake.Messages()); n != 0 {
-		t.Fatalf("a fast call sent %d messages", n)
-	}
-	// A slow call: the citizen is told, in their language, and then sees
-	// the typing indicator again.
-	c.srv.progress(contact, "wamid.SLOW", make(chan struct{}))
-	msgs := c.srv.sim.fake.Messages()
-	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "कृपया थोड़ा इंतज़ार करें") || msgs[0].To != "+"+c.citizen {
-		t.Fatalf("progress message: %+v", msgs)
-	}
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		reads := c.srv.sim.fake.Reads()
-		if n := len(reads); n > 0 && reads[n-1].MessageID == "wamid.SLOW" && reads[n-1].Typing {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no typing indicator after the progress message: %+v", reads)
-		}
-	}
-	// A citizen the pacing holds back gets no progress message.
-	c.srv.limiter.HoldRecipient(simulatorPhoneID, c.citizen, c.srv.now().Add(time.Minute))
-	c.srv.progress(contact, "wamid.SLOW", make(chan struct{}))
-	if n := len(c.srv.sim.fake.Messages()); n != 1 {
-		t.Fatalf("a paced citizen was sent a progress message (%d messages)", n)
-	}
-}
-
 // A photo whose download fails is not taken for a photo: the citizen is
 // told it did not arrive and the question stays; a caption still reaches
 // the flow; the history says what became of each file.
@@ -294,7 +256,7 @@ func TestAThrottledReplyWaitsWithoutLosingAttempts(t *testing.T) {
 // An integration's own rate_per_second paces its number in place of
 // graph.rate_per_second.
 func TestAnIntegrationsOwnSendRate(t *testing.T) {
-	srv := NewTestServer(t, func(c *Config) {
+	srv := newTestServer(t, func(c *Config) {
 		c.Integrations = append(c.Integrations, Integration{ID: "slow", PhoneNumberID: "555", VerifyToken: "v",
 			AppSecret: "a", AccessToken: "t", RatePerSecond: 2, SessionDuration: time.Hour})
 	})

@@ -1,6 +1,7 @@
-// Package server is the running Samvad service: the WhatsApp webhook, the
-// workers that drain the inbox through the engine, the senders that drain
-// the outbox to the Graph API, health checks, metrics and the local simulator.
+// Package server is the running Samvad service's HTTP side and its wiring:
+// the WhatsApp webhook, health checks, metrics, the local simulator, and the
+// configuration that puts the store, the engine and the application core
+// (package pipeline: the workers and senders) together.
 //
 // The data path of one citizen message (see DESIGN.md):
 //
@@ -24,9 +25,7 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -46,8 +45,7 @@ import (
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/adapters/whatsapp"
 	"github.com/samvad/samvad/engine"
-	"github.com/samvad/samvad/engine/locale"
-	"github.com/samvad/samvad/engine/script"
+	"github.com/samvad/samvad/server/pipeline"
 )
 
 // Server is one samvad serve process.
@@ -61,12 +59,10 @@ type Server struct {
 	byPhone      map[string]*integration
 	limiter      *whatsapp.Limiter
 	metrics      *metrics
+	pipeline     *pipeline.Pipeline
 	router       *mux.Router
 	transport    *http.Transport
-	readMarks    chan struct{}
-	// sends holds a place for each send in flight (see startSend).
-	sends chan struct{}
-	sim   *simulator
+	sim          *simulator
 
 	httpServer *http.Server
 	addr       string
@@ -84,8 +80,7 @@ func New(ctx context.Context, cfg *Config, log *slog.Logger) (*Server, error) {
 		now = time.Now
 	}
 	s := &Server{cfg: cfg, log: log, now: now, integrations: map[string]*integration{},
-		byPhone: map[string]*integration{}, metrics: newMetrics(), readMarks: make(chan struct{}, maxReadMarks),
-		transport: graphTransport(cfg), stop: make(chan struct{}), sends: make(chan struct{}, cfg.Senders*sendsInFlight)}
+		byPhone: map[string]*integration{}, metrics: newMetrics(), transport: graphTransport(cfg), stop: make(chan struct{})}
 	s.limiter = whatsapp.NewLimiter(whatsapp.LimiterConfig{NumberRate: cfg.Graph.RatePerSecond})
 	lib, err := loadLibrary(cfg)
 	if err != nil {
@@ -96,11 +91,14 @@ func New(ctx context.Context, cfg *Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.store, err = store.Open(ctx, cfg.DatabaseURL, store.Options{SecretKey: key, Apology: s.apology, Clock: s.now,
-		GrievanceReference: grievanceReference, StepBatch: cfg.StepBatch})
+	s.store, err = store.Open(ctx, cfg.DatabaseURL, store.Options{SecretKey: key, Apology: pipeline.Apology(s.library),
+		Clock: s.now, GrievanceReference: pipeline.GrievanceReference, StepBatch: cfg.StepBatch})
 	if err != nil {
 		return nil, fmt.Errorf("opening the store %s: %w", redactURL(cfg.DatabaseURL), err)
 	}
+	s.pipeline = pipeline.New(pipeline.Options{Store: s.store, Library: s.library, Limiter: s.limiter,
+		Metrics: s.metrics.pipeline, Log: log, Clock: s.now, MediaDir: cfg.MediaDir,
+		Workers: cfg.Workers, Senders: cfg.Senders, SendTimeout: cfg.Graph.Timeout})
 	if err := s.setup(ctx, lib); err != nil {
 		s.store.Close()
 		return nil, err
@@ -148,7 +146,7 @@ func (s *Server) setup(ctx context.Context, lib *engine.Library) error {
 // connection (thousands of sockets in TIME_WAIT at 500 messages/s).
 func graphTransport(cfg *Config) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = cfg.Senders*sendsInFlight + maxReadMarks
+	t.MaxIdleConnsPerHost = cfg.Senders*pipeline.SendsInFlight + pipeline.MaxReadMarks
 	t.MaxIdleConns = 2 * t.MaxIdleConnsPerHost
 	return t
 }
@@ -187,7 +185,7 @@ func (s *Server) Reload(ctx context.Context) error {
 		return err
 	}
 	for _, in := range s.integrations {
-		if err := in.engine.Reload(lib); err != nil {
+		if err := in.run.Engine.Reload(lib); err != nil {
 			return fmt.Errorf("integration %s: %w", in.cfg.ID, err)
 		}
 	}
@@ -241,29 +239,6 @@ func redactURL(u string) string {
 		}
 	}
 	return u
-}
-
-// grievanceReference makes docket numbers such as GRV-26-4821-7K, in the
-// one format the flows recognise (script.ValidReference).
-func grievanceReference(now time.Time) string {
-	return script.NewReference("GRV", now.Year()%100, func() uint32 {
-		var b [4]byte
-		_, _ = rand.Read(b[:])
-		return binary.LittleEndian.Uint32(b[:])
-	})
-}
-
-// apology is queued for a citizen whose message could not be processed
-// after every retry, so that they get an answer, not silence.
-func (s *Server) apology(c store.Contact) store.OutboundMessage {
-	text := "Sorry, something went wrong on our side. Please try again later, or type 0 for the menu."
-	if m := s.library().Catalog.Resolve("common.error", locale.Chain(c.Language, "en")...); m != nil {
-		text = m.Render(nil)
-	}
-	msg := whatsapp.TextMessage(text)
-	addressTo(&msg, c.WaID, c.UserID)
-	body, _ := whatsapp.Prepare(&msg)
-	return store.OutboundMessage{Type: "text", Summary: text, Payload: encodePayload(time.Time{}, body)}
 }
 
 func (s *Server) routes() *mux.Router {
@@ -330,14 +305,9 @@ func (s *Server) Start(ctx context.Context) error {
 }
 
 func (s *Server) startWorkers() {
-	for i := 0; i < s.cfg.Workers; i++ {
-		s.wg.Add(1)
-		go func() { defer s.wg.Done(); s.runWorker(s.stop) }()
-	}
-	for i := 0; i < s.cfg.Senders; i++ {
-		s.wg.Add(1)
-		go func() { defer s.wg.Done(); s.runSender(s.stop) }()
-	}
+	s.pipeline.Start(s.stop)
+	s.wg.Add(1)
+	go func() { defer s.wg.Done(); <-s.stop; s.pipeline.Wait() }()
 	pollCtx, cancel := context.WithCancel(context.Background())
 	s.wg.Add(2)
 	go func() { defer s.wg.Done(); s.metrics.pollQueues(pollCtx, s.store.QueueDepths, 5*time.Second) }()
@@ -382,90 +352,4 @@ func (s *Server) Run(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return s.Shutdown(sctx)
-}
-
-// stepTimeout bounds one worker step (service calls included).
-const stepTimeout = 2 * time.Minute
-
-// runWorker processes citizens' messages until stop is closed. A step in
-// progress completes; it is never cut short by shutdown.
-func (s *Server) runWorker(stop <-chan struct{}) {
-	var idle idler
-	for !stopped(stop) {
-		signal := s.store.InboxSignal()
-		ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
-		stepped, leased, err := s.store.ProcessNextAndLease(ctx, s.step, s.claimLease())
-		cancel()
-		for _, row := range leased {
-			s.startSend(row)
-		}
-		failed := countErrors(err)
-		s.metrics.steps.WithLabelValues("ok").Add(float64(max(stepped-failed, 0)))
-		s.metrics.steps.WithLabelValues("error").Add(float64(failed))
-		if err != nil {
-			s.log.Error("processing citizens' messages", "err", err)
-		}
-		switch {
-		case stepped > 0:
-			// Steps ran (a failed one is recorded against its message):
-			// others may be ready.
-			idle.reset()
-			if err != nil || s.store.MoreInboxWork() {
-				continue
-			}
-		case err != nil:
-			idle.backOff() // the store is away, most likely
-		}
-		if !idle.wait(stop, signal) {
-			return
-		}
-	}
-}
-
-// countErrors counts the errors err joins (one for a plain error).
-func countErrors(err error) int {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return len(j.Unwrap())
-	}
-	if err != nil {
-		return 1
-	}
-	return 0
-}
-
-// idler paces a loop that polls the store: after an empty poll it waits for
-// the store's signal, or a delay that doubles up to a second.
-type idler struct{ d time.Duration }
-
-const minIdle, maxIdle = 10 * time.Millisecond, time.Second
-
-func (i *idler) reset()   { i.d = minIdle }
-func (i *idler) backOff() { i.d = maxIdle }
-
-// wait sleeps until signal, the delay, or stop; it reports false on stop.
-func (i *idler) wait(stop, signal <-chan struct{}) bool {
-	if i.d == 0 {
-		i.d = minIdle
-	}
-	t := time.NewTimer(i.d)
-	defer t.Stop()
-	select {
-	case <-stop:
-		return false
-	case <-signal:
-		i.d = minIdle
-	case <-t.C:
-		i.d = min(i.d*2, maxIdle)
-	}
-	return true
-}
-
-// stopped reports whether stop is closed, without waiting.
-func stopped(stop <-chan struct{}) bool {
-	select {
-	case <-stop:
-		return true
-	default:
-		return false
-	}
 }

@@ -73,8 +73,8 @@ func (sim *simulator) attach(s *Server, in *integration) {
 		WABAID: "100000000000001", DisplayPhoneNumber: simulatorDisplay,
 		CallbackURL: internalHost + callbackPath(simulatorID), AppSecret: sim.appSecret,
 		StatusDelay: 150 * time.Millisecond, HTTPClient: toServer})
-	in.client.BaseURL = internalHost
-	in.client.HTTPClient = &http.Client{Timeout: 10 * time.Second, Transport: handlerTransport{func() http.Handler { return sim.fake.Handler() }}}
+	in.run.Client.BaseURL = internalHost
+	in.run.Client.HTTPClient = &http.Client{Timeout: 10 * time.Second, Transport: handlerTransport{func() http.Handler { return sim.fake.Handler() }}}
 }
 
 func (sim *simulator) close() { _ = sim.fake.Close() }

@@ -27,7 +27,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/samvad/samvad/engine/script"
-	"github.com/samvad/samvad/server"
+	"github.com/samvad/samvad/internal/servertest"
 )
 
 // stepTimeout bounds each wait for the bot or for an element.
@@ -35,7 +35,7 @@ const stepTimeout = 20 * time.Second
 
 func TestBrowserSimulator(t *testing.T) {
 	chromium := findChromium(t)
-	base, stop := server.StartTestServer(t)
+	base, stop := servertest.Start(t)
 	defer stop()
 	browser := startBrowser(t, chromium)
 
@@ -149,7 +149,7 @@ func TestBrowserSimulator(t *testing.T) {
 // server's reason, and can be sent again.
 func TestBrowserSimulatorPage(t *testing.T) {
 	chromium := findChromium(t)
-	base, stop := server.StartTestServer(t)
+	base, stop := servertest.Start(t)
 	defer stop()
 	p := openSimulator(t, startBrowser(t, chromium), base)
 	p.say("*bold* _slanted_ ~gone~ ```a*b*c``` <b>tag</b> snake_case_name see https://example.org/a_b.")

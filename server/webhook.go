@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -15,6 +14,7 @@ import (
 	"github.com/samvad/samvad/adapters/whatsapp"
 	"github.com/samvad/samvad/engine"
 	"github.com/samvad/samvad/engine/script"
+	"github.com/samvad/samvad/server/pipeline"
 )
 
 // maxWebhookBody is Meta's documented maximum webhook size.
@@ -126,7 +126,7 @@ func (s *Server) countIngest(b store.Batch, res store.IngestResult) {
 		if st.Status == "failed" {
 			// Most permanent failures (131047, 131026, 131049) are known
 			// only from the status, after the send was accepted.
-			s.metrics.sendErrors.WithLabelValues(st.Integration, strconv.Itoa(st.ErrorCode), "delivery").Inc()
+			s.metrics.pipeline.DeliveryFailed(st.Integration, st.ErrorCode)
 		}
 	}
 }
@@ -151,7 +151,12 @@ func (s *Server) batch(in *integration, n *whatsapp.Notification) store.Batch {
 			logf(owner.cfg.ID, store.LevelInfo, "system_message", "a system notice from WhatsApp", map[string]any{"type": m.Type, "wamid": m.WAMID})
 			continue
 		}
-		input, _ := json.Marshal(m.Input)
+		input, err := pipeline.EncodeInput(m.Input)
+		if err != nil {
+			logf(owner.cfg.ID, store.LevelError, "message_refused", "a message of the webhook could not be stored: "+err.Error(),
+				map[string]string{"wamid": script.Clip(m.WAMID, 80), "type": script.Clip(m.Type, 40)})
+			continue
+		}
 		row := store.Inbound{Integration: owner.cfg.ID, Wamid: m.WAMID, ContactKey: m.ContactKey(),
 			WaID: m.WaID, UserID: m.UserID, ProfileName: m.ProfileName, Username: m.Username, Type: m.Type,
 			Timestamp: m.Timestamp, Summary: inputSummary(m.Input), Input: input, Raw: m.Raw}

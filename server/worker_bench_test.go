@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/engine"
 	"github.com/samvad/samvad/internal/testdb"
+	"github.com/samvad/samvad/server/pipeline"
 )
 
 // BenchmarkWorker measures the worker stage with the engine included: the
@@ -27,7 +27,7 @@ func BenchmarkWorker(b *testing.B) {
 }
 
 func benchWorker(b *testing.B, dialect string, workers int) {
-	srv := NewTestServer(b, func(c *Config) { c.DatabaseURL = testdb.URL(b, dialect) })
+	srv := newTestServer(b, func(c *Config) { c.DatabaseURL = testdb.URL(b, dialect) })
 	defer srv.store.Close()
 	ctx := context.Background()
 	// Each of b.N citizens first says "hi" (untimed: the contact, session and
@@ -48,7 +48,7 @@ func benchWorker(b *testing.B, dialect string, workers int) {
 
 // fill puts one message from each of n citizens in the inbox.
 func fill(b *testing.B, srv *Server, n int, text string, at time.Time) {
-	input, _ := json.Marshal(engine.Input{Kind: engine.InputText, Text: text})
+	input, _ := pipeline.EncodeInput(&engine.Input{Kind: engine.InputText, Text: text})
 	var batch store.Batch
 	for i := 0; i < n; i++ {
 		waID := fmt.Sprintf("9197%08d", i)
@@ -72,7 +72,7 @@ func drain(b *testing.B, srv *Server, workers int) {
 		go func() {
 			defer wg.Done()
 			for {
-				ok, err := srv.store.ProcessNext(context.Background(), srv.step)
+				ok, err := srv.store.ProcessNext(context.Background(), srv.pipeline.Step)
 				if err != nil {
 					errs <- err
 					return

@@ -23,8 +23,8 @@ import (
 	"github.com/uptrace/bun/driver/pgdriver"
 	"gopkg.in/yaml.v3"
 
-	"github.com/samvad/samvad/server"
 	"github.com/samvad/samvad/internal/loadtest"
+	"github.com/samvad/samvad/server"
 )
 
 // loadgenFlags are samvad loadgen's options.

@@ -6,9 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/internal/loadtest"
+	"github.com/samvad/samvad/internal/servertest"
 	"github.com/samvad/samvad/internal/testdb"
 	"github.com/samvad/samvad/server"
-	"github.com/samvad/samvad/internal/loadtest"
 )
 
 var (
@@ -64,7 +65,7 @@ func benchmarkEndToEnd(b *testing.B, dialect string) {
 // to g.
 func startTargetOn(tb testing.TB, g *loadtest.Graph, db string, workers, senders int) string {
 	tb.Helper()
-	srv := server.NewTestServer(tb, func(c *server.Config) {
+	srv := servertest.New(tb, func(c *server.Config) {
 		off := false
 		c.Simulator = &off
 		c.DatabaseURL = db

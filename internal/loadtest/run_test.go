@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/samvad/samvad/internal/testdb"
 	"github.com/samvad/samvad/internal/loadtest"
+	"github.com/samvad/samvad/internal/testdb"
 )
 
 const (

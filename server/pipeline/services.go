@@ -1,7 +1,9 @@
-package server
+package pipeline
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,10 +18,10 @@ import (
 // grievanceDays is how long a ward office has to act on a grievance.
 const grievanceDays = 7
 
-// services are the connectors the shipped flows call. The grievance
+// Services are the connectors the shipped flows call. The grievance
 // connectors keep grievances in the store, inside the worker's step: a
 // grievance exists only if the step that lodged it commits.
-func (s *Server) services() engine.Services {
+func (p *Pipeline) Services() engine.Services {
 	return engine.ServiceFunc(func(ctx context.Context, name string, args map[string]any) (map[string]any, error) {
 		done := make(chan struct{})
 		defer close(done)
@@ -28,21 +30,21 @@ func (s *Server) services() engine.Services {
 			if n := len(w.Messages); n > 0 {
 				last = w.Messages[n-1].Wamid
 			}
-			go s.progress(w.Contact, last, done)
+			go p.progress(w.Contact, last, done)
 		}
 		switch name {
 		case "grievance.lodge":
-			return s.lodgeGrievance(ctx, args)
+			return p.lodgeGrievance(ctx, args)
 		case "grievance.status":
-			return s.grievanceStatus(ctx, args)
+			return p.grievanceStatus(ctx, args)
 		}
 		return nil, fmt.Errorf("%w %q", engine.ErrUnknownService, name)
 	})
 }
 
-// progressAfter is how long a department system may take before the citizen
-// is told that the bot is still working on it.
-var progressAfter = 4 * time.Second
+// DefaultProgressAfter is how long a department system may take before the
+// citizen is told that the bot is still working on it.
+const DefaultProgressAfter = 4 * time.Second
 
 // progress tells a citizen that a slow department call is under way, unless
 // the call finishes first. The message goes straight to the Graph API (the
@@ -52,21 +54,21 @@ var progressAfter = 4 * time.Second
 // sent many messages gets none), counted in the metrics, and followed by
 // the typing indicator again (wamid is the message being answered), since
 // a message sent ends the indicator.
-func (s *Server) progress(c store.Contact, wamid string, done <-chan struct{}) {
-	t := time.NewTimer(progressAfter)
+func (p *Pipeline) progress(c store.Contact, wamid string, done <-chan struct{}) {
+	t := time.NewTimer(p.progressAfter)
 	defer t.Stop()
 	select {
 	case <-done:
 		return
 	case <-t.C:
 	}
-	in := s.integrations[c.Integration]
+	in := p.integrations[c.Integration]
 	if in == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	rows, err := s.store.ContactOutbox(ctx, c.ID)
+	rows, err := p.store.ContactOutbox(ctx, c.ID)
 	if err != nil {
 		return
 	}
@@ -75,29 +77,29 @@ func (s *Server) progress(c store.Contact, wamid string, done <-chan struct{}) {
 			return
 		}
 	}
-	text := s.commonText("common.please_wait", c.Language)
+	text := p.commonText("common.please_wait", c.Language)
 	if text == "" {
 		text = "Checking with the department's system, please wait a moment…"
 	}
 	msg := whatsapp.TextMessage(text)
 	addressTo(&msg, c.WaID, c.UserID)
-	if _, ok := s.limiter.ReserveWithin(in.cfg.PhoneNumberID, recipientKey(c.WaID, c.UserID), s.now(), 0); !ok {
+	if _, ok := p.limiter.ReserveWithin(in.PhoneNumberID, recipientKey(c.WaID, c.UserID), p.now(), 0); !ok {
 		return
 	}
-	if _, err := in.client.Send(ctx, &msg); err != nil {
-		s.log.Debug("progress message not sent", "integration", c.Integration, "err", err)
+	if _, err := in.Client.Send(ctx, &msg); err != nil {
+		p.log.Debug("progress message not sent", "integration", c.Integration, "err", err)
 		return
 	}
-	s.metrics.messagesOut.WithLabelValues(in.cfg.ID, msg.Type).Inc()
-	s.markRead(in, wamid)
+	p.metrics.messagesOut.WithLabelValues(in.ID, msg.Type).Inc()
+	p.markRead(in, wamid)
 }
 
-func (s *Server) lodgeGrievance(ctx context.Context, args map[string]any) (map[string]any, error) {
+func (p *Pipeline) lodgeGrievance(ctx context.Context, args map[string]any) (map[string]any, error) {
 	w := store.WorkFrom(ctx)
 	if w == nil {
 		return nil, errors.New("grievance.lodge runs only inside a worker step")
 	}
-	now := s.now()
+	now := p.now()
 	g := store.Grievance{
 		Category:    str(args["category"]),
 		Description: str(args["description"]),
@@ -120,7 +122,7 @@ func (s *Server) lodgeGrievance(ctx context.Context, args map[string]any) (map[s
 	return map[string]any{"reference": ref, "days": float64(grievanceDays)}, nil
 }
 
-func (s *Server) grievanceStatus(ctx context.Context, args map[string]any) (map[string]any, error) {
+func (p *Pipeline) grievanceStatus(ctx context.Context, args map[string]any) (map[string]any, error) {
 	w := store.WorkFrom(ctx)
 	if w == nil {
 		return nil, errors.New("grievance.status runs only inside a worker step")
@@ -129,7 +131,7 @@ func (s *Server) grievanceStatus(ctx context.Context, args map[string]any) (map[
 	if !ok {
 		return map[string]any{"status": "not_found"}, nil
 	}
-	g, err := s.store.GrievanceByReference(ctx, w.Contact.Integration, ref)
+	g, err := p.store.GrievanceByReference(ctx, w.Contact.Integration, ref)
 	if errors.Is(err, store.ErrNotFound) {
 		return map[string]any{"status": "not_found", "reference": ref}, nil
 	}
@@ -152,4 +154,14 @@ func str(v any) string {
 func num(v any) float64 {
 	f, _ := v.(float64)
 	return f
+}
+
+// GrievanceReference makes docket numbers such as GRV-26-4821-7K, in the
+// one format the flows recognise (script.ValidReference).
+func GrievanceReference(now time.Time) string {
+	return script.NewReference("GRV", now.Year()%100, func() uint32 {
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		return binary.LittleEndian.Uint32(b[:])
+	})
 }

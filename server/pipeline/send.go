@@ -1,4 +1,4 @@
-package server
+package pipeline
 
 import (
 	"context"
@@ -22,26 +22,27 @@ const (
 	// maxPaceWait is the longest a sender holds a claimed row for pacing;
 	// longer waits hand it back to the queue.
 	maxPaceWait = 5 * time.Second
-	// sendsInFlight bounds concurrent sends per configured sender.
-	sendsInFlight = 32
+	// SendsInFlight bounds concurrent sends per configured sender (the
+	// server sizes its Graph API connection pool by it).
+	SendsInFlight = 32
 )
 
 // claimLease is how long a claimed row is ours: the longest a send can take
 // (pacing, then the Graph API call), with a margin. A row whose sender died
 // is claimed again after it.
-func (s *Server) claimLease() time.Duration {
-	return maxPaceWait + s.cfg.Graph.Timeout + 5*time.Second
+func (p *Pipeline) claimLease() time.Duration {
+	return maxPaceWait + p.sendTimeout + 5*time.Second
 }
 
 // runSender claims and sends until stop is closed; sends in flight finish
 // (Shutdown waits for them).
-func (s *Server) runSender(stop <-chan struct{}) {
+func (p *Pipeline) runSender(stop <-chan struct{}) {
 	var idle idler
 	for !stopped(stop) {
-		signal := s.store.OutboxSignal()
-		rows, err := s.store.ClaimOutbox(context.Background(), claimBatch, s.claimLease())
+		signal := p.store.OutboxSignal()
+		rows, err := p.store.ClaimOutbox(context.Background(), claimBatch, p.claimLease())
 		if err != nil {
-			s.log.Error("claiming replies to send", "err", err)
+			p.log.Error("claiming replies to send", "err", err)
 			idle.backOff()
 		}
 		if len(rows) == 0 {
@@ -52,13 +53,13 @@ func (s *Server) runSender(stop <-chan struct{}) {
 		}
 		idle.reset()
 		for _, row := range rows {
-			s.startSend(row)
+			p.startSend(row)
 		}
 		// Claim again at once only when there may be more: a full batch, or
 		// a wake-up that came meanwhile. Otherwise the next claim would find
 		// nothing nearly every time (a reply is usually its citizen's only
 		// one): wait for a wake-up, or the idle delay.
-		if len(rows) < claimBatch && !s.store.MoreOutboxWork() {
+		if len(rows) < claimBatch && !p.store.MoreOutboxWork() {
 			if !idle.wait(stop, signal) {
 				return
 			}
@@ -67,84 +68,84 @@ func (s *Server) runSender(stop <-chan struct{}) {
 }
 
 // startSend sends a claimed row in a goroutine of its own, once fewer than
-// Senders × sendsInFlight sends are in flight (it waits otherwise, which
+// Senders × SendsInFlight sends are in flight (it waits otherwise, which
 // holds back the worker or sender calling it). Only the server's own
 // goroutines call it, so Shutdown, waiting for them, waits for the send too.
-func (s *Server) startSend(row store.OutboxMessage) {
-	s.sends <- struct{}{}
-	s.wg.Add(1)
+func (p *Pipeline) startSend(row store.OutboxMessage) {
+	p.sends <- struct{}{}
+	p.wg.Add(1)
 	go func() {
-		defer func() { <-s.sends; s.wg.Done() }()
-		s.send(row)
+		defer func() { <-p.sends; p.wg.Done() }()
+		p.send(row)
 	}()
 }
 
 // send delivers one claimed row and records what happened.
-func (s *Server) send(row store.OutboxMessage) {
+func (p *Pipeline) send(row store.OutboxMessage) {
 	ctx := context.Background()
-	in := s.integrations[row.Integration]
+	in := p.integrations[row.Integration]
 	if in == nil {
-		s.finish(ctx, row, s.store.MarkFailed(ctx, row.ID, whatsapp.NoCode, "the integration is no longer configured"))
+		p.finish(ctx, row, p.store.MarkFailed(ctx, row.ID, whatsapp.NoCode, "the integration is no longer configured"))
 		return
 	}
-	received, body, err := decodePayload(row.Payload)
+	received, body, err := DecodeReply(row.Payload)
 	if err != nil {
-		s.finish(ctx, row, s.store.MarkFailed(ctx, row.ID, whatsapp.NoCode, "the queued message could not be read: "+err.Error()))
+		p.finish(ctx, row, p.store.MarkFailed(ctx, row.ID, whatsapp.NoCode, "the queued message could not be read: "+err.Error()))
 		return
 	}
 	recipient := recipientKey(row.WaID, row.UserID)
-	now := s.now()
-	wait, ok := s.limiter.ReserveWithin(in.cfg.PhoneNumberID, recipient, now, maxPaceWait)
+	now := p.now()
+	wait, ok := p.limiter.ReserveWithin(in.PhoneNumberID, recipient, now, maxPaceWait)
 	if !ok {
 		// Paced (the citizen was sent many messages in a short time) or
 		// held (Meta throttled the number): put aside until it may go,
 		// which is no failed attempt.
-		s.metrics.paced.Inc()
-		s.finish(ctx, row, s.store.Release(ctx, row.ID, now.Add(wait)))
+		p.metrics.paced.Inc()
+		p.finish(ctx, row, p.store.Release(ctx, row.ID, now.Add(wait)))
 		return
 	}
 	time.Sleep(wait)
-	wamid, err := in.client.SendPrepared(ctx, body)
+	wamid, err := in.Client.SendPrepared(ctx, body)
 	if err != nil {
-		s.sendFailed(ctx, in, row, recipient, err)
+		p.sendFailed(ctx, in, row, recipient, err)
 		return
 	}
-	s.metrics.messagesOut.WithLabelValues(in.cfg.ID, row.Type).Inc()
+	p.metrics.messagesOut.WithLabelValues(in.ID, row.Type).Inc()
 	if !received.IsZero() {
-		s.metrics.replySecs.Observe(s.now().Sub(received).Seconds())
+		p.metrics.replySecs.Observe(p.now().Sub(received).Seconds())
 	}
-	s.finish(ctx, row, s.store.MarkSent(ctx, row.ID, wamid))
+	p.finish(ctx, row, p.store.MarkSent(ctx, row.ID, wamid))
 }
 
 // sendFailed classifies a failed send and records it.
-func (s *Server) sendFailed(ctx context.Context, in *integration, row store.OutboxMessage, recipient string, err error) {
+func (p *Pipeline) sendFailed(ctx context.Context, in *Integration, row store.OutboxMessage, recipient string, err error) {
 	code, meaning := whatsapp.NoCode, err.Error()
 	var ge *whatsapp.GraphError
 	if errors.As(err, &ge) {
 		code, meaning = ge.Code, ge.Meaning()
-		now := s.now()
+		now := p.now()
 		switch ge.Code {
 		case 130429, 131057, 80007, 4:
-			s.limiter.HoldNumber(in.cfg.PhoneNumberID, now.Add(max(ge.RetryAfter(row.Attempts), 5*time.Second)))
+			p.limiter.HoldNumber(in.PhoneNumberID, now.Add(max(ge.RetryAfter(row.Attempts), 5*time.Second)))
 		case 131056:
-			s.limiter.HoldRecipient(in.cfg.PhoneNumberID, recipient, now.Add(ge.RetryAfter(row.Attempts)))
+			p.limiter.HoldRecipient(in.PhoneNumberID, recipient, now.Add(ge.RetryAfter(row.Attempts)))
 		}
 	}
 	class := whatsapp.Classify(err)
-	s.metrics.sendErrors.WithLabelValues(in.cfg.ID, strconv.Itoa(code), class.String()).Inc()
+	p.metrics.sendErrors.WithLabelValues(in.ID, strconv.Itoa(code), class.String()).Inc()
 	if class == whatsapp.Retryable {
-		s.log.Warn("send failed; will retry", "integration", in.cfg.ID, "code", code, "attempt", row.Attempts+1, "err", err)
-		s.finish(ctx, row, s.store.MarkRetry(ctx, row.ID, code, meaning))
+		p.log.Warn("send failed; will retry", "integration", in.ID, "code", code, "attempt", row.Attempts+1, "err", err)
+		p.finish(ctx, row, p.store.MarkRetry(ctx, row.ID, code, meaning))
 		return
 	}
-	s.log.Error("send failed for good", "integration", in.cfg.ID, "code", code, "reason", meaning)
-	s.finish(ctx, row, s.store.MarkFailed(ctx, row.ID, code, meaning))
+	p.log.Error("send failed for good", "integration", in.ID, "code", code, "reason", meaning)
+	p.finish(ctx, row, p.store.MarkFailed(ctx, row.ID, code, meaning))
 }
 
 // finish logs a failure to record a send's outcome; the row's lease runs out
 // and it is claimed again.
-func (s *Server) finish(_ context.Context, row store.OutboxMessage, err error) {
+func (p *Pipeline) finish(_ context.Context, row store.OutboxMessage, err error) {
 	if err != nil {
-		s.log.Error("recording a send", "outbox_id", fmt.Sprint(row.ID), "err", err)
+		p.log.Error("recording a send", "outbox_id", fmt.Sprint(row.ID), "err", err)
 	}
 }

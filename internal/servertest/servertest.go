@@ -1,4 +1,8 @@
-package server
+// Package servertest runs a complete Samvad server for tests: the embedded
+// SQLite store in the test's temporary directory, the shipped flows and
+// locales, the simulator, on a free 127.0.0.1 port. It is for tests only
+// and imports package testing; nothing in the samvad binary imports it.
+package servertest
 
 import (
 	"context"
@@ -6,15 +10,15 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/samvad/samvad/server"
 )
 
-// StartTestServer runs a complete server for tests in other packages: the
-// embedded SQLite store in a temporary directory, the shipped flows and
-// locale files, the simulator, on a free 127.0.0.1 port. It returns the base
-// URL and a function that shuts the server down.
-func StartTestServer(t testing.TB) (baseURL string, stop func()) {
+// Start runs a complete server on a free 127.0.0.1 port and returns its
+// base URL and a function that shuts it down.
+func Start(t testing.TB) (baseURL string, stop func()) {
 	t.Helper()
-	srv := NewTestServer(t, nil)
+	srv := New(t, nil)
 	if err := srv.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -27,25 +31,20 @@ func StartTestServer(t testing.TB) (baseURL string, stop func()) {
 	}
 }
 
-// NewTestServer builds (but does not start) a server for tests. edit, when
-// given, may change the configuration first (the database URL, integrations).
-func NewTestServer(t testing.TB, edit func(*Config)) *Server {
+// New builds (but does not start) a server. edit, when given, may change the
+// configuration first (the database URL, integrations).
+func New(t testing.TB, edit func(*server.Config)) *server.Server {
 	t.Helper()
-	root := moduleRoot(t)
-	dir := t.TempDir()
-	on := true
-	cfg := &Config{Listen: "127.0.0.1:0", DatabaseURL: "sqlite:" + filepath.Join(dir, "samvad.db"),
-		Flows: filepath.Join(root, "flows"), Locales: filepath.Join(root, "locales"),
-		MediaDir: filepath.Join(dir, "media"), Simulator: &on, LogLevel: "warn"}
+	cfg := server.SandboxConfig(moduleRoot(t), t.TempDir())
 	if edit != nil {
 		edit(cfg)
 	}
-	cfg.defaults()
+	cfg.ApplyDefaults()
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	log := NewLogger(testWriter{t}, "text", cfg.LogLevel)
-	srv, err := New(context.Background(), cfg, log)
+	log := server.NewLogger(testWriter{t}, "text", cfg.LogLevel)
+	srv, err := server.New(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,7 @@
-package server
+package pipeline
 
 import (
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -14,7 +12,6 @@ import (
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/adapters/whatsapp"
 	"github.com/samvad/samvad/engine"
-	"github.com/samvad/samvad/engine/locale"
 )
 
 // mediaNotReceived tells a citizen their file did not reach us when the
@@ -26,10 +23,10 @@ const mediaNotReceived = "Sorry, the file you sent did not reach us. Please send
 // than 24 hours after the citizen wrote would be refused (131047).
 const staleAfter = 24 * time.Hour
 
-// step is the worker's store.Handler: it runs the engine over a contact's
+// Step is the workers' store.Handler: it runs the engine over a contact's
 // pending messages and returns everything to write, in one transaction.
-func (s *Server) step(ctx context.Context, w *store.Work) (*store.Outcome, error) {
-	in := s.integrations[w.Contact.Integration]
+func (p *Pipeline) Step(ctx context.Context, w *store.Work) (*store.Outcome, error) {
+	in := p.integrations[w.Contact.Integration]
 	out := &store.Outcome{}
 	if in == nil {
 		out.Session = w.Session
@@ -37,16 +34,16 @@ func (s *Server) step(ctx context.Context, w *store.Work) (*store.Outcome, error
 			Message: "messages for an integration that is no longer configured were set aside"})
 		return out, nil
 	}
-	sess := s.loadSession(w, out)
+	sess := p.loadSession(w, out)
 	if n := len(w.Messages); n > 0 {
-		typing := time.AfterFunc(slowStep, func() { s.markRead(in, w.Messages[n-1].Wamid) })
+		typing := time.AfterFunc(slowStep, func() { p.markRead(in, w.Messages[n-1].Wamid) })
 		defer typing.Stop()
 	}
 	contact := w.Contact.Engine()
 	lang, optedOut := contact.Language, contact.OptedOut
 	var res engine.Result
 	for i := range w.Messages {
-		if err := s.stepMessage(ctx, in, w, &w.Messages[i], sess, &contact, &res, out); err != nil {
+		if err := p.stepMessage(ctx, in, w, &w.Messages[i], sess, &contact, &res, out); err != nil {
 			return nil, err
 		}
 	}
@@ -56,15 +53,15 @@ func (s *Server) step(ctx context.Context, w *store.Work) (*store.Outcome, error
 	if contact.OptedOut != optedOut {
 		out.OptedOut = &contact.OptedOut
 	}
-	return out, s.saveSession(in, sess, out)
+	return out, p.saveSession(in, sess, out)
 }
 
 // loadSession decodes the stored session. A corrupt one is reported and the
 // citizen starts afresh at the main menu instead of being stuck.
-func (s *Server) loadSession(w *store.Work, out *store.Outcome) *engine.Session {
+func (p *Pipeline) loadSession(w *store.Work, out *store.Outcome) *engine.Session {
 	sess := &engine.Session{}
 	if w.SessionExpired {
-		out.Events = append(out.Events, engine.Event{Kind: engine.EventSessionExpired, Flow: w.Flow, At: s.now()})
+		out.Events = append(out.Events, engine.Event{Kind: engine.EventSessionExpired, Flow: w.Flow, At: p.now()})
 	}
 	if w.Session == nil {
 		return sess
@@ -81,51 +78,51 @@ func (s *Server) loadSession(w *store.Work, out *store.Outcome) *engine.Session 
 	return sess
 }
 
-func (s *Server) stepMessage(ctx context.Context, in *integration, w *store.Work, m *store.Message,
+func (p *Pipeline) stepMessage(ctx context.Context, in *Integration, w *store.Work, m *store.Message,
 	sess *engine.Session, contact *engine.Contact, res *engine.Result, out *store.Outcome) error {
-	var input engine.Input
-	if err := json.Unmarshal(m.Input, &input); err != nil {
+	input, err := DecodeInput(m.Input)
+	if err != nil {
 		out.Log = append(out.Log, store.LogEntry{Level: store.LevelError, Kind: "bad_input",
 			Message: fmt.Sprintf("message %s could not be read and was skipped: %v", m.Wamid, err)})
 		return nil
 	}
-	if !m.Timestamp.IsZero() && s.now().Sub(m.Timestamp) > staleAfter {
+	if !m.Timestamp.IsZero() && p.now().Sub(m.Timestamp) > staleAfter {
 		out.Log = append(out.Log, store.LogEntry{Level: store.LevelWarn, Kind: "stale_message",
-			Message: fmt.Sprintf("message %s was sent %s ago, outside WhatsApp's 24-hour reply window; not answered", m.Wamid, s.now().Sub(m.Timestamp).Round(time.Minute))})
+			Message: fmt.Sprintf("message %s was sent %s ago, outside WhatsApp's 24-hour reply window; not answered", m.Wamid, p.now().Sub(m.Timestamp).Round(time.Minute))})
 		return nil
 	}
 	var told []engine.Output // what the citizen is told before the flow's reply
-	if input.Kind == engine.InputMedia && in.cfg.Attachments {
+	if input.Kind == engine.InputMedia && in.Attachments {
 		// The download waits on the network: other citizens' steps must not
 		// wait for it (see store.Work.BeforeNetwork).
 		if err := w.BeforeNetwork(); err != nil {
 			return err
 		}
-		if note := s.fetchMedia(ctx, in, m, &input, out); note != "" {
+		if note := p.fetchMedia(ctx, in, m, &input, out); note != "" {
 			// The file is lost to us, not the message: the citizen is told
 			// so, and their caption, if any, still goes to the flow.
-			text := s.commonText(note, sess.Lang)
+			text := p.commonText(note, sess.Lang)
 			if text == "" {
 				text = mediaNotReceived
 			}
 			told = []engine.Output{{Kind: engine.OutputText, Text: text}}
 			if input.Text == "" {
-				s.queueReplies(w, sess, told, m, out)
+				p.queueReplies(w, sess, told, m, out)
 				return nil
 			}
 			input = engine.Input{ID: input.ID, Kind: engine.InputText, Text: input.Text, At: input.At}
 		}
 	}
 	start := time.Now()
-	err := in.engine.Step(ctx, sess, contact, input, res)
-	s.metrics.stepSeconds.Observe(time.Since(start).Seconds())
+	err = in.Engine.Step(ctx, sess, contact, input, res)
+	p.metrics.stepSeconds.Observe(time.Since(start).Seconds())
 	if err != nil {
 		return err
 	}
 	contact.New = false
 	out.Events = append(out.Events, res.Events...)
 	for _, e := range res.Events {
-		s.metrics.events.WithLabelValues(string(e.Kind)).Inc()
+		p.metrics.events.WithLabelValues(string(e.Kind)).Inc()
 	}
 	for _, o := range res.Outputs {
 		if o.Kind == engine.OutputHandoff {
@@ -133,15 +130,15 @@ func (s *Server) stepMessage(ctx context.Context, in *integration, w *store.Work
 			out.Handoff = &h
 		}
 	}
-	s.queueReplies(w, sess, append(told, res.Outputs...), m, out)
+	p.queueReplies(w, sess, append(told, res.Outputs...), m, out)
 	return nil
 }
 
 // queueReplies renders a step's outputs for WhatsApp and queues each as
 // the exact request body to send. A message the renderer got wrong (it never
 // should) is recorded in the event log rather than sent.
-func (s *Server) queueReplies(w *store.Work, sess *engine.Session, outs []engine.Output, m *store.Message, out *store.Outcome) {
-	msgs := whatsapp.Render(outs, whatsapp.RenderOptions{ListButton: s.listLabel(sess.Lang)})
+func (p *Pipeline) queueReplies(w *store.Work, sess *engine.Session, outs []engine.Output, m *store.Message, out *store.Outcome) {
+	msgs := whatsapp.Render(outs, whatsapp.RenderOptions{ListButton: p.listLabel(sess.Lang)})
 	for i := range msgs {
 		addressTo(&msgs[i], w.Contact.WaID, w.Contact.UserID)
 		body, err := whatsapp.Prepare(&msgs[i])
@@ -151,7 +148,7 @@ func (s *Server) queueReplies(w *store.Work, sess *engine.Session, outs []engine
 			continue
 		}
 		out.Outbox = append(out.Outbox, store.OutboundMessage{Type: msgs[i].Type, Summary: outgoingSummary(&msgs[i]),
-			Payload: encodePayload(m.Received, body)})
+			Payload: EncodeReply(m.Received, body)})
 	}
 }
 
@@ -175,50 +172,16 @@ func recipientKey(waID, userID string) string {
 	return userID
 }
 
-// An outbox payload is a version byte, when the citizen's message arrived
-// (Unix nanoseconds, for the reply-latency metric), and the request body.
-const payloadVersion = 1
-
-func encodePayload(received time.Time, body []byte) []byte {
-	p := make([]byte, 9, 9+len(body))
-	p[0] = payloadVersion
-	if !received.IsZero() {
-		binary.BigEndian.PutUint64(p[1:9], uint64(received.UnixNano()))
-	}
-	return append(p, body...)
-}
-
-func decodePayload(p []byte) (received time.Time, body []byte, err error) {
-	if len(p) < 10 || p[0] != payloadVersion {
-		return time.Time{}, nil, errors.New("not a reply payload of this version")
-	}
-	if ns := binary.BigEndian.Uint64(p[1:9]); ns != 0 {
-		received = time.Unix(0, int64(ns))
-	}
-	return received, p[9:], nil
-}
-
-func (s *Server) listLabel(lang string) string {
-	if t := s.commonText("common.choose", lang); t != "" {
+func (p *Pipeline) listLabel(lang string) string {
+	if t := p.commonText("common.choose", lang); t != "" {
 		return t
 	}
 	return whatsapp.DefaultListButton
 }
 
-// commonText is a fixed text of the locales in the citizen's language (or
-// the nearest one that has it), "" when no locale has it.
-func (s *Server) commonText(key, lang string) string {
-	if m := s.library().Catalog.Resolve(key, locale.Chain(lang, "en")...); m != nil {
-		if t, ok := m.Static(); ok {
-			return t
-		}
-	}
-	return ""
-}
-
 // saveSession writes the session back, or closes the conversation when no
 // flow is running (the contact keeps its language).
-func (s *Server) saveSession(in *integration, sess *engine.Session, out *store.Outcome) error {
+func (p *Pipeline) saveSession(in *Integration, sess *engine.Session, out *store.Outcome) error {
 	out.Flow, out.FlowVersion = sess.Flow, sess.Version
 	if sess.Status == engine.SessionIdle {
 		return nil
@@ -228,7 +191,7 @@ func (s *Server) saveSession(in *integration, sess *engine.Session, out *store.O
 		return fmt.Errorf("encoding the session: %w", err)
 	}
 	out.Session = data
-	out.SessionExpires = s.now().Add(in.cfg.SessionDuration)
+	out.SessionExpires = p.now().Add(in.SessionDuration)
 	return nil
 }
 
@@ -255,13 +218,13 @@ func outgoingSummary(m *whatsapp.OutgoingMessage) string {
 // history line, and fetchMedia returns the key of the note that tells the
 // citizen (common.media_failed or common.media_too_large); the caller
 // carries on with the caption alone. The message itself is never lost.
-func (s *Server) fetchMedia(ctx context.Context, in *integration, m *store.Message, input *engine.Input, out *store.Outcome) (note string) {
+func (p *Pipeline) fetchMedia(ctx context.Context, in *Integration, m *store.Message, input *engine.Input, out *store.Outcome) (note string) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	data, mime, err := in.client.Download(ctx, input.Media.MediaID, in.cfg.MaxMediaBytes)
+	data, mime, err := in.Client.Download(ctx, input.Media.MediaID, in.MaxMediaBytes)
 	if err == nil {
 		var path string
-		path, err = s.saveMedia(in.cfg.ID, m.Wamid, mime, data)
+		path, err = p.saveMedia(in.ID, m.Wamid, mime, data)
 		if err == nil {
 			input.Media.URL = path
 			input.Media.MimeType = mime
@@ -281,8 +244,8 @@ func (s *Server) fetchMedia(ctx context.Context, in *integration, m *store.Messa
 
 // saveMedia writes a file under media_dir/<integration>/ and returns its
 // path relative to the media directory.
-func (s *Server) saveMedia(integration, wamid, mime string, data []byte) (string, error) {
-	dir := filepath.Join(s.cfg.MediaDir, integration)
+func (p *Pipeline) saveMedia(integration, wamid, mime string, data []byte) (string, error) {
+	dir := filepath.Join(p.mediaDir, integration)
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", err
 	}
@@ -328,26 +291,26 @@ const slowStep = time.Second
 // markRead marks the citizen's latest message read and shows the typing
 // indicator until the reply arrives, so that a slow department system is not
 // silence. Steps that answer within slowStep need neither (the reply itself
-// arrives at once). It runs in the background, at most maxReadMarks at a
+// arrives at once). It runs in the background, at most MaxReadMarks at a
 // time.
-func (s *Server) markRead(in *integration, wamid string) {
+func (p *Pipeline) markRead(in *Integration, wamid string) {
 	if wamid == "" {
 		return
 	}
 	select {
-	case s.readMarks <- struct{}{}:
+	case p.readMarks <- struct{}{}:
 	default:
 		return
 	}
 	go func() {
-		defer func() { <-s.readMarks }()
+		defer func() { <-p.readMarks }()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if err := in.client.MarkRead(ctx, wamid, true); err != nil {
-			s.log.Debug("mark-read failed", "integration", in.cfg.ID, "err", err)
+		if err := in.Client.MarkRead(ctx, wamid, true); err != nil {
+			p.log.Debug("mark-read failed", "integration", in.ID, "err", err)
 		}
 	}()
 }
 
-// maxReadMarks bounds the mark-read requests in flight.
-const maxReadMarks = 32
+// MaxReadMarks bounds the mark-read requests in flight.
+const MaxReadMarks = 32
