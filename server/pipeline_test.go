@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/adapters/whatsapp/graphsim"
+	"github.com/samvad/samvad/engine/script"
 )
 
 // simChat drives a running test server through the simulator API, as the
@@ -121,6 +123,9 @@ func expectReply(t *testing.T, got []string, want string) {
 	}
 }
 
+// referenceRE finds a docket reference in a reply.
+var referenceRE = regexp.MustCompile(`GRV-\d{2}-\d{4}-\d{4}-[0-9A-Z]`)
+
 func TestGrievanceLodgedThroughTheWholePipeline(t *testing.T) {
 	c := startSim(t)
 	expectReply(t, c.say("hi"), "Choose your language")
@@ -132,7 +137,10 @@ func TestGrievanceLodgedThroughTheWholePipeline(t *testing.T) {
 	expectReply(t, c.send(map[string]any{"type": "image", "caption": "the pothole"}), "Please check:")
 	got := c.send(map[string]any{"type": "button_reply", "id": "submit", "title": "Submit"})
 	expectReply(t, got, "Your complaint is registered. Number: GRV-")
-	ref := got[0][strings.Index(got[0], "GRV-") : strings.Index(got[0], "GRV-")+14]
+	ref := referenceRE.FindString(strings.Join(got, "\n"))
+	if !script.ValidReference(ref) {
+		t.Fatalf("the reply's reference %q is not valid: %q", ref, got)
+	}
 
 	ctx := context.Background()
 	gs, err := c.srv.store.GrievancesOfContact(ctx, store.ContactID(simulatorID, c.citizen))

@@ -3,12 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/samvad/samvad/adapters/services/casework"
 	"github.com/samvad/samvad/engine"
-	"github.com/samvad/samvad/engine/script"
 )
 
 // demoServices answers the shipped flows' service calls in memory, so that
@@ -22,15 +21,15 @@ func demoServices() engine.Services {
 		defer mu.Unlock()
 		switch name {
 		case "grievance.lodge":
-			seq = seq*1664525 + 1013904223
-			s := seq
-			ref := script.NewReference("GRV", time.Now().Year()%100, func() uint32 { s = s*1664525 + 1013904223; return s })
+			seq++
+			ref := casework.Reference("GRV", time.Now().Year(), uint64(seq))
 			due := time.Now().AddDate(0, 0, 7).Format("2006-01-02")
 			lodged[ref] = map[string]any{"reference": ref, "status": "registered", "due": due, "updated": due}
 			return map[string]any{"reference": ref, "days": 7}, nil
 		case "grievance.status":
-			ref, _ := args["reference"].(string)
-			if g, ok := lodged[strings.ToUpper(ref)]; ok {
+			typed, _ := args["reference"].(string)
+			if ref, ok := casework.Normalize(typed); ok && lodged[ref] != nil {
+				g := lodged[ref]
 				return g, nil
 			}
 			return map[string]any{"status": "not_found"}, nil

@@ -118,7 +118,7 @@ func Functions() []string {
 		"isPan(text) bool: a PAN (5 letters, 4 digits, 1 letter)",
 		"isMobile(text) bool: an Indian mobile number",
 		"mobile(text) text: the mobile number as +91XXXXXXXXXX, or empty",
-		"isReference(text) bool / reference(text) text: a docket reference such as GRV-26-4821-7K",
+		"isReference(text) bool / reference(text) text: a docket reference such as GRV-26-4821-7305-A",
 		"digits(text) text: digits of any Indian script written as 0-9",
 		"isNumber(text) bool / toNumber(text) number: 1,250 or १२५० or ₹1,250",
 		"isDate(text, now) bool / parseDate(text, now) date: 21/11/2026, 21 Nov 2026, …",

@@ -133,7 +133,7 @@ func BenchmarkParseDate(b *testing.B) {
 }
 
 func BenchmarkValidReference(b *testing.B) {
-	ref := NewReference("GRV", 2026, seq(4821, 3))
+	ref := FormatReference("GRV", 2026, 48217305)
 	b.ReportAllocs()
 	for b.Loop() {
 		ValidReference(ref)

@@ -43,34 +43,41 @@
 //
 // # Docket references
 //
-// [NewReference] makes the reference a citizen quotes when they follow
-// up a grievance or an application, for instance "GRV-26-4821-6K":
+// [FormatReference] writes the reference a citizen quotes when they follow
+// up a grievance or an application, for instance "GRV-26-4821-7305-A":
 //
-//	GRV   the prefix: one to six letters naming the service
-//	26    the last two digits of the year it was opened
-//	4821  four random digits
-//	6K    a random character and a check character
+//	GRV        the prefix: one to six letters naming the service
+//	26         the last two digits of the year it was opened
+//	4821-7305  the serial: eight digits, 100 million a prefix and year
+//	A          a check character
 //
-// The last two characters come from an alphabet of 23 that survives being
-// read aloud over a phone and copied by hand. Where a digit and a letter
-// can be taken for each other, both go when both are ambiguous (0 and O,
-// 1 and I, 2 and Z, 5 and S, and L with 1 and I) and the letter goes when
-// only the letter is (B for 8, G for 6, Q for O, U for V). What is left is
-// the digits 3 4 6 7 8 9 and the letters A C D E F H J K M N P R T V W X
-// Y. The year and the four digits are digits only, so a "0" or "1" there
-// cannot be taken for a letter.
+// The serial is digits only, read out in two groups of four, so a "0" or
+// "1" cannot be taken for a letter. The check character comes from an
+// alphabet of 23 that survives being read aloud over a phone and copied by
+// hand. Where a digit and a letter can be taken for each other, both go
+// when both are ambiguous (0 and O, 1 and I, 2 and Z, 5 and S, and L with
+// 1 and I) and the letter goes when only the letter is (B for 8, G for 6,
+// Q for O, U for V). What is left is the digits 3 4 6 7 8 9 and the
+// letters A C D E F H J K M N P R T V W X Y.
 //
-// The check character is the alphabet's character number Σ (i+1)·vᵢ mod
-// 23, summed over every character before it, where vᵢ is the value of the
-// i-th character: a digit's value, a prefix letter's place in the Latin
-// alphabet (A=0 … Z=25), and the random character's place in the
-// reference alphabet. Because 23 is prime and a reference has fewer than
-// 23 characters, a reference with one digit or letter-part character
-// changed, or with two neighbouring characters swapped, does not check:
-// [ValidReference] rejects it and the bot can ask again instead of
-// looking up someone else's docket. Changes to the prefix are caught too,
-// except between letters 23 apart (A and X, B and Y, C and Z); a service
-// should reject a prefix that is not its own anyway.
+// The check character is the one whose value makes Σ i·vᵢ a multiple of
+// 23, summed over every character including itself, where vᵢ is the value
+// of the i-th character: a digit's value, a prefix letter's place in the
+// Latin alphabet (A=0 … Z=25), and for the check character a value of its
+// own (a digit its value, each letter one of the other residues). Because
+// 23 is prime and a reference has fewer than 23 characters, a reference
+// with one digit or the check character changed, or with two neighbouring
+// characters swapped, does not check: [ValidReference] rejects it and the
+// bot can ask again instead of looking up someone else's docket. Changes
+// to the prefix are caught too, except between letters 23 apart (A and X,
+// B and Y, C and Z); a service should reject a prefix that is not its own
+// anyway.
+//
+// References of the older, shorter form ("GRV-26-4821-6K": four digits, a
+// random character of the alphabet, and a check character computed the
+// same way over the random character's place in the alphabet) are still
+// read, since citizens hold them. [NormalizeReference] also drops what a
+// reference is often copied with: a full stop, a danda, a comma, quotes.
 //
 // Nothing in this package panics, whatever the input, and nothing in it
 // reads the clock: functions that need "today" take it as an argument.

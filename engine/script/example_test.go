@@ -79,19 +79,16 @@ func ExampleParseDate() {
 	// कल not a date
 }
 
-func ExampleNewReference() {
-	// A fixed source for the example; production passes nil or a real one.
-	draws := []uint32{4821, 2}
-	rnd := func() uint32 { v := draws[0]; draws = draws[1:]; return v }
-	ref := script.NewReference("GRV", 2026, rnd)
+func ExampleFormatReference() {
+	ref := script.FormatReference("GRV", 2026, 48217305)
 	fmt.Println(ref, script.ValidReference(ref))
 
-	typed := "grv 26 4821 " + ref[len(ref)-2:]
+	typed := "grv 26 ४८२१ 7305 " + ref[len(ref)-1:] + "।" // as a citizen pastes it back
 	fmt.Println(script.NormalizeReference(typed))
-	fmt.Println(script.ValidReference("GRV-26-4812-" + ref[len(ref)-2:])) // two digits swapped
+	fmt.Println(script.ValidReference("GRV-26-4812-7305-" + ref[len(ref)-1:])) // two digits swapped
 	// Output:
-	// GRV-26-4821-6K true
-	// GRV-26-4821-6K true
+	// GRV-26-4821-7305-A true
+	// GRV-26-4821-7305-A true
 	// false
 }
 

@@ -6,43 +6,48 @@ import (
 	"testing"
 )
 
-// seq returns a rnd function that yields vals in turn.
-func seq(vals ...uint32) func() uint32 {
-	i := 0
-	return func() uint32 {
-		v := vals[i%len(vals)]
-		i++
-		return v
-	}
-}
-
-func TestNewReferenceFormat(t *testing.T) {
+func TestFormatReference(t *testing.T) {
 	tests := []struct {
 		prefix string
 		year   int
-		rnd    []uint32
+		serial uint64
 		want   string // without its check character
 	}{
-		{"GRV", 2026, []uint32{4821, 3}, "GRV-26-4821-7"},
-		{"grv", 2026, []uint32{14821, 3}, "GRV-26-4821-7"},
-		{"RC", 2030, []uint32{7, 0}, "RC-30-0007-3"},
-		{"PROPTAX", 1999, []uint32{9999, 22}, "PROPTA-99-9999-Y"},
-		{"a-b_c", 2026, []uint32{0, 6}, "ABC-26-0000-A"},
-		{"", 2026, []uint32{1, 1}, "REF-26-0001-4"},
-		{"१२३", 5, []uint32{1, 1}, "REF-05-0001-4"},
-		{"X", -2026, []uint32{1, 23}, "X-74-0001-3"},
+		{"GRV", 2026, 48217305, "GRV-26-4821-7305-"},
+		{"grv", 2026, 148217305, "GRV-26-4821-7305-"},
+		{"RC", 2030, 7, "RC-30-0000-0007-"},
+		{"PROPTAX", 1999, 99999999, "PROPTA-99-9999-9999-"},
+		{"a-b_c", 2026, 0, "ABC-26-0000-0000-"},
+		{"", 2026, 1, "REF-26-0000-0001-"},
+		{"१२३", 5, 1, "REF-05-0000-0001-"},
+		{"X", -2026, 1, "X-74-0000-0001-"},
 	}
 	for _, tt := range tests {
-		got := NewReference(tt.prefix, tt.year, seq(tt.rnd...))
+		got := FormatReference(tt.prefix, tt.year, tt.serial)
 		if !strings.HasPrefix(got, tt.want) || len(got) != len(tt.want)+1 {
-			t.Errorf("NewReference(%q, %d) = %q, want %q and a check character", tt.prefix, tt.year, got, tt.want)
+			t.Errorf("FormatReference(%q, %d, %d) = %q, want %q and a check character", tt.prefix, tt.year, tt.serial, got, tt.want)
 		}
 		if !ValidReference(got) {
 			t.Errorf("ValidReference(%q) = false for a new reference", got)
 		}
-		check := got[len(got)-1]
-		if strings.IndexByte(refAlphabet, check) < 0 {
+		if check := got[len(got)-1]; strings.IndexByte(refAlphabet, check) < 0 {
 			t.Errorf("check character %q of %q is not in the alphabet", check, got)
+		}
+	}
+}
+
+// References of the older, shorter form stay valid: citizens hold them.
+func TestShortReferencesStillRead(t *testing.T) {
+	for _, ref := range []string{"GRV-26-4821-6K", "GRV-26-3586-N6"} {
+		// Both were issued before the longer form; their check characters
+		// are the older form's.
+		if got, ok := NormalizeReference(strings.ToLower(ref)); !ok || got != ref {
+			t.Errorf("NormalizeReference(%q) = %q, %v", ref, got, ok)
+		}
+	}
+	for _, bad := range []string{"GRV-26-4821-7K", "GRV-26-4821-0K", "GRV-26-482A-6K", "GRV-26-4812-6K"} {
+		if ValidReference(bad) {
+			t.Errorf("%q passes", bad)
 		}
 	}
 }
@@ -70,7 +75,7 @@ func TestRefAlphabet(t *testing.T) {
 }
 
 func TestNormalizeReference(t *testing.T) {
-	ref := NewReference("GRV", 2026, seq(4821, 3))
+	ref := FormatReference("GRV", 2026, 48217305)
 	lower := strings.ToLower(ref)
 	spaced := strings.ReplaceAll(ref, "-", " ")
 	tests := []struct {
@@ -85,18 +90,23 @@ func TestNormalizeReference(t *testing.T) {
 		{strings.ReplaceAll(ref, "-", " - "), true},
 		{strings.Replace(ref, "4821", "४८२१", 1), true},
 		{strings.Replace(ref, "26", "২৬", 1), true},
+		{strings.Replace(ref, "4821-", "48 21 ", 1), true}, // grouped as it was read out
+		// Copied with the punctuation around it.
+		{ref + "।", true},
+		{ref + ".", true},
+		{"\"" + ref + "\",", true},
+		{"(" + lower + ")", true},
+		{"*" + ref + "*", true},
 		{strings.Replace(ref, "4821", "4812", 1), false}, // swapped digits
 		{strings.Replace(ref, "4821", "4822", 1), false}, // mistyped digit
 		{strings.Replace(ref, "-26-", "-27-", 1), false}, // wrong year
 		{"GRV-26-4821", false},
-		{"GRV-26-4821-7", false},
-		{"GRV-26-4821-7KK", false},
-		{"GRV-2-64821-7K" + "X", false},
-		{strings.Replace(ref, "4821-", "482-1", 1), false}, // a separator inside a part
-		{"-26-4821-7K", false},
-		{"GRVGRVG-26-4821-7K", false},
-		{"GRV-26-4821-0K", false}, // 0 is not in the alphabet
-		{"GRV/26/4821/7K", false},
+		{"GRV-26-4821-7305", false},
+		{ref + "K", false},
+		{"-26-4821-7305-K", false},
+		{"GRVGRVG-26-4821-7305-K", false},
+		{"GRV/26/4821/7305/K", false},
+		{ref + "।।x", false},
 		{"", false},
 	}
 	for _, tt := range tests {
@@ -117,7 +127,7 @@ func TestReferenceCheckCatchesTyposAndSwaps(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	letters := "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	for range 500 {
-		ref := NewReference("GRV", 2000+rng.IntN(100), rng.Uint32)
+		ref := FormatReference("GRV", 2000+rng.IntN(100), rng.Uint64())
 		// Every single-character change outside the prefix, to every
 		// character a reference may hold there.
 		for i := 4; i < len(ref); i++ {
@@ -148,22 +158,9 @@ func TestReferenceCheckCatchesTyposAndSwaps(t *testing.T) {
 	}
 }
 
-func TestNewReferenceDefaultRandom(t *testing.T) {
-	seen := map[string]bool{}
-	for range 50 {
-		ref := NewReference("GRV", 2026, nil)
-		if !ValidReference(ref) {
-			t.Fatalf("invalid %q", ref)
-		}
-		seen[ref] = true
-	}
-	if len(seen) < 45 {
-		t.Errorf("only %d distinct references in 50 draws", len(seen))
-	}
-}
-
 func TestReferenceChecksDoNotAllocate(t *testing.T) {
-	ref := NewReference("GRV", 2026, seq(4821, 3))
-	zeroAllocs(t, "ValidReference", func() { ValidReference("grv 26 4821 " + ref[len(ref)-2:]) })
+	ref := FormatReference("GRV", 2026, 48217305)
+	typed := "grv 26 4821 7305 " + ref[len(ref)-1:] + "।"
+	zeroAllocs(t, "ValidReference", func() { ValidReference(typed) })
 	zeroAllocs(t, "NormalizeReference canonical", func() { NormalizeReference(ref) })
 }

@@ -8,7 +8,7 @@
 //	services:
 //	  grievance.lodge:
 //	    - args: {category: roads}
-//	      result: {reference: GRV-26-4821-7K, days: 7}
+//	      result: {reference: GRV-26-4821-7305-A, days: 7}
 //	turns:
 //	  - say: hi
 //	    bot:

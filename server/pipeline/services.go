@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/samvad/samvad/adapters/services/casework"
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/adapters/whatsapp"
 	"github.com/samvad/samvad/engine"
@@ -156,12 +157,11 @@ func num(v any) float64 {
 	return f
 }
 
-// GrievanceReference makes docket numbers such as GRV-26-4821-7K, in the
-// one format the flows recognise (script.ValidReference).
+// GrievanceReference makes docket numbers such as GRV-26-4821-7305-A
+// (casework.Reference) for the store, from a random serial; the store
+// draws again in the rare case one is taken.
 func GrievanceReference(now time.Time) string {
-	return script.NewReference("GRV", now.Year()%100, func() uint32 {
-		var b [4]byte
-		_, _ = rand.Read(b[:])
-		return binary.LittleEndian.Uint32(b[:])
-	})
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return casework.Reference("GRV", now.Year(), binary.LittleEndian.Uint64(b[:]))
 }
