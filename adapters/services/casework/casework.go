@@ -65,3 +65,17 @@ func Prefix(ref string) string {
 	p, _, _ := strings.Cut(ref, "-")
 	return p
 }
+
+// ValidSeries reports whether s may prefix references: 2 to 6 capital
+// ASCII letters.
+func ValidSeries(s string) bool {
+	if len(s) < 2 || len(s) > 6 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,6 +1,7 @@
 package table
 
 import (
+	"fmt"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -30,7 +31,7 @@ func Open(spec Spec) (*Source, error) {
 	s := &Source{spec: spec, now: time.Now}
 	info, err := os.Stat(spec.Path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("table %s: %w", spec.Name, err)
 	}
 	t, err := Load(spec)
 	if err != nil {
