@@ -70,10 +70,6 @@ func (c *compiler) errorf(n *yaml.Node, code, format string, args ...any) {
 	c.diags.Errorf(c.pos(n), code, format, args...)
 }
 
-func (c *compiler) warnf(n *yaml.Node, code, format string, args ...any) {
-	c.diags.Warnf(c.pos(n), code, format, args...)
-}
-
 // fields walks a mapping, calling the handler of each known key and reporting
 // unknown keys with the list of known ones.
 func (c *compiler) fields(n *yaml.Node, what string, known map[string]func(k, v *yaml.Node)) {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/samvad/samvad/engine/guard"
 	"github.com/samvad/samvad/engine/internal/yamlx"
-	"github.com/samvad/samvad/engine/script"
 )
 
 // The limits WhatsApp puts on what a choice can show; lint holds flows to them
@@ -400,6 +399,3 @@ func defaultChoiceID(key string) string {
 	}
 	return key
 }
-
-// foldedForms returns the folded strings a label can be typed as.
-func foldedForms(s string) string { return script.Fold(s) }
