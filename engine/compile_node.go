@@ -5,22 +5,12 @@ import (
 	"reflect"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/expr-lang/expr/types"
 	"gopkg.in/yaml.v3"
 
 	"github.com/samvad/samvad/engine/guard"
 	"github.com/samvad/samvad/engine/internal/yamlx"
-)
-
-// The limits WhatsApp puts on what a choice can show; lint holds flows to them
-// in every language so that a translation never breaks a menu.
-const (
-	MaxChoices     = 10
-	MaxChoiceLabel = 20
-	// MaxChoiceDescription is the longest description a list row shows.
-	MaxChoiceDescription = 72
 )
 
 // nodeKeys lists, per kind, the keys a node of that kind may have.
@@ -248,12 +238,6 @@ func (c *compiler) locationItem(v *yaml.Node) *Item {
 	return it
 }
 
-func (c *compiler) float(n *yaml.Node, out *float64, lo, hi float64, what string) {
-	if err := n.Decode(out); err != nil || *out < lo || *out > hi {
-		c.errorf(n, "shape", "%s must be a number from %v to %v", what, lo, hi)
-	}
-}
-
 // text reads a message key (and optional data) and resolves it in every
 // language through the fallback chain.
 func (c *compiler) text(keyNode, data *yaml.Node, what string) *Text {
@@ -388,9 +372,6 @@ func (c *compiler) compileCall(node *Node, def *yaml.Node, vals map[string]*yaml
 	node.Next = c.requiredTarget(def, vals["next"], node, "next")
 	call.OnError = c.requiredTarget(def, vals["on_error"], node, "on_error")
 }
-
-// labelLen counts what WhatsApp counts: characters, not bytes.
-func labelLen(s string) int { return utf8.RuneCountInString(s) }
 
 // defaultChoiceID derives an id from a label key: grievance.cat.water → water.
 func defaultChoiceID(key string) string {

@@ -198,3 +198,26 @@ func TestYAMLSyntaxErrorHasPosition(t *testing.T) {
 		t.Fatalf("got %v", l)
 	}
 }
+
+func TestLintRejectsLoopsWithoutAQuestion(t *testing.T) {
+	_, l := loadDiag(t, map[string]string{"main": `
+flow: main
+vars: {n: number}
+nodes:
+  start:
+    ask: t.menu
+    expect: text
+    next: loop
+  loop:
+    set: {n: vars.n + 1}
+    next: check
+  check:
+    branch:
+      - when: vars.n < 1000000
+        next: loop
+    default: start
+`})
+	if len(l) != 1 || l[0].Code != "loop" || l[0].Pos.Line != 8 {
+		t.Fatalf("want one loop error at line 8, got %v", l)
+	}
+}
