@@ -29,6 +29,8 @@ type compiler struct {
 	texts    []*Text
 	flowRefs []flowRef
 	asks     []*Node
+	// unknownStart is a start: naming a node the flow does not have.
+	unknownStart Target
 }
 
 // flowRef is a `flow:` node's reference to another flow.
@@ -149,6 +151,7 @@ func (c *compiler) compileStart(startNode, nodesNode *yaml.Node) {
 		return
 	}
 	c.errorf(startNode, "unknown-node", "start names node %q, which the flow does not have%s", name, c.suggest(name))
+	c.unknownStart = Target{Pos: c.pos(startNode), name: name}
 }
 
 func (c *compiler) compileTriggers(n *yaml.Node) {
@@ -230,11 +233,16 @@ func (c *compiler) checkVar(n *yaml.Node, name string, want VarType) {
 
 // suggest proposes the nearest node name for a typo.
 func (c *compiler) suggest(name string) string {
+	return didYouMeanThis(c.nearestNode(name))
+}
+
+// nearestNode is the node name a typo most likely meant, or "".
+func (c *compiler) nearestNode(name string) string {
 	names := make([]string, 0, len(c.nodeDefs))
 	for n := range c.nodeDefs {
 		names = append(names, n)
 	}
-	return didYouMean(name, names)
+	return nearest(name, names)
 }
 
 func (c *compiler) suggestVar(name string) string {
@@ -245,7 +253,22 @@ func (c *compiler) suggestVar(name string) string {
 	return didYouMean(name, names)
 }
 
+// didYouMean proposes the candidate nearest to a typo, as the end of a
+// sentence; "" when none is near.
 func didYouMean(name string, candidates []string) string {
+	return didYouMeanThis(nearest(name, candidates))
+}
+
+func didYouMeanThis(best string) string {
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// nearest returns the candidate fewer than three edits from name (the first
+// in sorted order of the nearest), or "".
+func nearest(name string, candidates []string) string {
 	best, bestD := "", 3
 	sort.Strings(candidates)
 	for _, cand := range candidates {
@@ -253,10 +276,7 @@ func didYouMean(name string, candidates []string) string {
 			best, bestD = cand, d
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+	return best
 }
 
 func editDistance(a, b string) int {

@@ -161,7 +161,7 @@ func (c *compiler) target(n *yaml.Node) Target {
 		return t
 	}
 	c.errorf(n, "unknown-node", "unknown node %q%s", name, c.suggest(name))
-	return Target{}
+	return t // Kind ToNone: the flow does not load, and lint knows the name
 }
 
 // sayItems reads what a say sends: a key, or a list of keys and media.

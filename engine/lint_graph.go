@@ -1,17 +1,39 @@
 package engine
 
 import (
+	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/samvad/samvad/engine/diag"
 )
 
 // checkGraph reports nodes the start never reaches and loops in which the
 // citizen is never asked anything (they would spin until the step limit).
+//
+// A transition to a node the flow does not have is reported once, where it
+// is written, with its did-you-mean, and nothing that follows only from it
+// is reported again. For reachability it leads to the node its did-you-mean
+// names, so the nodes behind a typo count as reached and an ask whose next:
+// has a typo is not a dead end (see Target.given); a start: with a typo
+// starts there. When no node is near the unknown name, the nodes it may
+// have been meant for are reported once, saying so: the first of each part
+// of the flow left unreached, not every node behind it.
 func (c *compiler) checkGraph() {
-	if c.flow.Start == nil {
-		return
+	start := c.flow.Start
+	if start == nil {
+		start = c.leadsTo(c.unknownStart)
 	}
+	if start != nil {
+		c.checkReached(start)
+	}
+	c.checkLoops()
+}
+
+// checkReached reports the nodes that start does not lead to.
+func (c *compiler) checkReached(start *Node) {
 	seen := map[*Node]bool{}
+	var lost *Target // the first unknown name with no node near it
 	var visit func(n *Node)
 	visit = func(n *Node) {
 		if n == nil || seen[n] {
@@ -19,17 +41,85 @@ func (c *compiler) checkGraph() {
 		}
 		seen[n] = true
 		for _, t := range n.targets() {
-			visit(t.Node)
+			next := c.leadsTo(t)
+			if next == nil && t.Kind == ToNone && t.name != "" && lost == nil {
+				lost = &t
+			}
+			visit(next)
 		}
 	}
-	visit(c.flow.Start)
+	visit(start)
+	unreached := c.unreached(seen, lost != nil)
+	for _, n := range unreached {
+		msg := fmt.Sprintf("node %q is never reached from the start (%s)", n.Name, start.Name)
+		if lost != nil {
+			msg += fmt.Sprintf("; the unknown node %q at %d:%d may have been meant to lead here", lost.name, lost.Pos.Line, lost.Pos.Col)
+		}
+		c.diags.Add(diag.Diagnostic{Pos: n.Pos, Severity: diag.Error, Code: "unreachable", Message: msg})
+	}
+}
+
+// unreached lists, in file order, the nodes not seen from the start. With
+// firstOnly, a node another unreached node leads to is left out: it is
+// reached once the first one is.
+func (c *compiler) unreached(seen map[*Node]bool, firstOnly bool) []*Node {
+	var out []*Node
 	for _, name := range sortedNodeNames(c.flow) {
-		n := c.flow.Nodes[name]
-		if !seen[n] && n.Kind != 0 {
-			c.diags.Errorf(n.Pos, "unreachable", "node %q is never reached from the start (%s)", name, c.flow.Start.Name)
+		if n := c.flow.Nodes[name]; !seen[n] && n.Kind != 0 {
+			out = append(out, n)
 		}
 	}
-	c.checkLoops()
+	if !firstOnly {
+		return out
+	}
+	led := map[*Node]bool{}
+	for _, n := range out {
+		for _, t := range n.targets() {
+			if next := c.leadsTo(t); next != nil && next != n {
+				led[next] = true
+			}
+		}
+	}
+	// The first nodes of each unreached part; a part that is a loop with
+	// no way in is named by its first node in the file.
+	var first []*Node
+	covered := map[*Node]bool{}
+	var cover func(n *Node)
+	cover = func(n *Node) {
+		if n == nil || covered[n] || seen[n] {
+			return
+		}
+		covered[n] = true
+		for _, t := range n.targets() {
+			cover(c.leadsTo(t))
+		}
+	}
+	for _, n := range out {
+		if !led[n] {
+			first = append(first, n)
+			cover(n)
+		}
+	}
+	for _, n := range out {
+		if !covered[n] {
+			first = append(first, n)
+			cover(n)
+		}
+	}
+	sort.SliceStable(first, func(i, j int) bool { return first[i].Pos.Line < first[j].Pos.Line })
+	return first
+}
+
+// leadsTo is where a transition leads for the graph checks: its node, or,
+// for a name the flow does not have, the node its did-you-mean names.
+func (c *compiler) leadsTo(t Target) *Node {
+	if t.Kind != ToNone || t.name == "" {
+		return t.Node
+	}
+	if meant := c.nearestNode(t.name); meant != "" {
+		return c.flow.Nodes[meant]
+	}
+	return nil
 }
 
 // targets lists every transition out of a node.
