@@ -35,7 +35,8 @@
 //	compile_link.go   what needs every flow of the library: messages resolved per
 //	                  language, sub-flow references, menu and choice tables
 //	lint_text.go      checks of messages: keys missing in a language, placeholders
-//	                  a flow cannot fill or that differ between languages, choice
+//	                  a flow cannot fill or that differ between languages, money
+//	                  and date formats of a type they cannot format, choice
 //	                  labels WhatsApp cannot show
 //	lint_graph.go     checks of a flow's graph: nodes never reached, loops in which
 //	                  the citizen is never asked anything

@@ -342,3 +342,44 @@ func TestAnUnknownNodeWithNoNearNameReportsWhatItMayHaveMeantOnce(t *testing.T) 
 		t.Fatalf("the unreachable node does not name its likely cause: %s", l[1].Message)
 	}
 }
+
+func TestLintReportsAFormatThatCannotFormatItsType(t *testing.T) {
+	t.Parallel()
+	flow := func(vars, data string) string {
+		return `
+flow: main
+vars: {` + vars + `}
+nodes:
+  a:
+    say: t.fee
+    data: {` + data + `}
+    next: b
+  b:
+    say: t.due
+    next: end
+`
+	}
+	cases := []struct{ vars, data, want string }{
+		{"fee: money, due: date", "", ""},
+		{"fee: number, due: string", "", ""}, // a text may hold an ISO date: checked at run time
+		{"fee: string, due: date", "", ""},   // a text may hold "1250"
+		{"fee: object, due: date", "fee: vars.fee.amount", ""},
+		{"fee: date, due: date", "", `writes {{money .fee}}, but fee is a date variable of flow main; money formats numbers`},
+		{"fee: number, due: number", "", `writes {{date .due}}, but due is a number variable of flow main; date formats dates`},
+		{"fee: number, due: date, ok: bool", "fee: vars.ok", `writes {{money .fee}}, but fee is yes/no in data: ("vars.ok"); money formats numbers`},
+		{"fee: number, due: location", "", `writes {{date .due}}, but due is a location variable`},
+	}
+	for _, tc := range cases {
+		_, l := loadDiag(t, map[string]string{"main": flow(tc.vars, tc.data)})
+		var got []string
+		for _, d := range l {
+			got = append(got, d.Code+": "+d.Message)
+		}
+		switch {
+		case tc.want == "" && len(l) != 0:
+			t.Errorf("vars {%s} data {%s}: want no problem, got %q", tc.vars, tc.data, got)
+		case tc.want != "" && (len(l) != 1 || l[0].Code != "format-type" || !strings.Contains(l[0].Message, tc.want)):
+			t.Errorf("vars {%s} data {%s}: want one format-type problem %q, got %q", tc.vars, tc.data, tc.want, got)
+		}
+	}
+}

@@ -1,8 +1,11 @@
 package engine
 
 import (
+	"fmt"
+	"reflect"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/samvad/samvad/engine/diag"
@@ -63,6 +66,121 @@ func (c *compiler) checkText(t *Text) {
 			}
 		}
 	}
+	c.checkFormats(t)
+}
+
+// checkFormats reports a placeholder written through a formatter that
+// cannot format its type: {{money .name}} where name is a string variable
+// the citizen typed, {{date .fee}} with a number. Where the type is only
+// known at run time (an object's field, a text that may hold "1250" or
+// "2026-11-21"), the run reports a value it cannot format as a
+// format_error event instead.
+func (c *compiler) checkFormats(t *Text) {
+	reported := map[locale.Formatted]bool{}
+	for _, m := range t.byLang {
+		if m == nil {
+			continue
+		}
+		for _, tpl := range m.Forms() {
+			for _, f := range tpl.Formatted {
+				kind, what := c.placeholderKind(t, f.Name)
+				if formatTakes(f.Format, kind) || reported[f] {
+					continue
+				}
+				reported[f] = true
+				c.diags.Errorf(t.Pos, "format-type", "message %q (%s) writes {{%s .%s}}, but %s is %s; %s formats %s",
+					t.Key, m.Lang.Code, f.Format, f.Name, f.Name, what, f.Format, locale.Formats(f.Format))
+			}
+		}
+	}
+}
+
+// valueKind is what lint knows at load of a value a message writes.
+type valueKind uint8
+
+const (
+	kindUnknown valueKind = iota // known at run time only
+	kindText
+	kindNumber
+	kindBool
+	kindDate
+	kindOther // a location, an attachment, an object, a list
+)
+
+// formatTakes reports whether a formatter can format a kind of value, as
+// package locale's formatters do: money and number take numbers (and text,
+// which may hold one), date takes dates (and text, which may hold an ISO
+// date).
+func formatTakes(format string, k valueKind) bool {
+	switch k {
+	case kindUnknown, kindText:
+		return true
+	case kindNumber:
+		return format == "money" || format == "number"
+	case kindDate:
+		return format == "date"
+	}
+	return false
+}
+
+// placeholderKind finds the kind of what a text's placeholder holds: its
+// data: expression's type, else the flow's variable, else a built-in name.
+// what describes it for a message.
+func (c *compiler) placeholderKind(t *Text, name string) (valueKind, string) {
+	for _, d := range t.Data {
+		if d.Name == name {
+			k := exprKind(d.Expr.Type())
+			return k, fmt.Sprintf("%s in data: (%q)", kindName(k), d.Expr.Source())
+		}
+	}
+	if vt, ok := c.flow.Vars[name]; ok {
+		return varKind(vt), fmt.Sprintf("a %s variable of flow %s", vt, c.flow.ID)
+	}
+	switch name {
+	case "max":
+		return kindNumber, "the number of choices"
+	case "contact_name":
+		return kindText, "the citizen's name"
+	}
+	return kindUnknown, ""
+}
+
+func varKind(t VarType) valueKind {
+	switch t {
+	case TypeString:
+		return kindText
+	case TypeNumber, TypeMoney:
+		return kindNumber
+	case TypeBool:
+		return kindBool
+	case TypeDate:
+		return kindDate
+	}
+	return kindOther
+}
+
+func exprKind(rt reflect.Type) valueKind {
+	if rt == nil {
+		return kindUnknown
+	}
+	switch rt.Kind() {
+	case reflect.Interface:
+		return kindUnknown
+	case reflect.String:
+		return kindText
+	case reflect.Float64, reflect.Float32, reflect.Int, reflect.Int64, reflect.Int32:
+		return kindNumber
+	case reflect.Bool:
+		return kindBool
+	}
+	if rt == reflect.TypeOf(time.Time{}) {
+		return kindDate
+	}
+	return kindOther
+}
+
+func kindName(k valueKind) string {
+	return [...]string{"of a type known at run time", "text", "a number", "yes/no", "a date", "an object or a list"}[k]
 }
 
 func fallbackName(m *locale.Message) string {

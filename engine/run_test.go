@@ -512,3 +512,42 @@ nodes:
 		t.Fatalf("a tap without a token was not taken: %v", c.sess.Vars)
 	}
 }
+
+// A value a formatter cannot format is written as it is, and the step says
+// so with an event that names the message but not the value.
+func TestAValueThatCannotBeFormattedIsAnEvent(t *testing.T) {
+	t.Parallel()
+	lib := load(t, map[string]string{"main": `
+flow: main
+vars: {res: object}
+nodes:
+  fetch:
+    set: {res: '{"fee": "Ana Kumari"}'}
+    next: fee
+  fee:
+    say: t.fee
+    data: {fee: vars.res.fee}
+    next: due
+  due:
+    say: t.due
+    data: {due: vars.res.when}
+    next: end
+`})
+	c := newChat(t, lib, engine.Config{})
+	c.say("hi")
+	c.expect("Fee Ana Kumari.", "Due .")
+	var details []string
+	for _, e := range c.res.Events {
+		if e.Kind == engine.EventFormatError {
+			details = append(details, e.Node+": "+e.Detail)
+			if strings.Contains(e.Detail, "Ana") {
+				t.Errorf("the event holds the value: %s", e.Detail)
+			}
+		}
+	}
+	want := []string{"fee: t.fee {{money .fee}}: got text; money formats numbers",
+		"due: t.due {{date .due}}: got nothing; date formats dates"}
+	if strings.Join(details, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("format events:\n%s\nwant:\n%s", strings.Join(details, "\n"), strings.Join(want, "\n"))
+	}
+}
