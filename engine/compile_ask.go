@@ -66,7 +66,7 @@ func (c *compiler) compileAsk(node *Node, def *yaml.Node, vals map[string]*yaml.
 		}
 	}
 	node.Next = c.optionalTarget(vals["next"])
-	if node.Next.Kind == ToNone && !ask.everyChoiceLeads() {
+	if !node.Next.given() && !ask.everyChoiceLeads() {
 		c.errorf(def, "dead-end", "ask %q is a dead end: give it next: (or a next: on every choice)", node.Name)
 	}
 }
@@ -79,7 +79,7 @@ func (a *Ask) everyChoiceLeads() bool {
 		return false
 	}
 	for _, ch := range a.Choices {
-		if ch.Next.Kind == ToNone {
+		if !ch.Next.given() {
 			return false
 		}
 	}

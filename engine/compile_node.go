@@ -5,23 +5,12 @@ import (
 	"reflect"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/expr-lang/expr/types"
 	"gopkg.in/yaml.v3"
 
 	"github.com/samvad/samvad/engine/guard"
 	"github.com/samvad/samvad/engine/internal/yamlx"
-	"github.com/samvad/samvad/engine/script"
-)
-
-// The limits WhatsApp puts on what a choice can show; lint holds flows to them
-// in every language so that a translation never breaks a menu.
-const (
-	MaxChoices     = 10
-	MaxChoiceLabel = 20
-	// MaxChoiceDescription is the longest description a list row shows.
-	MaxChoiceDescription = 72
 )
 
 // nodeKeys lists, per kind, the keys a node of that kind may have.
@@ -172,7 +161,7 @@ func (c *compiler) target(n *yaml.Node) Target {
 		return t
 	}
 	c.errorf(n, "unknown-node", "unknown node %q%s", name, c.suggest(name))
-	return Target{}
+	return t // Kind ToNone: the flow does not load, and lint knows the name
 }
 
 // sayItems reads what a say sends: a key, or a list of keys and media.
@@ -247,12 +236,6 @@ func (c *compiler) locationItem(v *yaml.Node) *Item {
 		it.Text = c.text(nameKey, nil, "location name")
 	}
 	return it
-}
-
-func (c *compiler) float(n *yaml.Node, out *float64, lo, hi float64, what string) {
-	if err := n.Decode(out); err != nil || *out < lo || *out > hi {
-		c.errorf(n, "shape", "%s must be a number from %v to %v", what, lo, hi)
-	}
 }
 
 // text reads a message key (and optional data) and resolves it in every
@@ -390,9 +373,6 @@ func (c *compiler) compileCall(node *Node, def *yaml.Node, vals map[string]*yaml
 	call.OnError = c.requiredTarget(def, vals["on_error"], node, "on_error")
 }
 
-// labelLen counts what WhatsApp counts: characters, not bytes.
-func labelLen(s string) int { return utf8.RuneCountInString(s) }
-
 // defaultChoiceID derives an id from a label key: grievance.cat.water → water.
 func defaultChoiceID(key string) string {
 	if i := strings.LastIndexByte(key, '.'); i >= 0 {
@@ -400,6 +380,3 @@ func defaultChoiceID(key string) string {
 	}
 	return key
 }
-
-// foldedForms returns the folded strings a label can be typed as.
-func foldedForms(s string) string { return script.Fold(s) }

@@ -18,6 +18,10 @@ const (
 	EventFallbackUsed    EventKind = "fallback_used"
 	EventFallbackFailed  EventKind = "fallback_failed"
 	EventExprError       EventKind = "expression_error"
+	// EventFormatError: a message wrote a value its formatter cannot format
+	// ({{money .fee}} with a fee of "abc", {{date .due}} with no date); the
+	// value was written as it is.
+	EventFormatError     EventKind = "format_error"
 	EventServiceCalled   EventKind = "service_called"
 	EventServiceError    EventKind = "service_error"
 	EventOptedOut        EventKind = "opted_out"

@@ -130,8 +130,14 @@ type Target struct {
 	Kind TargetKind
 	Node *Node
 	Pos  diag.Pos
+	// name is the target as written; with Kind ToNone it names a node the
+	// flow does not have (an error the compiler has reported).
 	name string
 }
+
+// given reports whether the transition was written at all, even to a node
+// the flow does not have: such a node is a typo, not a dead end.
+func (t Target) given() bool { return t.Kind != ToNone || t.name != "" }
 
 // Item is one message of a say (or the prompt of an ask).
 type Item struct {

@@ -63,6 +63,8 @@ t:
   ask_ok: Is that right?
   ask_name: Your name?
   thanks: "Thanks {{.name}}, {{.age}} years, {{date .when}}."
+  fee: "Fee {{money .fee}}."
+  due: "Due {{date .due}}."
   days:
     one: "{{.count}} day"
     other: "{{.count}} days"
@@ -117,6 +119,8 @@ t:
   ask_ok: क्या यह सही है?
   ask_name: आपका नाम?
   thanks: "धन्यवाद {{.name}}, {{.age}} साल, {{date .when}}।"
+  fee: "शुल्क {{money .fee}}।"
+  due: "अंतिम तिथि {{date .due}}।"
   days:
     one: "{{.count}} दिन"
     other: "{{.count}} दिन"

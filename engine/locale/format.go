@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// A formatter appends a value to buf in a language's conventions.
-type formatter func(buf []byte, v any, l *Lang) []byte
+// A formatter appends a value to buf in a language's conventions. It
+// reports false for a value it cannot format, which it writes as it is.
+type formatter func(buf []byte, v any, l *Lang) ([]byte, bool)
 
 // The formatters a message text may name: {{money .fee}}, {{number .count}},
 // {{date .due}}.
@@ -18,13 +19,42 @@ var formatters = map[string]formatter{
 	"date":   appendDate,
 }
 
+// Formats says what a formatter formats ("numbers", "dates"), for a
+// message to an author; "" for a name that is not a formatter.
+func Formats(format string) string {
+	switch format {
+	case "money", "number":
+		return "numbers"
+	case "date":
+		return "dates"
+	}
+	return ""
+}
+
+// FormatReporter is what a Data implements to hear of a value a formatter
+// could not format: {{money .fee}} with a fee of "abc", or of nothing. The
+// value is still written as it is (nothing for nothing); the reporter is
+// told, so that a mistake in a flow does not go unseen. Name is "" for a
+// text rendered through text/template, where the formatter sees only the
+// value.
+type FormatReporter interface {
+	FormatFailed(format, name string, v any)
+}
+
 // formatFuncs offers the same formatters to text/template, for messages that
-// take the complex path.
-func formatFuncs(l *Lang) template.FuncMap {
+// take the complex path; d, if it is a FormatReporter, hears of failures.
+func formatFuncs(l *Lang, d Data) template.FuncMap {
+	r, _ := d.(FormatReporter)
 	fm := template.FuncMap{}
 	for name, f := range formatters {
-		f := f
-		fm[name] = func(v any) string { return string(f(nil, v, l)) }
+		name, f := name, f
+		fm[name] = func(v any) string {
+			out, ok := f(nil, v, l)
+			if !ok && r != nil {
+				r.FormatFailed(name, "", v)
+			}
+			return string(out)
+		}
 	}
 	return fm
 }
@@ -53,7 +83,7 @@ func appendValue(buf []byte, v any, l *Lang) []byte {
 		}
 		return strconv.AppendBool(buf, x)
 	case time.Time:
-		return appendDate(buf, x, l)
+		return appendDateOf(buf, x, l)
 	case map[string]any:
 		return appendObject(buf, x, l)
 	case []any:
@@ -109,22 +139,22 @@ func toFloat(v any) (float64, bool) {
 }
 
 // appendGrouped writes a number with Indian digit grouping: 12,34,567.5.
-func appendGrouped(buf []byte, v any, l *Lang) []byte {
+func appendGrouped(buf []byte, v any, l *Lang) ([]byte, bool) {
 	f, ok := toFloat(v)
 	if !ok {
-		return appendValue(buf, v, l)
+		return appendValue(buf, v, l), false
 	}
-	return appendIndian(buf, f, false)
+	return appendIndian(buf, f, false), true
 }
 
 // appendMoney writes an amount in rupees: ₹1,250 or ₹12,34,567.50.
-func appendMoney(buf []byte, v any, l *Lang) []byte {
+func appendMoney(buf []byte, v any, l *Lang) ([]byte, bool) {
 	f, ok := toFloat(v)
 	if !ok {
-		return appendValue(buf, v, l)
+		return appendValue(buf, v, l), false
 	}
 	buf = append(buf, "₹"...)
-	return appendIndian(buf, f, true)
+	return appendIndian(buf, f, true), true
 }
 
 func appendIndian(buf []byte, f float64, money bool) []byte {
@@ -168,8 +198,10 @@ func appendIndian(buf []byte, f float64, money bool) []byte {
 }
 
 // appendDate writes a date as "21 November 2026" with the language's month
-// names. A string in ISO form (2026-11-21) is accepted too.
-func appendDate(buf []byte, v any, l *Lang) []byte {
+// names. A string in ISO form (2026-11-21) is accepted too. The zero time
+// (a date variable nothing was saved to) is written as it always was, 1
+// January 1, but reported: it is no date a citizen should see.
+func appendDate(buf []byte, v any, l *Lang) ([]byte, bool) {
 	var t time.Time
 	switch x := v.(type) {
 	case time.Time:
@@ -177,12 +209,16 @@ func appendDate(buf []byte, v any, l *Lang) []byte {
 	case string:
 		p, err := time.Parse("2006-01-02", x)
 		if err != nil {
-			return append(buf, x...)
+			return append(buf, x...), false
 		}
 		t = p
 	default:
-		return appendValue(buf, v, l)
+		return appendValue(buf, v, l), false
 	}
+	return appendDateOf(buf, t, l), !t.IsZero()
+}
+
+func appendDateOf(buf []byte, t time.Time, l *Lang) []byte {
 	months := &englishMonths
 	if l != nil {
 		months = &l.Months

@@ -178,3 +178,71 @@ func BenchmarkRenderFastPath(b *testing.B) {
 		_ = m.Render(d)
 	}
 }
+
+// reporter is MapData that records what a formatter could not format.
+type reporter struct {
+	MapData
+	failed []string
+}
+
+func (r *reporter) FormatFailed(format, name string, v any) {
+	r.failed = append(r.failed, format+" ."+name)
+}
+
+func TestAValueAFormatterCannotFormatIsWrittenAndReported(t *testing.T) {
+	t.Parallel()
+	c := load(t, File{"locales/en.yaml", []byte(`
+fee: "Fee: {{money .fee}} for {{number .n}} items"
+due: "Due on {{date .due}}"
+maybe: "{{if .fee}}Fee: {{money .fee}}{{end}}"
+`)})
+	cases := []struct {
+		key  string
+		data MapData
+		want string
+		fail []string
+	}{
+		{"fee", MapData{"fee": 1250.0, "n": "12"}, "Fee: ₹1,250 for 12 items", nil},
+		{"fee", MapData{"fee": "abc", "n": true}, "Fee: abc for yes items", []string{"money .fee", "number .n"}},
+		{"fee", MapData{"n": 2.0}, "Fee:  for 2 items", []string{"money .fee"}},
+		{"due", MapData{"due": "2026-11-21"}, "Due on 21 November 2026", nil},
+		{"due", MapData{"due": "next week"}, "Due on next week", []string{"date .due"}},
+		{"due", MapData{"due": 3.0}, "Due on 3", []string{"date .due"}},
+		{"due", MapData{"due": time.Time{}}, "Due on 1 January 1", []string{"date .due"}},
+		// Through text/template the formatter sees the value only.
+		{"maybe", MapData{"fee": "abc"}, "Fee: abc", []string{"money ."}},
+		{"maybe", MapData{"fee": 10.0}, "Fee: ₹10", nil},
+	}
+	for _, tc := range cases {
+		r := &reporter{MapData: tc.data}
+		if got := c.Lookup("en", tc.key).Render(r); got != tc.want {
+			t.Errorf("%s with %v = %q, want %q", tc.key, tc.data, got, tc.want)
+		}
+		if strings.Join(r.failed, ", ") != strings.Join(tc.fail, ", ") {
+			t.Errorf("%s with %v reported %q, want %q", tc.key, tc.data, r.failed, tc.fail)
+		}
+	}
+}
+
+func TestTemplatesListWhatTheyFormat(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		"Fee: {{money .fee}} for {{number .n}} items, {{.plain}}":       "money .fee, number .n",
+		"{{if .fee}}{{money .fee}}{{else}}{{date .due}}{{end}}":         "money .fee, date .due",
+		"{{range .items}}{{.}}{{end}} by {{printf \"%s\" (date .due)}}": "date .due",
+		"{{money .a.b}}": "", // a field of a field: its type is not known at load
+	}
+	for src, want := range cases {
+		tpl, err := compileTemplate(src)
+		if err != nil {
+			t.Fatalf("%q: %v", src, err)
+		}
+		var got []string
+		for _, f := range tpl.Formatted {
+			got = append(got, f.Format+" ."+f.Name)
+		}
+		if strings.Join(got, ", ") != want {
+			t.Errorf("%q formats %q, want %q", src, got, want)
+		}
+	}
+}

@@ -76,7 +76,7 @@ func (m *Message) renderComplex(d Data, count any) string {
 		MessageID:    m.Key,
 		TemplateData: data,
 		PluralCount:  count,
-		Funcs:        formatFuncs(m.Lang),
+		Funcs:        formatFuncs(m.Lang, d),
 	})
 	if err != nil && out == "" {
 		// Show the author's text rather than nothing; lint reports the error.

@@ -3,6 +3,7 @@ package locale
 import (
 	"strings"
 	"text/template"
+	"text/template/parse"
 )
 
 // A Template is a message text compiled once at load. The common shapes
@@ -16,12 +17,22 @@ type Template struct {
 	complex bool
 	// Placeholders are the data names the text refers to, in order of first use.
 	Placeholders []string
+	// Formatted are the placeholders the text writes through a formatter
+	// ({{money .fee}}), in order, for lint to check their types.
+	Formatted []Formatted
+}
+
+// Formatted is one placeholder written through a formatter: {{money .fee}}
+// is Format "money", Name "fee".
+type Formatted struct {
+	Format, Name string
 }
 
 type segment struct {
-	lit    string
-	name   string // data name when lit is empty
-	format formatter
+	lit        string
+	name       string // data name when lit is empty
+	format     formatter
+	formatName string
 }
 
 // Source returns the text the template was compiled from.
@@ -56,11 +67,13 @@ func compileTemplate(src string) (*Template, error) {
 		rest = rest[i+j+2:]
 	}
 	if t.complex {
-		if _, err := template.New("m").Funcs(formatFuncs(nil)).Parse(src); err != nil {
+		tree, err := template.New("m").Funcs(formatFuncs(nil, nil)).Parse(src)
+		if err != nil {
 			return nil, err
 		}
 		t.segs = nil
 		t.Placeholders = complexPlaceholders(src)
+		t.Formatted = formattedIn(tree.Tree.Root)
 	}
 	return t, nil
 }
@@ -79,6 +92,7 @@ func (t *Template) addAction(action string) bool {
 	action = strings.Trim(action, " -")
 	fields := strings.Fields(action)
 	var f formatter
+	var format string
 	switch len(fields) {
 	case 1:
 	case 2:
@@ -86,7 +100,7 @@ func (t *Template) addAction(action string) bool {
 		if f, ok = formatters[fields[0]]; !ok {
 			return false
 		}
-		fields = fields[1:]
+		format, fields = fields[0], fields[1:]
 	default:
 		return false
 	}
@@ -94,8 +108,11 @@ func (t *Template) addAction(action string) bool {
 	if !ok || !isIdent(name) {
 		return false
 	}
-	t.segs = append(t.segs, segment{name: name, format: f})
+	t.segs = append(t.segs, segment{name: name, format: f, formatName: format})
 	t.addPlaceholder(name)
+	if f != nil {
+		t.Formatted = append(t.Formatted, Formatted{Format: format, Name: name})
+	}
 	return true
 }
 
@@ -170,7 +187,12 @@ func (t *Template) appendTo(buf []byte, d Data, l *Lang) []byte {
 			v, _ = d.Value(s.name)
 		}
 		if s.format != nil {
-			buf = s.format(buf, v, l)
+			var ok bool
+			if buf, ok = s.format(buf, v, l); !ok {
+				if r, isReporter := d.(FormatReporter); isReporter {
+					r.FormatFailed(s.formatName, s.name, v)
+				}
+			}
 		} else {
 			buf = appendValue(buf, v, l)
 		}
@@ -183,3 +205,66 @@ type templateError string
 func (e templateError) Error() string { return string(e) }
 
 const errUnclosedAction = templateError("unclosed action: a {{ has no matching }}")
+
+// formattedIn finds, in a text/template tree, every formatter applied to a
+// plain placeholder: {{money .fee}}, also inside {{if}} or {{range}}.
+func formattedIn(n parse.Node) []Formatted {
+	var out []Formatted
+	var walk func(n parse.Node)
+	walk = func(n parse.Node) {
+		switch x := n.(type) {
+		case *parse.ListNode:
+			if x != nil {
+				for _, c := range x.Nodes {
+					walk(c)
+				}
+			}
+		case *parse.ActionNode:
+			walk(x.Pipe)
+		case *parse.IfNode:
+			walk(x.Pipe)
+			walk(x.List)
+			walk(x.ElseList)
+		case *parse.RangeNode:
+			walk(x.Pipe)
+			walk(x.List)
+			walk(x.ElseList)
+		case *parse.WithNode:
+			walk(x.Pipe)
+			walk(x.List)
+			walk(x.ElseList)
+		case *parse.PipeNode:
+			if x == nil {
+				return
+			}
+			for _, cmd := range x.Cmds {
+				out = append(out, formattedCommand(cmd)...)
+			}
+		}
+	}
+	walk(n)
+	return out
+}
+
+// formattedCommand reads "money .fee" (and "money .fee" nested as an
+// argument, "(money .fee)") from one command of a pipeline.
+func formattedCommand(cmd *parse.CommandNode) []Formatted {
+	var out []Formatted
+	if len(cmd.Args) == 2 {
+		fn, isIdent := cmd.Args[0].(*parse.IdentifierNode)
+		field, isField := cmd.Args[1].(*parse.FieldNode)
+		if isIdent && isField && len(field.Ident) == 1 {
+			if _, known := formatters[fn.Ident]; known {
+				out = append(out, Formatted{Format: fn.Ident, Name: field.Ident[0]})
+			}
+		}
+	}
+	for _, a := range cmd.Args {
+		if p, ok := a.(*parse.PipeNode); ok {
+			for _, c := range p.Cmds {
+				out = append(out, formattedCommand(c)...)
+			}
+		}
+	}
+	return out
+}

@@ -26,7 +26,7 @@ func TestClip(t *testing.T) {
 		// क ् ष े: no whole syllable fits before the cut.
 		{"क्षेत्र", 4, "…"},
 		// A zero-width joiner stays with what it joins.
-		{"र‍क्षा", 2, "…"},
+		{"र\u200dक्षा", 2, "…"},
 		{"নদী আছে", 3, "ন…"},
 		{"abc", 0, ""},
 		{"a", 1, "a"},

@@ -227,12 +227,14 @@ func tokenizeDate(s string, toks *[8]dateToken) (int, bool) {
 		return true
 	}
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
+		// Each case reads its token rune by rune from i, this first rune
+		// included; r only chooses the case.
+		r, _ := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case IsDigit(r):
 			t := dateToken{kind: tokNum}
 			for i < len(s) {
-				r, size = utf8.DecodeRuneInString(s[i:])
+				r, size := utf8.DecodeRuneInString(s[i:])
 				v, ok := DigitValue(r)
 				if !ok {
 					break
@@ -253,7 +255,7 @@ func tokenizeDate(s string, toks *[8]dateToken) (int, bool) {
 		case isDateSeparator(r):
 			t := dateToken{kind: tokSep, sep: ' '}
 			for i < len(s) {
-				r, size = utf8.DecodeRuneInString(s[i:])
+				r, size := utf8.DecodeRuneInString(s[i:])
 				if !isDateSeparator(r) {
 					break
 				}
@@ -272,7 +274,7 @@ func tokenizeDate(s string, toks *[8]dateToken) (int, bool) {
 		case unicode.IsLetter(r):
 			start := i
 			for i < len(s) {
-				r, size = utf8.DecodeRuneInString(s[i:])
+				r, size := utf8.DecodeRuneInString(s[i:])
 				if !unicode.IsLetter(r) && !unicode.IsMark(r) {
 					break
 				}

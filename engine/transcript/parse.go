@@ -33,7 +33,9 @@ func Parse(file string, content []byte) (*Case, diag.List) {
 	p := &parser{file: file}
 	root, d := yamlx.Parse(file, content)
 	if d != nil {
-		return nil, diag.List{*d}
+		l := diag.List{*d}
+		diag.NewSource(file, content).Quote(l)
+		return nil, l
 	}
 	c := &Case{File: file, Now: DefaultNow, Services: map[string][]*Response{}}
 	p.fields(root, "a transcript", map[string]func(v *yaml.Node){

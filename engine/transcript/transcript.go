@@ -29,7 +29,9 @@
 //
 // Both `samvad test` and `go test` (flows/flows_test.go) run every
 // transcript under flows/, so a department can change a flow and know in
-// seconds whether its conversations still hold.
+// seconds whether its conversations still hold. FindSources finds the
+// flows and locale files a test runs against from wherever it is, and a
+// transcript that is not valid YAML is reported at its line and column.
 package transcript
 
 import (

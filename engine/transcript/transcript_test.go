@@ -86,3 +86,60 @@ func TestParseErrorsHavePositions(t *testing.T) {
 		}
 	}
 }
+
+func TestYAMLErrorPointsAtItsLineAndColumn(t *testing.T) {
+	t.Parallel()
+	// bot: is indented one space too far; yaml.v3 names line 2, column none.
+	src := "name: misaligned\nturns:\n  - say: hi\n    bot:\n      - text: a\n     - text: b\n"
+	_, l := transcript.Parse("t.yaml", []byte(src))
+	if len(l) != 1 || l[0].Code != "yaml-syntax" {
+		t.Fatalf("want one syntax error, got %v", l)
+	}
+	if got := l[0].Pos.String(); got != "t.yaml:6:6" {
+		t.Fatalf("the error is at %s, want t.yaml:6:6:\n%v", got, l[0])
+	}
+	if l[0].Snippet != "     - text: b" {
+		t.Fatalf("the error quotes %q", l[0].Snippet)
+	}
+}
+
+// TestRunsFromInsideTheTestsDirectory does what `samvad test` does when run
+// in flows/tests, with and without naming a test.
+func TestRunsFromInsideTheTestsDirectory(t *testing.T) {
+	t.Chdir("../../flows/tests")
+	for _, paths := range [][]string{nil, {"commands.yaml"}, {"."}} {
+		src, l := transcript.FindSources(paths...)
+		if len(src.Flows) == 0 || len(src.Locales) == 0 || len(src.Transcripts) == 0 {
+			t.Fatalf("FindSources(%q) found %d flows, %d locale files, %d tests; problems: %v",
+				paths, len(src.Flows), len(src.Locales), len(src.Transcripts), l)
+		}
+		if want := "../main.yaml"; !hasPath(src.Flows, want) {
+			t.Errorf("FindSources(%q): no flow %s among %v", paths, want, src.Flows[0].Path)
+		}
+		lib, more := engine.LoadSources(src, engine.LoadOptions{})
+		if err := append(l, more...).Err(); err != nil {
+			t.Fatalf("FindSources(%q): the flows do not load: %v", paths, err)
+		}
+		if len(paths) == 1 && paths[0] == "commands.yaml" && len(src.Transcripts) != 1 {
+			t.Errorf("naming one test ran %d", len(src.Transcripts))
+		}
+		for _, f := range src.Transcripts {
+			c, pl := transcript.Parse(f.Path, f.Content)
+			if pl.HasErrors() {
+				t.Fatal(pl.Err())
+			}
+			if res := c.Run(lib); !res.Passed() {
+				t.Errorf("%s: %v", f.Path, res.Failures)
+			}
+		}
+	}
+}
+
+func hasPath(files []engine.File, path string) bool {
+	for _, f := range files {
+		if f.Path == path {
+			return true
+		}
+	}
+	return false
+}

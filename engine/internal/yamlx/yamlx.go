@@ -14,12 +14,12 @@ import (
 	"github.com/samvad/samvad/engine/diag"
 )
 
-// Parse parses one YAML document. A syntax error becomes a diagnostic with the
-// line (and, where YAML gives it, the column) of the problem.
+// Parse parses one YAML document. A syntax error becomes a diagnostic at the
+// line and column of the problem (see locate).
 func Parse(file string, content []byte) (*yaml.Node, *diag.Diagnostic) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(content, &doc); err != nil {
-		d := syntaxDiagnostic(file, err)
+		d := syntaxDiagnostic(file, content, err)
 		return nil, &d
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
@@ -28,25 +28,28 @@ func Parse(file string, content []byte) (*yaml.Node, *diag.Diagnostic) {
 	return doc.Content[0], nil
 }
 
-var lineRE = regexp.MustCompile(`line (\d+)(?:, column (\d+))?`)
+var lineRE = regexp.MustCompile(`^line (\d+)(?:, column (\d+))?: `)
 
-func syntaxDiagnostic(file string, err error) diag.Diagnostic {
-	msg := err.Error()
+func syntaxDiagnostic(file string, content []byte, err error) diag.Diagnostic {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {
 		msg = te.Errors[0]
 	}
 	pos := diag.Pos{File: file}
+	problem := msg
 	if m := lineRE.FindStringSubmatch(msg); m != nil {
 		pos.Line, _ = strconv.Atoi(m[1])
-		if m[2] != "" {
-			pos.Col, _ = strconv.Atoi(m[2])
-		} else {
-			pos.Col = 1
-		}
+		pos.Col, _ = strconv.Atoi(m[2])
+		problem = msg[len(m[0]):]
 	}
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	return diag.Diagnostic{Pos: pos, Severity: diag.Error, Code: "yaml-syntax", Message: "YAML syntax: " + msg}
+	if line, col, ok := locate(content, problem, pos.Line); ok {
+		pos.Line, pos.Col = line, col
+	}
+	if pos.Line > 0 && pos.Col == 0 {
+		pos.Col = 1
+	}
+	return diag.Diagnostic{Pos: pos, Severity: diag.Error, Code: "yaml-syntax", Message: "YAML syntax: " + problem}
 }
 
 // Pos is the position of n in file.

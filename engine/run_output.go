@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"fmt"
+	"time"
+
 	"github.com/samvad/samvad/engine/locale"
 )
 
@@ -13,6 +16,10 @@ type textData struct {
 	c     *Contact
 	// max is the number of choices on offer, for "reply 1 to {{.max}}".
 	max int
+	// run, key and node say where a value that cannot be formatted was
+	// written, for its event.
+	run       *run
+	key, node string
 }
 
 func (d *textData) Value(name string) (any, bool) {
@@ -37,7 +44,46 @@ func (d *textData) Value(name string) (any, bool) {
 	return nil, false
 }
 
-var _ locale.Data = (*textData)(nil)
+// FormatFailed records a value a formatter could not format as an event.
+// The detail names the message and the placeholder and says what the value
+// was, never the value itself (it may be something a citizen typed).
+func (d *textData) FormatFailed(format, name string, v any) {
+	action := "{{" + format + "}}"
+	if name != "" {
+		action = "{{" + format + " ." + name + "}}"
+	}
+	detail := fmt.Sprintf("%s %s: got %s; %s formats %s", d.key, action, describeValue(v), format, locale.Formats(format))
+	d.run.event(EventFormatError, d.run.s.Flow, d.node, detail)
+}
+
+// describeValue names the kind of a value, not the value.
+func describeValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "nothing"
+	case string:
+		return "text"
+	case float64, float32, int, int64, int32:
+		return "a number"
+	case bool:
+		return "yes/no"
+	case time.Time:
+		if x.IsZero() {
+			return "no date (a date variable nothing was saved to)"
+		}
+		return "a date"
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "a list"
+	}
+	return fmt.Sprintf("a %T", v)
+}
+
+var (
+	_ locale.Data           = (*textData)(nil)
+	_ locale.FormatReporter = (*textData)(nil)
+)
 
 // render renders a text in the session's language.
 func (x *run) render(t *Text, node string) string {
@@ -53,6 +99,7 @@ func (x *run) render(t *Text, node string) string {
 	}
 	d := &x.data
 	d.names, d.vals, d.vars = d.names[:0], d.vals[:0], x.s.Vars
+	d.key, d.node = t.Key, node
 	if len(t.Data) > 0 {
 		env := x.expressionEnv(nil)
 		for _, f := range t.Data {
@@ -70,12 +117,12 @@ func (x *run) render(t *Text, node string) string {
 }
 
 // say sends the items of a say (or handoff, or end) node.
-func (x *run) say(items []*Item) {
+func (x *run) say(items []*Item, node string) {
 	for _, it := range items {
 		out := Output{Kind: it.Kind, Lang: x.s.Lang}
 		if it.Text != nil {
 			out.Key = it.Text.Key
-			out.Text = x.render(it.Text, x.s.Node)
+			out.Text = x.render(it.Text, node)
 		}
 		switch it.Kind {
 		case OutputMedia:

@@ -1,10 +1,13 @@
 package engine
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/expr-lang/expr/types"
+	"gopkg.in/yaml.v3"
 
+	"github.com/samvad/samvad/engine/diag"
 	"github.com/samvad/samvad/engine/guard"
 )
 
@@ -105,4 +108,43 @@ func (c *compiler) askEnv(ask *Ask) types.Map {
 		env["answer"] = ask.Expect[0].varType().exprType()
 	}
 	return env
+}
+
+// expression compiles an expression found in YAML node n against env, mapping
+// an error's position inside the expression to the file.
+func (c *compiler) expression(n *yaml.Node, env types.Map, want guard.Result) *guard.Program {
+	src, ok := c.str(n, "an expression")
+	if !ok {
+		return nil
+	}
+	p, err := guard.Compile(src, env, want)
+	if err != nil {
+		ge, _ := err.(*guard.Error)
+		pos := c.pos(n)
+		if ge != nil {
+			pos = exprPos(n, pos, ge)
+		}
+		c.diags.Add(diag.Diagnostic{Pos: pos, Severity: diag.Error, Code: "expression",
+			Message: fmt.Sprintf("expression %q: %s", src, err.Error())})
+		return nil
+	}
+	return p
+}
+
+// exprPos finds the file position of a column inside an expression scalar.
+func exprPos(n *yaml.Node, base diag.Pos, e *guard.Error) diag.Pos {
+	switch n.Style {
+	case yaml.LiteralStyle, yaml.FoldedStyle:
+		base.Line += e.Line
+		base.Col = base.Col + e.Column - 1
+	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
+		if e.Line == 1 {
+			base.Col += e.Column // one for the quote, minus one for 1-based
+		}
+	default:
+		if e.Line == 1 {
+			base.Col += e.Column - 1
+		}
+	}
+	return base
 }

@@ -17,7 +17,7 @@ func (x *run) runFrom(n *Node) {
 		x.event(EventNodeEntered, x.flow.ID, n.Name, "")
 		switch n.Kind {
 		case KindSay:
-			x.say(n.Say)
+			x.say(n.Say, n.Name)
 			n = x.follow(n.Next)
 		case KindAsk:
 			x.s.Retries = 0
@@ -37,7 +37,7 @@ func (x *run) runFrom(n *Node) {
 			x.handoff(n.Say, n.Queue, n.Name)
 			return
 		case KindEnd:
-			x.say(n.Say)
+			x.say(n.Say, n.Name)
 			n = x.endFlow()
 		default:
 			n = x.endFlow()
@@ -272,7 +272,7 @@ func (x *run) handoff(items []*Item, queue, node string) {
 	if items == nil {
 		x.sayBuiltin("common.handoff")
 	} else {
-		x.say(items)
+		x.say(items, node)
 	}
 	flow := x.s.Flow
 	if queue == "" {

@@ -288,3 +288,16 @@ func joinCodes(langs []*locale.Lang) string {
 	}
 	return strings.Join(codes, ", ")
 }
+
+func (lib *Library) flowIDs() []string {
+	ids := make([]string, 0, len(lib.flows))
+	for id := range lib.flows {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// String describes a library for logs.
+func (lib *Library) String() string {
+	return fmt.Sprintf("%d flows, %s, languages %s", len(lib.flows), lib.Catalog, joinCodes(lib.Languages))
+}

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"sort"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/samvad/samvad/engine/diag"
 	"github.com/samvad/samvad/engine/internal/yamlx"
 	"github.com/samvad/samvad/engine/locale"
@@ -58,13 +60,7 @@ func ReadSources(paths ...string) (Sources, diag.List) {
 }
 
 func (s *Sources) add(f File) {
-	root, d := yamlx.Parse(f.Path, f.Content)
-	keys := map[string]bool{}
-	if d == nil {
-		for _, kv := range yamlx.Pairs(root) {
-			keys[kv[0].Value] = true
-		}
-	}
+	keys := topKeys(f.Content)
 	base := filepath.Base(f.Path)
 	name := base[:len(base)-len(filepath.Ext(base))]
 	switch {
@@ -110,4 +106,27 @@ func LoadDir(paths ...string) (*Library, diag.List) {
 	src, l := ReadSources(paths...)
 	lib, more := LoadSources(src, LoadOptions{})
 	return lib, append(l, more...)
+}
+
+var topKeyRE = regexp.MustCompile(`(?m)^([A-Za-z_][A-Za-z0-9_]*)[ \t]*:`)
+
+// topKeys returns the keys of a YAML file's top-level mapping. A file that
+// does not parse is still sorted by the keys its unindented lines begin
+// with, so that a conversation test with a syntax error is reported as one
+// (and at the error), not loaded as a flow.
+func topKeys(content []byte) map[string]bool {
+	keys := map[string]bool{}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(content, &doc); err == nil {
+		if len(doc.Content) > 0 {
+			for _, kv := range yamlx.Pairs(doc.Content[0]) {
+				keys[kv[0].Value] = true
+			}
+		}
+		return keys
+	}
+	for _, m := range topKeyRE.FindAllSubmatch(content, -1) {
+		keys[string(m[1])] = true
+	}
+	return keys
 }

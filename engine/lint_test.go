@@ -198,3 +198,188 @@ func TestYAMLSyntaxErrorHasPosition(t *testing.T) {
 		t.Fatalf("got %v", l)
 	}
 }
+
+func TestLintRejectsLoopsWithoutAQuestion(t *testing.T) {
+	_, l := loadDiag(t, map[string]string{"main": `
+flow: main
+vars: {n: number}
+nodes:
+  start:
+    ask: t.menu
+    expect: text
+    next: loop
+  loop:
+    set: {n: vars.n + 1}
+    next: check
+  check:
+    branch:
+      - when: vars.n < 1000000
+        next: loop
+    default: start
+`})
+	if len(l) != 1 || l[0].Code != "loop" || l[0].Pos.Line != 8 {
+		t.Fatalf("want one loop error at line 8, got %v", l)
+	}
+}
+
+// typoBase is a flow with every kind of transition and no problem; the typo
+// tests below break one of its transitions.
+const typoBase = `flow: main
+title: t.title
+vars:
+  pin: string
+  ok: bool
+  res: object
+nodes:
+  first:
+    ask: t.ask_pin
+    expect: pin
+    save: pin
+    next: where
+  where:
+    ask: t.menu
+    choices:
+      - label: t.a
+        next: confirm
+      - label: t.b
+        next: lookup
+  lookup:
+    call: office.find
+    args: {pin: vars.pin}
+    save: res
+    next: confirm
+    on_error: failed
+  confirm:
+    ask: t.ask_ok
+    expect: yesno
+    save: ok
+    on_fail: failed
+    next: check
+  check:
+    branch:
+      - when: vars.ok
+        next: done
+    default: first
+  done:
+    say: t.bye
+    next: end
+  failed:
+    say: t.hello
+    next: end
+`
+
+// typo writes the flow with one line replaced, failing if it is not there.
+func typo(t *testing.T, src, line, with string) string {
+	t.Helper()
+	if strings.Count(src, line+"\n") != 1 {
+		t.Fatalf("the fixture has no single line %q", line)
+	}
+	return strings.Replace(src, line+"\n", with+"\n", 1)
+}
+
+func TestOneTypoInATransitionIsOneProblem(t *testing.T) {
+	t.Parallel()
+	if _, l := loadDiag(t, map[string]string{"main": typoBase}); len(l) != 0 {
+		t.Fatalf("the fixture itself has problems:\n%v", diag.ListError(l))
+	}
+	cases := []struct{ line, typo, meant string }{
+		{"    next: where", "    next: wher", "where"}, // every node after it hangs on it
+		{"        next: confirm", "        next: confrim", "confirm"},
+		{"        next: lookup", "        next: lokup", "lookup"},
+		{"    on_error: failed", "    on_error: faild", "failed"},
+		{"    on_fail: failed", "    on_fail: fialed", "failed"},
+		{"        next: done", "        next: dne", "done"},
+		{"    default: first", "    default: frist", "first"},
+		{"title: t.title", "title: t.title\nstart: frist", "first"},
+	}
+	for _, tc := range cases {
+		src := typo(t, typoBase, tc.line, tc.typo)
+		_, l := loadDiag(t, map[string]string{"main": src})
+		if len(l) != 1 || l[0].Code != "unknown-node" || !strings.Contains(l[0].Message, fmt.Sprintf("did you mean %q", tc.meant)) {
+			t.Errorf("%s: want one unknown-node problem meaning %q, got:\n%v", strings.TrimSpace(tc.typo), tc.meant, diag.ListError(l))
+		}
+	}
+}
+
+func TestATypoDoesNotHideOtherProblems(t *testing.T) {
+	t.Parallel()
+	src := typo(t, typoBase, "    next: where", "    next: wher")
+	src = typo(t, src, "        next: lookup", "        next: lookup\n      - label: t.c\n        next: stuck")
+	src += `  stuck:
+    ask: t.ask_name
+    expect: text
+  orphan:
+    say: t.hello
+    next: end
+`
+	_, l := loadDiag(t, map[string]string{"main": src})
+	got := map[string]bool{}
+	for _, d := range l {
+		got[d.Code+" "+d.Snippet] = true
+	}
+	want := []string{"unknown-node     next: wher", "dead-end     ask: t.ask_name", "unreachable   orphan:"}
+	for _, w := range want {
+		if !got[w] {
+			t.Errorf("no %q", w)
+		}
+	}
+	if len(l) != len(want) {
+		t.Errorf("want %d problems, got %d", len(want), len(l))
+	}
+	if t.Failed() {
+		t.Logf("all diagnostics:\n%v", diag.ListError(l))
+	}
+}
+
+func TestAnUnknownNodeWithNoNearNameReportsWhatItMayHaveMeantOnce(t *testing.T) {
+	t.Parallel()
+	src := typo(t, typoBase, "    next: where", "    next: somewhere_else")
+	_, l := loadDiag(t, map[string]string{"main": src})
+	if len(l) != 2 || l[0].Code != "unknown-node" || l[1].Code != "unreachable" {
+		t.Fatalf("want the unknown node and the one node after it, got:\n%v", diag.ListError(l))
+	}
+	if !strings.Contains(l[1].Message, `"where"`) || !strings.Contains(l[1].Message, `unknown node "somewhere_else" at 12:11 may have been meant`) {
+		t.Fatalf("the unreachable node does not name its likely cause: %s", l[1].Message)
+	}
+}
+
+func TestLintReportsAFormatThatCannotFormatItsType(t *testing.T) {
+	t.Parallel()
+	flow := func(vars, data string) string {
+		return `
+flow: main
+vars: {` + vars + `}
+nodes:
+  a:
+    say: t.fee
+    data: {` + data + `}
+    next: b
+  b:
+    say: t.due
+    next: end
+`
+	}
+	cases := []struct{ vars, data, want string }{
+		{"fee: money, due: date", "", ""},
+		{"fee: number, due: string", "", ""}, // a text may hold an ISO date: checked at run time
+		{"fee: string, due: date", "", ""},   // a text may hold "1250"
+		{"fee: object, due: date", "fee: vars.fee.amount", ""},
+		{"fee: date, due: date", "", `writes {{money .fee}}, but fee is a date variable of flow main; money formats numbers`},
+		{"fee: number, due: number", "", `writes {{date .due}}, but due is a number variable of flow main; date formats dates`},
+		{"fee: number, due: date, ok: bool", "fee: vars.ok", `writes {{money .fee}}, but fee is yes/no in data: ("vars.ok"); money formats numbers`},
+		{"fee: number, due: location", "", `writes {{date .due}}, but due is a location variable`},
+	}
+	for _, tc := range cases {
+		_, l := loadDiag(t, map[string]string{"main": flow(tc.vars, tc.data)})
+		var got []string
+		for _, d := range l {
+			got = append(got, d.Code+": "+d.Message)
+		}
+		switch {
+		case tc.want == "" && len(l) != 0:
+			t.Errorf("vars {%s} data {%s}: want no problem, got %q", tc.vars, tc.data, got)
+		case tc.want != "" && (len(l) != 1 || l[0].Code != "format-type" || !strings.Contains(l[0].Message, tc.want)):
+			t.Errorf("vars {%s} data {%s}: want one format-type problem %q, got %q", tc.vars, tc.data, tc.want, got)
+		}
+	}
+}

@@ -6,14 +6,11 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-	"strings"
-	"time"
 
 	"github.com/expr-lang/expr/types"
 	"gopkg.in/yaml.v3"
 
 	"github.com/samvad/samvad/engine/diag"
-	"github.com/samvad/samvad/engine/guard"
 	"github.com/samvad/samvad/engine/internal/yamlx"
 )
 
@@ -32,6 +29,8 @@ type compiler struct {
 	texts    []*Text
 	flowRefs []flowRef
 	asks     []*Node
+	// unknownStart is a start: naming a node the flow does not have.
+	unknownStart Target
 }
 
 // flowRef is a `flow:` node's reference to another flow.
@@ -62,58 +61,6 @@ func compileFlow(lib *Library, file string, content []byte) *compiler {
 	}
 	c.compileRoot(root)
 	return c
-}
-
-func (c *compiler) pos(n *yaml.Node) diag.Pos { return yamlx.Pos(c.file, n) }
-
-func (c *compiler) errorf(n *yaml.Node, code, format string, args ...any) {
-	c.diags.Errorf(c.pos(n), code, format, args...)
-}
-
-func (c *compiler) warnf(n *yaml.Node, code, format string, args ...any) {
-	c.diags.Warnf(c.pos(n), code, format, args...)
-}
-
-// fields walks a mapping, calling the handler of each known key and reporting
-// unknown keys with the list of known ones.
-func (c *compiler) fields(n *yaml.Node, what string, known map[string]func(k, v *yaml.Node)) {
-	if n.Kind != yaml.MappingNode {
-		c.errorf(n, "shape", "%s must be a mapping of keys to values, not %s", what, yamlx.KindName(n))
-		return
-	}
-	seen := map[string]bool{}
-	for _, kv := range yamlx.Pairs(n) {
-		k := kv[0].Value
-		h, ok := known[k]
-		if !ok {
-			c.errorf(kv[0], "unknown-key", "unknown key %q in %s (known keys: %s)", k, what, keyList(known))
-			continue
-		}
-		if seen[k] {
-			c.errorf(kv[0], "duplicate-key", "key %q appears twice in %s", k, what)
-			continue
-		}
-		seen[k] = true
-		h(kv[0], kv[1])
-	}
-}
-
-func keyList(m map[string]func(k, v *yaml.Node)) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return strings.Join(keys, ", ")
-}
-
-// str reads a single value as text.
-func (c *compiler) str(n *yaml.Node, what string) (string, bool) {
-	if !yamlx.IsScalar(n) {
-		c.errorf(n, "shape", "%s must be a single value, not %s", what, yamlx.KindName(n))
-		return "", false
-	}
-	return n.Value, true
 }
 
 func (c *compiler) compileRoot(root *yaml.Node) {
@@ -204,6 +151,7 @@ func (c *compiler) compileStart(startNode, nodesNode *yaml.Node) {
 		return
 	}
 	c.errorf(startNode, "unknown-node", "start names node %q, which the flow does not have%s", name, c.suggest(name))
+	c.unknownStart = Target{Pos: c.pos(startNode), name: name}
 }
 
 func (c *compiler) compileTriggers(n *yaml.Node) {
@@ -235,26 +183,6 @@ func (c *compiler) compileKeywords(n *yaml.Node) {
 			c.flow.Keywords[lang] = append(c.flow.Keywords[lang], w.Value)
 		}
 	}
-}
-
-// strList reads a single value or a list of values.
-func (c *compiler) strList(n *yaml.Node, what string) []*yaml.Node {
-	if yamlx.IsScalar(n) {
-		return []*yaml.Node{n}
-	}
-	if n.Kind != yaml.SequenceNode {
-		c.errorf(n, "shape", "%s must be a list of words, not %s", what, yamlx.KindName(n))
-		return nil
-	}
-	var out []*yaml.Node
-	for _, e := range n.Content {
-		if yamlx.IsScalar(e) {
-			out = append(out, e)
-		} else {
-			c.errorf(e, "shape", "%s must be a list of words, not %s", what, yamlx.KindName(e))
-		}
-	}
-	return out
 }
 
 func (c *compiler) compilePatterns(n *yaml.Node) {
@@ -305,11 +233,16 @@ func (c *compiler) checkVar(n *yaml.Node, name string, want VarType) {
 
 // suggest proposes the nearest node name for a typo.
 func (c *compiler) suggest(name string) string {
+	return didYouMeanThis(c.nearestNode(name))
+}
+
+// nearestNode is the node name a typo most likely meant, or "".
+func (c *compiler) nearestNode(name string) string {
 	names := make([]string, 0, len(c.nodeDefs))
 	for n := range c.nodeDefs {
 		names = append(names, n)
 	}
-	return didYouMean(name, names)
+	return nearest(name, names)
 }
 
 func (c *compiler) suggestVar(name string) string {
@@ -320,7 +253,22 @@ func (c *compiler) suggestVar(name string) string {
 	return didYouMean(name, names)
 }
 
+// didYouMean proposes the candidate nearest to a typo, as the end of a
+// sentence; "" when none is near.
 func didYouMean(name string, candidates []string) string {
+	return didYouMeanThis(nearest(name, candidates))
+}
+
+func didYouMeanThis(best string) string {
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// nearest returns the candidate fewer than three edits from name (the first
+// in sorted order of the nearest), or "".
+func nearest(name string, candidates []string) string {
 	best, bestD := "", 3
 	sort.Strings(candidates)
 	for _, cand := range candidates {
@@ -328,10 +276,7 @@ func didYouMean(name string, candidates []string) string {
 			best, bestD = cand, d
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+	return best
 }
 
 func editDistance(a, b string) int {
@@ -352,57 +297,4 @@ func editDistance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
-}
-
-// duration reads a timeout such as "5s".
-func (c *compiler) duration(n *yaml.Node, what string) (time.Duration, bool) {
-	s, ok := c.str(n, what)
-	if !ok {
-		return 0, false
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		c.errorf(n, "duration", "%s must be a duration such as 5s or 1m30s, not %q", what, s)
-		return 0, false
-	}
-	return d, true
-}
-
-// expression compiles an expression found in YAML node n against env, mapping
-// an error's position inside the expression to the file.
-func (c *compiler) expression(n *yaml.Node, env types.Map, want guard.Result) *guard.Program {
-	src, ok := c.str(n, "an expression")
-	if !ok {
-		return nil
-	}
-	p, err := guard.Compile(src, env, want)
-	if err != nil {
-		ge, _ := err.(*guard.Error)
-		pos := c.pos(n)
-		if ge != nil {
-			pos = exprPos(n, pos, ge)
-		}
-		c.diags.Add(diag.Diagnostic{Pos: pos, Severity: diag.Error, Code: "expression",
-			Message: fmt.Sprintf("expression %q: %s", src, err.Error())})
-		return nil
-	}
-	return p
-}
-
-// exprPos finds the file position of a column inside an expression scalar.
-func exprPos(n *yaml.Node, base diag.Pos, e *guard.Error) diag.Pos {
-	switch n.Style {
-	case yaml.LiteralStyle, yaml.FoldedStyle:
-		base.Line += e.Line
-		base.Col = base.Col + e.Column - 1
-	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
-		if e.Line == 1 {
-			base.Col += e.Column // one for the quote, minus one for 1-based
-		}
-	default:
-		if e.Line == 1 {
-			base.Col += e.Column - 1
-		}
-	}
-	return base
 }

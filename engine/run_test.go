@@ -221,29 +221,6 @@ nodes:
 	}
 }
 
-func TestLintRejectsLoopsWithoutAQuestion(t *testing.T) {
-	_, l := loadDiag(t, map[string]string{"main": `
-flow: main
-vars: {n: number}
-nodes:
-  start:
-    ask: t.menu
-    expect: text
-    next: loop
-  loop:
-    set: {n: vars.n + 1}
-    next: check
-  check:
-    branch:
-      - when: vars.n < 1000000
-        next: loop
-    default: start
-`})
-	if len(l) != 1 || l[0].Code != "loop" || l[0].Pos.Line != 8 {
-		t.Fatalf("want one loop error at line 8, got %v", l)
-	}
-}
-
 func TestStepLimitStopsARunawayFlow(t *testing.T) {
 	// A flow that enters itself as a sub-flow loops across flows, which the
 	// step limit ends with an apology.
@@ -448,41 +425,6 @@ func TestPinnedVersionComesBackFromArchive(t *testing.T) {
 	restarted.expect("You picked c.", "Pick one")
 }
 
-func TestSessionCodecRoundTrip(t *testing.T) {
-	s := &engine.Session{Status: engine.SessionWaiting, Flow: "grievance", Version: "abc123", Node: "where", Lang: "hi", Retries: 2,
-		Started: time.UnixMilli(1763700000000).UTC(), Updated: time.UnixMilli(1763700060000).UTC(),
-		Vars: map[string]any{"s": "पानी", "n": 3.5, "b": true, "z": nil, "d": time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC),
-			"o": map[string]any{"ref": "GRV", "list": []any{1.0, "x", false}}, "dz": time.Time{}},
-		Stack: []engine.Frame{{Flow: "main", Version: "v1", Node: "sub", Vars: map[string]any{"k": "v"}}}}
-	data, err := s.Encode(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := engine.DecodeSession(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, _ := got.Encode(nil)
-	if len(again) != len(data) || got.Flow != s.Flow || got.Node != s.Node || got.Retries != 2 || !got.Updated.Equal(s.Updated) {
-		t.Fatalf("round trip differs: %+v", got)
-	}
-	if got.Vars["s"] != "पानी" || got.Vars["n"] != 3.5 || got.Vars["b"] != true || got.Vars["o"].(map[string]any)["list"].([]any)[1] != "x" ||
-		!got.Vars["d"].(time.Time).Equal(s.Vars["d"].(time.Time)) || !got.Vars["dz"].(time.Time).IsZero() {
-		t.Fatalf("vars differ: %#v", got.Vars)
-	}
-	if got.Stack[0].Vars["k"] != "v" {
-		t.Fatalf("stack differs: %+v", got.Stack)
-	}
-	for _, bad := range [][]byte{nil, {'S'}, {'X', 1, 0}, data[:len(data)-1], append(append([]byte{}, data...), 0)} {
-		if _, err := engine.DecodeSession(bad); !errors.Is(err, engine.ErrCorruptSession) {
-			t.Errorf("corrupt %v decoded without error", bad)
-		}
-	}
-	if _, err := (&engine.Session{Vars: map[string]any{"ch": make(chan int)}}).Encode(nil); err == nil {
-		t.Error("a value that cannot be stored must be an error")
-	}
-}
-
 type fakeFallback struct {
 	q   engine.FallbackQuery
 	ans engine.FallbackAnswer
@@ -568,5 +510,44 @@ nodes:
 	c.send(engine.Input{Kind: engine.InputChoice, ChoiceID: "c", Text: "Cherries"})
 	if c.sess.Vars["first"] != "c" {
 		t.Fatalf("a tap without a token was not taken: %v", c.sess.Vars)
+	}
+}
+
+// A value a formatter cannot format is written as it is, and the step says
+// so with an event that names the message but not the value.
+func TestAValueThatCannotBeFormattedIsAnEvent(t *testing.T) {
+	t.Parallel()
+	lib := load(t, map[string]string{"main": `
+flow: main
+vars: {res: object}
+nodes:
+  fetch:
+    set: {res: '{"fee": "Ana Kumari"}'}
+    next: fee
+  fee:
+    say: t.fee
+    data: {fee: vars.res.fee}
+    next: due
+  due:
+    say: t.due
+    data: {due: vars.res.when}
+    next: end
+`})
+	c := newChat(t, lib, engine.Config{})
+	c.say("hi")
+	c.expect("Fee Ana Kumari.", "Due .")
+	var details []string
+	for _, e := range c.res.Events {
+		if e.Kind == engine.EventFormatError {
+			details = append(details, e.Node+": "+e.Detail)
+			if strings.Contains(e.Detail, "Ana") {
+				t.Errorf("the event holds the value: %s", e.Detail)
+			}
+		}
+	}
+	want := []string{"fee: t.fee {{money .fee}}: got text; money formats numbers",
+		"due: t.due {{date .due}}: got nothing; date formats dates"}
+	if strings.Join(details, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("format events:\n%s\nwant:\n%s", strings.Join(details, "\n"), strings.Join(want, "\n"))
 	}
 }

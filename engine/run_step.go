@@ -37,7 +37,9 @@ type run struct {
 }
 
 func newRun() *run {
-	return &run{env: make(map[string]any, 8)}
+	x := &run{env: make(map[string]any, 8)}
+	x.data.run = x
+	return x
 }
 
 func (x *run) begin(e *Engine, ctx context.Context, s *Session, c *Contact, in *Input, r *Result) {
