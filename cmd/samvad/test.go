@@ -10,8 +10,9 @@ import (
 	"github.com/samvad/samvad/engine/transcript"
 )
 
-// runTest runs every conversation test under the paths against the flows
-// and locale files found there.
+// runTest runs every conversation test under the paths (default: the whole
+// project the working directory is in, from any directory of it) against
+// the project's flows and locale files.
 func runTest(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -20,15 +21,7 @@ func runTest(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	paths := fs.Args()
-	if len(paths) == 0 {
-		paths = []string{"flows", "locales"}
-	}
-	src, problems := engine.ReadSources(paths...)
-	if !containsLocales(src) {
-		more, _ := engine.ReadSources("locales")
-		src.Locales = more.Locales
-	}
+	src, problems := transcript.FindSources(fs.Args()...)
 	lib, more := engine.LoadSources(src, engine.LoadOptions{})
 	problems = append(problems, more...)
 	if problems.HasErrors() {
@@ -76,5 +69,3 @@ func runTest(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	return 0
 }
-
-func containsLocales(src engine.Sources) bool { return len(src.Locales) > 0 }
