@@ -37,7 +37,7 @@ var DefaultOptions = Options{
 	B:               0.5,
 	UnknownWeight:   0.6,
 	AnswerThreshold: 0.45,
-	RouteThreshold:  0.40,
+	RouteThreshold:  0.20,
 	Margin:          0.05,
 	Passages:        4,
 }
