@@ -83,8 +83,9 @@ type target struct {
 type doc struct {
 	target int32
 	lang   string
-	first  string // the first question or example, to show as the passage
-	length float32
+	first  string  // the first question or example, to show as the passage
+	length float32 // distinct terms
+	norm   float32 // BM25's length normalisation: k1·(1 − b + b·length/avgLen)
 }
 
 type posting struct {
@@ -117,6 +118,11 @@ func NewIndex(b *Base, opts Options) *Index {
 	}
 	if len(ix.docs) > 0 {
 		ix.avgLen = total / float32(len(ix.docs))
+	}
+	k1, bb := float32(ix.opts.K1), float32(ix.opts.B)
+	for i := range ix.docs {
+		d := &ix.docs[i]
+		d.norm = k1 * (1 - bb + bb*d.length/ix.avgLen)
 	}
 	rarest := 0.0
 	for id, p := range ix.post {
@@ -216,16 +222,14 @@ func (ix *Index) rank(sc *scratch, text string, allowed map[string]bool) float32
 			possible += ix.idf[id]
 		}
 	}
-	k1, b := float32(ix.opts.K1), float32(ix.opts.B)
+	k1 := float32(ix.opts.K1)
 	for _, id := range sc.ids {
-		w := ix.idf[id]
+		w := ix.idf[id] * (k1 + 1)
 		for _, p := range ix.post[id] {
-			d := &ix.docs[p.doc]
-			norm := k1 * (1 - b + b*d.length/ix.avgLen)
 			if sc.docS[p.doc] == 0 {
 				sc.touched = append(sc.touched, p.doc)
 			}
-			sc.docS[p.doc] += w * p.tf * (k1 + 1) / (p.tf + norm)
+			sc.docS[p.doc] += w * p.tf / (p.tf + ix.docs[p.doc].norm)
 		}
 	}
 	for _, di := range sc.touched {
@@ -243,15 +247,43 @@ func (ix *Index) rank(sc *scratch, text string, allowed map[string]bool) float32
 		}
 	}
 	sc.touched = sc.touched[:0]
-	sc.ranked = append(sc.ranked[:0], sc.tTouch...)
-	sort.Slice(sc.ranked, func(i, j int) bool {
-		a, c := sc.ranked[i], sc.ranked[j]
-		if sc.best[a] != sc.best[c] {
-			return sc.best[a] > sc.best[c]
-		}
-		return a < c
-	})
+	sc.ranked = sc.ranked[:0]
+	for _, t := range sc.tTouch {
+		sc.ranked = sc.insertTop(t)
+	}
 	return possible
+}
+
+// maxRanked is how many targets rank keeps, best first. A full sort of
+// every target a query touches cost two thirds of a query over a large
+// base; the decision and the passages need only the first few.
+const maxRanked = 16
+
+// insertTop inserts target t into sc.ranked, which holds the best
+// targets so far in order (higher score first, then lower index), and
+// keeps at most maxRanked of them.
+func (sc *scratch) insertTop(t int32) []int32 {
+	r := sc.ranked
+	s := sc.best[t]
+	if len(r) == maxRanked {
+		last := r[len(r)-1]
+		if s < sc.best[last] || (s == sc.best[last] && t > last) {
+			return r
+		}
+		r = r[:len(r)-1]
+	}
+	i := len(r)
+	r = append(r, t)
+	for i > 0 {
+		prev := r[i-1]
+		if sc.best[prev] > s || (sc.best[prev] == s && prev < t) {
+			break
+		}
+		r[i] = prev
+		i--
+	}
+	r[i] = t
+	return r
 }
 
 // release clears the per-target scores and returns sc to the pool.
