@@ -52,10 +52,3 @@ func (b *breaker) done(ok bool) {
 		b.openUntil = b.now().Add(b.cooldown)
 	}
 }
-
-// open reports whether the breaker refuses calls now.
-func (b *breaker) open() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.run >= b.failures && b.now().Before(b.openUntil)
-}
