@@ -59,6 +59,7 @@
 // card misplaced" → the ration flow instead of the lost-card answer), or
 // fall under the thresholds for complaints described with words no
 // example has. `go test ./adapters/llm/knowledge -run TestHeldout -v`
-// lists every miss. Speed: BenchmarkAnswer, 1,000 generated entries, one
-// core: about 31,000 queries/s.
+// lists every miss. Speed: BenchmarkAnswer, 1,000 generated entries,
+// -cpu 1: about 31,000 queries per second of CPU time (31,100/s of wall
+// time on an idle 2-core machine; less when other work shares it).
 package llm
