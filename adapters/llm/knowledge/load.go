@@ -1,7 +1,6 @@
 package knowledge
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -346,7 +345,3 @@ func (b *Base) checkUnique() diag.List {
 	}
 	return l
 }
-
-// ErrNoBase is returned by functions that need a knowledge base and got
-// none.
-var ErrNoBase = errors.New("knowledge: no knowledge base")
