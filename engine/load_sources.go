@@ -19,13 +19,22 @@ type Sources struct {
 	Flows       []File
 	Locales     []File
 	Transcripts []File
+	// Services are the declarations of department operations (a file with
+	// a top-level operations:, connector: or tables:), which
+	// adapters/services reads; Knowledge are the fallback's knowledge
+	// bases (entries: or intents:), which adapters/llm/knowledge reads.
+	// The engine only sorts them out.
+	Services  []File
+	Knowledge []File
 }
 
 var langFileRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 
 // ReadSources reads the YAML files under the given files and directories and
 // sorts them: a file with a top-level `flow:` is a flow, one with `turns:` is a
-// conversation test, one named after a language (hi.yaml) is a locale file.
+// conversation test, one with `operations:`, `connector:` or `tables:`
+// declares services, one with `entries:` or `intents:` is a knowledge base,
+// and one named after a language (hi.yaml) is a locale file.
 func ReadSources(paths ...string) (Sources, diag.List) {
 	var src Sources
 	var l diag.List
@@ -53,7 +62,7 @@ func ReadSources(paths ...string) (Sources, diag.List) {
 			l.Errorf(diag.Pos{File: p}, "read", "cannot read: %v", err)
 		}
 	}
-	for _, files := range [][]File{src.Flows, src.Locales, src.Transcripts} {
+	for _, files := range [][]File{src.Flows, src.Locales, src.Transcripts, src.Services, src.Knowledge} {
 		sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	}
 	return src, l
@@ -68,6 +77,10 @@ func (s *Sources) add(f File) {
 		s.Flows = append(s.Flows, f)
 	case keys["turns"]:
 		s.Transcripts = append(s.Transcripts, f)
+	case keys["operations"] || keys["connector"] || keys["tables"]:
+		s.Services = append(s.Services, f)
+	case keys["entries"] || keys["intents"]:
+		s.Knowledge = append(s.Knowledge, f)
 	case langFileRE.MatchString(name) || filepath.Base(filepath.Dir(f.Path)) == "locales":
 		s.Locales = append(s.Locales, f)
 	default:

@@ -48,3 +48,30 @@ func TestReadSourcesSortsAFileThatDoesNotParse(t *testing.T) {
 		}
 	}
 }
+
+// Declarations of department operations and knowledge bases live beside
+// the flows; they are sorted out, not taken for flows.
+func TestReadSourcesSortsServicesAndKnowledge(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := map[string]string{
+		"flows/main.yaml":              "flow: main\nnodes:\n  a:\n    end: true\n",
+		"flows/services/pensions.yaml": "connector: pensions\noperations: {}\n",
+		"flows/services/offices.yaml":  "tables: {}\n",
+		"flows/knowledge/general.yaml": "department: d\nentries: []\n",
+		"flows/knowledge/intents.yaml": "intents: []\n",
+	}
+	for name, content := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src, _ := engine.ReadSources(filepath.Join(dir, "flows"))
+	if len(src.Flows) != 1 || len(src.Services) != 2 || len(src.Knowledge) != 2 {
+		t.Fatalf("flows %d, services %d, knowledge %d", len(src.Flows), len(src.Services), len(src.Knowledge))
+	}
+}

@@ -6,7 +6,7 @@
 // # Two ways to answer
 //
 // Offline, always available: package knowledge ranks the department's
-// questions and answers and the flows' example sentences (the .kb files
+// questions and answers and the flows' example sentences (the files
 // under flows/knowledge) with BM25, and answers, routes into a flow, or
 // says it did not understand. No model, no network, tens of
 // microseconds.

@@ -5,8 +5,7 @@
 //
 // # The files
 //
-// A knowledge file (flows/knowledge/*.kb; the loader also reads .yaml and
-// .yml) holds one department's entries and intents:
+// A knowledge file (flows/knowledge/*.yaml) holds one department's entries and intents:
 //
 //	department: municipal
 //	entries:

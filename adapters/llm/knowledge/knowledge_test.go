@@ -145,8 +145,8 @@ intents:
 func TestDuplicateIDsAcrossFiles(t *testing.T) {
 	t.Parallel()
 	entry := "department: d\nentries:\n  - id: a.b\n    questions: {en: [q]}\n    answer: {en: a}\n"
-	_, err := knowledge.LoadFS(fstest.MapFS{"one.kb": {Data: []byte(entry)}, "two.kb": {Data: []byte(entry)}}, "kb")
-	if err == nil || !strings.Contains(err.Error(), "duplicate-id") || !strings.Contains(err.Error(), "kb/one.kb:3") {
+	_, err := knowledge.LoadFS(fstest.MapFS{"one.yaml": {Data: []byte(entry)}, "two.yaml": {Data: []byte(entry)}}, "kb")
+	if err == nil || !strings.Contains(err.Error(), "duplicate-id") || !strings.Contains(err.Error(), "kb/one.yaml:3") {
 		t.Fatalf("err %v", err)
 	}
 }

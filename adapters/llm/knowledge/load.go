@@ -20,7 +20,7 @@ import (
 const MaxAnswer = 4096
 
 // Extensions are the file name endings LoadDir reads.
-var Extensions = []string{".kb", ".yaml", ".yml"}
+var Extensions = []string{".yaml", ".yml"}
 
 // LoadDir reads every knowledge file under dir (see Extensions), in name
 // order. Its error, if any, is a diag.ListError with every problem of
@@ -49,7 +49,7 @@ func LoadFS(fsys fs.FS, prefix string) (*Base, error) {
 		return nil, fmt.Errorf("knowledge: reading %s: %w", prefix, err)
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("knowledge: no knowledge files (*.kb) in %s", prefix)
+		return nil, fmt.Errorf("knowledge: no knowledge files (*.yaml) in %s", prefix)
 	}
 	sort.Strings(files)
 	var l diag.List
