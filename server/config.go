@@ -18,6 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/samvad/samvad/adapters/services"
 	"github.com/samvad/samvad/adapters/store"
 )
 
@@ -62,6 +63,9 @@ type Config struct {
 	// LogLevel is debug, info, warn or error.
 	LogLevel     string        `yaml:"log_level"`
 	Integrations []Integration `yaml:"integrations"`
+	// Connectors say where each department system the flows call is, and
+	// which environment variable holds its key (see adapters/services).
+	Connectors map[string]services.Connection `yaml:"connectors"`
 	// Clock tells the time (tests set it; default time.Now).
 	Clock func() time.Time `yaml:"-"`
 }
@@ -310,6 +314,7 @@ func applyEnv(cfg *Config, env []string) error {
 		prefix := "SAMVAD_INTEGRATIONS_" + envID(cfg.Integrations[i].ID)
 		setFields(reflect.ValueOf(&cfg.Integrations[i]).Elem(), prefix, vars, &problems)
 	}
+	problems = append(problems, applyConnectorEnv(cfg, vars)...)
 	if len(problems) > 0 {
 		return fmt.Errorf("environment: %s", strings.Join(problems, "; "))
 	}

@@ -37,7 +37,7 @@ func (s *Server) newIntegration(cfg Integration, lib *engine.Library) (*integrat
 		DefaultLanguage: cfg.DefaultLanguage,
 		Languages:       cfg.Languages,
 		SessionTimeout:  cfg.SessionDuration,
-		Services:        s.pipeline.Services(),
+		Services:        s.operations(),
 		Clock:           clockFunc(s.now),
 		Archive:         archive{s.store},
 	})

@@ -54,7 +54,7 @@ type Server struct {
 	log          *slog.Logger
 	now          func() time.Time
 	store        *store.Store
-	lib          atomic.Pointer[engine.Library]
+	project      atomic.Pointer[project]
 	integrations map[string]*integration
 	byPhone      map[string]*integration
 	limiter      *whatsapp.Limiter
@@ -82,11 +82,11 @@ func New(ctx context.Context, cfg *Config, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, now: now, integrations: map[string]*integration{},
 		byPhone: map[string]*integration{}, metrics: newMetrics(), transport: graphTransport(cfg), stop: make(chan struct{})}
 	s.limiter = whatsapp.NewLimiter(whatsapp.LimiterConfig{NumberRate: cfg.Graph.RatePerSecond})
-	lib, err := loadLibrary(cfg)
+	proj, err := readProject(cfg)
 	if err != nil {
 		return nil, err
 	}
-	s.lib.Store(lib)
+	s.project.Store(proj)
 	key, err := s.secretKey()
 	if err != nil {
 		return nil, err
@@ -99,7 +99,11 @@ func New(ctx context.Context, cfg *Config, log *slog.Logger) (*Server, error) {
 	s.pipeline = pipeline.New(pipeline.Options{Store: s.store, Library: s.library, Limiter: s.limiter,
 		Metrics: s.metrics.pipeline, Log: log, Clock: s.now, MediaDir: cfg.MediaDir,
 		Workers: cfg.Workers, Senders: cfg.Senders, SendTimeout: cfg.Graph.Timeout})
-	if err := s.setup(ctx, lib); err != nil {
+	if err := s.connect(proj); err != nil {
+		s.store.Close()
+		return nil, err
+	}
+	if err := s.setup(ctx, proj.lib); err != nil {
 		s.store.Close()
 		return nil, err
 	}
@@ -151,18 +155,6 @@ func graphTransport(cfg *Config) *http.Transport {
 	return t
 }
 
-// loadLibrary loads the flows and locale files, failing with every problem.
-func loadLibrary(cfg *Config) (*engine.Library, error) {
-	lib, problems := engine.LoadDir(cfg.Flows, cfg.Locales)
-	if problems.HasErrors() {
-		return nil, fmt.Errorf("the flows in %s and %s do not load:\n%w", cfg.Flows, cfg.Locales, problems.Err())
-	}
-	return lib, nil
-}
-
-// library returns the flows currently loaded.
-func (s *Server) library() *engine.Library { return s.lib.Load() }
-
 // saveFlowVersions archives every loaded flow version, so that sessions
 // pinned to it keep working after the file changes or the process restarts.
 func (s *Server) saveFlowVersions(ctx context.Context, lib *engine.Library) error {
@@ -174,23 +166,28 @@ func (s *Server) saveFlowVersions(ctx context.Context, lib *engine.Library) erro
 	return nil
 }
 
-// Reload loads the flows again. On any problem the running flows stay and
-// the problems are returned; conversations in progress keep their versions.
+// Reload loads the flows, their messages and their operations again (and
+// the tables the operations read). On any problem the running ones stay
+// and the problems are returned; conversations in progress keep their
+// versions.
 func (s *Server) Reload(ctx context.Context) error {
-	lib, err := loadLibrary(s.cfg)
+	proj, err := readProject(s.cfg)
 	if err != nil {
 		return err
 	}
-	if err := s.saveFlowVersions(ctx, lib); err != nil {
+	if err := s.connect(proj); err != nil {
+		return err
+	}
+	if err := s.saveFlowVersions(ctx, proj.lib); err != nil {
 		return err
 	}
 	for _, in := range s.integrations {
-		if err := in.run.Engine.Reload(lib); err != nil {
+		if err := in.run.Engine.Reload(proj.lib); err != nil {
 			return fmt.Errorf("integration %s: %w", in.cfg.ID, err)
 		}
 	}
-	s.lib.Store(lib)
-	s.log.Info("flows reloaded", "library", lib.String())
+	s.project.Store(proj)
+	s.log.Info("flows reloaded", "library", proj.lib.String(), "operations", len(proj.ops.Names()))
 	return nil
 }
 

@@ -52,7 +52,9 @@ func newHarness(t *testing.T) *harness {
 	lim := whatsapp.NewLimiter(whatsapp.LimiterConfig{NumberRate: 80})
 	p := New(Options{Store: st, Library: library, Limiter: lim, Metrics: NewMetrics(prometheus.NewRegistry()),
 		MediaDir: t.TempDir(), ProgressAfter: 10 * time.Millisecond})
-	eng, err := engine.New(lib, engine.Config{Services: p.Services()})
+	eng, err := engine.New(lib, engine.Config{Services: p.Services(engine.ServiceFunc(func(context.Context, string, map[string]any) (map[string]any, error) {
+		return map[string]any{"outcome": "ok"}, nil
+	}))})
 	if err != nil {
 		t.Fatal(err)
 	}

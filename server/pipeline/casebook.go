@@ -1,0 +1,58 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/samvad/samvad/adapters/services"
+	"github.com/samvad/samvad/adapters/services/casework"
+	"github.com/samvad/samvad/adapters/store"
+)
+
+// Casebook keeps the cases built-in operations lodge, in the store and
+// inside the worker's step: a case exists only if the step that lodged it
+// commits, and a citizen sees only the cases lodged from their own number.
+type Casebook struct{ store *store.Store }
+
+// Casebook returns the pipeline's casebook, for services.Deployment.
+func (p *Pipeline) Casebook() *Casebook { return &Casebook{store: p.store} }
+
+var _ services.Casebook = (*Casebook)(nil)
+
+// Lodge records a case in the step of ctx.
+func (b *Casebook) Lodge(ctx context.Context, c services.NewCase) (string, error) {
+	w := store.WorkFrom(ctx)
+	if w == nil {
+		return "", errors.New("a case is lodged only inside a worker step")
+	}
+	if c.Kind != "grievance" {
+		return "", fmt.Errorf("service requests of kind %s cannot be kept yet", c.Kind)
+	}
+	return w.AddGrievance(ctx, store.Grievance{Category: c.Category, Description: c.Description, PinCode: c.PinCode,
+		Location: c.Location, Attachments: c.Attachments, Status: string(casework.Lodged), Due: c.Due})
+}
+
+// Find returns a case of the step's integration, if the step's citizen
+// lodged it.
+func (b *Casebook) Find(ctx context.Context, reference string) (services.Case, error) {
+	w := store.WorkFrom(ctx)
+	if w == nil {
+		return services.Case{}, errors.New("a case is looked up only inside a worker step")
+	}
+	g, err := b.store.GrievanceByReference(ctx, w.Contact.Integration, reference)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return services.Case{}, services.ErrNotFound
+	case err != nil:
+		return services.Case{}, err
+	case g.ContactID != w.Contact.ID:
+		return services.Case{}, services.ErrNotYours
+	}
+	status, err := casework.ParseStatus(g.Status)
+	if err != nil {
+		status = casework.Lodged
+	}
+	return services.Case{Reference: g.Reference, Kind: "grievance", Title: "Grievance", Category: g.Category,
+		Status: status, Due: g.Due, Updated: g.Updated}, nil
+}

@@ -1,0 +1,61 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/samvad/samvad/adapters/services"
+	"github.com/samvad/samvad/engine"
+	"github.com/samvad/samvad/engine/diag"
+)
+
+// project is what the flows and locale directories hold: the flows and
+// messages the engine runs, and the department operations they call.
+type project struct {
+	lib *engine.Library
+	ops *services.Registry
+}
+
+// readProject reads the flows, the locale files and the operation
+// declarations. It fails with every problem at once.
+func readProject(cfg *Config) (*project, error) {
+	src, problems := engine.ReadSources(cfg.Flows, cfg.Locales)
+	files := make([]services.File, len(src.Services))
+	for i, f := range src.Services {
+		files[i] = services.File{Path: f.Path, Content: f.Content}
+	}
+	ops, more := services.Load(files)
+	problems = append(problems, more...)
+	lib, more := engine.LoadSources(src, engine.LoadOptions{})
+	problems = append(problems, more...)
+	if problems.HasErrors() {
+		problems.Sort()
+		return nil, fmt.Errorf("the flows in %s and %s do not load:\n%w", cfg.Flows, cfg.Locales, diag.List(problems.Errors()).Err())
+	}
+	return &project{lib: lib, ops: ops}, nil
+}
+
+// connect connects the project's operations to their systems as the
+// configuration says, and keeps the cases of built-in operations in the
+// store through the pipeline.
+func (s *Server) connect(p *project) error {
+	err := p.ops.Bind(services.Deployment{Connections: s.cfg.Connectors, Getenv: os.LookupEnv,
+		Casebook: s.pipeline.Casebook(), Clock: s.now})
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return nil
+}
+
+// library returns the flows currently loaded.
+func (s *Server) library() *engine.Library { return s.project.Load().lib }
+
+// operations are the engine's Services: the operations of the project
+// loaded now, seen through the pipeline (which shows the citizen that a
+// slow one is under way).
+func (s *Server) operations() engine.Services {
+	return s.pipeline.Services(engine.ServiceFunc(func(ctx context.Context, name string, args map[string]any) (map[string]any, error) {
+		return s.project.Load().ops.Call(ctx, name, args)
+	}))
+}
