@@ -27,8 +27,11 @@ type Casebook interface {
 
 // Errors a Casebook returns.
 var (
-	ErrNotFound = errors.New("services: no case has that reference")
-	ErrNotYours = errors.New("services: the case was lodged from another number")
+	// ErrNoCasebook is returned by a built-in operation run where nothing
+	// keeps cases (samvad call, outside the service).
+	ErrNoCasebook = errors.New("built-in operations need the service's store")
+	ErrNotFound   = errors.New("services: no case has that reference")
+	ErrNotYours   = errors.New("services: the case was lodged from another number")
 )
 
 // NewCase is a case to lodge.
@@ -137,7 +140,7 @@ func (s *builtinSpec) signature() (returns, outcomes []string) {
 // callBuiltin runs a built-in operation against the casebook.
 func (op *operation) callBuiltin(ctx context.Context, book Casebook, now time.Time, args map[string]any) (map[string]any, error) {
 	if book == nil {
-		return nil, errors.New("no casebook is configured for built-in operations")
+		return nil, ErrNoCasebook
 	}
 	s := op.builtin
 	switch s.name {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/samvad/samvad/adapters/llm/knowledge"
+	"github.com/samvad/samvad/adapters/services"
 	"github.com/samvad/samvad/engine"
 	"github.com/samvad/samvad/engine/diag"
 	"github.com/samvad/samvad/engine/transcript"
@@ -61,6 +63,8 @@ func loadProject(paths []string, langs string) (*engine.Library, diag.List) {
 	}
 	lib, more := engine.LoadSources(src, opts)
 	problems = append(problems, more...)
+	problems = append(problems, lintServices(src.Services)...)
+	problems = append(problems, lintKnowledge(src.Knowledge, lib)...)
 	for _, f := range src.Transcripts {
 		_, tl := transcript.Parse(f.Path, f.Content)
 		problems = append(problems, tl...)
@@ -78,4 +82,24 @@ func count(l diag.List) (errs, warns int) {
 		}
 	}
 	return
+}
+
+// lintServices checks the declarations of department operations.
+func lintServices(files []engine.File) diag.List {
+	sf := make([]services.File, len(files))
+	for i, f := range files {
+		sf[i] = services.File{Path: f.Path, Content: f.Content}
+	}
+	_, problems := services.Load(sf)
+	return problems
+}
+
+// lintKnowledge checks the fallback's knowledge bases.
+func lintKnowledge(files []engine.File, _ *engine.Library) diag.List {
+	kf := make([]knowledge.File, len(files))
+	for i, f := range files {
+		kf[i] = knowledge.File{Path: f.Path, Content: f.Content}
+	}
+	_, problems := knowledge.Read(kf)
+	return problems
 }

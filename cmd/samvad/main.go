@@ -30,6 +30,7 @@ var commands = map[string]func(args []string, stdin io.Reader, stdout, stderr io
 	"fakegraph": runFakegraph,
 	"loadgen":   runLoadgen,
 	"parked":    runParked,
+	"call":      runCall,
 }
 
 func main() {
@@ -56,6 +57,7 @@ Usage:
   samvad lint    [paths...] [--json]          check flows and locale files (default: flows locales)
   samvad test    [paths...]                   run conversation tests (default: flows locales)
   samvad chat    --flow main --lang en        try a flow in the terminal
+  samvad call    OPERATION [name=value...]    run one department operation and print its result
   samvad migrate [--config samvad.yaml]       apply database migrations
   samvad parked  [--requeue (--all | ID...)]  list the messages set aside after failing; requeue them
   samvad fakegraph [--listen 127.0.0.1:8090]  a fake WhatsApp Graph API for trying things locally

@@ -69,6 +69,29 @@ func LoadFS(fsys fs.FS, prefix string) (*Base, error) {
 	return b, nil
 }
 
+// File is a knowledge file's path and content.
+type File struct {
+	Path    string
+	Content []byte
+}
+
+// Read reads knowledge files already in memory (engine.ReadSources sorts
+// them out of flows/) and reports every problem as a diagnostic, for lint.
+// The base is nil only when there are errors.
+func Read(files []File) (*Base, diag.List) {
+	b := &Base{}
+	var l diag.List
+	for _, f := range files {
+		l = append(l, b.add(f.Path, f.Content)...)
+	}
+	l = append(l, b.checkUnique()...)
+	l.Sort()
+	if l.HasErrors() {
+		return nil, l
+	}
+	return b, l
+}
+
 // Parse reads one knowledge file.
 func Parse(path string, content []byte) (*Base, error) {
 	b := &Base{}
