@@ -150,7 +150,13 @@ func Load(files []File) (*Catalog, diag.List) {
 	}
 	for _, p := range all {
 		for _, m := range p.msgs {
-			c.slot(m.Key)[p.lang.Index] = m
+			slot := c.slot(m.Key)
+			if prev := slot[p.lang.Index]; prev != nil {
+				l.Errorf(m.Pos, "locale-duplicate-key", "%s is in %s already (line %d); a key is written once per language",
+					m.Key, prev.Pos.File, prev.Pos.Line)
+				continue
+			}
+			slot[p.lang.Index] = m
 		}
 	}
 	for _, lang := range c.langs {
@@ -170,18 +176,19 @@ func (c *Catalog) parseFile(f File) (*Lang, []*Message, diag.List) {
 		l.Errorf(diag.Pos{File: f.Path}, "locale-name", "the file name must be a language code such as hi.yaml: %v", err)
 		return nil, nil, l
 	}
-	if _, dup := c.byCode[code]; dup {
-		l.Errorf(diag.Pos{File: f.Path}, "locale-duplicate", "language %q is defined by two files", code)
-		return nil, nil, l
-	}
 	root, d := yamlx.Parse(f.Path, f.Content)
 	if d != nil {
 		l.Add(*d)
 		return nil, nil, l
 	}
-	lang := &Lang{Code: code, Index: len(c.langs), File: f.Path}
-	c.langs = append(c.langs, lang)
-	c.byCode[code] = lang
+	// A language may be split over several files (a department's service
+	// keeps its own locales/<service>/hi.yaml); they add up to one.
+	lang, more := c.byCode[code]
+	if !more {
+		lang = &Lang{Code: code, Index: len(c.langs), File: f.Path}
+		c.langs = append(c.langs, lang)
+		c.byCode[code] = lang
+	}
 	var msgs []*Message
 	walkMessages(f.Path, root, "", lang, &msgs, &l)
 	src := diag.NewSource(f.Path, f.Content)

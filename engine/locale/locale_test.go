@@ -246,3 +246,34 @@ func TestTemplatesListWhatTheyFormat(t *testing.T) {
 		}
 	}
 }
+
+// A language may be split over several files (one per service); a key
+// written in two of them is an error that names both.
+func TestALanguageOverSeveralFiles(t *testing.T) {
+	t.Parallel()
+	c, l := Load([]File{
+		{Path: "locales/en.yaml", Content: []byte("common:\n  yes: \"Yes\"\n")},
+		{Path: "locales/pension/en.yaml", Content: []byte("pension:\n  ask: \"Your PPO number?\"\n")},
+		{Path: "locales/pension/hi.yaml", Content: []byte("pension:\n  ask: \"आपका पीपीओ नंबर?\"\n")},
+		{Path: "locales/hi.yaml", Content: []byte("common:\n  yes: \"हाँ\"\n")},
+	})
+	if l.HasErrors() {
+		t.Fatal(l.Err())
+	}
+	for key, want := range map[string]string{"common.yes": "हाँ", "pension.ask": "आपका पीपीओ नंबर?"} {
+		m := c.Resolve(key, "hi")
+		if m == nil || m.Render(nil) != want {
+			t.Fatalf("%s in Hindi: %v", key, m)
+		}
+	}
+	if got := len(c.Languages()); got != 2 {
+		t.Fatalf("%d languages", got)
+	}
+	_, l = Load([]File{
+		{Path: "locales/en.yaml", Content: []byte("common:\n  yes: \"Yes\"\n")},
+		{Path: "locales/extra/en.yaml", Content: []byte("common:\n  yes: \"Yes!\"\n")},
+	})
+	if !l.HasErrors() || !strings.Contains(l.Err().Error(), "locales/extra/en.yaml:2:8: error: common.yes is in locales/en.yaml already") {
+		t.Fatalf("a key in two files: %v", l)
+	}
+}
