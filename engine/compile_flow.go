@@ -31,6 +31,14 @@ type compiler struct {
 	asks     []*Node
 	// unknownStart is a start: naming a node the flow does not have.
 	unknownStart Target
+	// checkOps is set when calls are checked against the deployment's
+	// operations; exprs then keeps every compiled expression, for the
+	// check of the result fields they read (lint_operations.go).
+	checkOps bool
+	exprs    []compiledExpr
+	// resultWriters says, per object variable, which operations save into
+	// it (nil in the slice: something whose fields are not known).
+	resultWriters map[string][]*Operation
 }
 
 // flowRef is a `flow:` node's reference to another flow.
@@ -49,8 +57,9 @@ var reservedTargets = map[string]TargetKind{"end": ToEnd, "menu": ToMenu, "hando
 
 // compileFlow compiles a flow file's content. The texts and references it
 // holds are resolved by finish, once every flow of the library is known.
-func compileFlow(lib *Library, file string, content []byte) *compiler {
-	c := &compiler{file: file, lib: lib, nodeDefs: map[string]*yaml.Node{}}
+func compileFlow(lib *Library, file string, content []byte, checkOps bool) *compiler {
+	c := &compiler{file: file, lib: lib, nodeDefs: map[string]*yaml.Node{}, checkOps: checkOps,
+		resultWriters: map[string][]*Operation{}}
 	sum := sha256.Sum256(content)
 	c.flow = &Flow{File: file, Version: hex.EncodeToString(sum[:6]), Nodes: map[string]*Node{},
 		Vars: map[string]VarType{}, DefaultLang: "en", Keywords: map[string][]string{}, Source: content}
@@ -104,6 +113,7 @@ func (c *compiler) compileRoot(root *yaml.Node) {
 		return
 	}
 	c.compileNodes(nodesNode)
+	c.checkResultFields()
 	c.compileStart(startNode, nodesNode)
 	if triggersNode != nil {
 		c.compileTriggers(triggersNode)

@@ -306,6 +306,7 @@ func (c *compiler) compileSet(node *Node, n *yaml.Node) {
 	}
 	for _, kv := range yamlx.Pairs(n) {
 		name := kv[0].Value
+		c.noteResult(name, nil)
 		t, declared := c.flow.Vars[name]
 		if !declared {
 			c.checkVar(kv[0], name, 0)
@@ -355,10 +356,12 @@ func (c *compiler) compileCall(node *Node, def *yaml.Node, vals map[string]*yaml
 	if a := vals["args"]; a != nil {
 		call.Args = c.dataFields(a, c.env)
 	}
+	op := c.checkCall(call, vals)
 	if s := vals["save"]; s != nil {
 		if name, ok := c.str(s, "save"); ok {
 			call.Save = name
 			c.checkVar(s, name, TypeObject)
+			c.noteResult(name, op)
 		}
 	}
 	if t := vals["timeout"]; t != nil {

@@ -40,6 +40,9 @@
 //	                  labels WhatsApp cannot show
 //	lint_graph.go     checks of a flow's graph: nodes never reached, loops in which
 //	                  the citizen is never asked anything
+//	lint_operations.go checks of calls against the deployment's operations
+//	                  (LoadOptions.Operations): names, arguments and their types,
+//	                  the fields read from a saved result
 //
 // Running starts at the front, engine.go (Engine, Config, New, Reload,
 // Step); a pooled run holds the working state of one Step:
