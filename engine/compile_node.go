@@ -19,7 +19,7 @@ var nodeKeys = map[NodeKind][]string{
 	KindAsk:     {"ask", "data", "expect", "choices", "menu", "validate", "invalid", "retries", "on_fail", "save", "save_label", "next", "fallback", "optional"},
 	KindBranch:  {"branch", "default"},
 	KindSet:     {"set", "next"},
-	KindCall:    {"call", "args", "save", "timeout", "next", "on_error"},
+	KindCall:    {"call", "args", "save", "timeout", "next", "on", "on_error"},
 	KindFlow:    {"flow", "next"},
 	KindHandoff: {"handoff", "data", "queue"},
 	KindEnd:     {"end", "data"},
@@ -373,7 +373,48 @@ func (c *compiler) compileCall(node *Node, def *yaml.Node, vals map[string]*yaml
 		}
 	}
 	node.Next = c.requiredTarget(def, vals["next"], node, "next")
+	if on := vals["on"]; on != nil {
+		c.compileOutcomes(call, op, on)
+	}
 	call.OnError = c.requiredTarget(def, vals["on_error"], node, "on_error")
+}
+
+// compileOutcomes reads a call's `on: {outcome: node}`. With the
+// deployment's operations known, each outcome must be one the operation
+// declares.
+func (c *compiler) compileOutcomes(call *Call, op *Operation, n *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		c.errorf(n, "shape", "on maps an outcome of the call to the node it leads to, such as {not_found: no_office}, not %s", yamlx.KindName(n))
+		return
+	}
+	for _, kv := range yamlx.Pairs(n) {
+		name := kv[0].Value
+		t := c.target(kv[1])
+		switch {
+		case name == "ok":
+			// Kept, so that the node it names is not also unreached.
+			c.errorf(kv[0], "unknown-outcome", "ok is where next: leads; on: names the other outcomes")
+		case op != nil && !contains(op.Outcomes, name):
+			c.errorf(kv[0], "unknown-outcome", "%s has no outcome %q (%s)%s", op.Name, name, outcomeList(op.Outcomes), didYouMean(name, op.Outcomes))
+		}
+		call.On = append(call.On, OutcomeTarget{Outcome: name, Next: t})
+	}
+}
+
+func outcomeList(outcomes []string) string {
+	if len(outcomes) == 0 {
+		return "it declares none besides ok"
+	}
+	return "its outcomes besides ok: " + strings.Join(outcomes, ", ")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // defaultChoiceID derives an id from a label key: grievance.cat.water → water.

@@ -272,6 +272,15 @@ type Call struct {
 	Save    string
 	Timeout time.Duration
 	OnError Target
+	// On leads an outcome other than "ok" (the result's "outcome" field)
+	// to a node of its own; any other outcome goes to the node's Next.
+	On []OutcomeTarget
+}
+
+// OutcomeTarget is one entry of a call's `on:`.
+type OutcomeTarget struct {
+	Outcome string
+	Next    Target
 }
 
 // DefaultCallTimeout bounds a service call when the node does not say.

@@ -136,6 +136,9 @@ func (n *Node) targets() []Target {
 	}
 	if n.Call != nil {
 		out = append(out, n.Call.OnError)
+		for _, o := range n.Call.On {
+			out = append(out, o.Next)
+		}
 	}
 	return out
 }

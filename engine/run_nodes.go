@@ -255,6 +255,13 @@ func (x *run) call(n *Node) Target {
 		x.s.Vars[call.Save] = normalize(res)
 	}
 	x.event(EventServiceCalled, x.flow.ID, n.Name, call.Service)
+	if outcome, _ := res["outcome"].(string); outcome != "" && outcome != "ok" {
+		for _, o := range call.On {
+			if o.Outcome == outcome {
+				return o.Next
+			}
+		}
+	}
 	return n.Next
 }
 
