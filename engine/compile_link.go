@@ -75,7 +75,12 @@ func (c *compiler) buildChoiceTables(node *Node) {
 	for li, lang := range langs {
 		list := make([]Choice, len(ask.Choices))
 		for i, ch := range ask.Choices {
-			list[i] = Choice{ID: ch.ID, Label: c.staticLabel(ch.Label, li, lang, node)}
+			// A menu entry's title is shown in the language its flow runs in.
+			labelLi := li
+			if ch.Flow != "" {
+				labelLi = c.lib.flows[ch.Flow].langIndex(li)
+			}
+			list[i] = Choice{ID: ch.ID, Label: c.staticLabel(ch.Label, labelLi, lang, node)}
 			if ch.Description != nil {
 				list[i].Description = c.staticLabel(ch.Description, li, nil, node)
 				c.checkDescription(ch.Description, li, lang, list[i].Description, node)

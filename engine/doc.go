@@ -25,7 +25,7 @@
 //	load_library.go   Load and the Library: compile every flow against the locale
 //	                  catalog, index triggers, keep versions (AddVersion, Inherit)
 //	compile_flow.go   one flow file into a Flow: top-level keys, vars, start,
-//	                  triggers; did-you-mean suggestions
+//	                  triggers, the languages it offers; did-you-mean suggestions
 //	compile_node.go   nodes and their targets: say, branch, set, call, flow,
 //	                  handoff, end
 //	compile_ask.go    ask nodes: expected answers, choices, validate, retries, save
@@ -47,8 +47,9 @@
 // Running starts at the front, engine.go (Engine, Config, New, Reload,
 // Step); a pooled run holds the working state of one Step:
 //
-//	run_step.go       one input: session expiry, the answer's language, global
-//	                  commands, starting or resuming a flow, events
+//	run_step.go       one input: session expiry, the answer's language (the
+//	                  citizen's, or the fallback of a flow that does not offer
+//	                  it), global commands, starting or resuming a flow, events
 //	run_nodes.go      running nodes until the flow waits: say, branch, set, call,
 //	                  sub-flows and their return, handoff, end
 //	run_answer.go     reading the answer to an ask (a choice by tap, number or

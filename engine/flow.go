@@ -20,15 +20,45 @@ type Flow struct {
 	// Title is the message key of the flow's name, for menus.
 	Title       *Text
 	DefaultLang string
-	Vars        map[string]VarType
-	varOrder    []string
-	Start       *Node
-	Nodes       map[string]*Node
+	// Languages are the languages the flow offers (its `languages:`); nil
+	// when it offers every language the deployment enables.
+	Languages []string
+	// langFor maps a citizen's catalog language index to the one the flow
+	// runs in: itself when offered, else a fallback the flow offers. Nil
+	// when the flow offers every language.
+	langFor  []int
+	Vars     map[string]VarType
+	varOrder []string
+	Start    *Node
+	Nodes    map[string]*Node
 	// Menu is the flow's place in a generated main menu (0: not listed).
 	Menu     int
 	Keywords map[string][]string // language → words
 	Patterns []*Pattern
 	Source   []byte
+}
+
+// Offers reports whether the flow is offered in a language: it lists it
+// under `languages:`, or lists none.
+func (f *Flow) Offers(code string) bool {
+	if f.Languages == nil {
+		return true
+	}
+	for _, l := range f.Languages {
+		if l == code {
+			return true
+		}
+	}
+	return false
+}
+
+// langIndex is the catalog index of the language the flow runs in for a
+// citizen whose language has catalog index li.
+func (f *Flow) langIndex(li int) int {
+	if f == nil || f.langFor == nil || li >= len(f.langFor) {
+		return li
+	}
+	return f.langFor[li]
 }
 
 // Pattern is a trigger that starts a flow when the whole message matches a

@@ -38,6 +38,9 @@ func (c *compiler) checkText(t *Text) {
 		return
 	}
 	for _, lang := range c.lib.Languages {
+		if !c.flow.Offers(lang.Code) {
+			continue // the flow runs in another language for these citizens
+		}
 		if cat.Lookup(lang.Code, t.Key) == nil && c.lib.firstReport(lang.Code+"\x00"+t.Key) {
 			shown := t.byLang[lang.Index]
 			c.diags.Errorf(t.Pos, "missing-translation", "message %q has no %s text in %s (citizens would see %s)",
@@ -207,7 +210,7 @@ func (lib *Library) firstReport(key string) bool {
 // numbered text menu for the whole question.
 func (c *compiler) checkDescription(t *Text, li int, lang *locale.Lang, text string, node *Node) {
 	m := t.byLang[li]
-	if m == nil || m.Lang != lang || !c.lib.enabled(lang.Code) || labelLen(text) <= MaxChoiceDescription ||
+	if m == nil || m.Lang != lang || !c.lib.enabled(lang.Code) || !c.flow.Offers(lang.Code) || labelLen(text) <= MaxChoiceDescription ||
 		!c.lib.firstReport("desc\x00"+lang.Code+"\x00"+t.Key) {
 		return
 	}
@@ -294,7 +297,7 @@ func (c *compiler) checkDynamicLabel(t *Text) {
 // checkLabelLength reports a label, in a language's own text, that WhatsApp
 // would not show in full on a button.
 func (c *compiler) checkLabelLength(t *Text, m *locale.Message, lang *locale.Lang, label string, node *Node) {
-	if c.lib.enabled(lang.Code) && m.Lang == lang && labelLen(label) > MaxChoiceLabel &&
+	if c.lib.enabled(lang.Code) && c.flow.Offers(lang.Code) && m.Lang == lang && labelLen(label) > MaxChoiceLabel &&
 		c.lib.firstReport("len\x00"+lang.Code+"\x00"+t.Key) {
 		c.diags.Errorf(m.Pos, "label-too-long", "choice label %q is %d characters in %s (%q); WhatsApp buttons show at most %d (used by %s in %s)",
 			t.Key, labelLen(label), lang.Code, label, MaxChoiceLabel, node.Name, c.file)

@@ -266,7 +266,7 @@ func (lib *Library) Summaries(lang string) []FlowSummary {
 	for _, f := range lib.menu {
 		s := FlowSummary{ID: f.ID}
 		if f.Title != nil {
-			if m := f.Title.byLang[idx]; m != nil {
+			if m := f.Title.byLang[f.langIndex(idx)]; m != nil {
 				s.Title = m.Text().Source()
 			}
 		}

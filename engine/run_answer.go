@@ -282,7 +282,7 @@ func (x *run) tryFallback(n *Node) bool {
 	if fb == nil {
 		return false
 	}
-	q := FallbackQuery{Text: script.Redact(x.text), Lang: x.s.Lang, Flow: x.flow.ID, Node: n.Name,
+	q := FallbackQuery{Text: script.Redact(x.text), Lang: x.lang, Flow: x.flow.ID, Node: n.Name,
 		Flows: x.lib.Summaries(x.s.Lang)}
 	ctx, cancel := context.WithTimeout(x.ctx, x.e.cfg.FallbackTimeout)
 	ans, err := fb.Answer(ctx, q)
@@ -297,7 +297,7 @@ func (x *run) tryFallback(n *Node) bool {
 	}
 	x.event(EventFallbackUsed, x.flow.ID, n.Name, ans.Flow)
 	if ans.Text != "" {
-		x.r.Outputs = append(x.r.Outputs, Output{Kind: OutputText, Lang: x.s.Lang, Text: ans.Text})
+		x.r.Outputs = append(x.r.Outputs, Output{Kind: OutputText, Lang: x.lang, Text: ans.Text})
 	}
 	if target != nil {
 		x.clearSession()

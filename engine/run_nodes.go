@@ -84,7 +84,7 @@ func (x *run) endFlow() *Node {
 			x.event(EventFlowMissing, fr.Flow, fr.Node, fr.Version)
 			continue
 		}
-		x.flow = f
+		x.setFlow(f)
 		s.Flow, s.Version, s.Vars = f.ID, f.Version, fr.Vars
 		return x.follow(f.Nodes[fr.Node].Next)
 	}
@@ -285,7 +285,7 @@ func (x *run) handoff(items []*Item, queue, node string) {
 	if queue == "" {
 		queue = flow
 	}
-	x.r.Outputs = append(x.r.Outputs, Output{Kind: OutputHandoff, Lang: x.s.Lang,
+	x.r.Outputs = append(x.r.Outputs, Output{Kind: OutputHandoff, Lang: x.lang,
 		Handoff: &Handoff{Queue: queue, Reason: flow + "/" + node}})
 	x.event(EventHandoff, flow, node, queue)
 	x.s.Status = SessionHandoff

@@ -119,7 +119,7 @@ func (x *run) render(t *Text, node string) string {
 // say sends the items of a say (or handoff, or end) node.
 func (x *run) say(items []*Item, node string) {
 	for _, it := range items {
-		out := Output{Kind: it.Kind, Lang: x.s.Lang}
+		out := Output{Kind: it.Kind, Lang: x.lang}
 		if it.Text != nil {
 			out.Key = it.Text.Key
 			out.Text = x.render(it.Text, node)
@@ -139,7 +139,7 @@ func (x *run) say(items []*Item, node string) {
 // sayBuiltin sends one of the engine's own messages.
 func (x *run) sayBuiltin(key string) {
 	t := x.lib.builtin[key]
-	x.r.Outputs = append(x.r.Outputs, Output{Kind: OutputText, Key: key, Lang: x.s.Lang, Text: x.render(t, "")})
+	x.r.Outputs = append(x.r.Outputs, Output{Kind: OutputText, Key: key, Lang: x.lang, Text: x.render(t, "")})
 }
 
 // prompt sends an ask's question, or, when override is given, another text
@@ -150,7 +150,7 @@ func (x *run) prompt(n *Node, override *Text) {
 	if override != nil {
 		t = override
 	}
-	out := Output{Kind: OutputText, Key: t.Key, Lang: x.s.Lang}
+	out := Output{Kind: OutputText, Key: t.Key, Lang: x.lang}
 	x.data.max = 0
 	if choices := x.choices(ask); len(choices) > 0 {
 		out.Choices = choices

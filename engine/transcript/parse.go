@@ -304,8 +304,11 @@ func (p *parser) expects(n *yaml.Node) []*Expect {
 // Summary is a one-line account of a result.
 func (r *Result) Summary() string {
 	status := "PASS"
-	if !r.Passed() {
+	switch {
+	case !r.Passed():
 		status = "FAIL"
+	case r.Skipped != "":
+		return fmt.Sprintf("SKIP %s (%s): %s", r.Case.File, r.Case.Name, r.Skipped)
 	}
 	return fmt.Sprintf("%s %s (%s, %d turns)", status, r.Case.File, r.Case.Name, len(r.Case.Turns))
 }

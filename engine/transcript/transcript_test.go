@@ -203,3 +203,37 @@ turns:
 		t.Errorf("want two failures and the turns after a failed choose left unplayed; got:\n%s\nlog:\n%s", all, strings.Join(res.Log, "\n"))
 	}
 }
+
+func TestATestInALanguageAFlowDoesNotOfferIsSkippedSayingWhy(t *testing.T) {
+	t.Parallel()
+	src, l := engine.ReadSources("../../flows", "../../locales")
+	if l.HasErrors() {
+		t.Fatal(l.Err())
+	}
+	src.Flows = append(src.Flows, engine.File{Path: "flows/english_only.yaml", Content: []byte(`flow: english_only
+languages: [en]
+triggers:
+  keywords: {en: [numbers]}
+nodes:
+  list:
+    say: helplines.list
+    next: end
+`)})
+	lib, l := engine.LoadSources(src, engine.LoadOptions{})
+	if l.HasErrors() {
+		t.Fatalf("a flow offered in English only must not stop the library loading: %v", l.Err())
+	}
+	for _, tc := range []struct{ lang, want string }{
+		{"hi", "SKIP t.yaml (numbers): turn 1: flow english_only does not offer hi (it offers en); a citizen would be answered in en there, so the test is skipped"},
+		{"en", "PASS t.yaml (numbers, 1 turns)"},
+	} {
+		c, pl := transcript.Parse("t.yaml", []byte("name: numbers\nlanguage: "+tc.lang+"\nturns:\n  - say: numbers\n    bot: [{key: helplines.list}]\n"))
+		if pl.HasErrors() {
+			t.Fatal(pl.Err())
+		}
+		res := c.Run(lib)
+		if got := res.Summary(); got != tc.want || !res.Passed() {
+			t.Errorf("%s: summary %q (passed %v), want %q", tc.lang, got, res.Passed(), tc.want)
+		}
+	}
+}
