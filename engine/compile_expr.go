@@ -104,7 +104,7 @@ func (c *compiler) askEnv(ask *Ask) types.Map {
 		env[k] = v
 	}
 	env["answer"] = types.Any
-	if len(ask.Expect) == 1 {
+	if len(ask.Expect) == 1 && ask.List == nil { // a list's item, or its id
 		env["answer"] = ask.Expect[0].varType().exprType()
 	}
 	return env

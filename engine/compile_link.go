@@ -72,6 +72,12 @@ func (c *compiler) buildChoiceTables(node *Node) {
 		return // the engine offers its integration's languages at run time
 	}
 	ask.prefixes = make([][]string, len(ask.Choices))
+	if l := ask.List; l != nil {
+		l.moreByLang = make([]string, len(langs))
+		for li, lang := range langs {
+			l.moreByLang[li] = c.staticLabel(l.More, li, lang, node)
+		}
+	}
 	for li, lang := range langs {
 		list := make([]Choice, len(ask.Choices))
 		for i, ch := range ask.Choices {

@@ -55,6 +55,7 @@
 //	run_answer.go     reading the answer to an ask (a choice by tap, number or
 //	                  label; a date, PIN code, phone, location, photo), validation,
 //	                  retries, the fallback
+//	run_list.go       choices made from a list at run time, a page at a time
 //	run_output.go     rendering texts and questions in the citizen's language
 //	run_command.go    global commands (menu, restart, stop, start, language) in
 //	                  every language; their word table is built at load

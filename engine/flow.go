@@ -197,9 +197,12 @@ type DataField struct {
 
 // Ask is what an ask node expects.
 type Ask struct {
-	Expect   []Expect
-	Choices  []*ChoiceDef
-	Menu     bool // choices are the flows with a menu entry
+	Expect  []Expect
+	Choices []*ChoiceDef
+	Menu    bool // choices are the flows with a menu entry
+	// List, when set, makes the choices at run time from a list (the
+	// centres, slots or offices a call returned).
+	List     *ChoiceList
 	Validate *guard.Program
 	Invalid  *Text
 	Retries  int
@@ -280,6 +283,26 @@ type ChoiceDef struct {
 	Next        Target
 	Flow        string // for menu choices: the flow to start
 	boxedID     any
+}
+
+// ChoiceList is an ask's `choices: {from: …}`: one choice per item of a
+// list, its id, label and description computed from the item. More than
+// MaxChoices items are shown a page at a time, the last row of a page
+// leading to the next.
+type ChoiceList struct {
+	From        *guard.Program
+	ID          *guard.Program
+	Label       *guard.Program
+	Description *guard.Program
+	// More labels the row that shows the next page.
+	More *Text
+	// Empty is where the ask leads, without asking, when the list is empty.
+	Empty Target
+	// saveItem: the answer saved is the chosen item (to an object
+	// variable), else its id (to a string variable).
+	saveItem bool
+	// moreByLang holds More rendered per catalog language.
+	moreByLang []string
 }
 
 // Case is one `when:` of a branch.

@@ -68,6 +68,8 @@ t:
   days:
     one: "{{.count}} day"
     other: "{{.count}} days"
+  more: More centres
+  centre: "{{.pick}} booked."
 `,
 	"hi": `
 language: {name: हिन्दी}
@@ -124,6 +126,8 @@ t:
   days:
     one: "{{.count}} दिन"
     other: "{{.count}} दिन"
+  more: और केंद्र
+  centre: "{{.pick}} बुक हुआ।"
 `,
 }
 

@@ -14,16 +14,12 @@ func (x *run) answer(n *Node) {
 		x.staleChoice(n)
 		return
 	}
-	val, kind, choice, ok := x.parse(ask)
-	if ok && ask.Validate != nil {
-		env := x.expressionEnv(val)
-		valid, err := ask.Validate.Bool(env)
-		if err != nil {
-			x.event(EventExprError, x.flow.ID, n.Name, err.Error())
-		}
-		ok = valid
+	if ask.List != nil {
+		x.answerList(n)
+		return
 	}
-	if !ok {
+	val, kind, choice, ok := x.parse(ask)
+	if !ok || !x.validAnswer(n, val) {
 		x.invalid(n)
 		return
 	}
@@ -48,6 +44,19 @@ func (x *run) answer(n *Node) {
 		}
 	}
 	x.runFrom(x.follow(next))
+}
+
+// validAnswer runs an ask's validate: on a parsed answer. An expression
+// that fails is an event, and the answer invalid.
+func (x *run) validAnswer(n *Node, val any) bool {
+	if n.Ask.Validate == nil {
+		return true
+	}
+	valid, err := n.Ask.Validate.Bool(x.expressionEnv(val))
+	if err != nil {
+		x.event(EventExprError, x.flow.ID, n.Name, err.Error())
+	}
+	return valid
 }
 
 // parse reads the input as one of the answers the ask expects. It returns the

@@ -20,7 +20,11 @@ func (x *run) runFrom(n *Node) {
 			x.say(n.Say, n.Name)
 			n = x.follow(n.Next)
 		case KindAsk:
-			x.s.Retries = 0
+			x.s.Retries, x.s.Page = 0, 0
+			if n.Ask.List != nil && len(x.listItems(n)) == 0 {
+				n = x.follow(n.Ask.List.Empty)
+				continue
+			}
 			x.prompt(n, nil)
 			x.wait(n)
 			return

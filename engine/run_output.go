@@ -152,7 +152,11 @@ func (x *run) prompt(n *Node, override *Text) {
 	}
 	out := Output{Kind: OutputText, Key: t.Key, Lang: x.lang}
 	x.data.max = 0
-	if choices := x.choices(ask); len(choices) > 0 {
+	choices := x.choices(ask)
+	if ask.List != nil {
+		choices = x.listPage(n, x.listItems(n))
+	}
+	if len(choices) > 0 {
 		out.Choices = choices
 		out.ListLabel = x.lib.builtinStatic("common.choose", x.li)
 		out.Asked = ask.token

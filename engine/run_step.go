@@ -184,7 +184,7 @@ func (x *run) restart(id string) {
 // clearSession forgets the running flow, keeping the language.
 func (x *run) clearSession() {
 	s := x.s
-	s.Status, s.Flow, s.Version, s.Node, s.Retries = SessionIdle, "", "", "", 0
+	s.Status, s.Flow, s.Version, s.Node, s.Retries, s.Page = SessionIdle, "", "", "", 0, 0
 	clear(s.Vars)
 	clear(s.Stack)
 	s.Stack = s.Stack[:0]
