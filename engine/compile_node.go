@@ -201,15 +201,7 @@ func (c *compiler) sayItem(e *yaml.Node) *Item {
 	})
 	for _, kind := range []string{"image", "document", "audio", "video"} {
 		if v := vals[kind]; v != nil {
-			url, _ := c.str(v, kind)
-			it := &Item{Kind: OutputMedia, Media: &Media{Kind: kind, URL: url}}
-			if f := vals["filename"]; f != nil {
-				it.Media.Filename, _ = c.str(f, "filename")
-			}
-			if cap := vals["caption"]; cap != nil {
-				it.Text = c.text(cap, vals["data"], "caption")
-			}
-			return it
+			return c.mediaItem(kind, v, vals)
 		}
 	}
 	if v := vals["location"]; v != nil {
@@ -220,6 +212,100 @@ func (c *compiler) sayItem(e *yaml.Node) *Item {
 	}
 	c.errorf(e, "shape", "a message needs text:, image:, document:, audio:, video: or location:")
 	return nil
+}
+
+// mediaItem reads an image:, document:, audio: or video: message. Its
+// file is a link (https://…), or an expression (vars.cert.url) giving a
+// link or a media id; its filename may have {{.name}} placeholders, filled
+// like the caption's from data: and the flow's variables.
+func (c *compiler) mediaItem(kind string, v *yaml.Node, vals map[string]*yaml.Node) *Item {
+	it := &Item{Kind: OutputMedia, Media: &Media{Kind: kind}}
+	if d := vals["data"]; d != nil {
+		it.Data = c.dataFields(d, c.env)
+	}
+	if src, ok := c.str(v, kind); ok {
+		if isLink(src) {
+			it.Media.URL = src
+		} else {
+			it.MediaURL = c.mediaSource(kind, v, src)
+		}
+	}
+	if f := vals["filename"]; f != nil {
+		if name, ok := c.str(f, "filename"); ok {
+			if strings.Contains(name, "{{") {
+				it.Filename = c.nameTemplate(f, name, it.Data)
+			} else {
+				it.Media.Filename = name
+			}
+		}
+	}
+	if capNode := vals["caption"]; capNode != nil {
+		if key, ok := c.str(capNode, "caption"); ok {
+			it.Text = c.textKey(capNode, key, nil, "caption")
+			it.Text.Data = it.Data
+		}
+	}
+	return it
+}
+
+// isLink reports whether a file is given as a link rather than computed.
+func isLink(s string) bool {
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
+}
+
+// mediaSource compiles the expression that gives a message's file.
+func (c *compiler) mediaSource(kind string, n *yaml.Node, src string) *guard.Program {
+	if _, err := guard.Compile(src, c.env, guard.AnyResult); err != nil {
+		c.errorf(n, "media", "%s: %q is neither a link (https://…) nor an expression giving one, such as vars.certificate.url (%v)", kind, src, err)
+		return nil
+	}
+	p := c.expression(n, c.env, guard.AnyResult)
+	if p == nil {
+		return nil
+	}
+	if rt := p.Type(); rt != nil && rt.Kind() != reflect.Interface && rt.Kind() != reflect.String {
+		c.errorf(n, "media", "%s: %q gives %s; it must give a link or a media id (text)", kind, src, describeType(rt))
+		return nil
+	}
+	return p
+}
+
+// nameTemplate compiles a filename with {{.name}} placeholders, each a
+// data: field or a variable of the flow.
+func (c *compiler) nameTemplate(n *yaml.Node, src string, data []DataField) *NameTemplate {
+	t := &NameTemplate{}
+	rest := src
+	for {
+		i := strings.Index(rest, "{{")
+		if i < 0 {
+			t.parts = append(t.parts, rest)
+			return t
+		}
+		j := strings.Index(rest[i:], "}}")
+		name, ok := "", j > 0
+		if ok {
+			name, ok = strings.CutPrefix(strings.TrimSpace(rest[i+2:i+j]), ".")
+			ok = ok && identRE.MatchString(name)
+		}
+		if !ok {
+			c.errorf(n, "filename", "filename %q: placeholders are written {{.name}}, a data: field or a variable", src)
+			return nil
+		}
+		if _, isVar := c.flow.Vars[name]; !isVar && !hasField(data, name) {
+			c.errorf(n, "unknown-placeholder", "filename %q uses {{.%s}}, which is not a variable of flow %s nor in data:", src, name, c.flow.ID)
+		}
+		t.parts = append(t.parts, rest[:i], name)
+		rest = rest[i+j+2:]
+	}
+}
+
+func hasField(data []DataField, name string) bool {
+	for _, d := range data {
+		if d.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *compiler) locationItem(v *yaml.Node) *Item {

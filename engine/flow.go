@@ -174,9 +174,23 @@ type Item struct {
 	Kind  OutputKind
 	Text  *Text
 	Media *Media
-	// MediaURL is an expression when the URL is computed.
+	// MediaURL is an expression when the file is computed (from a call's
+	// result): it gives a link (https://…) or a media id the channel holds.
 	MediaURL *guard.Program
+	// Filename, when set, fills Media.Filename's {{.name}} placeholders
+	// from Data and the flow's variables.
+	Filename *NameTemplate
+	// Data are the item's data: values (for the caption and the filename).
+	Data     []DataField
 	Location *Location
+}
+
+// NameTemplate is a short text with {{.name}} placeholders, such as a file
+// name "certificate-{{.reference}}.pdf".
+type NameTemplate struct {
+	// parts alternate literal text and placeholder names: even indexes are
+	// text, odd ones names.
+	parts []string
 }
 
 // Text is a message key with its template data and its resolved message per

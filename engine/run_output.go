@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/samvad/samvad/engine/locale"
@@ -127,6 +128,13 @@ func (x *run) say(items []*Item, node string) {
 		switch it.Kind {
 		case OutputMedia:
 			out.Media = it.Media
+			if it.MediaURL != nil || it.Filename != nil {
+				if out.Media = x.media(it, node); out.Media == nil {
+					// Never a caption that speaks of a file not sent.
+					x.sayBuiltin("common.error")
+					continue
+				}
+			}
 		case OutputLocation:
 			loc := *it.Location
 			loc.Name, out.Text = out.Text, ""
@@ -134,6 +142,65 @@ func (x *run) say(items []*Item, node string) {
 		}
 		x.r.Outputs = append(x.r.Outputs, out)
 	}
+}
+
+// media computes a message's file: the link or media id its expression
+// gives, and its filename. It returns nil, after an event, when the
+// expression gives no file.
+func (x *run) media(it *Item, node string) *Media {
+	m := *it.Media
+	env := x.expressionEnv(nil)
+	if it.MediaURL != nil {
+		v, err := it.MediaURL.Run(env)
+		src, _ := v.(string)
+		src = strings.TrimSpace(src)
+		switch {
+		case err != nil:
+			x.event(EventExprError, x.s.Flow, node, err.Error())
+			return nil
+		case src == "":
+			what := describeValue(v)
+			if v == "" {
+				what = "empty text"
+			}
+			x.event(EventExprError, x.s.Flow, node, fmt.Sprintf("%s: %q gave %s, not a link or a media id", m.Kind, it.MediaURL.Source(), what))
+			return nil
+		case isLink(src):
+			m.URL = src
+		default:
+			m.ID = src
+		}
+	}
+	if it.Filename != nil {
+		m.Filename = x.fillName(it.Filename, it.Data, env, node)
+	}
+	return &m
+}
+
+// fillName fills a name template's placeholders from data: and the
+// flow's variables.
+func (x *run) fillName(t *NameTemplate, data []DataField, env map[string]any, node string) string {
+	var b strings.Builder
+	for i, part := range t.parts {
+		if i%2 == 0 {
+			b.WriteString(part)
+			continue
+		}
+		v, found := x.s.Vars[part]
+		for _, d := range data {
+			if d.Name == part {
+				var err error
+				if v, err = d.Expr.Run(env); err != nil {
+					x.event(EventExprError, x.s.Flow, node, err.Error())
+				}
+				found = true
+			}
+		}
+		if found {
+			b.WriteString(valueText(v))
+		}
+	}
+	return b.String()
 }
 
 // sayBuiltin sends one of the engine's own messages.

@@ -293,6 +293,8 @@ func (p *parser) expects(n *yaml.Node) []*Expect {
 					p.errorf(v, "choices is a list of labels")
 				}
 			},
+			"file":        func(v *yaml.Node) { x.File = p.str(v) },
+			"filename":    func(v *yaml.Node) { x.Filename = p.str(v) },
 			"has_choices": func(v *yaml.Node) { x.HasChoices = p.strs(v, "has_choices") },
 			"no_choices":  func(v *yaml.Node) { x.NoChoices = p.strs(v, "no_choices") },
 		})

@@ -24,7 +24,8 @@
 // forward), and what must follow: bot: the messages, in order (text: exact
 // text, contains: part of it, key: the message key, choices: all the
 // labels, has_choices:/no_choices: some labels or ids that must be or must
-// not be offered, kind: media/location/location_request/handoff), vars:
+// not be offered, kind: media/location/location_request/handoff, file: and
+// filename: a media message's link or media id and name), vars:
 // values the session must hold, events: event kinds that must have
 // happened, and session: its flow, node or status. Services are faked in
 // order of call; the last response repeats. The clock stands still unless
@@ -104,6 +105,9 @@ type Expect struct {
 	// or must not be, among those offered; the others are not checked.
 	HasChoices []string
 	NoChoices  []string
+	// File and Filename are a media message's link or media id, and its
+	// file name.
+	File, Filename string
 }
 
 // Failure is one way a transcript did not hold.
@@ -325,6 +329,18 @@ func (e *Expect) match(o engine.Output) string {
 	if e.Key != "" && e.Key != o.Key {
 		problems = append(problems, fmt.Sprintf("message %s, got %s (%q)", e.Key, orNone(o.Key), o.Text))
 	}
+	if e.File != "" || e.Filename != "" {
+		var file, name string
+		if o.Media != nil {
+			file, name = o.Media.URL+o.Media.ID, o.Media.Filename
+		}
+		if e.File != "" && e.File != file {
+			problems = append(problems, fmt.Sprintf("the file %q, got %q", e.File, file))
+		}
+		if e.Filename != "" && e.Filename != name {
+			problems = append(problems, fmt.Sprintf("the file name %q, got %q", e.Filename, name))
+		}
+	}
 	var got []string
 	for _, ch := range o.Choices {
 		got = append(got, ch.Label)
@@ -495,7 +511,11 @@ func describeOutput(o engine.Output) string {
 	var b strings.Builder
 	switch o.Kind {
 	case engine.OutputMedia:
-		fmt.Fprintf(&b, "[%s %s] ", o.Media.Kind, o.Media.URL)
+		fmt.Fprintf(&b, "[%s %s%s", o.Media.Kind, o.Media.URL, o.Media.ID)
+		if o.Media.Filename != "" {
+			fmt.Fprintf(&b, " as %s", o.Media.Filename)
+		}
+		b.WriteString("] ")
 	case engine.OutputLocation:
 		fmt.Fprintf(&b, "[location %.5f,%.5f %s] ", o.Location.Latitude, o.Location.Longitude, o.Location.Name)
 	case engine.OutputLocationRequest:
