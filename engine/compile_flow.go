@@ -30,6 +30,9 @@ type compiler struct {
 	// texts and flowRefs are resolved once every flow of the library is known.
 	texts    []*Text
 	flowRefs []flowRef
+	// lineSays are the messages of says with each:, which must write
+	// {{.lines}}.
+	lineSays []*Text
 	asks     []*Node
 	// unknownStart is a start: naming a node the flow does not have.
 	unknownStart Target

@@ -21,6 +21,9 @@ func (c *compiler) finishTexts() {
 		c.lib.resolve(t, c.flow.DefaultLang)
 		c.checkText(t)
 	}
+	for _, t := range c.lineSays {
+		c.checkWritesLines(t)
+	}
 	for _, r := range c.flowRefs {
 		if c.lib.flows[r.id] == nil {
 			c.diags.Errorf(r.pos, "unknown-flow", "unknown flow %q%s", r.id, didYouMean(r.id, c.lib.flowIDs()))

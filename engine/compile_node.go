@@ -15,7 +15,7 @@ import (
 
 // nodeKeys lists, per kind, the keys a node of that kind may have.
 var nodeKeys = map[NodeKind][]string{
-	KindSay:     {"say", "data", "next"},
+	KindSay:     {"say", "data", "next", "each", "line", "more", "max_chars"},
 	KindAsk:     {"ask", "data", "expect", "choices", "menu", "validate", "invalid", "retries", "on_fail", "save", "save_label", "next", "fallback", "optional"},
 	KindBranch:  {"branch", "default"},
 	KindSet:     {"set", "next"},
@@ -92,6 +92,15 @@ func (c *compiler) compileNode(node *Node, def *yaml.Node) {
 	switch node.Kind {
 	case KindSay:
 		node.Say = c.sayItems(vals["say"], vals["data"])
+		if vals["each"] != nil || vals["line"] != nil {
+			c.compileLines(node, def, vals)
+		} else {
+			for _, k := range []string{"more", "max_chars"} {
+				if vals[k] != nil {
+					c.errorf(vals[k+"@key"], "shape", "%s: is for a say that lists items (each: and line:)", k)
+				}
+			}
+		}
 		node.Next = c.requiredTarget(def, vals["next"], node, "next")
 	case KindAsk:
 		c.compileAsk(node, def, vals)
@@ -117,6 +126,53 @@ func (c *compiler) compileNode(node *Node, def *yaml.Node) {
 		node.Say = c.optionalMessage(vals["end"], vals["data"], "")
 	}
 }
+
+// compileLines reads a say that lists the items of a list: each: (the
+// list), line: (one item's message), more: and max_chars:.
+func (c *compiler) compileLines(node *Node, def *yaml.Node, vals map[string]*yaml.Node) {
+	l := &LineList{MaxChars: DefaultListChars}
+	node.Lines = l
+	switch {
+	case vals["each"] == nil:
+		c.errorf(def, "shape", "say %q has line: but no each: (the list whose items it writes)", node.Name)
+	case vals["line"] == nil:
+		c.errorf(def, "shape", "say %q has each: but no line: (the message key of one item's line)", node.Name)
+	}
+	if len(node.Say) != 1 || node.Say[0].Kind != OutputText {
+		c.errorf(vals["say"], "shape", "a say with each: sends one message, which writes {{.lines}} where the list goes")
+	} else if t := node.Say[0].Text; t != nil {
+		t.filled = append(t.filled, "lines")
+		c.lineSays = append(c.lineSays, t)
+	}
+	if v := vals["each"]; v != nil {
+		l.Each = c.listExpression(v, "each:")
+	}
+	if v := vals["line"]; v != nil {
+		if l.Line = c.text(v, nil, "line"); l.Line != nil {
+			l.Line.itemFields = true
+		}
+	}
+	if v := vals["more"]; v != nil {
+		l.More = c.text(v, nil, "more")
+	} else {
+		at := vals["each@key"]
+		if at == nil {
+			at = def
+		}
+		l.More = c.textKey(at, defaultMoreItemsKey, nil, "more")
+	}
+	if l.More != nil {
+		l.More.filled = append(l.More.filled, "count")
+	}
+	if v := vals["max_chars"]; v != nil {
+		if err := v.Decode(&l.MaxChars); err != nil || l.MaxChars < 100 || l.MaxChars > MaxListChars {
+			c.errorf(v, "shape", "max_chars is the most characters the lines may take: a whole number from 100 to %d", MaxListChars)
+		}
+	}
+}
+
+// defaultMoreItemsKey says how many items of a list did not fit.
+const defaultMoreItemsKey = "common.more_items"
 
 // optionalMessage reads `handoff: key` or `end: key`, where the key may be
 // left out (or given as true) to use a default.

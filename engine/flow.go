@@ -128,6 +128,8 @@ type Node struct {
 
 	// say, handoff, end: the messages to send.
 	Say []*Item
+	// Lines, on a say, writes one line per item of a list into its message.
+	Lines *LineList
 	// ask
 	Ask *Ask
 	// branch
@@ -201,6 +203,11 @@ type Text struct {
 	Data []DataField
 	// byLang holds the message to show for each catalog language.
 	byLang []*locale.Message
+	// filled are placeholder names the engine fills itself (a list's
+	// {{.lines}}, the {{.count}} of the rest); itemFields says the
+	// placeholders are an item's fields, known only at run time.
+	filled     []string
+	itemFields bool
 }
 
 // DataField is one `data:` value computed for a message.
@@ -318,6 +325,26 @@ type ChoiceList struct {
 	// moreByLang holds More rendered per catalog language.
 	moreByLang []string
 }
+
+// LineList is a say's `each:`: one line per item of a list, joined and
+// written where the message has {{.lines}}, stopping before MaxChars with
+// a last line that counts the rest.
+type LineList struct {
+	Each *guard.Program
+	// Line is one item's line; its placeholders are the item's fields
+	// ({{.item}}: the item itself).
+	Line *Text
+	// More says how many items did not fit ({{.count}}).
+	More     *Text
+	MaxChars int
+}
+
+// The budget of a list's lines: readable on a phone, and well within
+// WhatsApp's 4,096 characters for the whole message.
+const (
+	DefaultListChars = 1000
+	MaxListChars     = 3000
+)
 
 // Case is one `when:` of a branch.
 type Case struct {

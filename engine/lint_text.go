@@ -47,9 +47,16 @@ func (c *compiler) checkText(t *Text) {
 				t.Key, lang.Code, lang.File, fallbackName(shown))
 		}
 	}
+	if t.itemFields {
+		c.checkFormats(t)
+		return // an item's fields are known at run time only
+	}
 	allowed := map[string]bool{}
 	for _, d := range t.Data {
 		allowed[d.Name] = true
+	}
+	for _, name := range t.filled {
+		allowed[name] = true
 	}
 	for _, m := range t.byLang {
 		if m == nil {
@@ -98,6 +105,28 @@ func (c *compiler) checkFormats(t *Text) {
 	}
 }
 
+// checkWritesLines reports a say with each: whose message does not write
+// {{.lines}} in a language it is shown in: the list would not be shown.
+func (c *compiler) checkWritesLines(t *Text) {
+	var without []string
+	for _, lang := range c.lib.Languages {
+		m := t.byLang[lang.Index]
+		if m == nil || !c.flow.Offers(lang.Code) || m.Lang != lang {
+			continue
+		}
+		for _, tpl := range m.Forms() {
+			if !contains(tpl.Placeholders, "lines") {
+				without = append(without, lang.Code)
+				break
+			}
+		}
+	}
+	if len(without) > 0 {
+		c.diags.Errorf(t.Pos, "no-lines", "message %q does not write {{.lines}} (in %s): a say with each: shows the list where its message has {{.lines}}",
+			t.Key, strings.Join(without, ", "))
+	}
+}
+
 // valueKind is what lint knows at load of a value a message writes.
 type valueKind uint8
 
@@ -138,6 +167,14 @@ func (c *compiler) placeholderKind(t *Text, name string) (valueKind, string) {
 	}
 	if vt, ok := c.flow.Vars[name]; ok {
 		return varKind(vt), fmt.Sprintf("a %s variable of flow %s", vt, c.flow.ID)
+	}
+	for _, f := range t.filled {
+		if f == name && name == "count" {
+			return kindNumber, "the number of items left out"
+		}
+		if f == name {
+			return kindText, "the lines of the list"
+		}
 	}
 	switch name {
 	case "max":

@@ -4,13 +4,16 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/samvad/samvad/engine/guard"
 	"github.com/samvad/samvad/engine/script"
 )
 
-// Choices made from a list at run time (an ask's `choices: {from: …}`):
-// the centres, slots or offices a call returned, one choice per item.
+// Lists at run time: choices made from a list (an ask's `choices: {from:
+// …}`), the centres, slots or offices a call returned, one choice per
+// item; and a message that lists items (a say's `each:`), a dues breakup,
+// the hospitals of a district.
 
 // The limits a choice made from a list is clipped to: a WhatsApp list row
 // shows a title of 24 characters and a description of 72.
@@ -219,4 +222,49 @@ func (x *run) answerList(n *Node) {
 	}
 	x.s.Retries, x.s.Page = 0, 0
 	x.runFrom(x.follow(n.Next))
+}
+
+// sayLines sends a say's message with the lines of a list where it writes
+// {{.lines}}: one line per item while they fit in MaxChars characters,
+// then a line that counts the rest. A first line longer than the budget
+// is clipped, never inside a syllable.
+func (x *run) sayLines(n *Node) {
+	l := n.Lines
+	var items []any
+	if v, err := l.Each.Run(x.expressionEnv(nil)); err != nil {
+		x.event(EventExprError, x.flow.ID, n.Name, err.Error())
+	} else if list, ok := v.([]any); ok {
+		items = list
+	} else if v != nil {
+		x.event(EventExprError, x.flow.ID, n.Name, fmt.Sprintf("each: %q gave %s, not a list", l.Each.Source(), describeValue(v)))
+	}
+	var b strings.Builder
+	used, shown := 0, 0
+	for _, item := range items {
+		line := x.renderWith(l.Line, n.Name, "", nil, item, true)
+		size := utf8.RuneCountInString(line)
+		if shown > 0 {
+			size++ // the line break
+		}
+		if used+size > l.MaxChars {
+			if shown > 0 {
+				break
+			}
+			line = script.Clip(line, l.MaxChars)
+			size = utf8.RuneCountInString(line)
+		}
+		if shown > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(line)
+		used += size
+		shown++
+	}
+	if rest := len(items) - shown; rest > 0 {
+		b.WriteByte('\n')
+		b.WriteString(x.renderWith(l.More, n.Name, "count", float64(rest), nil, false))
+	}
+	t := n.Say[0].Text
+	x.r.Outputs = append(x.r.Outputs, Output{Kind: OutputText, Key: t.Key, Lang: x.lang,
+		Text: x.renderWith(t, n.Name, "lines", b.String(), nil, false)})
 }

@@ -17,7 +17,11 @@ func (x *run) runFrom(n *Node) {
 		x.event(EventNodeEntered, x.flow.ID, n.Name, "")
 		switch n.Kind {
 		case KindSay:
-			x.say(n.Say, n.Name)
+			if n.Lines != nil {
+				x.sayLines(n)
+			} else {
+				x.say(n.Say, n.Name)
+			}
 			n = x.follow(n.Next)
 		case KindAsk:
 			x.s.Retries, x.s.Page = 0, 0

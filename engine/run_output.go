@@ -21,12 +21,26 @@ type textData struct {
 	// written, for its event.
 	run       *run
 	key, node string
+	// item, with hasItem, is the item a list's line is written for: its
+	// fields are the line's placeholders, {{.item}} the item itself.
+	item    any
+	hasItem bool
 }
 
 func (d *textData) Value(name string) (any, bool) {
 	for i, n := range d.names {
 		if n == name {
 			return d.vals[i], true
+		}
+	}
+	if d.hasItem {
+		if name == "item" {
+			return d.item, true
+		}
+		if m, ok := d.item.(map[string]any); ok {
+			if v, ok := m[name]; ok {
+				return v, true
+			}
 		}
 	}
 	if v, ok := d.vars[name]; ok {
@@ -98,9 +112,18 @@ func (x *run) render(t *Text, node string) string {
 	if s, ok := m.Static(); ok && len(t.Data) == 0 {
 		return s
 	}
+	x.prepareData(t, node)
+	x.buf = m.AppendTo(x.buf[:0], &x.data)
+	return string(x.buf)
+}
+
+// prepareData makes x.data what a text's placeholders read: its data:
+// values, computed now, then the flow's variables.
+func (x *run) prepareData(t *Text, node string) {
 	d := &x.data
 	d.names, d.vals, d.vars = d.names[:0], d.vals[:0], x.s.Vars
 	d.key, d.node = t.Key, node
+	d.item, d.hasItem = nil, false
 	if len(t.Data) > 0 {
 		env := x.expressionEnv(nil)
 		for _, f := range t.Data {
@@ -113,7 +136,24 @@ func (x *run) render(t *Text, node string) string {
 			d.vals = append(d.vals, v)
 		}
 	}
+}
+
+// renderWith renders a text with one more value (a list's lines, the
+// count of the items left out), or, with hasItem, for an item of a list.
+func (x *run) renderWith(t *Text, node, name string, val any, item any, hasItem bool) string {
+	m := t.byLang[x.li]
+	if m == nil {
+		return t.Key
+	}
+	x.prepareData(t, node)
+	d := &x.data
+	if name != "" {
+		d.names = append(d.names, name)
+		d.vals = append(d.vals, val)
+	}
+	d.item, d.hasItem = item, hasItem
 	x.buf = m.AppendTo(x.buf[:0], d)
+	d.item, d.hasItem = nil, false
 	return string(x.buf)
 }
 

@@ -59,7 +59,7 @@ func (x *run) begin(e *Engine, ctx context.Context, s *Session, c *Contact, in *
 // end drops references so a pooled run keeps nothing of a citizen alive.
 func (x *run) end() {
 	x.e, x.lib, x.langs, x.ctx, x.s, x.c, x.in, x.r, x.flow = nil, nil, nil, nil, nil, nil, nil, nil, nil
-	x.data.c, x.data.vars = nil, nil
+	x.data.c, x.data.vars, x.data.item = nil, nil, nil
 	clear(x.env)
 }
 
