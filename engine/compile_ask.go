@@ -26,7 +26,7 @@ func (c *compiler) compileAsk(node *Node, def *yaml.Node, vals map[string]*yaml.
 		if err := v.Decode(&ask.Menu); err != nil {
 			c.errorf(v, "shape", "menu must be true or false")
 		}
-		if ask.Menu && len(ask.Choices) > 0 {
+		if ask.Menu && (len(ask.Choices) > 0 || ask.List != nil) {
 			c.errorf(v, "shape", "an ask takes choices: or menu: true, not both")
 		}
 	}

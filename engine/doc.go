@@ -26,9 +26,11 @@
 //	                  catalog, index triggers, keep versions (AddVersion, Inherit)
 //	compile_flow.go   one flow file into a Flow: top-level keys, vars, start,
 //	                  triggers, the languages it offers; did-you-mean suggestions
-//	compile_node.go   nodes and their targets: say, branch, set, call, flow,
+//	compile_node.go   nodes and their targets: say (a list's lines, a computed
+//	                  file), branch, set, call (and its on: outcomes), flow,
 //	                  handoff, end
-//	compile_ask.go    ask nodes: expected answers, choices, validate, retries, save
+//	compile_ask.go    ask nodes: expected answers, choices (fixed, or from a list),
+//	                  validate, retries, save
 //	compile_expr.go   the typed environment expressions compile against, and
 //	                  compiling one with its error's position in the file
 //	compile_yaml.go   reading YAML mappings, values and durations with positions

@@ -162,6 +162,7 @@ func TestLintChecksChoicesFromAList(t *testing.T) {
 		// (and vars.centre.name no longer type-checks)
 		{"vars: {found: object, centre: object, name: string, pick: string}", "vars: {found: object, centre: number, name: string, pick: string}", `variable "centre" is a number; the answer to choices from a list is the chosen item`},
 		{"      label: item.name", "      label: item.name +", "expression"},
+		{"    ask: t.menu", "    ask: t.menu\n    menu: true", "choices: or menu: true, not both"},
 	} {
 		broken := strings.Replace(src, tc.line+"\n", tc.with+"\n", 1)
 		if broken == src {
