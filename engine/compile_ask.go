@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"reflect"
+
+	"github.com/expr-lang/expr/types"
 	"gopkg.in/yaml.v3"
 
 	"github.com/samvad/samvad/engine/guard"
@@ -23,7 +26,7 @@ func (c *compiler) compileAsk(node *Node, def *yaml.Node, vals map[string]*yaml.
 		if err := v.Decode(&ask.Menu); err != nil {
 			c.errorf(v, "shape", "menu must be true or false")
 		}
-		if ask.Menu && len(ask.Choices) > 0 {
+		if ask.Menu && (len(ask.Choices) > 0 || ask.List != nil) {
 			c.errorf(v, "shape", "an ask takes choices: or menu: true, not both")
 		}
 	}
@@ -60,7 +63,7 @@ func (c *compiler) compileAsk(node *Node, def *yaml.Node, vals map[string]*yaml.
 		if name, ok := c.str(v, "save_label"); ok {
 			ask.SaveLabel = name
 			c.checkVar(v, name, TypeString)
-			if len(ask.Choices) == 0 && !ask.Menu && !ask.expects(ExpectLanguage) {
+			if len(ask.Choices) == 0 && !ask.Menu && ask.List == nil && !ask.expects(ExpectLanguage) {
 				c.errorf(v, "shape", "save_label saves the label of the chosen option; this ask has no choices")
 			}
 		}
@@ -109,7 +112,7 @@ func (c *compiler) askExpect(ask *Ask, vals map[string]*yaml.Node) {
 // checkExpectChoices makes sure choices and expect agree.
 func (c *compiler) checkExpectChoices(node *Node, def *yaml.Node, ask *Ask) {
 	wantsChoices := ask.expects(ExpectChoice)
-	hasChoices := len(ask.Choices) > 0 || ask.Menu
+	hasChoices := len(ask.Choices) > 0 || ask.Menu || ask.List != nil
 	switch {
 	case wantsChoices && !hasChoices:
 		c.errorf(def, "no-choices", "ask %q expects a choice but lists no choices:", node.Name)
@@ -130,8 +133,12 @@ func (a *Ask) expects(e Expect) bool {
 }
 
 func (c *compiler) askChoices(ask *Ask, n *yaml.Node) {
+	if n.Kind == yaml.MappingNode {
+		c.choiceList(ask, n)
+		return
+	}
 	if n.Kind != yaml.SequenceNode {
-		c.errorf(n, "shape", "choices is a list, not %s", yamlx.KindName(n))
+		c.errorf(n, "shape", "choices is a list, or {from: a list, id:, label:}, not %s", yamlx.KindName(n))
 		return
 	}
 	if len(n.Content) > MaxChoices {
@@ -176,6 +183,10 @@ func (c *compiler) choice(e *yaml.Node) *ChoiceDef {
 }
 
 func (c *compiler) askSave(ask *Ask, v *yaml.Node) {
+	if ask.List != nil && yamlx.IsScalar(v) {
+		c.saveListChoice(ask, v)
+		return
+	}
 	if yamlx.IsScalar(v) {
 		for _, e := range ask.Expect {
 			ask.Save[e] = v.Value
@@ -197,5 +208,114 @@ func (c *compiler) askSave(ask *Ask, v *yaml.Node) {
 			ask.Save[e] = name
 			c.checkVar(kv[1], name, e.varType())
 		}
+	}
+}
+
+// choiceList reads `choices: {from: vars.found.centres, id: item.code,
+// label: item.name, description: item.address, more: key, empty: node}`:
+// choices made at run time, one per item of a list.
+func (c *compiler) choiceList(ask *Ask, n *yaml.Node) {
+	l := &ChoiceList{}
+	ask.List = l
+	env := c.itemEnv()
+	var fromNode, emptyNode, moreNode *yaml.Node
+	c.fields(n, "choices from a list", map[string]func(k, v *yaml.Node){
+		"from":        func(k, v *yaml.Node) { fromNode = v },
+		"id":          func(k, v *yaml.Node) { l.ID = c.expression(v, env, guard.AnyResult) },
+		"label":       func(k, v *yaml.Node) { l.Label = c.expression(v, env, guard.AnyResult) },
+		"description": func(k, v *yaml.Node) { l.Description = c.expression(v, env, guard.AnyResult) },
+		"more":        func(k, v *yaml.Node) { moreNode = v },
+		"empty":       func(k, v *yaml.Node) { emptyNode = v },
+	})
+	if fromNode == nil {
+		c.errorf(n, "shape", "choices from a list need from: (a list, such as vars.found.centres)")
+	} else {
+		l.From = c.listExpression(fromNode, "choices from:")
+	}
+	for _, need := range []struct {
+		set  bool
+		what string
+	}{{l.ID != nil, "id"}, {l.Label != nil, "label"}} {
+		if !need.set && !c.hasKey(n, need.what) {
+			c.errorf(n, "shape", "choices from a list need %s: (an expression over item, such as item.%s)", need.what, need.what)
+		}
+	}
+	if moreNode != nil {
+		l.More = c.text(moreNode, nil, "the label of the next page's row")
+	} else {
+		l.More = c.textKey(n, defaultMoreKey, nil, "the label of the next page's row")
+	}
+	if emptyNode == nil {
+		emptyNode = c.misspeltKey(n, "empty") // reported as an unknown key: once is enough
+	}
+	if emptyNode == nil {
+		c.errorf(n, "shape", "choices from a list need empty: the node to go to when the list is empty")
+	} else {
+		l.Empty = c.target(emptyNode)
+	}
+}
+
+// defaultMoreKey labels the row that shows the next page of a list.
+const defaultMoreKey = "common.more"
+
+// misspeltKey returns the value of a key that is a typo of key, if the
+// mapping has one.
+func (c *compiler) misspeltKey(n *yaml.Node, key string) *yaml.Node {
+	for _, kv := range yamlx.Pairs(n) {
+		if kv[0].Value != key && nearest(kv[0].Value, []string{key}) == key {
+			return kv[1]
+		}
+	}
+	return nil
+}
+
+// hasKey reports whether a mapping has a key (even one whose value did not
+// compile, so that it is not reported missing too).
+func (c *compiler) hasKey(n *yaml.Node, key string) bool {
+	for _, kv := range yamlx.Pairs(n) {
+		if kv[0].Value == key {
+			return true
+		}
+	}
+	return false
+}
+
+// itemEnv is the flow's environment with `item`, one item of a list.
+func (c *compiler) itemEnv() types.Map {
+	env := types.Map{}
+	for k, v := range c.env {
+		env[k] = v
+	}
+	env["item"] = types.Any
+	return env
+}
+
+// listExpression compiles an expression that must give a list.
+func (c *compiler) listExpression(n *yaml.Node, what string) *guard.Program {
+	p := c.expression(n, c.env, guard.AnyResult)
+	if p == nil {
+		return nil
+	}
+	if rt := p.Type(); rt != nil && rt.Kind() != reflect.Interface && rt.Kind() != reflect.Slice && rt.Kind() != reflect.Array {
+		c.errorf(n, "list-type", "%s must be a list, but %q gives %s", what, p.Source(), describeType(rt))
+		return nil
+	}
+	return p
+}
+
+// saveListChoice checks where the answer to choices from a list goes: an
+// object variable gets the chosen item, a string variable its id.
+func (c *compiler) saveListChoice(ask *Ask, v *yaml.Node) {
+	name := v.Value
+	ask.Save[ExpectChoice] = name
+	t, ok := c.flow.Vars[name]
+	switch {
+	case !ok:
+		c.checkVar(v, name, 0)
+	case t == TypeObject:
+		ask.List.saveItem = true
+		c.noteResult(name, nil)
+	case t != TypeString:
+		c.errorf(v, "var-type", "variable %q is a %s; the answer to choices from a list is the chosen item (save it to an object variable) or its id (to a string variable)", name, t)
 	}
 }

@@ -104,7 +104,7 @@ func (c *compiler) askEnv(ask *Ask) types.Map {
 		env[k] = v
 	}
 	env["answer"] = types.Any
-	if len(ask.Expect) == 1 {
+	if len(ask.Expect) == 1 && ask.List == nil { // a list's item, or its id
 		env["answer"] = ask.Expect[0].varType().exprType()
 	}
 	return env
@@ -128,7 +128,16 @@ func (c *compiler) expression(n *yaml.Node, env types.Map, want guard.Result) *g
 			Message: fmt.Sprintf("expression %q: %s", src, err.Error())})
 		return nil
 	}
+	if c.checkOps {
+		c.exprs = append(c.exprs, compiledExpr{node: n, prog: p})
+	}
 	return p
+}
+
+// compiledExpr is an expression and the YAML scalar it was written in.
+type compiledExpr struct {
+	node *yaml.Node
+	prog *guard.Program
 }
 
 // exprPos finds the file position of a column inside an expression scalar.

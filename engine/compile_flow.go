@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 
 	"github.com/expr-lang/expr/types"
 	"gopkg.in/yaml.v3"
 
 	"github.com/samvad/samvad/engine/diag"
 	"github.com/samvad/samvad/engine/internal/yamlx"
+	"github.com/samvad/samvad/engine/locale"
 )
 
 // compiler turns one flow file into a Flow, collecting every problem.
@@ -28,9 +30,20 @@ type compiler struct {
 	// texts and flowRefs are resolved once every flow of the library is known.
 	texts    []*Text
 	flowRefs []flowRef
+	// lineSays are the messages of says with each:, which must write
+	// {{.lines}}.
+	lineSays []*Text
 	asks     []*Node
 	// unknownStart is a start: naming a node the flow does not have.
 	unknownStart Target
+	// checkOps is set when calls are checked against the deployment's
+	// operations; exprs then keeps every compiled expression, for the
+	// check of the result fields they read (lint_operations.go).
+	checkOps bool
+	exprs    []compiledExpr
+	// resultWriters says, per object variable, which operations save into
+	// it (nil in the slice: something whose fields are not known).
+	resultWriters map[string][]*Operation
 }
 
 // flowRef is a `flow:` node's reference to another flow.
@@ -49,8 +62,9 @@ var reservedTargets = map[string]TargetKind{"end": ToEnd, "menu": ToMenu, "hando
 
 // compileFlow compiles a flow file's content. The texts and references it
 // holds are resolved by finish, once every flow of the library is known.
-func compileFlow(lib *Library, file string, content []byte) *compiler {
-	c := &compiler{file: file, lib: lib, nodeDefs: map[string]*yaml.Node{}}
+func compileFlow(lib *Library, file string, content []byte, checkOps bool) *compiler {
+	c := &compiler{file: file, lib: lib, nodeDefs: map[string]*yaml.Node{}, checkOps: checkOps,
+		resultWriters: map[string][]*Operation{}}
 	sum := sha256.Sum256(content)
 	c.flow = &Flow{File: file, Version: hex.EncodeToString(sum[:6]), Nodes: map[string]*Node{},
 		Vars: map[string]VarType{}, DefaultLang: "en", Keywords: map[string][]string{}, Source: content}
@@ -64,7 +78,7 @@ func compileFlow(lib *Library, file string, content []byte) *compiler {
 }
 
 func (c *compiler) compileRoot(root *yaml.Node) {
-	var startNode, nodesNode, varsNode, triggersNode, titleNode *yaml.Node
+	var startNode, nodesNode, varsNode, triggersNode, titleNode, languagesNode *yaml.Node
 	c.fields(root, "a flow file", map[string]func(k, v *yaml.Node){
 		"flow": func(k, v *yaml.Node) {
 			if id, ok := c.str(v, "flow"); ok {
@@ -84,13 +98,17 @@ func (c *compiler) compileRoot(root *yaml.Node) {
 				c.flow.DefaultLang = lang
 			}
 		},
-		"vars":     func(k, v *yaml.Node) { varsNode = v },
-		"triggers": func(k, v *yaml.Node) { triggersNode = v },
-		"start":    func(k, v *yaml.Node) { startNode = v },
-		"nodes":    func(k, v *yaml.Node) { nodesNode = v },
+		"languages": func(k, v *yaml.Node) { languagesNode = v },
+		"vars":      func(k, v *yaml.Node) { varsNode = v },
+		"triggers":  func(k, v *yaml.Node) { triggersNode = v },
+		"start":     func(k, v *yaml.Node) { startNode = v },
+		"nodes":     func(k, v *yaml.Node) { nodesNode = v },
 	})
 	if c.flow.ID == "" {
 		c.errorf(root, "flow-id", "a flow file needs `flow: <id>`")
+	}
+	if languagesNode != nil {
+		c.compileLanguages(languagesNode)
 	}
 	if varsNode != nil {
 		c.compileVars(varsNode)
@@ -104,11 +122,60 @@ func (c *compiler) compileRoot(root *yaml.Node) {
 		return
 	}
 	c.compileNodes(nodesNode)
+	c.checkResultFields()
 	c.compileStart(startNode, nodesNode)
 	if triggersNode != nil {
 		c.compileTriggers(triggersNode)
 	}
 	c.checkGraph()
+}
+
+// compileLanguages reads the languages a flow offers, and works out, for
+// every language, the one the flow runs in: the citizen's own when the
+// flow offers it, else the first of the flow's default_language and
+// English that it offers, else the first it lists (of those the
+// deployment enables).
+func (c *compiler) compileLanguages(n *yaml.Node) {
+	f := c.flow
+	f.Languages = []string{}
+	for _, v := range c.strList(n, "languages") {
+		switch _, known := c.lib.Catalog.Lang(v.Value); {
+		case !known:
+			c.errorf(v, "unknown-language", "languages: %q has no locale file", v.Value)
+		case f.Offers(v.Value):
+			c.errorf(v, "duplicate-language", "languages: %s is listed twice", v.Value)
+		default:
+			f.Languages = append(f.Languages, v.Value)
+		}
+	}
+	var enabled []string
+	for _, code := range f.Languages {
+		if c.lib.enabled(code) {
+			enabled = append(enabled, code)
+		}
+	}
+	if len(enabled) == 0 {
+		c.errorf(n, "no-language", "flow %s offers %s, and none of them is enabled (%s)", f.ID, orNothing(f.Languages), joinCodes(c.lib.Languages))
+		return
+	}
+	langs := c.lib.Catalog.Languages()
+	f.langFor = make([]int, len(langs))
+	for i, l := range langs {
+		f.langFor[i] = c.lib.langIndex(enabled[0])
+		for _, code := range []string{l.Code, f.DefaultLang, locale.Base} {
+			if f.Offers(code) && c.lib.enabled(code) {
+				f.langFor[i] = c.lib.langIndex(code)
+				break
+			}
+		}
+	}
+}
+
+func orNothing(codes []string) string {
+	if len(codes) == 0 {
+		return "no language"
+	}
+	return strings.Join(codes, ", ")
 }
 
 func (c *compiler) compileVars(n *yaml.Node) {

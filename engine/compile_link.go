@@ -21,6 +21,9 @@ func (c *compiler) finishTexts() {
 		c.lib.resolve(t, c.flow.DefaultLang)
 		c.checkText(t)
 	}
+	for _, t := range c.lineSays {
+		c.checkWritesLines(t)
+	}
 	for _, r := range c.flowRefs {
 		if c.lib.flows[r.id] == nil {
 			c.diags.Errorf(r.pos, "unknown-flow", "unknown flow %q%s", r.id, didYouMean(r.id, c.lib.flowIDs()))
@@ -72,10 +75,21 @@ func (c *compiler) buildChoiceTables(node *Node) {
 		return // the engine offers its integration's languages at run time
 	}
 	ask.prefixes = make([][]string, len(ask.Choices))
+	if l := ask.List; l != nil {
+		l.moreByLang = make([]string, len(langs))
+		for li, lang := range langs {
+			l.moreByLang[li] = c.staticLabel(l.More, li, lang, node)
+		}
+	}
 	for li, lang := range langs {
 		list := make([]Choice, len(ask.Choices))
 		for i, ch := range ask.Choices {
-			list[i] = Choice{ID: ch.ID, Label: c.staticLabel(ch.Label, li, lang, node)}
+			// A menu entry's title is shown in the language its flow runs in.
+			labelLi := li
+			if ch.Flow != "" {
+				labelLi = c.lib.flows[ch.Flow].langIndex(li)
+			}
+			list[i] = Choice{ID: ch.ID, Label: c.staticLabel(ch.Label, labelLi, lang, node)}
 			if ch.Description != nil {
 				list[i].Description = c.staticLabel(ch.Description, li, nil, node)
 				c.checkDescription(ch.Description, li, lang, list[i].Description, node)

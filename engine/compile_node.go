@@ -15,11 +15,11 @@ import (
 
 // nodeKeys lists, per kind, the keys a node of that kind may have.
 var nodeKeys = map[NodeKind][]string{
-	KindSay:     {"say", "data", "next"},
+	KindSay:     {"say", "data", "next", "each", "line", "more", "max_chars"},
 	KindAsk:     {"ask", "data", "expect", "choices", "menu", "validate", "invalid", "retries", "on_fail", "save", "save_label", "next", "fallback", "optional"},
 	KindBranch:  {"branch", "default"},
 	KindSet:     {"set", "next"},
-	KindCall:    {"call", "args", "save", "timeout", "next", "on_error"},
+	KindCall:    {"call", "args", "save", "timeout", "next", "on", "on_error"},
 	KindFlow:    {"flow", "next"},
 	KindHandoff: {"handoff", "data", "queue"},
 	KindEnd:     {"end", "data"},
@@ -92,6 +92,15 @@ func (c *compiler) compileNode(node *Node, def *yaml.Node) {
 	switch node.Kind {
 	case KindSay:
 		node.Say = c.sayItems(vals["say"], vals["data"])
+		if vals["each"] != nil || vals["line"] != nil {
+			c.compileLines(node, def, vals)
+		} else {
+			for _, k := range []string{"more", "max_chars"} {
+				if vals[k] != nil {
+					c.errorf(vals[k+"@key"], "shape", "%s: is for a say that lists items (each: and line:)", k)
+				}
+			}
+		}
 		node.Next = c.requiredTarget(def, vals["next"], node, "next")
 	case KindAsk:
 		c.compileAsk(node, def, vals)
@@ -117,6 +126,53 @@ func (c *compiler) compileNode(node *Node, def *yaml.Node) {
 		node.Say = c.optionalMessage(vals["end"], vals["data"], "")
 	}
 }
+
+// compileLines reads a say that lists the items of a list: each: (the
+// list), line: (one item's message), more: and max_chars:.
+func (c *compiler) compileLines(node *Node, def *yaml.Node, vals map[string]*yaml.Node) {
+	l := &LineList{MaxChars: DefaultListChars}
+	node.Lines = l
+	switch {
+	case vals["each"] == nil:
+		c.errorf(def, "shape", "say %q has line: but no each: (the list whose items it writes)", node.Name)
+	case vals["line"] == nil:
+		c.errorf(def, "shape", "say %q has each: but no line: (the message key of one item's line)", node.Name)
+	}
+	if len(node.Say) != 1 || node.Say[0].Kind != OutputText {
+		c.errorf(vals["say"], "shape", "a say with each: sends one message, which writes {{.lines}} where the list goes")
+	} else if t := node.Say[0].Text; t != nil {
+		t.filled = append(t.filled, "lines")
+		c.lineSays = append(c.lineSays, t)
+	}
+	if v := vals["each"]; v != nil {
+		l.Each = c.listExpression(v, "each:")
+	}
+	if v := vals["line"]; v != nil {
+		if l.Line = c.text(v, nil, "line"); l.Line != nil {
+			l.Line.itemFields = true
+		}
+	}
+	if v := vals["more"]; v != nil {
+		l.More = c.text(v, nil, "more")
+	} else {
+		at := vals["each@key"]
+		if at == nil {
+			at = def
+		}
+		l.More = c.textKey(at, defaultMoreItemsKey, nil, "more")
+	}
+	if l.More != nil {
+		l.More.filled = append(l.More.filled, "count")
+	}
+	if v := vals["max_chars"]; v != nil {
+		if err := v.Decode(&l.MaxChars); err != nil || l.MaxChars < 100 || l.MaxChars > MaxListChars {
+			c.errorf(v, "shape", "max_chars is the most characters the lines may take: a whole number from 100 to %d", MaxListChars)
+		}
+	}
+}
+
+// defaultMoreItemsKey says how many items of a list did not fit.
+const defaultMoreItemsKey = "common.more_items"
 
 // optionalMessage reads `handoff: key` or `end: key`, where the key may be
 // left out (or given as true) to use a default.
@@ -201,15 +257,7 @@ func (c *compiler) sayItem(e *yaml.Node) *Item {
 	})
 	for _, kind := range []string{"image", "document", "audio", "video"} {
 		if v := vals[kind]; v != nil {
-			url, _ := c.str(v, kind)
-			it := &Item{Kind: OutputMedia, Media: &Media{Kind: kind, URL: url}}
-			if f := vals["filename"]; f != nil {
-				it.Media.Filename, _ = c.str(f, "filename")
-			}
-			if cap := vals["caption"]; cap != nil {
-				it.Text = c.text(cap, vals["data"], "caption")
-			}
-			return it
+			return c.mediaItem(kind, v, vals)
 		}
 	}
 	if v := vals["location"]; v != nil {
@@ -220,6 +268,100 @@ func (c *compiler) sayItem(e *yaml.Node) *Item {
 	}
 	c.errorf(e, "shape", "a message needs text:, image:, document:, audio:, video: or location:")
 	return nil
+}
+
+// mediaItem reads an image:, document:, audio: or video: message. Its
+// file is a link (https://…), or an expression (vars.cert.url) giving a
+// link or a media id; its filename may have {{.name}} placeholders, filled
+// like the caption's from data: and the flow's variables.
+func (c *compiler) mediaItem(kind string, v *yaml.Node, vals map[string]*yaml.Node) *Item {
+	it := &Item{Kind: OutputMedia, Media: &Media{Kind: kind}}
+	if d := vals["data"]; d != nil {
+		it.Data = c.dataFields(d, c.env)
+	}
+	if src, ok := c.str(v, kind); ok {
+		if isLink(src) {
+			it.Media.URL = src
+		} else {
+			it.MediaURL = c.mediaSource(kind, v, src)
+		}
+	}
+	if f := vals["filename"]; f != nil {
+		if name, ok := c.str(f, "filename"); ok {
+			if strings.Contains(name, "{{") {
+				it.Filename = c.nameTemplate(f, name, it.Data)
+			} else {
+				it.Media.Filename = name
+			}
+		}
+	}
+	if capNode := vals["caption"]; capNode != nil {
+		if key, ok := c.str(capNode, "caption"); ok {
+			it.Text = c.textKey(capNode, key, nil, "caption")
+			it.Text.Data = it.Data
+		}
+	}
+	return it
+}
+
+// isLink reports whether a file is given as a link rather than computed.
+func isLink(s string) bool {
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
+}
+
+// mediaSource compiles the expression that gives a message's file.
+func (c *compiler) mediaSource(kind string, n *yaml.Node, src string) *guard.Program {
+	if _, err := guard.Compile(src, c.env, guard.AnyResult); err != nil {
+		c.errorf(n, "media", "%s: %q is neither a link (https://…) nor an expression giving one, such as vars.certificate.url (%v)", kind, src, err)
+		return nil
+	}
+	p := c.expression(n, c.env, guard.AnyResult)
+	if p == nil {
+		return nil
+	}
+	if rt := p.Type(); rt != nil && rt.Kind() != reflect.Interface && rt.Kind() != reflect.String {
+		c.errorf(n, "media", "%s: %q gives %s; it must give a link or a media id (text)", kind, src, describeType(rt))
+		return nil
+	}
+	return p
+}
+
+// nameTemplate compiles a filename with {{.name}} placeholders, each a
+// data: field or a variable of the flow.
+func (c *compiler) nameTemplate(n *yaml.Node, src string, data []DataField) *NameTemplate {
+	t := &NameTemplate{}
+	rest := src
+	for {
+		i := strings.Index(rest, "{{")
+		if i < 0 {
+			t.parts = append(t.parts, rest)
+			return t
+		}
+		j := strings.Index(rest[i:], "}}")
+		name, ok := "", j > 0
+		if ok {
+			name, ok = strings.CutPrefix(strings.TrimSpace(rest[i+2:i+j]), ".")
+			ok = ok && identRE.MatchString(name)
+		}
+		if !ok {
+			c.errorf(n, "filename", "filename %q: placeholders are written {{.name}}, a data: field or a variable", src)
+			return nil
+		}
+		if _, isVar := c.flow.Vars[name]; !isVar && !hasField(data, name) {
+			c.errorf(n, "unknown-placeholder", "filename %q uses {{.%s}}, which is not a variable of flow %s nor in data:", src, name, c.flow.ID)
+		}
+		t.parts = append(t.parts, rest[:i], name)
+		rest = rest[i+j+2:]
+	}
+}
+
+func hasField(data []DataField, name string) bool {
+	for _, d := range data {
+		if d.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *compiler) locationItem(v *yaml.Node) *Item {
@@ -306,6 +448,7 @@ func (c *compiler) compileSet(node *Node, n *yaml.Node) {
 	}
 	for _, kv := range yamlx.Pairs(n) {
 		name := kv[0].Value
+		c.noteResult(name, nil)
 		t, declared := c.flow.Vars[name]
 		if !declared {
 			c.checkVar(kv[0], name, 0)
@@ -355,10 +498,12 @@ func (c *compiler) compileCall(node *Node, def *yaml.Node, vals map[string]*yaml
 	if a := vals["args"]; a != nil {
 		call.Args = c.dataFields(a, c.env)
 	}
+	op := c.checkCall(call, vals)
 	if s := vals["save"]; s != nil {
 		if name, ok := c.str(s, "save"); ok {
 			call.Save = name
 			c.checkVar(s, name, TypeObject)
+			c.noteResult(name, op)
 		}
 	}
 	if t := vals["timeout"]; t != nil {
@@ -370,7 +515,48 @@ func (c *compiler) compileCall(node *Node, def *yaml.Node, vals map[string]*yaml
 		}
 	}
 	node.Next = c.requiredTarget(def, vals["next"], node, "next")
+	if on := vals["on"]; on != nil {
+		c.compileOutcomes(call, op, on)
+	}
 	call.OnError = c.requiredTarget(def, vals["on_error"], node, "on_error")
+}
+
+// compileOutcomes reads a call's `on: {outcome: node}`. With the
+// deployment's operations known, each outcome must be one the operation
+// declares.
+func (c *compiler) compileOutcomes(call *Call, op *Operation, n *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		c.errorf(n, "shape", "on maps an outcome of the call to the node it leads to, such as {not_found: no_office}, not %s", yamlx.KindName(n))
+		return
+	}
+	for _, kv := range yamlx.Pairs(n) {
+		name := kv[0].Value
+		t := c.target(kv[1])
+		switch {
+		case name == "ok":
+			// Kept, so that the node it names is not also unreached.
+			c.errorf(kv[0], "unknown-outcome", "ok is where next: leads; on: names the other outcomes")
+		case op != nil && !contains(op.Outcomes, name):
+			c.errorf(kv[0], "unknown-outcome", "%s has no outcome %q (%s)%s", op.Name, name, outcomeList(op.Outcomes), didYouMean(name, op.Outcomes))
+		}
+		call.On = append(call.On, OutcomeTarget{Outcome: name, Next: t})
+	}
+}
+
+func outcomeList(outcomes []string) string {
+	if len(outcomes) == 0 {
+		return "it declares none besides ok"
+	}
+	return "its outcomes besides ok: " + strings.Join(outcomes, ", ")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // defaultChoiceID derives an id from a label key: grievance.cat.water → water.

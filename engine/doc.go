@@ -25,10 +25,12 @@
 //	load_library.go   Load and the Library: compile every flow against the locale
 //	                  catalog, index triggers, keep versions (AddVersion, Inherit)
 //	compile_flow.go   one flow file into a Flow: top-level keys, vars, start,
-//	                  triggers; did-you-mean suggestions
-//	compile_node.go   nodes and their targets: say, branch, set, call, flow,
+//	                  triggers, the languages it offers; did-you-mean suggestions
+//	compile_node.go   nodes and their targets: say (a list's lines, a computed
+//	                  file), branch, set, call (and its on: outcomes), flow,
 //	                  handoff, end
-//	compile_ask.go    ask nodes: expected answers, choices, validate, retries, save
+//	compile_ask.go    ask nodes: expected answers, choices (fixed, or from a list),
+//	                  validate, retries, save
 //	compile_expr.go   the typed environment expressions compile against, and
 //	                  compiling one with its error's position in the file
 //	compile_yaml.go   reading YAML mappings, values and durations with positions
@@ -40,17 +42,22 @@
 //	                  labels WhatsApp cannot show
 //	lint_graph.go     checks of a flow's graph: nodes never reached, loops in which
 //	                  the citizen is never asked anything
+//	lint_operations.go checks of calls against the deployment's operations
+//	                  (LoadOptions.Operations): names, arguments and their types,
+//	                  the fields read from a saved result
 //
 // Running starts at the front, engine.go (Engine, Config, New, Reload,
 // Step); a pooled run holds the working state of one Step:
 //
-//	run_step.go       one input: session expiry, the answer's language, global
-//	                  commands, starting or resuming a flow, events
+//	run_step.go       one input: session expiry, the answer's language (the
+//	                  citizen's, or the fallback of a flow that does not offer
+//	                  it), global commands, starting or resuming a flow, events
 //	run_nodes.go      running nodes until the flow waits: say, branch, set, call,
 //	                  sub-flows and their return, handoff, end
 //	run_answer.go     reading the answer to an ask (a choice by tap, number or
 //	                  label; a date, PIN code, phone, location, photo), validation,
 //	                  retries, the fallback
+//	run_list.go       choices made from a list at run time, a page at a time
 //	run_output.go     rendering texts and questions in the citizen's language
 //	run_command.go    global commands (menu, restart, stop, start, language) in
 //	                  every language; their word table is built at load

@@ -27,13 +27,16 @@ const (
 	EventOptedOut        EventKind = "opted_out"
 	EventOptedIn         EventKind = "opted_in"
 	EventLanguageChanged EventKind = "language_changed"
-	EventSessionReset    EventKind = "session_reset"
-	EventSessionExpired  EventKind = "session_expired"
-	EventStepLimit       EventKind = "step_limit"
-	EventFlowMissing     EventKind = "flow_missing"
-	EventReaction        EventKind = "reaction"
-	EventUnsupported     EventKind = "unsupported_input"
-	EventStaleChoice     EventKind = "stale_choice"
+	// EventLanguageFallback: a flow started for a citizen whose language
+	// it does not offer, and runs in another (detail "ta>en").
+	EventLanguageFallback EventKind = "language_fallback"
+	EventSessionReset     EventKind = "session_reset"
+	EventSessionExpired   EventKind = "session_expired"
+	EventStepLimit        EventKind = "step_limit"
+	EventFlowMissing      EventKind = "flow_missing"
+	EventReaction         EventKind = "reaction"
+	EventUnsupported      EventKind = "unsupported_input"
+	EventStaleChoice      EventKind = "stale_choice"
 )
 
 // Event is one thing that happened while the engine handled an input.

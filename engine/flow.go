@@ -20,15 +20,45 @@ type Flow struct {
 	// Title is the message key of the flow's name, for menus.
 	Title       *Text
 	DefaultLang string
-	Vars        map[string]VarType
-	varOrder    []string
-	Start       *Node
-	Nodes       map[string]*Node
+	// Languages are the languages the flow offers (its `languages:`); nil
+	// when it offers every language the deployment enables.
+	Languages []string
+	// langFor maps a citizen's catalog language index to the one the flow
+	// runs in: itself when offered, else a fallback the flow offers. Nil
+	// when the flow offers every language.
+	langFor  []int
+	Vars     map[string]VarType
+	varOrder []string
+	Start    *Node
+	Nodes    map[string]*Node
 	// Menu is the flow's place in a generated main menu (0: not listed).
 	Menu     int
 	Keywords map[string][]string // language → words
 	Patterns []*Pattern
 	Source   []byte
+}
+
+// Offers reports whether the flow is offered in a language: it lists it
+// under `languages:`, or lists none.
+func (f *Flow) Offers(code string) bool {
+	if f.Languages == nil {
+		return true
+	}
+	for _, l := range f.Languages {
+		if l == code {
+			return true
+		}
+	}
+	return false
+}
+
+// langIndex is the catalog index of the language the flow runs in for a
+// citizen whose language has catalog index li.
+func (f *Flow) langIndex(li int) int {
+	if f == nil || f.langFor == nil || li >= len(f.langFor) {
+		return li
+	}
+	return f.langFor[li]
 }
 
 // Pattern is a trigger that starts a flow when the whole message matches a
@@ -98,6 +128,8 @@ type Node struct {
 
 	// say, handoff, end: the messages to send.
 	Say []*Item
+	// Lines, on a say, writes one line per item of a list into its message.
+	Lines *LineList
 	// ask
 	Ask *Ask
 	// branch
@@ -144,9 +176,23 @@ type Item struct {
 	Kind  OutputKind
 	Text  *Text
 	Media *Media
-	// MediaURL is an expression when the URL is computed.
+	// MediaURL is an expression when the file is computed (from a call's
+	// result): it gives a link (https://…) or a media id the channel holds.
 	MediaURL *guard.Program
+	// Filename, when set, fills Media.Filename's {{.name}} placeholders
+	// from Data and the flow's variables.
+	Filename *NameTemplate
+	// Data are the item's data: values (for the caption and the filename).
+	Data     []DataField
 	Location *Location
+}
+
+// NameTemplate is a short text with {{.name}} placeholders, such as a file
+// name "certificate-{{.reference}}.pdf".
+type NameTemplate struct {
+	// parts alternate literal text and placeholder names: even indexes are
+	// text, odd ones names.
+	parts []string
 }
 
 // Text is a message key with its template data and its resolved message per
@@ -157,6 +203,11 @@ type Text struct {
 	Data []DataField
 	// byLang holds the message to show for each catalog language.
 	byLang []*locale.Message
+	// filled are placeholder names the engine fills itself (a list's
+	// {{.lines}}, the {{.count}} of the rest); itemFields says the
+	// placeholders are an item's fields, known only at run time.
+	filled     []string
+	itemFields bool
 }
 
 // DataField is one `data:` value computed for a message.
@@ -167,9 +218,12 @@ type DataField struct {
 
 // Ask is what an ask node expects.
 type Ask struct {
-	Expect   []Expect
-	Choices  []*ChoiceDef
-	Menu     bool // choices are the flows with a menu entry
+	Expect  []Expect
+	Choices []*ChoiceDef
+	Menu    bool // choices are the flows with a menu entry
+	// List, when set, makes the choices at run time from a list (the
+	// centres, slots or offices a call returned).
+	List     *ChoiceList
 	Validate *guard.Program
 	Invalid  *Text
 	Retries  int
@@ -252,6 +306,46 @@ type ChoiceDef struct {
 	boxedID     any
 }
 
+// ChoiceList is an ask's `choices: {from: …}`: one choice per item of a
+// list, its id, label and description computed from the item. More than
+// MaxChoices items are shown a page at a time, the last row of a page
+// leading to the next.
+type ChoiceList struct {
+	From        *guard.Program
+	ID          *guard.Program
+	Label       *guard.Program
+	Description *guard.Program
+	// More labels the row that shows the next page.
+	More *Text
+	// Empty is where the ask leads, without asking, when the list is empty.
+	Empty Target
+	// saveItem: the answer saved is the chosen item (to an object
+	// variable), else its id (to a string variable).
+	saveItem bool
+	// moreByLang holds More rendered per catalog language.
+	moreByLang []string
+}
+
+// LineList is a say's `each:`: one line per item of a list, joined and
+// written where the message has {{.lines}}, stopping before MaxChars with
+// a last line that counts the rest.
+type LineList struct {
+	Each *guard.Program
+	// Line is one item's line; its placeholders are the item's fields
+	// ({{.item}}: the item itself).
+	Line *Text
+	// More says how many items did not fit ({{.count}}).
+	More     *Text
+	MaxChars int
+}
+
+// The budget of a list's lines: readable on a phone, and well within
+// WhatsApp's 4,096 characters for the whole message.
+const (
+	DefaultListChars = 1000
+	MaxListChars     = 3000
+)
+
 // Case is one `when:` of a branch.
 type Case struct {
 	When *guard.Program
@@ -272,6 +366,15 @@ type Call struct {
 	Save    string
 	Timeout time.Duration
 	OnError Target
+	// On leads an outcome other than "ok" (the result's "outcome" field)
+	// to a node of its own; any other outcome goes to the node's Next.
+	On []OutcomeTarget
+}
+
+// OutcomeTarget is one entry of a call's `on:`.
+type OutcomeTarget struct {
+	Outcome string
+	Next    Target
 }
 
 // DefaultCallTimeout bounds a service call when the node does not say.

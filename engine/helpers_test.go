@@ -68,6 +68,14 @@ t:
   days:
     one: "{{.count}} day"
     other: "{{.count}} days"
+  more: More centres
+  centre: "{{.pick}} booked."
+  dues: "Dues of {{.pick}}:\n{{.lines}}"
+  due_line: "{{.year}}: {{money .amount}}"
+  item_line: "- {{.item}}"
+  more_dues:
+    one: "…and {{.count}} more year"
+    other: "…and {{.count}} more years"
 `,
 	"hi": `
 language: {name: हिन्दी}
@@ -124,6 +132,14 @@ t:
   days:
     one: "{{.count}} दिन"
     other: "{{.count}} दिन"
+  more: और केंद्र
+  centre: "{{.pick}} बुक हुआ।"
+  dues: "{{.pick}} का बकाया:\n{{.lines}}"
+  due_line: "{{.year}}: {{money .amount}}"
+  item_line: "- {{.item}}"
+  more_dues:
+    one: "…और {{.count}} साल"
+    other: "…और {{.count}} साल"
 `,
 }
 

@@ -140,11 +140,13 @@ type Choice struct {
 	Description string `json:"description,omitempty"`
 }
 
-// Media is a file the bot sends by link.
+// Media is a file the bot sends: by link (URL), or by the id of a file the
+// channel already holds (ID: a WhatsApp media id), never both.
 type Media struct {
 	// Kind is image, document, audio or video.
 	Kind     string `json:"kind"`
-	URL      string `json:"url"`
+	URL      string `json:"url,omitempty"`
+	ID       string `json:"id,omitempty"`
 	Filename string `json:"filename,omitempty"`
 }
 

@@ -133,9 +133,15 @@ func (n *Node) targets() []Target {
 		for _, ch := range n.Ask.Choices {
 			out = append(out, ch.Next)
 		}
+		if n.Ask.List != nil {
+			out = append(out, n.Ask.List.Empty)
+		}
 	}
 	if n.Call != nil {
 		out = append(out, n.Call.OnError)
+		for _, o := range n.Call.On {
+			out = append(out, o.Next)
+		}
 	}
 	return out
 }

@@ -38,15 +38,25 @@ func (c *compiler) checkText(t *Text) {
 		return
 	}
 	for _, lang := range c.lib.Languages {
+		if !c.flow.Offers(lang.Code) {
+			continue // the flow runs in another language for these citizens
+		}
 		if cat.Lookup(lang.Code, t.Key) == nil && c.lib.firstReport(lang.Code+"\x00"+t.Key) {
 			shown := t.byLang[lang.Index]
 			c.diags.Errorf(t.Pos, "missing-translation", "message %q has no %s text in %s (citizens would see %s)",
 				t.Key, lang.Code, lang.File, fallbackName(shown))
 		}
 	}
+	if t.itemFields {
+		c.checkFormats(t)
+		return // an item's fields are known at run time only
+	}
 	allowed := map[string]bool{}
 	for _, d := range t.Data {
 		allowed[d.Name] = true
+	}
+	for _, name := range t.filled {
+		allowed[name] = true
 	}
 	for _, m := range t.byLang {
 		if m == nil {
@@ -95,6 +105,28 @@ func (c *compiler) checkFormats(t *Text) {
 	}
 }
 
+// checkWritesLines reports a say with each: whose message does not write
+// {{.lines}} in a language it is shown in: the list would not be shown.
+func (c *compiler) checkWritesLines(t *Text) {
+	var without []string
+	for _, lang := range c.lib.Languages {
+		m := t.byLang[lang.Index]
+		if m == nil || !c.flow.Offers(lang.Code) || m.Lang != lang {
+			continue
+		}
+		for _, tpl := range m.Forms() {
+			if !contains(tpl.Placeholders, "lines") {
+				without = append(without, lang.Code)
+				break
+			}
+		}
+	}
+	if len(without) > 0 {
+		c.diags.Errorf(t.Pos, "no-lines", "message %q does not write {{.lines}} (in %s): a say with each: shows the list where its message has {{.lines}}",
+			t.Key, strings.Join(without, ", "))
+	}
+}
+
 // valueKind is what lint knows at load of a value a message writes.
 type valueKind uint8
 
@@ -135,6 +167,14 @@ func (c *compiler) placeholderKind(t *Text, name string) (valueKind, string) {
 	}
 	if vt, ok := c.flow.Vars[name]; ok {
 		return varKind(vt), fmt.Sprintf("a %s variable of flow %s", vt, c.flow.ID)
+	}
+	for _, f := range t.filled {
+		if f == name && name == "count" {
+			return kindNumber, "the number of items left out"
+		}
+		if f == name {
+			return kindText, "the lines of the list"
+		}
 	}
 	switch name {
 	case "max":
@@ -207,7 +247,7 @@ func (lib *Library) firstReport(key string) bool {
 // numbered text menu for the whole question.
 func (c *compiler) checkDescription(t *Text, li int, lang *locale.Lang, text string, node *Node) {
 	m := t.byLang[li]
-	if m == nil || m.Lang != lang || !c.lib.enabled(lang.Code) || labelLen(text) <= MaxChoiceDescription ||
+	if m == nil || m.Lang != lang || !c.lib.enabled(lang.Code) || !c.flow.Offers(lang.Code) || labelLen(text) <= MaxChoiceDescription ||
 		!c.lib.firstReport("desc\x00"+lang.Code+"\x00"+t.Key) {
 		return
 	}
@@ -294,7 +334,7 @@ func (c *compiler) checkDynamicLabel(t *Text) {
 // checkLabelLength reports a label, in a language's own text, that WhatsApp
 // would not show in full on a button.
 func (c *compiler) checkLabelLength(t *Text, m *locale.Message, lang *locale.Lang, label string, node *Node) {
-	if c.lib.enabled(lang.Code) && m.Lang == lang && labelLen(label) > MaxChoiceLabel &&
+	if c.lib.enabled(lang.Code) && c.flow.Offers(lang.Code) && m.Lang == lang && labelLen(label) > MaxChoiceLabel &&
 		c.lib.firstReport("len\x00"+lang.Code+"\x00"+t.Key) {
 		c.diags.Errorf(m.Pos, "label-too-long", "choice label %q is %d characters in %s (%q); WhatsApp buttons show at most %d (used by %s in %s)",
 			t.Key, labelLen(label), lang.Code, label, MaxChoiceLabel, node.Name, c.file)

@@ -28,6 +28,10 @@ type Library struct {
 	skip      map[string]bool
 	builtin   map[string]*Text
 
+	// ops are the deployment's operations (LoadOptions.Operations); nil
+	// when they are not known.
+	ops map[string]Operation
+
 	mu       sync.RWMutex
 	versions map[string]*Flow // "id@version" → flow
 	reported map[string]bool  // missing translations already reported
@@ -38,6 +42,13 @@ type LoadOptions struct {
 	// Languages are the enabled languages (codes). Empty means every language
 	// that has a locale file. Lint reports every message missing in one of them.
 	Languages []string
+	// Operations are the service operations the deployment declares, by
+	// name (adapters/services describes them). Nil means they are not
+	// known, and calls are not checked. Given, a `call` to an operation
+	// not in it is an error, and so are arguments it does not take, a
+	// required argument left out, an argument of the wrong type, and a
+	// field read from the saved result that the operation does not return.
+	Operations map[string]Operation
 }
 
 // File is a source file's path and content.
@@ -60,11 +71,12 @@ func invalidKey(e Expect) string { return "common.invalid." + e.String() }
 // library is nil only when the problems include errors.
 func Load(catalog *locale.Catalog, flows []File, opts LoadOptions) (*Library, diag.List) {
 	lib := newLibrary(catalog)
+	lib.ops = opts.Operations
 	var l diag.List
 	l = append(l, lib.enableLanguages(opts.Languages)...)
 	var comps []*compiler
 	for _, f := range flows {
-		c := compileFlow(lib, f.Path, f.Content)
+		c := compileFlow(lib, f.Path, f.Content, lib.ops != nil)
 		comps = append(comps, c)
 		if c.flow.ID == "" {
 			continue
@@ -227,7 +239,10 @@ func (lib *Library) AddVersion(id, version string, source []byte) (*Flow, error)
 	if f := lib.Version(id, version); f != nil {
 		return f, nil
 	}
-	c := compileFlow(lib, id+"@"+version+".yaml", source)
+	// An archived version is not held to today's operations: it loaded
+	// when it was current, and a call that no longer fits fails at run
+	// time into its on_error path.
+	c := compileFlow(lib, id+"@"+version+".yaml", source, false)
 	if c.flow.Version != version || c.flow.ID != id {
 		return nil, fmt.Errorf("archived source of %s@%s hashes to %s@%s", id, version, c.flow.ID, c.flow.Version)
 	}
@@ -251,7 +266,7 @@ func (lib *Library) Summaries(lang string) []FlowSummary {
 	for _, f := range lib.menu {
 		s := FlowSummary{ID: f.ID}
 		if f.Title != nil {
-			if m := f.Title.byLang[idx]; m != nil {
+			if m := f.Title.byLang[f.langIndex(idx)]; m != nil {
 				s.Title = m.Text().Source()
 			}
 		}

@@ -14,16 +14,12 @@ func (x *run) answer(n *Node) {
 		x.staleChoice(n)
 		return
 	}
-	val, kind, choice, ok := x.parse(ask)
-	if ok && ask.Validate != nil {
-		env := x.expressionEnv(val)
-		valid, err := ask.Validate.Bool(env)
-		if err != nil {
-			x.event(EventExprError, x.flow.ID, n.Name, err.Error())
-		}
-		ok = valid
+	if ask.List != nil {
+		x.answerList(n)
+		return
 	}
-	if !ok {
+	val, kind, choice, ok := x.parse(ask)
+	if !ok || !x.validAnswer(n, val) {
 		x.invalid(n)
 		return
 	}
@@ -48,6 +44,19 @@ func (x *run) answer(n *Node) {
 		}
 	}
 	x.runFrom(x.follow(next))
+}
+
+// validAnswer runs an ask's validate: on a parsed answer. An expression
+// that fails is an event, and the answer invalid.
+func (x *run) validAnswer(n *Node, val any) bool {
+	if n.Ask.Validate == nil {
+		return true
+	}
+	valid, err := n.Ask.Validate.Bool(x.expressionEnv(val))
+	if err != nil {
+		x.event(EventExprError, x.flow.ID, n.Name, err.Error())
+	}
+	return valid
 }
 
 // parse reads the input as one of the answers the ask expects. It returns the
@@ -282,7 +291,7 @@ func (x *run) tryFallback(n *Node) bool {
 	if fb == nil {
 		return false
 	}
-	q := FallbackQuery{Text: script.Redact(x.text), Lang: x.s.Lang, Flow: x.flow.ID, Node: n.Name,
+	q := FallbackQuery{Text: script.Redact(x.text), Lang: x.lang, Flow: x.flow.ID, Node: n.Name,
 		Flows: x.lib.Summaries(x.s.Lang)}
 	ctx, cancel := context.WithTimeout(x.ctx, x.e.cfg.FallbackTimeout)
 	ans, err := fb.Answer(ctx, q)
@@ -297,7 +306,7 @@ func (x *run) tryFallback(n *Node) bool {
 	}
 	x.event(EventFallbackUsed, x.flow.ID, n.Name, ans.Flow)
 	if ans.Text != "" {
-		x.r.Outputs = append(x.r.Outputs, Output{Kind: OutputText, Lang: x.s.Lang, Text: ans.Text})
+		x.r.Outputs = append(x.r.Outputs, Output{Kind: OutputText, Lang: x.lang, Text: ans.Text})
 	}
 	if target != nil {
 		x.clearSession()

@@ -17,10 +17,18 @@ func (x *run) runFrom(n *Node) {
 		x.event(EventNodeEntered, x.flow.ID, n.Name, "")
 		switch n.Kind {
 		case KindSay:
-			x.say(n.Say, n.Name)
+			if n.Lines != nil {
+				x.sayLines(n)
+			} else {
+				x.say(n.Say, n.Name)
+			}
 			n = x.follow(n.Next)
 		case KindAsk:
-			x.s.Retries = 0
+			x.s.Retries, x.s.Page = 0, 0
+			if n.Ask.List != nil && len(x.listItems(n)) == 0 {
+				n = x.follow(n.Ask.List.Empty)
+				continue
+			}
 			x.prompt(n, nil)
 			x.wait(n)
 			return
@@ -84,7 +92,7 @@ func (x *run) endFlow() *Node {
 			x.event(EventFlowMissing, fr.Flow, fr.Node, fr.Version)
 			continue
 		}
-		x.flow = f
+		x.setFlow(f)
 		s.Flow, s.Version, s.Vars = f.ID, f.Version, fr.Vars
 		return x.follow(f.Nodes[fr.Node].Next)
 	}
@@ -255,6 +263,13 @@ func (x *run) call(n *Node) Target {
 		x.s.Vars[call.Save] = normalize(res)
 	}
 	x.event(EventServiceCalled, x.flow.ID, n.Name, call.Service)
+	if outcome, _ := res["outcome"].(string); outcome != "" && outcome != "ok" {
+		for _, o := range call.On {
+			if o.Outcome == outcome {
+				return o.Next
+			}
+		}
+	}
 	return n.Next
 }
 
@@ -278,7 +293,7 @@ func (x *run) handoff(items []*Item, queue, node string) {
 	if queue == "" {
 		queue = flow
 	}
-	x.r.Outputs = append(x.r.Outputs, Output{Kind: OutputHandoff, Lang: x.s.Lang,
+	x.r.Outputs = append(x.r.Outputs, Output{Kind: OutputHandoff, Lang: x.lang,
 		Handoff: &Handoff{Queue: queue, Reason: flow + "/" + node}})
 	x.event(EventHandoff, flow, node, queue)
 	x.s.Status = SessionHandoff

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/samvad/samvad/engine/locale"
@@ -20,12 +21,26 @@ type textData struct {
 	// written, for its event.
 	run       *run
 	key, node string
+	// item, with hasItem, is the item a list's line is written for: its
+	// fields are the line's placeholders, {{.item}} the item itself.
+	item    any
+	hasItem bool
 }
 
 func (d *textData) Value(name string) (any, bool) {
 	for i, n := range d.names {
 		if n == name {
 			return d.vals[i], true
+		}
+	}
+	if d.hasItem {
+		if name == "item" {
+			return d.item, true
+		}
+		if m, ok := d.item.(map[string]any); ok {
+			if v, ok := m[name]; ok {
+				return v, true
+			}
 		}
 	}
 	if v, ok := d.vars[name]; ok {
@@ -97,9 +112,18 @@ func (x *run) render(t *Text, node string) string {
 	if s, ok := m.Static(); ok && len(t.Data) == 0 {
 		return s
 	}
+	x.prepareData(t, node)
+	x.buf = m.AppendTo(x.buf[:0], &x.data)
+	return string(x.buf)
+}
+
+// prepareData makes x.data what a text's placeholders read: its data:
+// values, computed now, then the flow's variables.
+func (x *run) prepareData(t *Text, node string) {
 	d := &x.data
 	d.names, d.vals, d.vars = d.names[:0], d.vals[:0], x.s.Vars
 	d.key, d.node = t.Key, node
+	d.item, d.hasItem = nil, false
 	if len(t.Data) > 0 {
 		env := x.expressionEnv(nil)
 		for _, f := range t.Data {
@@ -112,14 +136,31 @@ func (x *run) render(t *Text, node string) string {
 			d.vals = append(d.vals, v)
 		}
 	}
+}
+
+// renderWith renders a text with one more value (a list's lines, the
+// count of the items left out), or, with hasItem, for an item of a list.
+func (x *run) renderWith(t *Text, node, name string, val any, item any, hasItem bool) string {
+	m := t.byLang[x.li]
+	if m == nil {
+		return t.Key
+	}
+	x.prepareData(t, node)
+	d := &x.data
+	if name != "" {
+		d.names = append(d.names, name)
+		d.vals = append(d.vals, val)
+	}
+	d.item, d.hasItem = item, hasItem
 	x.buf = m.AppendTo(x.buf[:0], d)
+	d.item, d.hasItem = nil, false
 	return string(x.buf)
 }
 
 // say sends the items of a say (or handoff, or end) node.
 func (x *run) say(items []*Item, node string) {
 	for _, it := range items {
-		out := Output{Kind: it.Kind, Lang: x.s.Lang}
+		out := Output{Kind: it.Kind, Lang: x.lang}
 		if it.Text != nil {
 			out.Key = it.Text.Key
 			out.Text = x.render(it.Text, node)
@@ -127,6 +168,13 @@ func (x *run) say(items []*Item, node string) {
 		switch it.Kind {
 		case OutputMedia:
 			out.Media = it.Media
+			if it.MediaURL != nil || it.Filename != nil {
+				if out.Media = x.media(it, node); out.Media == nil {
+					// Never a caption that speaks of a file not sent.
+					x.sayBuiltin("common.error")
+					continue
+				}
+			}
 		case OutputLocation:
 			loc := *it.Location
 			loc.Name, out.Text = out.Text, ""
@@ -136,10 +184,69 @@ func (x *run) say(items []*Item, node string) {
 	}
 }
 
+// media computes a message's file: the link or media id its expression
+// gives, and its filename. It returns nil, after an event, when the
+// expression gives no file.
+func (x *run) media(it *Item, node string) *Media {
+	m := *it.Media
+	env := x.expressionEnv(nil)
+	if it.MediaURL != nil {
+		v, err := it.MediaURL.Run(env)
+		src, _ := v.(string)
+		src = strings.TrimSpace(src)
+		switch {
+		case err != nil:
+			x.event(EventExprError, x.s.Flow, node, err.Error())
+			return nil
+		case src == "":
+			what := describeValue(v)
+			if v == "" {
+				what = "empty text"
+			}
+			x.event(EventExprError, x.s.Flow, node, fmt.Sprintf("%s: %q gave %s, not a link or a media id", m.Kind, it.MediaURL.Source(), what))
+			return nil
+		case isLink(src):
+			m.URL = src
+		default:
+			m.ID = src
+		}
+	}
+	if it.Filename != nil {
+		m.Filename = x.fillName(it.Filename, it.Data, env, node)
+	}
+	return &m
+}
+
+// fillName fills a name template's placeholders from data: and the
+// flow's variables.
+func (x *run) fillName(t *NameTemplate, data []DataField, env map[string]any, node string) string {
+	var b strings.Builder
+	for i, part := range t.parts {
+		if i%2 == 0 {
+			b.WriteString(part)
+			continue
+		}
+		v, found := x.s.Vars[part]
+		for _, d := range data {
+			if d.Name == part {
+				var err error
+				if v, err = d.Expr.Run(env); err != nil {
+					x.event(EventExprError, x.s.Flow, node, err.Error())
+				}
+				found = true
+			}
+		}
+		if found {
+			b.WriteString(valueText(v))
+		}
+	}
+	return b.String()
+}
+
 // sayBuiltin sends one of the engine's own messages.
 func (x *run) sayBuiltin(key string) {
 	t := x.lib.builtin[key]
-	x.r.Outputs = append(x.r.Outputs, Output{Kind: OutputText, Key: key, Lang: x.s.Lang, Text: x.render(t, "")})
+	x.r.Outputs = append(x.r.Outputs, Output{Kind: OutputText, Key: key, Lang: x.lang, Text: x.render(t, "")})
 }
 
 // prompt sends an ask's question, or, when override is given, another text
@@ -150,9 +257,13 @@ func (x *run) prompt(n *Node, override *Text) {
 	if override != nil {
 		t = override
 	}
-	out := Output{Kind: OutputText, Key: t.Key, Lang: x.s.Lang}
+	out := Output{Kind: OutputText, Key: t.Key, Lang: x.lang}
 	x.data.max = 0
-	if choices := x.choices(ask); len(choices) > 0 {
+	choices := x.choices(ask)
+	if ask.List != nil {
+		choices = x.listPage(n, x.listItems(n))
+	}
+	if len(choices) > 0 {
 		out.Choices = choices
 		out.ListLabel = x.lib.builtinStatic("common.choose", x.li)
 		out.Asked = ask.token

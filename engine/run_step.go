@@ -22,8 +22,11 @@ type run struct {
 	now   time.Time
 	err   error
 	flow  *Flow
-	// li is the catalog index of the session's language.
-	li       int
+	// cli is the catalog index of the citizen's language (the session's);
+	// li, and lang its code, that of the language the running flow
+	// answers in: the same, unless the flow does not offer it.
+	cli, li  int
+	lang     string
 	steps    int
 	detected bool
 	// text is the input's text, trimmed; input is it with digits in ASCII.
@@ -47,6 +50,7 @@ func (x *run) begin(e *Engine, ctx context.Context, s *Session, c *Contact, in *
 	x.langs = e.langs.Load()
 	x.now = e.cfg.Clock.Now()
 	x.err, x.flow, x.steps, x.detected = nil, nil, 0, false
+	x.cli, x.li = 0, 0 // until chooseLanguage: a pooled run may come from a larger catalog
 	x.text = strings.TrimSpace(in.Text)
 	x.input = script.ASCIIDigits(x.text)
 	x.data.c = c
@@ -55,7 +59,7 @@ func (x *run) begin(e *Engine, ctx context.Context, s *Session, c *Contact, in *
 // end drops references so a pooled run keeps nothing of a citizen alive.
 func (x *run) end() {
 	x.e, x.lib, x.langs, x.ctx, x.s, x.c, x.in, x.r, x.flow = nil, nil, nil, nil, nil, nil, nil, nil, nil
-	x.data.c, x.data.vars = nil, nil
+	x.data.c, x.data.vars, x.data.item = nil, nil, nil
 	clear(x.env)
 }
 
@@ -110,7 +114,16 @@ func (x *run) chooseLanguage() {
 		}
 		s.Lang = lang
 	}
-	x.li = x.lib.langIndex(s.Lang)
+	x.cli = x.lib.langIndex(s.Lang)
+	x.setFlow(nil)
+}
+
+// setFlow makes f the running flow (nil: none), and answers in the
+// language it runs in for this citizen.
+func (x *run) setFlow(f *Flow) {
+	x.flow = f
+	x.li = f.langIndex(x.cli)
+	x.lang = x.lib.Catalog.Languages()[x.li].Code
 }
 
 // setLanguage switches the conversation and the contact to a language.
@@ -119,7 +132,8 @@ func (x *run) setLanguage(code string) {
 		return
 	}
 	x.s.Lang = code
-	x.li = x.lib.langIndex(code)
+	x.cli = x.lib.langIndex(code)
+	x.setFlow(x.flow)
 	if x.c.Language != code {
 		x.c.Language = code
 		x.r.ContactChanged = true
@@ -170,11 +184,11 @@ func (x *run) restart(id string) {
 // clearSession forgets the running flow, keeping the language.
 func (x *run) clearSession() {
 	s := x.s
-	s.Status, s.Flow, s.Version, s.Node, s.Retries = SessionIdle, "", "", "", 0
+	s.Status, s.Flow, s.Version, s.Node, s.Retries, s.Page = SessionIdle, "", "", "", 0, 0
 	clear(s.Vars)
 	clear(s.Stack)
 	s.Stack = s.Stack[:0]
-	x.flow = nil
+	x.setFlow(nil)
 }
 
 // startIdle starts a flow for a citizen with none running: the flow whose
@@ -218,8 +232,11 @@ func (x *run) startFlow(f *Flow) {
 	s.Started = x.now
 	clear(s.Vars)
 	f.initVars(s.Vars)
-	x.flow = f
+	x.setFlow(f)
 	x.event(EventFlowStarted, f.ID, "", "")
+	if x.li != x.cli {
+		x.event(EventLanguageFallback, f.ID, "", s.Lang+">"+x.lang)
+	}
 }
 
 func (f *Flow) initVars(vars map[string]any) {
@@ -242,7 +259,7 @@ func (x *run) resume() {
 		x.startIdle()
 		return
 	}
-	x.flow = f
+	x.setFlow(f)
 	x.answer(node)
 }
 

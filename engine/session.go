@@ -36,6 +36,9 @@ type Session struct {
 	Stack []Frame
 	// Retries counts invalid answers at the current node.
 	Retries int
+	// Page is the page of a long list of choices the citizen is shown at
+	// the current node (0: the first).
+	Page int
 	// Started is when the current session began; Updated when it last changed.
 	Started time.Time
 	Updated time.Time

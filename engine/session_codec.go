@@ -11,10 +11,11 @@ import (
 // The session codec is a small binary format, because the store reads and
 // writes a session for every message a citizen sends:
 //
-//	'S' 1                          magic and format version
+//	'S' 1 or 2                     magic and format version
 //	status  u8
 //	flow version node lang         strings (uvarint length + bytes)
 //	retries uvarint
+//	page    uvarint                version 2 only
 //	started updated                varint Unix milliseconds (0: zero time)
 //	vars                           map
 //	frames  uvarint count, each: flow version node + map
@@ -22,10 +23,15 @@ import (
 // Values are a tag byte then: nil, false, true; float64 (8 bytes); string;
 // time (varint Unix nanoseconds); list (count + values); map (count + string
 // key and value pairs).
+//
+// A session with no page of a list on show is written as version 1, which
+// a process of the previous release still reads during a rolling upgrade.
 
 const (
-	codecMagic   = 'S'
-	codecVersion = 1
+	codecMagic = 'S'
+	// codecVersion is the newest format; codecVersion1 has no page.
+	codecVersion  = 2
+	codecVersion1 = 1
 )
 
 const (
@@ -39,6 +45,10 @@ const (
 	tagMap
 )
 
+// maxPage bounds a stored page number (a list of a million rows is not
+// paged through in a chat).
+const maxPage = 1 << 16
+
 // maxDepth bounds nesting in stored values (a service result inside a list …).
 const maxDepth = 32
 
@@ -48,12 +58,19 @@ var ErrCorruptSession = errors.New("corrupt session state")
 
 // Encode appends the session's binary form to buf.
 func (s *Session) Encode(buf []byte) ([]byte, error) {
-	buf = append(buf, codecMagic, codecVersion, byte(s.Status))
+	version := byte(codecVersion1)
+	if s.Page > 0 {
+		version = codecVersion
+	}
+	buf = append(buf, codecMagic, version, byte(s.Status))
 	buf = appendString(buf, s.Flow)
 	buf = appendString(buf, s.Version)
 	buf = appendString(buf, s.Node)
 	buf = appendString(buf, s.Lang)
 	buf = binary.AppendUvarint(buf, uint64(max(s.Retries, 0)))
+	if version == codecVersion {
+		buf = binary.AppendUvarint(buf, uint64(s.Page))
+	}
 	buf = appendTime(buf, s.Started)
 	buf = appendTime(buf, s.Updated)
 	var err error
@@ -150,13 +167,20 @@ func DecodeSession(data []byte) (*Session, error) {
 // Decode reads a session written by Encode into s, reusing s's maps where it can.
 func (s *Session) Decode(data []byte) error {
 	d := decoder{b: data}
-	if len(data) < 3 || data[0] != codecMagic || data[1] != codecVersion {
+	if len(data) < 3 || data[0] != codecMagic || (data[1] != codecVersion && data[1] != codecVersion1) {
 		return ErrCorruptSession
 	}
 	d.b = data[2:]
 	s.Status = SessionStatus(d.byte())
 	s.Flow, s.Version, s.Node, s.Lang = d.string(), d.string(), d.string(), d.string()
-	s.Retries = int(d.uvarint())
+	s.Retries, s.Page = int(d.uvarint()), 0
+	if data[1] == codecVersion {
+		if p := d.uvarint(); p <= maxPage {
+			s.Page = int(p)
+		} else {
+			d.fail()
+		}
+	}
 	s.Started, s.Updated = d.time(), d.time()
 	if s.Vars == nil {
 		s.Vars = map[string]any{}

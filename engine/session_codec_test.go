@@ -42,3 +42,27 @@ func TestSessionCodecRoundTrip(t *testing.T) {
 		t.Error("a value that cannot be stored must be an error")
 	}
 }
+
+func TestSessionCodecKeepsThePageAndStaysReadableByTheLastRelease(t *testing.T) {
+	t.Parallel()
+	s := &engine.Session{Status: engine.SessionWaiting, Flow: "vaccination", Node: "pick", Lang: "hi", Page: 3, Vars: map[string]any{}}
+	data, err := s.Encode(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := engine.DecodeSession(data)
+	if err != nil || got.Page != 3 || got.Node != "pick" {
+		t.Fatalf("page lost: %+v, %v", got, err)
+	}
+	s.Page = 0
+	v1, _ := s.Encode(nil)
+	if v1[1] != 1 {
+		t.Fatalf("a session with no page is written in format 1, which the last release reads; got format %d", v1[1])
+	}
+	if err := got.Decode(v1); err != nil || got.Page != 0 {
+		t.Fatalf("format 1 must decode with page 0: %+v, %v", got, err)
+	}
+	if _, err := engine.DecodeSession([]byte{'S', 3, 0}); !errors.Is(err, engine.ErrCorruptSession) {
+		t.Fatal("an unknown format version decoded")
+	}
+}

@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -88,5 +89,20 @@ func TestNodeBudget(t *testing.T) {
 	src := "1" + strings.Repeat(" + 1", MaxNodes) + " > 0"
 	if _, err := Compile(src, testEnv, BoolResult); err == nil {
 		t.Fatal("an expression over the node budget compiled")
+	}
+}
+
+func TestMembersListsTheFieldChainsAnExpressionReads(t *testing.T) {
+	p, err := Compile(`vars.res.name == "x" && vars.res["code"] != "" && len(vars.list) > 0`, testEnv, BoolResult)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range p.Members() {
+		got = append(got, fmt.Sprintf("%s@%d:%d", strings.Join(m.Path, "."), m.Line, m.Column))
+	}
+	want := "vars.res@1:6 vars.res.name@1:10 vars.res@1:30 vars.res.code@1:34 vars.list@1:60"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("members %q, want %q", strings.Join(got, " "), want)
 	}
 }

@@ -104,6 +104,18 @@ func (p *parser) str(n *yaml.Node) string {
 	return n.Value
 }
 
+// strs reads a list of labels or ids (or one).
+func (p *parser) strs(n *yaml.Node, what string) []string {
+	if yamlx.IsScalar(n) {
+		return []string{n.Value}
+	}
+	var out []string
+	if err := n.Decode(&out); err != nil || len(out) == 0 {
+		p.errorf(n, "%s is a list of choice labels or ids", what)
+	}
+	return out
+}
+
 func (p *parser) duration(n *yaml.Node) time.Duration {
 	d, err := time.ParseDuration(p.str(n))
 	if err != nil {
@@ -195,6 +207,7 @@ func (p *parser) turns(n *yaml.Node, c *Case) {
 			"image":       input(func(v *yaml.Node) { t.Input = p.media("image", v) }),
 			"document":    input(func(v *yaml.Node) { t.Input = p.media("document", v) }),
 			"unsupported": input(func(v *yaml.Node) { t.Input = engine.Input{Kind: engine.InputUnsupported, Text: p.str(v)} }),
+			"choose":      input(func(v *yaml.Node) { t.Choose = p.str(v) }),
 			"wait":        func(v *yaml.Node) { t.Wait = p.duration(v) },
 			"bot":         func(v *yaml.Node) { t.AnyBot = false; t.Bot = p.expects(v) },
 			"vars":        func(v *yaml.Node) { t.Vars = p.mapping(v); t.VarsPos = yamlx.Pos(p.file, v) },
@@ -210,7 +223,7 @@ func (p *parser) turns(n *yaml.Node, c *Case) {
 			},
 		})
 		if inputs != 1 {
-			p.errorf(e, "a turn needs exactly one of say:, tap:, location:, image:, document:, unsupported: (found %d)", inputs)
+			p.errorf(e, "a turn needs exactly one of say:, tap:, choose:, location:, image:, document:, unsupported: (found %d)", inputs)
 		}
 		c.Turns = append(c.Turns, t)
 	}
@@ -280,6 +293,10 @@ func (p *parser) expects(n *yaml.Node) []*Expect {
 					p.errorf(v, "choices is a list of labels")
 				}
 			},
+			"file":        func(v *yaml.Node) { x.File = p.str(v) },
+			"filename":    func(v *yaml.Node) { x.Filename = p.str(v) },
+			"has_choices": func(v *yaml.Node) { x.HasChoices = p.strs(v, "has_choices") },
+			"no_choices":  func(v *yaml.Node) { x.NoChoices = p.strs(v, "no_choices") },
 		})
 		out = append(out, x)
 	}
@@ -289,8 +306,11 @@ func (p *parser) expects(n *yaml.Node) []*Expect {
 // Summary is a one-line account of a result.
 func (r *Result) Summary() string {
 	status := "PASS"
-	if !r.Passed() {
+	switch {
+	case !r.Passed():
 		status = "FAIL"
+	case r.Skipped != "":
+		return fmt.Sprintf("SKIP %s (%s): %s", r.Case.File, r.Case.Name, r.Skipped)
 	}
 	return fmt.Sprintf("%s %s (%s, %d turns)", status, r.Case.File, r.Case.Name, len(r.Case.Turns))
 }

@@ -18,14 +18,22 @@
 //	    bot:
 //	      - text: What is the complaint about?
 //
-// A turn is what the citizen sends (say: text, tap: a choice id,
-// location:, image:, document:, unsupported:), optionally after wait: (the
-// clock moves forward), and what must follow: bot: the messages, in order
-// (text: exact text, contains: part of it, key: the message key, choices: the
-// labels, kind: media/location/location_request/handoff), vars: values the
-// session must hold, events: event kinds that must have happened, and
-// session: its flow, node or status. Services are faked in order of call;
-// the last response repeats. The clock stands still unless a turn waits.
+// A turn is what the citizen sends (say: text, tap: a choice id, choose: a
+// choice of the last question by its id or label, location:, image:,
+// document:, unsupported:), optionally after wait: (the clock moves
+// forward), and what must follow: bot: the messages, in order (text: exact
+// text, contains: part of it, key: the message key, choices: all the
+// labels, has_choices:/no_choices: some labels or ids that must be or must
+// not be offered, kind: media/location/location_request/handoff, file: and
+// filename: a media message's link or media id and name), vars:
+// values the session must hold, events: event kinds that must have
+// happened, and session: its flow, node or status. Services are faked in
+// order of call; the last response repeats. The clock stands still unless
+// a turn waits.
+//
+// choose: is what keeps a test from breaking when a menu gains an entry:
+// it taps the choice as a citizen's phone would (the choice's id, with the
+// question's Output.Asked), wherever the choice now is in the list.
 //
 // Both `samvad test` and `go test` (flows/flows_test.go) run every
 // transcript under flows/, so a department can change a flow and know in
@@ -44,6 +52,7 @@ import (
 
 	"github.com/samvad/samvad/engine"
 	"github.com/samvad/samvad/engine/diag"
+	"github.com/samvad/samvad/engine/script"
 )
 
 // Case is one conversation test.
@@ -69,9 +78,12 @@ type Response struct {
 
 // Turn is one thing the citizen sends and what must follow.
 type Turn struct {
-	Pos     diag.Pos
-	Wait    time.Duration
-	Input   engine.Input
+	Pos   diag.Pos
+	Wait  time.Duration
+	Input engine.Input
+	// Choose, when set, is a choice of the last question the bot asked,
+	// by its id or its label: the turn taps it (Input is made from it).
+	Choose  string
 	Bot     []*Expect
 	AnyBot  bool // no bot: given: replies are not checked
 	Vars    map[string]any
@@ -89,6 +101,13 @@ type Expect struct {
 	Kind     string
 	Choices  []string
 	Checked  bool // choices: given (possibly empty)
+	// HasChoices and NoChoices are choices (labels or ids) that must be,
+	// or must not be, among those offered; the others are not checked.
+	HasChoices []string
+	NoChoices  []string
+	// File and Filename are a media message's link or media id, and its
+	// file name.
+	File, Filename string
 }
 
 // Failure is one way a transcript did not hold.
@@ -109,11 +128,16 @@ func (f Failure) String() string {
 type Result struct {
 	Case     *Case
 	Failures []Failure
+	// Skipped says why the case stopped without a verdict: the
+	// conversation reached a flow that does not offer the citizen's
+	// language (see the flow key languages:).
+	Skipped string
 	// Log is the conversation as it happened, for a failure report.
 	Log []string
 }
 
-// Passed reports whether every expectation held.
+// Passed reports whether every expectation held (a skipped case has
+// failed none).
 func (r *Result) Passed() bool { return len(r.Failures) == 0 }
 
 // Run plays a case against a library. Entry and session timeout come from the
@@ -131,9 +155,18 @@ func (c *Case) Run(lib *engine.Library) *Result {
 	sess := &engine.Session{Lang: c.Language}
 	contact := c.Contact
 	var out engine.Result
+	var asked *engine.Output // the last question that offered choices
 	for i, t := range c.Turns {
 		clock.Advance(t.Wait)
 		in := t.Input
+		if t.Choose != "" {
+			var problem string
+			if in, problem = choose(asked, t.Choose); problem != "" {
+				// What follows would answer a question the test did not mean.
+				res.fail(t, i, "%s; the test stops here", problem)
+				break
+			}
+		}
 		in.At = clock.Now()
 		fakes.turn, fakes.failures = i+1, nil
 		if err := eng.Step(context.Background(), sess, &contact, in, &out); err != nil {
@@ -144,8 +177,15 @@ func (c *Case) Run(lib *engine.Library) *Result {
 		res.Log = append(res.Log, "citizen: "+describeInput(in))
 		for _, o := range out.Outputs {
 			res.Log = append(res.Log, "bot:     "+describeOutput(o))
+			if len(o.Choices) > 0 {
+				asked = &engine.Output{Choices: append([]engine.Choice(nil), o.Choices...), Asked: o.Asked}
+			}
 		}
 		res.Failures = append(res.Failures, fakes.failures...)
+		if why := fallback(lib, out.Events); why != "" {
+			res.Skipped = fmt.Sprintf("turn %d: %s", i+1, why)
+			break
+		}
 		res.check(t, i, &out, sess)
 	}
 	for name, list := range c.Services {
@@ -154,6 +194,63 @@ func (c *Case) Run(lib *engine.Library) *Result {
 		}
 	}
 	return res
+}
+
+// choose makes the tap of a choice of the last question, found by its id
+// or by its label (case, spaces and punctuation aside), as a citizen's
+// phone would send it. It says why when there is no such choice.
+func choose(asked *engine.Output, want string) (engine.Input, string) {
+	if asked == nil {
+		return engine.Input{}, fmt.Sprintf("choose: %q, but the bot has not offered any choices yet", want)
+	}
+	found := -1
+	for i, ch := range asked.Choices {
+		if ch.ID == want {
+			found = i
+			break
+		}
+	}
+	if found < 0 {
+		for i, ch := range asked.Choices {
+			if script.Fold(ch.Label) == script.Fold(want) {
+				if found >= 0 {
+					return engine.Input{}, fmt.Sprintf("choose: %q matches two choices of the last question (%s)", want, choiceList(asked.Choices))
+				}
+				found = i
+			}
+		}
+	}
+	if found < 0 {
+		return engine.Input{}, fmt.Sprintf("choose: the last question offers no choice %q (%s)", want, choiceList(asked.Choices))
+	}
+	ch := asked.Choices[found]
+	return engine.Input{Kind: engine.InputChoice, ChoiceID: ch.ID, Text: ch.Label, Asked: asked.Asked}, ""
+}
+
+// choiceList names choices as "id: label" for a failure message.
+func choiceList(cs []engine.Choice) string {
+	parts := make([]string, len(cs))
+	for i, ch := range cs {
+		parts[i] = ch.ID + ": " + ch.Label
+	}
+	return strings.Join(parts, ", ")
+}
+
+// fallback says which flow of a step does not offer the citizen's
+// language, if one does not.
+func fallback(lib *engine.Library, events []engine.Event) string {
+	for _, e := range events {
+		if e.Kind != engine.EventLanguageFallback {
+			continue
+		}
+		from, to, _ := strings.Cut(e.Detail, ">")
+		offers := ""
+		if f := lib.Flow(e.Flow); f != nil {
+			offers = " (it offers " + strings.Join(f.Languages, ", ") + ")"
+		}
+		return fmt.Sprintf("flow %s does not offer %s%s; a citizen would be answered in %s there, so the test is skipped", e.Flow, from, offers, to)
+	}
+	return ""
 }
 
 func defaultLang(lib *engine.Library) string {
@@ -232,19 +329,49 @@ func (e *Expect) match(o engine.Output) string {
 	if e.Key != "" && e.Key != o.Key {
 		problems = append(problems, fmt.Sprintf("message %s, got %s (%q)", e.Key, orNone(o.Key), o.Text))
 	}
-	if e.Checked {
-		var got []string
-		for _, ch := range o.Choices {
-			got = append(got, ch.Label)
+	if e.File != "" || e.Filename != "" {
+		var file, name string
+		if o.Media != nil {
+			file, name = o.Media.URL+o.Media.ID, o.Media.Filename
 		}
-		if strings.Join(got, "|") != strings.Join(e.Choices, "|") {
-			problems = append(problems, fmt.Sprintf("choices %q, got %q", e.Choices, got))
+		if e.File != "" && e.File != file {
+			problems = append(problems, fmt.Sprintf("the file %q, got %q", e.File, file))
+		}
+		if e.Filename != "" && e.Filename != name {
+			problems = append(problems, fmt.Sprintf("the file name %q, got %q", e.Filename, name))
+		}
+	}
+	var got []string
+	for _, ch := range o.Choices {
+		got = append(got, ch.Label)
+	}
+	if e.Checked && strings.Join(got, "|") != strings.Join(e.Choices, "|") {
+		problems = append(problems, fmt.Sprintf("choices %q, got %q", e.Choices, got))
+	}
+	for _, want := range e.HasChoices {
+		if !offers(o.Choices, want) {
+			problems = append(problems, fmt.Sprintf("a choice %q among %q", want, got))
+		}
+	}
+	for _, unwanted := range e.NoChoices {
+		if offers(o.Choices, unwanted) {
+			problems = append(problems, fmt.Sprintf("no choice %q among %q", unwanted, got))
 		}
 	}
 	if len(problems) == 0 {
 		return ""
 	}
 	return "expected " + strings.Join(problems, "; and ")
+}
+
+// offers reports whether a choice has the label or the id.
+func offers(cs []engine.Choice, labelOrID string) bool {
+	for _, ch := range cs {
+		if ch.Label == labelOrID || ch.ID == labelOrID {
+			return true
+		}
+	}
+	return false
 }
 
 func orNone(s string) string {
@@ -384,7 +511,11 @@ func describeOutput(o engine.Output) string {
 	var b strings.Builder
 	switch o.Kind {
 	case engine.OutputMedia:
-		fmt.Fprintf(&b, "[%s %s] ", o.Media.Kind, o.Media.URL)
+		fmt.Fprintf(&b, "[%s %s%s", o.Media.Kind, o.Media.URL, o.Media.ID)
+		if o.Media.Filename != "" {
+			fmt.Fprintf(&b, " as %s", o.Media.Filename)
+		}
+		b.WriteString("] ")
 	case engine.OutputLocation:
 		fmt.Fprintf(&b, "[location %.5f,%.5f %s] ", o.Location.Latitude, o.Location.Longitude, o.Location.Name)
 	case engine.OutputLocationRequest:

@@ -143,3 +143,97 @@ func hasPath(files []engine.File, path string) bool {
 	}
 	return false
 }
+
+func TestChooseTapsAChoiceByIdOrLabelAndHasChoicesChecksSome(t *testing.T) {
+	t.Parallel()
+	res := run(t, `
+language: hi
+turns:
+  - say: मेनू
+    bot:
+      - key: main.menu
+        has_choices: [grievance, शिकायत दर्ज करें]
+        no_choices: [ration]
+  - choose: grievance
+    bot:
+      - key: grievance.ask_category
+        has_choices: [सड़क और गड्ढे]
+  - choose: सड़क और गड्ढे
+    vars: {category: roads}
+    bot:
+      - key: grievance.ask_description
+`)
+	if !res.Passed() {
+		t.Fatalf("%s\n%v", strings.Join(res.Log, "\n"), res.Failures)
+	}
+	if !strings.Contains(strings.Join(res.Log, "\n"), "[tap grievance]") {
+		t.Fatalf("choose did not tap the choice:\n%s", strings.Join(res.Log, "\n"))
+	}
+}
+
+func TestChoiceChecksAndChooseFailClearly(t *testing.T) {
+	t.Parallel()
+	res := run(t, `
+language: en
+turns:
+  - say: menu
+    bot:
+      - key: main.menu
+        has_choices: [Pay property tax, grievance]
+        no_choices: [officer]
+  - choose: Pay property tax
+  - say: this turn is never played
+`)
+	var got []string
+	for _, f := range res.Failures {
+		got = append(got, f.String())
+	}
+	all := strings.Join(got, "\n")
+	for _, want := range []string{
+		`expected a choice "Pay property tax" among`,
+		`and no choice "officer" among`,
+		`turn 2: choose: the last question offers no choice "Pay property tax" (grievance: Lodge a complaint,`,
+		"the test stops here",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no failure saying %q in:\n%s", want, all)
+		}
+	}
+	if len(got) != 2 || strings.Contains(strings.Join(res.Log, "\n"), "never played") {
+		t.Errorf("want two failures and the turns after a failed choose left unplayed; got:\n%s\nlog:\n%s", all, strings.Join(res.Log, "\n"))
+	}
+}
+
+func TestATestInALanguageAFlowDoesNotOfferIsSkippedSayingWhy(t *testing.T) {
+	t.Parallel()
+	src, l := engine.ReadSources("../../flows", "../../locales")
+	if l.HasErrors() {
+		t.Fatal(l.Err())
+	}
+	src.Flows = append(src.Flows, engine.File{Path: "flows/english_only.yaml", Content: []byte(`flow: english_only
+languages: [en]
+triggers:
+  keywords: {en: [numbers]}
+nodes:
+  list:
+    say: helplines.list
+    next: end
+`)})
+	lib, l := engine.LoadSources(src, engine.LoadOptions{})
+	if l.HasErrors() {
+		t.Fatalf("a flow offered in English only must not stop the library loading: %v", l.Err())
+	}
+	for _, tc := range []struct{ lang, want string }{
+		{"hi", "SKIP t.yaml (numbers): turn 1: flow english_only does not offer hi (it offers en); a citizen would be answered in en there, so the test is skipped"},
+		{"en", "PASS t.yaml (numbers, 1 turns)"},
+	} {
+		c, pl := transcript.Parse("t.yaml", []byte("name: numbers\nlanguage: "+tc.lang+"\nturns:\n  - say: numbers\n    bot: [{key: helplines.list}]\n"))
+		if pl.HasErrors() {
+			t.Fatal(pl.Err())
+		}
+		res := c.Run(lib)
+		if got := res.Summary(); got != tc.want || !res.Passed() {
+			t.Errorf("%s: summary %q (passed %v), want %q", tc.lang, got, res.Passed(), tc.want)
+		}
+	}
+}
