@@ -27,7 +27,11 @@ func readProject(cfg *Config) (*project, error) {
 	}
 	ops, more := services.Load(files)
 	problems = append(problems, more...)
-	lib, more := engine.LoadSources(src, engine.LoadOptions{})
+	var opts engine.LoadOptions
+	if ops != nil {
+		opts.Operations = ops.Operations() // a call to an undeclared operation does not load
+	}
+	lib, more := engine.LoadSources(src, opts)
 	problems = append(problems, more...)
 	if problems.HasErrors() {
 		problems.Sort()

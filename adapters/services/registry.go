@@ -191,6 +191,10 @@ type Deployment struct {
 	Casebook Casebook
 	// Clock tells the time (deadlines); default time.Now.
 	Clock func() time.Time
+	// Offline leaves connectors without a connection unconnected instead
+	// of failing: their operations fail when called, with a message that
+	// says so (samvad chat without --live). Tables and built-ins work.
+	Offline bool
 }
 
 // Bind connects every declared connector to its connection, failing with
@@ -201,6 +205,9 @@ func (r *Registry) Bind(d Deployment) error {
 	bound := map[string]*connector{}
 	for _, name := range sortedNames(r.connectors) {
 		c, ok := d.Connections[name]
+		if !ok && d.Offline {
+			continue
+		}
 		if !ok {
 			problems = append(problems, fmt.Sprintf("connector %s (declared in %s) has no connection: set connectors.%s.base_url in the configuration, or SAMVAD_CONNECTORS_%s_BASE_URL",
 				name, r.connectors[name].File, name, strings.ToUpper(name)))
@@ -245,7 +252,7 @@ func (r *Registry) Call(ctx context.Context, name string, args map[string]any) (
 	case kindHTTP:
 		c := r.bound[op.connector]
 		if c == nil {
-			return nil, fmt.Errorf("%s: connector %s is not connected", name, op.connector)
+			return nil, fmt.Errorf("%s: connector %s is not connected (this run has no connection for it)", name, op.connector)
 		}
 		if c.timeout > 0 && op.timeout == DefaultTimeout {
 			timeout = c.timeout

@@ -40,11 +40,7 @@ func runCall(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	src, problems := engine.ReadSources(cfg.Flows)
-	files := make([]services.File, len(src.Services))
-	for i, f := range src.Services {
-		files[i] = services.File{Path: f.Path, Content: f.Content}
-	}
-	reg, more := services.Load(files)
+	reg, more := loadServices(src.Services)
 	problems = append(problems, more...)
 	if problems.HasErrors() {
 		for _, d := range problems.Errors() {

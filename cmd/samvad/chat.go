@@ -6,14 +6,23 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"sort"
 	"strings"
 	"time"
 
+	"github.com/samvad/samvad/adapters/services"
 	"github.com/samvad/samvad/engine"
+	"github.com/samvad/samvad/engine/transcript"
+	"github.com/samvad/samvad/server"
 )
 
 // runChat is a terminal simulator: each line on stdin is a citizen's
-// message; the bot's answers are printed with their choices numbered.
+// message; the bot's answers are printed with their choices numbered. The
+// flows' service calls are answered, as the first line printed says, by
+// fake results from a file (--fakes), by the connectors of the
+// configuration (--live), or, by default, locally: tables and built-in
+// operations work (cases are kept in memory), HTTP operations fail.
 func runChat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -22,10 +31,25 @@ func runChat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flows := fs.String("flows", "flows", "the flows directory")
 	locales := fs.String("locales", "locales", "the locales directory")
 	name := fs.String("name", "Citizen", "the citizen's name")
+	fakes := fs.String("fakes", "", "answer service calls with the fake results of this file (services:, as conversation tests write them)")
+	live := fs.Bool("live", false, "answer service calls with the connectors of the configuration")
+	cfgFlag := fs.String("config", "", "with --live: the configuration (default ./samvad.yaml when present)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	lib, problems := engine.LoadDir(*flows, *locales)
+	if *fakes != "" && *live {
+		fmt.Fprintln(stderr, "samvad chat: --fakes and --live do not go together")
+		return 2
+	}
+	src, problems := engine.ReadSources(*flows, *locales)
+	ops, more := loadServices(src.Services)
+	problems = append(problems, more...)
+	var opts engine.LoadOptions
+	if ops != nil {
+		opts.Operations = ops.Operations()
+	}
+	lib, more := engine.LoadSources(src, opts)
+	problems = append(problems, more...)
 	if problems.HasErrors() {
 		for _, d := range problems.Errors() {
 			fmt.Fprintln(stderr, d.String())
@@ -36,12 +60,55 @@ func runChat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "samvad chat: there is no flow %q\n", *flowID)
 		return 2
 	}
-	eng, err := engine.New(lib, engine.Config{EntryFlow: *flowID, Services: demoServices()})
+	calls, how, err := chatServices(ops, *fakes, *live, *cfgFlag)
+	if err != nil {
+		fmt.Fprintln(stderr, "samvad chat:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, "Service calls:", how)
+	eng, err := engine.New(lib, engine.Config{EntryFlow: *flowID, Services: calls})
 	if err != nil {
 		fmt.Fprintln(stderr, "samvad chat:", err)
 		return 1
 	}
 	return chatLoop(eng, *lang, *name, stdin, stdout)
+}
+
+// chatServices answers the chat's service calls as the flags say, and
+// describes how in a line.
+func chatServices(ops *services.Registry, fakes string, live bool, cfgFlag string) (engine.Services, string, error) {
+	if fakes != "" {
+		content, err := os.ReadFile(fakes)
+		if err != nil {
+			return nil, "", err
+		}
+		f, problems := transcript.ReadFakes(fakes, content)
+		if problems.HasErrors() {
+			return nil, "", problems.Err()
+		}
+		names := f.Names()
+		sort.Strings(names)
+		return f, fmt.Sprintf("fake results from %s (%s)", fakes, strings.Join(names, ", ")), nil
+	}
+	book := newMemoryCasebook()
+	if !live {
+		if err := ops.Bind(services.Deployment{Casebook: book, Offline: true}); err != nil {
+			return nil, "", err
+		}
+		return ops, "local: tables and built-in operations (cases kept in memory); HTTP operations are not connected (--live connects them, --fakes FILE fakes them)", nil
+	}
+	cfg, err := server.LoadConfig(configPath(cfgFlag), os.Environ())
+	if err != nil {
+		return nil, "", err
+	}
+	if err := ops.Bind(services.Deployment{Connections: cfg.Connectors, Getenv: os.LookupEnv, Casebook: book}); err != nil {
+		return nil, "", err
+	}
+	var where []string
+	for _, name := range ops.Connectors() {
+		where = append(where, name+" → "+cfg.Connectors[name].BaseURL)
+	}
+	return ops, "live: " + strings.Join(where, ", ") + " (cases kept in memory)", nil
 }
 
 func chatLoop(eng *engine.Engine, lang, name string, stdin io.Reader, stdout io.Writer) int {

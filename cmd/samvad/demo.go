@@ -2,38 +2,42 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
+	"github.com/samvad/samvad/adapters/services"
 	"github.com/samvad/samvad/adapters/services/casework"
-	"github.com/samvad/samvad/engine"
 )
 
-// demoServices answers the shipped flows' service calls in memory, so that
-// `samvad chat` works with nothing else running.
-func demoServices() engine.Services {
-	var mu sync.Mutex
-	lodged := map[string]map[string]any{}
-	seq := uint32(time.Now().UnixNano())
-	return engine.ServiceFunc(func(ctx context.Context, name string, args map[string]any) (map[string]any, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch name {
-		case "grievance.lodge":
-			seq++
-			ref := casework.Reference("GRV", time.Now().Year(), uint64(seq))
-			due := time.Now().AddDate(0, 0, 7).Format("2006-01-02")
-			lodged[ref] = map[string]any{"reference": ref, "status": "registered", "due": due, "updated": due}
-			return map[string]any{"reference": ref, "days": 7}, nil
-		case "grievance.status":
-			typed, _ := args["reference"].(string)
-			if ref, ok := casework.Normalize(typed); ok && lodged[ref] != nil {
-				g := lodged[ref]
-				return g, nil
-			}
-			return map[string]any{"status": "not_found"}, nil
-		}
-		return nil, fmt.Errorf("%w %q", engine.ErrUnknownService, name)
-	})
+// memoryCasebook keeps the cases a `samvad chat` session lodges, in
+// memory, so that built-in operations (grievance.lodge, request.submit and
+// their status) work with nothing else running.
+type memoryCasebook struct {
+	mu    sync.Mutex
+	cases map[string]services.Case
+	next  uint64
+}
+
+func newMemoryCasebook() *memoryCasebook {
+	return &memoryCasebook{cases: map[string]services.Case{}, next: uint64(time.Now().UnixNano())}
+}
+
+func (b *memoryCasebook) Lodge(_ context.Context, c services.NewCase) (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.next++
+	ref := casework.Reference(c.Series, time.Now().Year(), b.next)
+	b.cases[ref] = services.Case{Reference: ref, Kind: c.Kind, Title: c.Title, Category: c.Category,
+		Status: casework.Lodged, Due: c.Due, Updated: time.Now()}
+	return ref, nil
+}
+
+func (b *memoryCasebook) Find(_ context.Context, ref string) (services.Case, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c, ok := b.cases[ref]
+	if !ok {
+		return services.Case{}, services.ErrNotFound
+	}
+	return c, nil
 }

@@ -61,9 +61,13 @@ func loadProject(paths []string, langs string) (*engine.Library, diag.List) {
 	if langs != "" {
 		opts.Languages = strings.Split(langs, ",")
 	}
+	ops, more := loadServices(src.Services)
+	problems = append(problems, more...)
+	if ops != nil {
+		opts.Operations = ops.Operations()
+	}
 	lib, more := engine.LoadSources(src, opts)
 	problems = append(problems, more...)
-	problems = append(problems, lintServices(src.Services)...)
 	problems = append(problems, lintKnowledge(src.Knowledge, lib)...)
 	for _, f := range src.Transcripts {
 		_, tl := transcript.Parse(f.Path, f.Content)
@@ -84,14 +88,13 @@ func count(l diag.List) (errs, warns int) {
 	return
 }
 
-// lintServices checks the declarations of department operations.
-func lintServices(files []engine.File) diag.List {
+// loadServices reads the declarations of department operations.
+func loadServices(files []engine.File) (*services.Registry, diag.List) {
 	sf := make([]services.File, len(files))
 	for i, f := range files {
 		sf[i] = services.File{Path: f.Path, Content: f.Content}
 	}
-	_, problems := services.Load(sf)
-	return problems
+	return services.Load(sf)
 }
 
 // lintKnowledge checks the fallback's knowledge bases.
