@@ -25,7 +25,6 @@ package server
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -198,13 +197,15 @@ func (s *Server) Reload(ctx context.Context) error {
 // configuration, or generated once into the data directory of the embedded
 // store.
 func (s *Server) secretKey() ([]byte, error) {
+	// Config.Validate reports a missing or malformed key with every other
+	// problem; this guards a configuration that was never validated.
+	if p := s.cfg.secretKeyProblem(); p != "" {
+		return nil, errors.New("config: " + p)
+	}
 	if raw := s.cfg.SecretKey.Reveal(); raw != "" {
 		return decodeKey(raw)
 	}
-	if strings.HasPrefix(s.cfg.DatabaseURL, "postgres") {
-		if len(s.cfg.Integrations) > 0 {
-			return nil, errors.New("config: secret_key (or SAMVAD_SECRET_KEY) is required with Postgres: access tokens are encrypted at rest with it")
-		}
+	if isPostgres(s.cfg.DatabaseURL) {
 		return []byte(randomHex(16)), nil
 	}
 	path := filepath.Join(filepath.Dir(strings.TrimPrefix(s.cfg.DatabaseURL, "sqlite:")), "secret.key")
@@ -219,16 +220,6 @@ func (s *Server) secretKey() ([]byte, error) {
 		return nil, fmt.Errorf("writing the generated secret key: %w", err)
 	}
 	return hex.DecodeString(hexKey)
-}
-
-func decodeKey(raw string) ([]byte, error) {
-	if b, err := hex.DecodeString(raw); err == nil && (len(b) == 16 || len(b) == 24 || len(b) == 32) {
-		return b, nil
-	}
-	if b, err := base64.StdEncoding.DecodeString(raw); err == nil && (len(b) == 16 || len(b) == 24 || len(b) == 32) {
-		return b, nil
-	}
-	return nil, errors.New("config: secret_key must be 16, 24 or 32 bytes, written in hex or base64")
 }
 
 // redactURL hides a password in a database URL.
