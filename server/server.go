@@ -62,6 +62,7 @@ type Server struct {
 	router       *mux.Router
 	transport    *http.Transport
 	sim          *simulator
+	build        Build
 
 	httpServer *http.Server
 	addr       string
@@ -79,7 +80,9 @@ func New(ctx context.Context, cfg *Config, log *slog.Logger) (*Server, error) {
 		now = time.Now
 	}
 	s := &Server{cfg: cfg, log: log, now: now, integrations: map[string]*integration{},
-		byPhone: map[string]*integration{}, metrics: newMetrics(), transport: graphTransport(cfg), stop: make(chan struct{})}
+		byPhone: map[string]*integration{}, metrics: newMetrics(), transport: graphTransport(cfg), stop: make(chan struct{}),
+		build: ReadBuild()}
+	s.metrics.reg.MustRegister(buildInfoGauge(s.build))
 	s.limiter = whatsapp.NewLimiter(whatsapp.LimiterConfig{NumberRate: cfg.Graph.RatePerSecond})
 	lib, err := loadLibrary(cfg)
 	if err != nil {
@@ -236,7 +239,8 @@ func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
 	r.HandleFunc(webhookPath, s.verifyWebhook).Methods(http.MethodGet)
 	r.HandleFunc(webhookPath, s.receiveWebhook).Methods(http.MethodPost)
-	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) }).Methods(http.MethodGet)
+	healthz := []byte("ok " + s.build.Version + " " + s.build.ShortCommit() + "\n")
+	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(healthz) }).Methods(http.MethodGet)
 	r.HandleFunc("/readyz", s.ready).Methods(http.MethodGet)
 	r.Handle("/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})).Methods(http.MethodGet)
 	if s.sim != nil {

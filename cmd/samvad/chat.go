@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -15,15 +14,14 @@ import (
 // runChat is a terminal simulator: each line on stdin is a citizen's
 // message; the bot's answers are printed with their choices numbered.
 func runChat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("chat")
 	flowID := fs.String("flow", "main", "the flow to start in")
 	lang := fs.String("lang", "", "the citizen's language (default: taken from their first message)")
 	flows := fs.String("flows", "flows", "the flows directory")
 	locales := fs.String("locales", "locales", "the locales directory")
 	name := fs.String("name", "Citizen", "the citizen's name")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	lib, problems := engine.LoadDir(*flows, *locales)
 	if problems.HasErrors() {

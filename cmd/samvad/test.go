@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -13,12 +12,11 @@ import (
 // runTest runs every conversation test under the paths against the flows
 // and locale files found there.
 func runTest(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("test")
 	verbose := fs.Bool("v", false, "print every conversation, not only failing ones")
 	run := fs.String("run", "", "only run tests whose file or name contains this text")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	paths := fs.Args()
 	if len(paths) == 0 {
