@@ -104,7 +104,11 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 // last: it is the line a newcomer looks for.
 func printWelcome(w io.Writer, srv *server.Server, cfg *server.Config) {
 	b := server.ReadBuild()
-	fmt.Fprintf(w, "\nSamvad %s (commit %s) is running on %s\n", b.Version, b.ShortCommit(), srv.URL())
+	build := b.Version
+	if b.Commit != "" {
+		build += ", commit " + b.ShortCommit()
+	}
+	fmt.Fprintf(w, "\nSamvad %s is running on %s\n", build, srv.URL())
 	for _, in := range cfg.Integrations {
 		fmt.Fprintf(w, "  Webhook of %s: %s/api/v1/integration/whatsapp/%s/callback\n", in.ID, cfg.PublicURL, in.ID)
 	}
