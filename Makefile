@@ -5,12 +5,15 @@ BIN     ?= bin/samvad
 
 .PHONY: run test bench lint build vet fmt fuzz
 
-# run builds bin/samvad first, showing its progress (a first build compiles
-# about 350 packages: minutes on a small machine; later builds take a
-# second), then starts it; the service's last line is the simulator's address.
+# run builds bin/samvad first, showing its progress, then starts it; the
+# service's last line is the simulator's address. A first build compiles
+# about 350 packages (minutes on a small machine; the few dozen that the
+# progress tool itself needs are listed as they compile); later builds take
+# a second.
 run: ## build bin/samvad and start the service on the embedded SQLite store with the shipped flows and the simulator
 	@echo "building $(BIN) (the first build takes a few minutes; later ones seconds)"
-	@$(GO) run ./internal/buildprogress -buildvcs=auto -o $(BIN) ./cmd/samvad
+	@$(GO) build -v -o bin/buildprogress ./internal/buildprogress
+	@bin/buildprogress -buildvcs=auto -o $(BIN) ./cmd/samvad
 	@exec $(BIN) serve
 
 # test ends with one line of totals, and says which tests were skipped, why,
@@ -18,7 +21,8 @@ run: ## build bin/samvad and start the service on the embedded SQLite store with
 # without it, unless CI=true: then they fail).
 test: ## every test, then a summary: passed, failed, skipped (and why)
 	$(GO) vet $(PKGS)
-	@$(GO) run ./internal/testsummary -count=1 $(PKGS)
+	@$(GO) build -v -o bin/testsummary ./internal/testsummary
+	@bin/testsummary -count=1 $(PKGS)
 
 bench: ## the benchmarks whose figures docs/performance.md reports
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

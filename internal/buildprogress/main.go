@@ -1,9 +1,10 @@
 // Command buildprogress runs `go build -v` with its arguments and shows
-// that it is working: a first build of Samvad compiles a few hundred
-// packages in a minute or two, and a silent minute looks like a hang.
+// that it is working: a first build of Samvad compiles about 350 packages,
+// minutes on a small machine, and a silent minute looks like a hang.
 // `make run` builds with it before starting the service:
 //
-//	go run ./internal/buildprogress -o bin/samvad ./cmd/samvad
+//	go build -o bin/buildprogress ./internal/buildprogress
+//	bin/buildprogress -o bin/samvad ./cmd/samvad
 //
 // On a terminal one line is rewritten as packages compile; otherwise a
 // line is printed every ten seconds. What go build says besides package

@@ -3,7 +3,10 @@
 // tests that were skipped, grouped by the reason they gave (with how to run
 // them), and one line of totals. `make test` runs it:
 //
-//	go run ./internal/testsummary -count=1 ./...
+//	go build -o bin/testsummary ./internal/testsummary
+//	bin/testsummary -count=1 ./...
+//
+// (or go run ./internal/testsummary -count=1 ./...)
 //
 // Every argument goes to go test. It exits 1 when a test, a package or a
 // build failed (or go test itself did), 0 otherwise. While packages are
