@@ -165,15 +165,20 @@ func LoadConfigFor(path string, env []string, use Use) (*Config, error) {
 			return nil, fmt.Errorf("config %s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
 		}
 	}
-	if err := applyEnv(cfg, env); err != nil {
-		return nil, err
-	}
+	// A bad environment value and the file's own problems are reported
+	// together: one round of fixes, not two.
+	envErr := applyEnv(cfg, env)
 	cfg.ApplyDefaults()
-	if err := cfg.ValidateFor(use); err != nil {
+	err := cfg.ValidateFor(use)
+	if err != nil {
+		where := "config"
 		if path != "" {
-			return nil, fmt.Errorf("config %s: %w", path, err)
+			where += " " + path
 		}
-		return nil, fmt.Errorf("config: %w", err)
+		err = fmt.Errorf("%s: %w", where, err)
+	}
+	if err = errors.Join(envErr, err); err != nil {
+		return nil, err
 	}
 	return cfg, nil
 }

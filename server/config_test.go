@@ -195,3 +195,11 @@ func TestValidateForUse(t *testing.T) {
 		t.Errorf("ForStore let a bad setting through: %v", err)
 	}
 }
+
+func TestEnvironmentAndFileProblemsTogether(t *testing.T) {
+	t.Parallel()
+	_, err := LoadConfig(writeConfig(t, "log_format: xml\n"), []string{"SAMVAD_WORKERS=many"})
+	if err == nil || !strings.Contains(err.Error(), `SAMVAD_WORKERS: "many" is not a whole number`) || !strings.Contains(err.Error(), `log_format: "xml"`) {
+		t.Fatalf("want both problems in one error, got %v", err)
+	}
+}
