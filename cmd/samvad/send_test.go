@@ -122,6 +122,20 @@ func TestSendTalksToAConfiguredIntegration(t *testing.T) {
 			if strings.Contains(out, "नंबर लिखकर जवाब दें") {
 				t.Errorf("the menu's reply was printed again as a reply to the choice:\n%s", out)
 			}
+
+			// A citizen who writes in Latin script first picks a language,
+			// from buttons; tapping one sends its title and the reply that
+			// offered it, as WhatsApp does.
+			const other = "919811111111"
+			code, out, errOut = runCmd(t, "", "send", "--config", target.config, "--from", other, "hi")
+			button := regexp.MustCompile(`\[(\S+~hi)\] हिन्दी`).FindStringSubmatch(out)
+			if code != 0 || !strings.Contains(out, "buttons (--button ID):") || button == nil {
+				t.Fatalf("send hi exited %d:\n%s%s", code, out, errOut)
+			}
+			code, out, errOut = runCmd(t, "", "send", "--config", target.config, "--from", other, "--button", button[1])
+			if code != 0 || !strings.Contains(out, `→ button "हिन्दी"`) || !strings.Contains(out, "नंबर लिखकर जवाब दें") {
+				t.Fatalf("send --button exited %d:\n%s%s", code, out, errOut)
+			}
 		})
 	}
 }
