@@ -198,7 +198,8 @@ type citizenMessage struct {
 	// Fields is the message's type-specific object (text, interactive, location).
 	Fields  map[string]any
 	Context map[string]any
-	what    string
+	// what is how the output names the message.
+	what string
 }
 
 // message builds the citizen's message from the flags. A tapped button or
