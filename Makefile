@@ -5,12 +5,24 @@ BIN     ?= bin/samvad
 
 .PHONY: run test bench lint build vet fmt fuzz
 
-run: ## start the service on the embedded SQLite store with the shipped flows and the simulator
-	$(GO) run ./cmd/samvad serve
+# run builds bin/samvad first, showing its progress, then starts it; the
+# service's last line is the simulator's address. A first build compiles
+# about 350 packages (minutes on a small machine; the few dozen that the
+# progress tool itself needs are listed as they compile); later builds take
+# a second.
+run: ## build bin/samvad and start the service on the embedded SQLite store with the shipped flows and the simulator
+	@echo "building $(BIN) (the first build takes a few minutes; later ones seconds)"
+	@$(GO) build -v -o bin/buildprogress ./internal/buildprogress
+	@bin/buildprogress -buildvcs=auto -o $(BIN) ./cmd/samvad
+	@exec $(BIN) serve
 
-test: ## every test (Postgres tests read TEST_DATABASE_URL and skip without it, unless CI=true)
+# test ends with one line of totals, and says which tests were skipped, why,
+# and how to run them (Postgres tests read TEST_DATABASE_URL and skip
+# without it, unless CI=true: then they fail).
+test: ## every test, then a summary: passed, failed, skipped (and why)
 	$(GO) vet $(PKGS)
-	$(GO) test -count=1 $(PKGS)
+	@$(GO) build -v -o bin/testsummary ./internal/testsummary
+	@bin/testsummary -count=1 $(PKGS)
 
 bench: ## the benchmarks whose figures docs/performance.md reports
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
@@ -23,5 +35,5 @@ lint: ## check the shipped flows and locales, and the Go code (gofmt, vet, stati
 	@bins=$$(git ls-files -z | xargs -0 grep -IL '' -- 2>/dev/null | while read -r f; do [ -s "$$f" ] && echo "$$f"; done); \
 	  test -z "$$bins" || (echo "binary files are tracked (build outputs belong in bin/, which git ignores):"; echo "$$bins"; exit 1)
 
-build:
-	$(GO) build -o $(BIN) ./cmd/samvad
+build: ## bin/samvad, stamped with its commit (samvad version shows it)
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/samvad

@@ -5,6 +5,8 @@ package examples_test
 import (
 	"testing"
 
+	"github.com/samvad/samvad/adapters/services"
+	"github.com/samvad/samvad/engine"
 	"github.com/samvad/samvad/server"
 )
 
@@ -20,5 +22,31 @@ func TestExampleConfigLoads(t *testing.T) {
 	}
 	if len(cfg.Integrations) != 1 || cfg.Integrations[0].AccessToken.Reveal() != "token" || cfg.Workers != 4 {
 		t.Fatalf("unexpected config: %+v", cfg)
+	}
+}
+
+// Both example configurations connect every connector the shipped flows
+// declare, so that make run (sandbox.yaml) answers every menu entry and a
+// deployment copied from samvad.yaml starts.
+func TestExampleConfigsConnectEveryConnector(t *testing.T) {
+	src, problems := engine.ReadSources("../flows")
+	files := make([]services.File, len(src.Services))
+	for i, f := range src.Services {
+		files[i] = services.File{Path: f.Path, Content: f.Content}
+	}
+	reg, more := services.Load(files)
+	if problems = append(problems, more...); problems.HasErrors() {
+		t.Fatal(problems.Err())
+	}
+	for _, file := range []string{"samvad.yaml", "sandbox.yaml"} {
+		cfg, err := server.LoadConfigFor(file, nil, server.ForStore)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range reg.Connectors() {
+			if cfg.Connectors[name].BaseURL == "" {
+				t.Errorf("%s does not connect connector %s", file, name)
+			}
+		}
 	}
 }

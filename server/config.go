@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -66,6 +67,12 @@ type Config struct {
 	// Connectors say where each department system the flows call is, and
 	// which environment variable holds its key (see adapters/services).
 	Connectors map[string]services.Connection `yaml:"connectors"`
+	// AllowUnconnected starts the service even when a connector the flows
+	// declare has no connection: its operations then fail and the flows'
+	// error paths answer. For trials and load runs; a server with only the
+	// simulator allows it anyway. Off by default: a production service
+	// refuses to start without every department system it calls.
+	AllowUnconnected bool `yaml:"allow_unconnected"`
 	// Clock tells the time (tests set it; default time.Now).
 	Clock func() time.Time `yaml:"-"`
 }
@@ -129,10 +136,33 @@ func (s Secret) GoString() string { return s.String() }
 // Reveal returns the secret itself, for the one place that needs it.
 func (s Secret) Reveal() string { return string(s) }
 
+// Use names what a command does with a configuration, so that it is held
+// to the settings that job needs and no others: listing parked messages
+// needs the database, not an integration's access token.
+type Use int
+
+const (
+	// ForServe is everything `samvad serve` needs: every setting, every
+	// integration's secrets, and the secret key with Postgres.
+	ForServe Use = iota
+	// ForStore is a command that only opens the store (migrate, parked):
+	// the general settings and the integrations' ids, no secrets.
+	ForStore
+	// ForSend is `samvad send`, which signs webhooks as Meta would: what
+	// ForStore needs, and each integration's phone_number_id and app_secret.
+	ForSend
+)
+
 // LoadConfig reads a config file (an empty path means defaults only) and
-// applies environment overrides and defaults. Errors name the file, line
-// and key.
+// applies environment overrides and defaults, holding it to everything
+// `samvad serve` needs. Errors name the file, line and key.
 func LoadConfig(path string, env []string) (*Config, error) {
+	return LoadConfigFor(path, env, ForServe)
+}
+
+// LoadConfigFor is LoadConfig for a command that uses the configuration as
+// use says: only the settings that use needs must be present.
+func LoadConfigFor(path string, env []string, use Use) (*Config, error) {
 	cfg := &Config{}
 	if path != "" {
 		content, err := os.ReadFile(path)
@@ -145,15 +175,20 @@ func LoadConfig(path string, env []string) (*Config, error) {
 			return nil, fmt.Errorf("config %s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
 		}
 	}
-	if err := applyEnv(cfg, env); err != nil {
-		return nil, err
-	}
+	// A bad environment value and the file's own problems are reported
+	// together: one round of fixes, not two.
+	envErr := applyEnv(cfg, env)
 	cfg.ApplyDefaults()
-	if err := cfg.Validate(); err != nil {
+	err := cfg.ValidateFor(use)
+	if err != nil {
+		where := "config"
 		if path != "" {
-			return nil, fmt.Errorf("config %s: %w", path, err)
+			where += " " + path
 		}
-		return nil, fmt.Errorf("config: %w", err)
+		err = fmt.Errorf("%s: %w", where, err)
+	}
+	if err = errors.Join(envErr, err); err != nil {
+		return nil, err
 	}
 	return cfg, nil
 }
@@ -228,8 +263,13 @@ func (c *Config) ApplyDefaults() {
 
 var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
-// Validate reports every problem of the configuration at once.
-func (c *Config) Validate() error {
+// Validate reports every problem of the configuration for `samvad serve`
+// at once.
+func (c *Config) Validate() error { return c.ValidateFor(ForServe) }
+
+// ValidateFor reports every problem of the configuration for a use at once,
+// sorted, in one error.
+func (c *Config) ValidateFor(use Use) error {
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	if c.Workers < 1 || c.Workers > 256 {
@@ -270,14 +310,15 @@ func (c *Config) Validate() error {
 			add("%s: id %q is used twice", where, in.ID)
 		}
 		seen[in.ID] = true
-		if in.PhoneNumberID == "" {
+		switch {
+		case in.PhoneNumberID == "" && use != ForStore:
 			add("%s: phone_number_id is required (WhatsApp Manager → API Setup)", where)
-		} else if phones[in.PhoneNumberID] {
+		case in.PhoneNumberID != "" && phones[in.PhoneNumberID]:
 			add("%s: phone_number_id %s belongs to two integrations", where, in.PhoneNumberID)
 		}
 		phones[in.PhoneNumberID] = true
-		for name, s := range map[string]Secret{"verify_token": in.VerifyToken, "app_secret": in.AppSecret, "access_token": in.AccessToken} {
-			if s == "" {
+		for _, name := range requiredSecrets[use] {
+			if in.secret(name) == "" {
 				add("%s: %s is required (or set SAMVAD_INTEGRATIONS_%s_%s)", where, name, envID(in.ID), strings.ToUpper(name))
 			}
 		}
@@ -288,11 +329,68 @@ func (c *Config) Validate() error {
 			add("%s: rate_per_second %v is negative (0 means graph.rate_per_second)", where, in.RatePerSecond)
 		}
 	}
+	if use == ForServe {
+		if p := c.secretKeyProblem(); p != "" {
+			add("%s", p)
+		}
+	}
 	if len(problems) == 0 {
 		return nil
 	}
 	sort.Strings(problems)
 	return errors.New(strings.Join(problems, "; "))
+}
+
+// requiredSecrets are the integration secrets each use needs.
+var requiredSecrets = map[Use][]string{
+	ForServe: {"access_token", "app_secret", "verify_token"},
+	ForSend:  {"app_secret"},
+}
+
+// secret returns the integration's secret of that configuration key.
+func (in *Integration) secret(name string) Secret {
+	switch name {
+	case "access_token":
+		return in.AccessToken
+	case "app_secret":
+		return in.AppSecret
+	case "verify_token":
+		return in.VerifyToken
+	}
+	return ""
+}
+
+// secretKeyProblem says what is wrong with secret_key, or "". The key
+// encrypts access tokens at rest: with Postgres it must be given (a key
+// generated on one machine would not open the tokens on another); with
+// SQLite one is generated beside the database when it is not.
+func (c *Config) secretKeyProblem() string {
+	if raw := c.SecretKey.Reveal(); raw != "" {
+		if _, err := decodeKey(raw); err != nil {
+			return "secret_key: must be 16, 24 or 32 bytes written in hex or base64 (make one with: openssl rand -hex 32)"
+		}
+		return ""
+	}
+	if isPostgres(c.DatabaseURL) && len(c.Integrations) > 0 {
+		return "secret_key is required with Postgres (or set SAMVAD_SECRET_KEY; make one with: openssl rand -hex 32): access tokens are encrypted at rest with it"
+	}
+	return ""
+}
+
+func isPostgres(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
+// decodeKey reads a secret key written in hex or base64; AES takes 16, 24
+// or 32 bytes.
+func decodeKey(raw string) ([]byte, error) {
+	if b, err := hex.DecodeString(raw); err == nil && (len(b) == 16 || len(b) == 24 || len(b) == 32) {
+		return b, nil
+	}
+	if b, err := base64.StdEncoding.DecodeString(raw); err == nil && (len(b) == 16 || len(b) == 24 || len(b) == 32) {
+		return b, nil
+	}
+	return nil, errors.New("config: secret_key must be 16, 24 or 32 bytes, written in hex or base64")
 }
 
 var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}

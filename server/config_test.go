@@ -123,3 +123,83 @@ func TestLogsRedactCitizens(t *testing.T) {
 		t.Errorf("the log lost too much: %s", out)
 	}
 }
+
+// Going to production used to take two rounds of start-up errors: the
+// integration's secrets first, then the secret key. Every missing setting
+// is now reported at once.
+func TestEveryMissingSettingAtOnce(t *testing.T) {
+	path := writeConfig(t, "database_url: postgres://samvad@db:5432/samvad\nintegrations: [{id: bmc, phone_number_id: '1'}]\n")
+	_, err := LoadConfig(path, nil)
+	if err == nil {
+		t.Fatal("a production configuration without its secrets loaded")
+	}
+	for _, want := range []string{"SAMVAD_INTEGRATIONS_BMC_VERIFY_TOKEN", "SAMVAD_INTEGRATIONS_BMC_APP_SECRET",
+		"SAMVAD_INTEGRATIONS_BMC_ACCESS_TOKEN", "secret_key is required with Postgres (or set SAMVAD_SECRET_KEY; make one with: openssl rand -hex 32)"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not mention %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestSecretKeyForms(t *testing.T) {
+	t.Parallel()
+	base := "database_url: postgres://samvad@db:5432/samvad\nintegrations: [{id: bmc, phone_number_id: '1', verify_token: v, app_secret: a, access_token: t}]\n"
+	for key, ok := range map[string]bool{
+		strings.Repeat("0f", 32):                       true,  // openssl rand -hex 32
+		strings.Repeat("0f", 16):                       true,  // 16 bytes in hex
+		"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=": true,  // 32 bytes in base64
+		"AAECAwQFBgcICQoLDA0ODxAREhMUFRYX":             true,  // 24 bytes in base64
+		strings.Repeat("0f", 20):                       false, // 20 bytes
+		"correct horse battery staple":                 false,
+	} {
+		_, err := LoadConfig(writeConfig(t, base), []string{"SAMVAD_SECRET_KEY=" + key})
+		switch {
+		case ok && err != nil:
+			t.Errorf("secret key %q refused: %v", key, err)
+		case !ok && (err == nil || !strings.Contains(err.Error(), "secret_key: must be 16, 24 or 32 bytes")):
+			t.Errorf("secret key %q: error %v, want it refused", key, err)
+		case !ok && strings.Contains(err.Error(), key):
+			t.Errorf("the error shows the key: %v", err)
+		}
+	}
+	// SQLite keeps a generated key beside the database; Postgres without
+	// integrations has no token to encrypt.
+	for _, body := range []string{"integrations: [{id: bmc, phone_number_id: '1', verify_token: v, app_secret: a, access_token: t}]", "database_url: postgres://db/samvad"} {
+		if _, err := LoadConfig(writeConfig(t, body), nil); err != nil {
+			t.Errorf("%q: %v", body, err)
+		}
+	}
+}
+
+// Commands that only read the store do not need an integration's secrets;
+// send needs the app secret that signs its webhooks.
+func TestValidateForUse(t *testing.T) {
+	t.Parallel()
+	path := writeConfig(t, "database_url: postgres://samvad@db:5432/samvad\nintegrations: [{id: bmc}]\n")
+	if _, err := LoadConfigFor(path, nil, ForStore); err != nil {
+		t.Errorf("ForStore: %v", err)
+	}
+	_, err := LoadConfigFor(path, nil, ForSend)
+	if err == nil || !strings.Contains(err.Error(), "app_secret is required") || !strings.Contains(err.Error(), "phone_number_id is required") {
+		t.Errorf("ForSend: %v, want app_secret and phone_number_id required", err)
+	}
+	if err != nil && (strings.Contains(err.Error(), "access_token") || strings.Contains(err.Error(), "secret_key")) {
+		t.Errorf("ForSend asks for what it does not use: %v", err)
+	}
+	if _, err := LoadConfigFor(path, []string{"SAMVAD_INTEGRATIONS_BMC_APP_SECRET=s", "SAMVAD_INTEGRATIONS_BMC_PHONE_NUMBER_ID=1"}, ForSend); err != nil {
+		t.Errorf("ForSend with the app secret: %v", err)
+	}
+	// Settings every use reads are still checked.
+	if _, err := LoadConfigFor(writeConfig(t, "workers: -1\nintegrations: [{id: B A D}]"), nil, ForStore); err == nil ||
+		!strings.Contains(err.Error(), "workers: -1") || !strings.Contains(err.Error(), `id "B A D"`) {
+		t.Errorf("ForStore let a bad setting through: %v", err)
+	}
+}
+
+func TestEnvironmentAndFileProblemsTogether(t *testing.T) {
+	t.Parallel()
+	_, err := LoadConfig(writeConfig(t, "log_format: xml\n"), []string{"SAMVAD_WORKERS=many"})
+	if err == nil || !strings.Contains(err.Error(), `SAMVAD_WORKERS: "many" is not a whole number`) || !strings.Contains(err.Error(), `log_format: "xml"`) {
+		t.Fatalf("want both problems in one error, got %v", err)
+	}
+}

@@ -114,6 +114,7 @@ media_dir: %q
 simulator: false
 workers: 4
 graph: {base_url: %q, timeout: 2s}
+allow_unconnected: true
 integrations:
   - {id: city, phone_number_id: %q, verify_token: v, app_secret: %q, access_token: %q}
 `, addr, dbURL, strings.Repeat("cd", 32), filepath.Join(dir, "media"), graphURL, samplePhoneID, sampleSecret, sampleToken)

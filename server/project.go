@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/samvad/samvad/adapters/services"
 	"github.com/samvad/samvad/engine"
@@ -42,12 +43,21 @@ func readProject(cfg *Config) (*project, error) {
 
 // connect connects the project's operations to their systems as the
 // configuration says, and keeps the cases of built-in operations in the
-// store through the pipeline.
+// store through the pipeline. A server with no integration but the
+// simulator (or with allow_unconnected) starts with connectors left
+// unconnected, saying so (their operations fail, and the flows' error
+// paths answer); one that serves real numbers refuses to start without
+// every connection.
 func (s *Server) connect(p *project) error {
+	offline := len(s.cfg.Integrations) == 0 || s.cfg.AllowUnconnected
 	err := p.ops.Bind(services.Deployment{Connections: s.cfg.Connectors, Getenv: os.LookupEnv,
-		Casebook: s.pipeline.Casebook(), Clock: s.now})
+		Casebook: s.pipeline.Casebook(), Clock: s.now, Offline: offline})
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
+	}
+	if missing := p.ops.Unconnected(); len(missing) > 0 {
+		s.log.Warn("department systems not connected: their operations fail until connectors.<name>.base_url is set (make run connects them to the sample APIs)",
+			"connectors", strings.Join(missing, ", "))
 	}
 	return nil
 }

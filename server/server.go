@@ -25,7 +25,6 @@ package server
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -63,6 +62,7 @@ type Server struct {
 	router       *mux.Router
 	transport    *http.Transport
 	sim          *simulator
+	build        Build
 
 	httpServer *http.Server
 	addr       string
@@ -80,7 +80,9 @@ func New(ctx context.Context, cfg *Config, log *slog.Logger) (*Server, error) {
 		now = time.Now
 	}
 	s := &Server{cfg: cfg, log: log, now: now, integrations: map[string]*integration{},
-		byPhone: map[string]*integration{}, metrics: newMetrics(), transport: graphTransport(cfg), stop: make(chan struct{})}
+		byPhone: map[string]*integration{}, metrics: newMetrics(), transport: graphTransport(cfg), stop: make(chan struct{}),
+		build: ReadBuild()}
+	s.metrics.reg.MustRegister(buildInfoGauge(s.build))
 	s.limiter = whatsapp.NewLimiter(whatsapp.LimiterConfig{NumberRate: cfg.Graph.RatePerSecond})
 	proj, err := readProject(cfg)
 	if err != nil {
@@ -195,13 +197,15 @@ func (s *Server) Reload(ctx context.Context) error {
 // configuration, or generated once into the data directory of the embedded
 // store.
 func (s *Server) secretKey() ([]byte, error) {
+	// Config.Validate reports a missing or malformed key with every other
+	// problem; this guards a configuration that was never validated.
+	if p := s.cfg.secretKeyProblem(); p != "" {
+		return nil, errors.New("config: " + p)
+	}
 	if raw := s.cfg.SecretKey.Reveal(); raw != "" {
 		return decodeKey(raw)
 	}
-	if strings.HasPrefix(s.cfg.DatabaseURL, "postgres") {
-		if len(s.cfg.Integrations) > 0 {
-			return nil, errors.New("config: secret_key (or SAMVAD_SECRET_KEY) is required with Postgres: access tokens are encrypted at rest with it")
-		}
+	if isPostgres(s.cfg.DatabaseURL) {
 		return []byte(randomHex(16)), nil
 	}
 	path := filepath.Join(filepath.Dir(strings.TrimPrefix(s.cfg.DatabaseURL, "sqlite:")), "secret.key")
@@ -218,16 +222,6 @@ func (s *Server) secretKey() ([]byte, error) {
 	return hex.DecodeString(hexKey)
 }
 
-func decodeKey(raw string) ([]byte, error) {
-	if b, err := hex.DecodeString(raw); err == nil && (len(b) == 16 || len(b) == 24 || len(b) == 32) {
-		return b, nil
-	}
-	if b, err := base64.StdEncoding.DecodeString(raw); err == nil && (len(b) == 16 || len(b) == 24 || len(b) == 32) {
-		return b, nil
-	}
-	return nil, errors.New("config: secret_key must be 16, 24 or 32 bytes, written in hex or base64")
-}
-
 // redactURL hides a password in a database URL.
 func redactURL(u string) string {
 	if at := strings.LastIndex(u, "@"); at > 0 {
@@ -242,7 +236,8 @@ func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
 	r.HandleFunc(webhookPath, s.verifyWebhook).Methods(http.MethodGet)
 	r.HandleFunc(webhookPath, s.receiveWebhook).Methods(http.MethodPost)
-	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) }).Methods(http.MethodGet)
+	healthz := []byte("ok " + s.build.Version + " " + s.build.ShortCommit() + "\n")
+	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(healthz) }).Methods(http.MethodGet)
 	r.HandleFunc("/readyz", s.ready).Methods(http.MethodGet)
 	r.Handle("/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})).Methods(http.MethodGet)
 	if s.sim != nil {

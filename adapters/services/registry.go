@@ -234,6 +234,18 @@ func (r *Registry) Bind(d Deployment) error {
 	return nil
 }
 
+// Unconnected lists the declared connectors that Bind left without a
+// connection (Deployment.Offline), sorted.
+func (r *Registry) Unconnected() []string {
+	var out []string
+	for _, name := range sortedNames(r.connectors) {
+		if r.bound[name] == nil {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 // Call runs an operation; it is the engine's Services. Arguments are
 // checked against the declaration first. The result always holds
 // "outcome". Errors name the operation and the reason, never a secret.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/samvad/samvad/adapters/services"
 	"github.com/samvad/samvad/engine"
+	"github.com/samvad/samvad/server"
 )
 
 // runCall runs one declared operation against its configured system and
@@ -22,7 +23,7 @@ import (
 // back), so that an author can check a connector before writing the flow.
 func runCall(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	var verbose bool
-	cfg, fs, code := loadConfigFlags("call", args, stderr, func(fs *flag.FlagSet) {
+	cfg, fs, code := loadConfigFlags("call", args, server.ForStore, stdout, stderr, func(fs *flag.FlagSet) {
 		fs.BoolVar(&verbose, "v", false, "also print the HTTP request and the raw response")
 		fs.Usage = func() {
 			fmt.Fprint(fs.Output(), "Usage:\n  samvad call [--config FILE] [-v] OPERATION [name=value ...]\n\n"+

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,8 +23,7 @@ import (
 // configuration (--live), or, by default, locally: tables and built-in
 // operations work (cases are kept in memory), HTTP operations fail.
 func runChat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("chat")
 	flowID := fs.String("flow", "main", "the flow to start in")
 	lang := fs.String("lang", "", "the citizen's language (default: taken from their first message)")
 	flows := fs.String("flows", "flows", "the flows directory")
@@ -34,8 +32,8 @@ func runChat(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fakes := fs.String("fakes", "", "answer service calls with the fake results of this file (services:, as conversation tests write them)")
 	live := fs.Bool("live", false, "answer service calls with the connectors of the configuration")
 	cfgFlag := fs.String("config", "", "with --live: the configuration (default ./samvad.yaml when present)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	if *fakes != "" && *live {
 		fmt.Fprintln(stderr, "samvad chat: --fakes and --live do not go together")
@@ -97,7 +95,7 @@ func chatServices(ops *services.Registry, fakes string, live bool, cfgFlag strin
 		}
 		return ops, "local: tables and built-in operations (cases kept in memory); HTTP operations are not connected (--live connects them, --fakes FILE fakes them)", nil
 	}
-	cfg, err := server.LoadConfig(configPath(cfgFlag), os.Environ())
+	cfg, err := server.LoadConfigFor(configPath(cfgFlag), os.Environ(), server.ForStore)
 	if err != nil {
 		return nil, "", err
 	}

@@ -1,9 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"io"
+	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // childEnv makes the test binary act as samvad itself: loadgen --exec
@@ -46,4 +55,77 @@ func TestLoadgenExecReportsAServerThatCannotStart(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "step_batch: 300 is not between 1 and 256") || !strings.Contains(errOut, "stopped before it was ready") {
 		t.Fatalf("a server that cannot start: exit %d:\n%s", code, errOut)
 	}
+}
+
+// samvad serve (as make run starts it) ends its welcome with the
+// simulator's address, says nothing more on stdout, answers /healthz with
+// its version, and stops cleanly on SIGTERM.
+func TestServeEndsItsWelcomeWithTheSimulator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server process")
+	}
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "samvad.yaml")
+	body := "listen: 127.0.0.1:0\ndatabase_url: sqlite:" + filepath.Join(dir, "s.db") + "\nflows: ../../flows\nlocales: ../../locales\nlog_level: warn\n"
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "serve", "--config", cfg)
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	stdout := &syncWriter{w: &bytes.Buffer{}}
+	cmd.Stdout = stdout
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	out := ""
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(out, "/simulator"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no simulator address within 30s:\n%s", out)
+		}
+		out = stdout.String()
+	}
+	base := regexp.MustCompile(`is running on (http://\S+)`).FindStringSubmatch(out)
+	if base == nil {
+		t.Fatalf("no address in:\n%s", out)
+	}
+	res, err := http.Get(base[1] + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	health, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.HasPrefix(string(health), "ok ") || !strings.Contains(out, "Samvad "+strings.Fields(string(health))[1]) {
+		t.Errorf("/healthz answered %q; the welcome says:\n%s", health, out)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("serve did not stop cleanly: %v", err)
+	}
+	lines := strings.Split(strings.TrimRight(stdout.String(), "\n"), "\n")
+	if last := lines[len(lines)-1]; last != "Chat as a citizen (type \"hi\" or \"नमस्ते\"): "+base[1]+"/simulator" {
+		t.Fatalf("the last line is %q, want the simulator's address:\n%s", last, strings.Join(lines, "\n"))
+	}
+}
+
+// syncWriter is a buffer a child process writes while the test reads it.
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.String()
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -21,8 +20,7 @@ import (
 // injected into a share of the sends, to see how the service rides them
 // out.
 func runFakegraph(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("fakegraph", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("fakegraph")
 	listen := fs.String("listen", "127.0.0.1:8090", "address to listen on (loopback only)")
 	token := fs.String("token", "", "the access token requests must carry (default: any)")
 	phoneID := fs.String("phone-number-id", "", "the only phone number id sends may use (default: any)")
@@ -35,8 +33,8 @@ func runFakegraph(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	hang := fs.Bool("hang", false, "the fault never answers, as a stuck upstream (the client times out)")
 	latency := fs.Duration("latency", 0, "delay every answer to a send by this much")
 	printEach := fs.Bool("print", false, "print each message received (recipient, type, text) as it comes")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	if err := checkFakegraphFlags(*listen, *callback, *secret, *failRate); err != nil {
 		fmt.Fprintln(stderr, "samvad fakegraph:", err)

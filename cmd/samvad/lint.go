@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -17,12 +16,11 @@ import (
 // runLint loads every flow, locale file and conversation test under the
 // paths and reports every problem at once.
 func runLint(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("lint")
 	asJSON := fs.Bool("json", false, "print the problems as JSON")
 	langs := fs.String("languages", "", "comma-separated enabled languages (default: every locale file)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	paths := fs.Args()
 	if len(paths) == 0 {

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -83,8 +82,8 @@ Options:
 // order (and, with --statuses on Postgres, every reply's delivery status
 // caught up with the statuses sent for it), 1 otherwise.
 func runLoadgen(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	f, code := parseLoadgen(args, stderr)
-	if code != 0 {
+	f, code := parseLoadgen(args, stdout, stderr)
+	if f == nil {
 		return code
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -103,11 +102,12 @@ func runLoadgen(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func parseLoadgen(args []string, stderr io.Writer) (*loadgenFlags, int) {
+// parseLoadgen reads loadgen's flags; nil flags end the command with the
+// code.
+func parseLoadgen(args []string, stdout, stderr io.Writer) (*loadgenFlags, int) {
 	f := &loadgenFlags{}
-	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, loadgenUsage); fs.PrintDefaults() }
+	fs := newFlags("loadgen")
+	fs.Usage = func() { fmt.Fprint(fs.Output(), loadgenUsage); fs.PrintDefaults() }
 	fs.Float64Var(&f.rate, "rate", 100, "citizen messages offered per second")
 	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long to offer them (unless --count)")
 	fs.IntVar(&f.count, "count", 0, "offer exactly this many messages instead")
@@ -135,8 +135,8 @@ func parseLoadgen(args []string, stderr io.Writer) (*loadgenFlags, int) {
 	fs.StringVar(&f.integration, "integration", "", "with --target: the integration id")
 	fs.StringVar(&f.appSecret, "app-secret", "", "with --target: the integration's app secret (or SAMVAD_LOADGEN_APP_SECRET)")
 	fs.StringVar(&f.phoneNumberID, "phone-number-id", "", "with --target: the integration's phone number id")
-	if err := fs.Parse(args); err != nil {
-		return nil, 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return nil, code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "samvad loadgen: unexpected argument %q\n", fs.Arg(0))
@@ -412,7 +412,7 @@ func (env *environment) startServers(ctx context.Context, f *loadgenFlags, in lo
 			"listen": listen, "database_url": dbURL, "secret_key": secretKey,
 			"flows": flows, "locales": locales, "media_dir": filepath.Join(env.dir, "media"),
 			"graph":     map[string]any{"base_url": graph.URL(), "rate_per_second": 1_000_000},
-			"simulator": false, "log_level": "warn",
+			"simulator": false, "log_level": "warn", "allow_unconnected": true,
 			"integrations": []map[string]any{{"id": in.id, "phone_number_id": in.phoneNumberID, "verify_token": randomHex(8),
 				"app_secret": in.appSecret, "access_token": in.token}},
 		}

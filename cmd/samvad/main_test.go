@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/samvad/samvad/server"
 )
 
 func runCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
@@ -112,5 +116,69 @@ func TestFakegraphRefusesBadFlags(t *testing.T) {
 		if code != 2 || !strings.Contains(errOut, want) {
 			t.Errorf("fakegraph %s: exit %d, %q; want 2 and %q", args, code, errOut, want)
 		}
+	}
+}
+
+// Every command answers -h and --help with its usage on stdout and status
+// 0, as does samvad itself.
+func TestEveryCommandHasHelp(t *testing.T) {
+	t.Parallel()
+	for name := range commands {
+		for _, flag := range []string{"-h", "--help"} {
+			code, out, errOut := runCmd(t, "", name, flag)
+			if code != 0 || !strings.Contains(out, "Usage:\n  samvad "+name) && !strings.HasPrefix(out, "samvad "+name) || errOut != "" {
+				t.Errorf("samvad %s %s: exit %d\nstdout: %s\nstderr: %s", name, flag, code, out, errOut)
+			}
+		}
+	}
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}, {}} {
+		if code, out, _ := runCmd(t, "", args...); code != 0 || !strings.Contains(out, "samvad send") || !strings.Contains(out, "samvad version") {
+			t.Errorf("samvad %v: exit %d: %s", args, code, out)
+		}
+	}
+	if code, out, _ := runCmd(t, "", "help", "parked"); code != 0 || !strings.Contains(out, "-requeue") {
+		t.Errorf("samvad help parked: exit %d: %s", code, out)
+	}
+	// A mistake is still one.
+	if code, _, errOut := runCmd(t, "", "serve", "--no-such-flag"); code != 2 || !strings.Contains(errOut, "flag provided but not defined") {
+		t.Errorf("a bad flag: exit %d: %s", code, errOut)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		code, out, errOut := runCmd(t, "", args...)
+		if code != 0 || !strings.HasPrefix(out, "samvad ") || !strings.Contains(out, "go:     "+runtime.Version()) || !strings.Contains(out, "commit: ") {
+			t.Errorf("samvad %v: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
+	if code, _, errOut := runCmd(t, "", "version", "extra"); code != 2 || !strings.Contains(errOut, `unexpected argument "extra"`) {
+		t.Errorf("version extra: exit %d: %s", code, errOut)
+	}
+	var buf bytes.Buffer
+	printBuild(&buf, server.Build{Version: "v1.2.3", Commit: "0123456789abcdef", Modified: true, GoVersion: "go1.26.8",
+		CommitTime: time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC), Built: time.Date(2026, 1, 6, 9, 0, 0, 0, time.UTC)})
+	want := "samvad v1.2.3\n  commit: 0123456789abcdef with uncommitted changes, committed 2026-01-05T10:00:00Z\n  built:  2026-01-06T09:00:00Z\n  go:     go1.26.8\n"
+	if buf.String() != want {
+		t.Errorf("printBuild:\n%s\nwant:\n%s", buf.String(), want)
+	}
+}
+
+// migrate needs the database, not the integrations' secrets.
+func TestMigrateNeedsNoIntegrationSecrets(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "samvad.yaml")
+	if err := os.WriteFile(path, []byte("database_url: sqlite:"+filepath.Join(dir, "s.db")+"\nintegrations: [{id: city, phone_number_id: '1'}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runCmd(t, "", "migrate", "--config", path); code != 0 {
+		t.Fatalf("migrate: exit %d %s %s", code, out, errOut)
+	}
+	// serve needs them all, and names them all at once.
+	code, _, errOut := runCmd(t, "", "serve", "--config", path)
+	if code != 2 || !strings.Contains(errOut, "access_token is required") || !strings.Contains(errOut, "app_secret is required") || !strings.Contains(errOut, "verify_token is required") {
+		t.Fatalf("serve: exit %d %s", code, errOut)
 	}
 }

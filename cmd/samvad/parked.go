@@ -12,6 +12,7 @@ import (
 
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/engine/script"
+	"github.com/samvad/samvad/server"
 )
 
 // runParked lists the parked messages (those whose steps kept failing) or,
@@ -20,7 +21,7 @@ func runParked(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	var requeue, all bool
 	var integration string
 	var limit int
-	cfg, fs, code := loadConfigFlags("parked", args, stderr, func(fs *flag.FlagSet) {
+	cfg, fs, code := loadConfigFlags("parked", args, server.ForStore, stdout, stderr, func(fs *flag.FlagSet) {
 		fs.BoolVar(&requeue, "requeue", false, "put the parked messages given by id (or --all) back in the inbox")
 		fs.BoolVar(&all, "all", false, "with --requeue: every parked message (of --integration when given)")
 		fs.StringVar(&integration, "integration", "", "only this integration's messages")

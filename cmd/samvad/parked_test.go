@@ -36,11 +36,14 @@ func parkOne(t *testing.T, db, key string) {
 	}
 }
 
+// The configuration names an integration without its secrets (the access
+// token lives only where the service runs): parked lists and requeues
+// without them.
 func TestParkedListsAndRequeues(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "s.db")
 	cfg := filepath.Join(dir, "samvad.yaml")
-	if err := os.WriteFile(cfg, []byte("database_url: sqlite:"+db+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte("database_url: sqlite:"+db+"\nintegrations: [{id: city, phone_number_id: '1'}]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	const key = "919812345678"

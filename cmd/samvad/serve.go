@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,27 +26,27 @@ func configPath(flagValue string) string {
 	return ""
 }
 
-// loadConfig parses a command's --config flag and loads the configuration;
-// on failure it reports and returns the exit code.
-func loadConfig(cmd string, args []string, stderr io.Writer) (*server.Config, int) {
-	cfg, _, code := loadConfigFlags(cmd, args, stderr, nil)
+// loadConfig parses a command's --config flag and loads the configuration,
+// holding it to what the command uses; when it returns no configuration the
+// command ends with the code (0 after -h).
+func loadConfig(cmd string, args []string, use server.Use, stdout, stderr io.Writer) (*server.Config, int) {
+	cfg, _, code := loadConfigFlags(cmd, args, use, stdout, stderr, nil)
 	return cfg, code
 }
 
 // loadConfigFlags is loadConfig for a command with flags of its own, which
 // define adds (it may be nil); it also returns the parsed flags, whose
 // Args() are the command's arguments.
-func loadConfigFlags(cmd string, args []string, stderr io.Writer, define func(*flag.FlagSet)) (*server.Config, *flag.FlagSet, int) {
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func loadConfigFlags(cmd string, args []string, use server.Use, stdout, stderr io.Writer, define func(*flag.FlagSet)) (*server.Config, *flag.FlagSet, int) {
+	fs := newFlags(cmd)
 	cfgFlag := fs.String("config", "", "configuration file (default ./samvad.yaml when present)")
 	if define != nil {
 		define(fs)
 	}
-	if err := fs.Parse(args); err != nil {
-		return nil, nil, 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return nil, nil, code
 	}
-	cfg, err := server.LoadConfig(configPath(*cfgFlag), os.Environ())
+	cfg, err := server.LoadConfigFor(configPath(*cfgFlag), os.Environ(), use)
 	if err != nil {
 		fmt.Fprintf(stderr, "samvad %s: %v\n", cmd, err)
 		return nil, nil, 2
@@ -55,7 +56,7 @@ func loadConfigFlags(cmd string, args []string, stderr io.Writer, define func(*f
 
 // runServe runs the service until interrupted. SIGHUP reloads the flows.
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	cfg, code := loadConfig("serve", args, stderr)
+	cfg, code := loadConfig("serve", args, server.ForServe, stdout, stderr)
 	if cfg == nil {
 		return code
 	}
@@ -69,6 +70,10 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	if err := srv.Start(ctx); err != nil {
 		fmt.Fprintln(stderr, "samvad serve:", err)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			fmt.Fprintf(stderr, "  another program listens there; choose another address with --config or SAMVAD_LISTEN=127.0.0.1:8081\n")
+		}
+		_ = srv.Shutdown(context.Background())
 		return 1
 	}
 	printWelcome(stdout, srv, cfg)
@@ -95,20 +100,27 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// printWelcome says where the service is. The simulator's address comes
+// last: it is the line a newcomer looks for.
 func printWelcome(w io.Writer, srv *server.Server, cfg *server.Config) {
-	fmt.Fprintf(w, "\nSamvad is running on %s\n", srv.URL())
-	if *cfg.Simulator {
-		fmt.Fprintf(w, "  Simulator:  %s/simulator   (chat as a citizen; try \"hi\")\n", srv.URL())
+	b := server.ReadBuild()
+	build := b.Version
+	if b.Commit != "" {
+		build += ", commit " + b.ShortCommit()
 	}
+	fmt.Fprintf(w, "\nSamvad %s is running on %s\n", build, srv.URL())
 	for _, in := range cfg.Integrations {
 		fmt.Fprintf(w, "  Webhook of %s: %s/api/v1/integration/whatsapp/%s/callback\n", in.ID, cfg.PublicURL, in.ID)
 	}
-	fmt.Fprintf(w, "  Health: %s/healthz  Metrics: %s/metrics\n  Ctrl-C stops; kill -HUP %d reloads the flows.\n\n", srv.URL(), srv.URL(), os.Getpid())
+	fmt.Fprintf(w, "  Health: %s/healthz  Metrics: %s/metrics\n  Ctrl-C stops; kill -HUP %d reloads the flows.\n", srv.URL(), srv.URL(), os.Getpid())
+	if *cfg.Simulator {
+		fmt.Fprintf(w, "\nChat as a citizen (type \"hi\" or \"नमस्ते\"): %s/simulator\n", srv.URL())
+	}
 }
 
 // runMigrate applies database migrations and exits.
 func runMigrate(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	cfg, code := loadConfig("migrate", args, stderr)
+	cfg, code := loadConfig("migrate", args, server.ForStore, stdout, stderr)
 	if cfg == nil {
 		return code
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -14,12 +13,11 @@ import (
 // project the working directory is in, from any directory of it) against
 // the project's flows and locale files.
 func runTest(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("test")
 	verbose := fs.Bool("v", false, "print every conversation, not only failing ones")
 	run := fs.String("run", "", "only run tests whose file or name contains this text")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	src, problems := transcript.FindSources(fs.Args()...)
 	lib, more := engine.LoadSources(src, engine.LoadOptions{})
