@@ -5,16 +5,23 @@ BIN     ?= bin/samvad
 
 .PHONY: run test bench lint build vet fmt fuzz
 
-# run builds bin/samvad first, showing its progress, then starts it; the
-# service's last line is the simulator's address. A first build compiles
-# about 350 packages (minutes on a small machine; the few dozen that the
-# progress tool itself needs are listed as they compile); later builds take
-# a second.
-run: ## build bin/samvad and start the service on the embedded SQLite store with the shipped flows and the simulator
+# run builds bin/samvad first, showing its progress, then starts the sample
+# department APIs (examples/departments, on 127.0.0.1:8090) and the service
+# with examples/sandbox.yaml, which points the shipped flows' connectors at
+# them; the service's last line is the simulator's address. A first build
+# compiles about 350 packages (minutes on a small machine; the few dozen
+# that the progress tool itself needs are listed as they compile); later
+# builds take a second. Ctrl-C stops both.
+run: ## build, then start the sample department APIs and the service (embedded SQLite, shipped flows, simulator)
 	@echo "building $(BIN) (the first build takes a few minutes; later ones seconds)"
 	@$(GO) build -v -o bin/buildprogress ./internal/buildprogress
 	@bin/buildprogress -buildvcs=auto -o $(BIN) ./cmd/samvad
-	@exec $(BIN) serve
+	@bin/buildprogress -o bin/departments ./examples/departments
+	@mkdir -p data
+	@bin/departments --listen 127.0.0.1:8090 2>data/departments.log & depts=$$!; \
+	  trap 'kill $$depts 2>/dev/null' EXIT INT TERM; \
+	  echo "sample department APIs: http://127.0.0.1:8090 (log: data/departments.log)"; \
+	  $(BIN) serve --config examples/sandbox.yaml
 
 # test ends with one line of totals, and says which tests were skipped, why,
 # and how to run them (Postgres tests read TEST_DATABASE_URL and skip

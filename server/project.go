@@ -55,6 +55,15 @@ func (s *Server) connect(p *project) error {
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
+	var connected []string
+	for _, name := range p.ops.Connectors() {
+		if c, ok := s.cfg.Connectors[name]; ok {
+			connected = append(connected, name+" "+c.BaseURL)
+		}
+	}
+	if len(connected) > 0 {
+		s.log.Info("department systems", "connectors", strings.Join(connected, ", "), "operations", len(p.ops.Names()))
+	}
 	if missing := p.ops.Unconnected(); len(missing) > 0 {
 		s.log.Warn("department systems not connected: their operations fail until connectors.<name>.base_url is set (make run connects them to the sample APIs)",
 			"connectors", strings.Join(missing, ", "))
