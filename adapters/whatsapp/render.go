@@ -278,9 +278,14 @@ func joinParagraphs(a, b string) string {
 // media emits a media message by link with its caption (or, for audio and
 // stickers, with the text sent before it).
 func (r *renderer) media(m *engine.Media, caption string) {
-	if m == nil || strings.TrimSpace(m.URL) == "" {
+	if m == nil || strings.TrimSpace(m.URL) == "" && strings.TrimSpace(m.ID) == "" {
 		r.text(caption)
 		return
+	}
+	// A file uploaded to Meta goes by its media id, one elsewhere by link.
+	ref := MediaObject{Link: m.URL}
+	if m.URL == "" {
+		ref = MediaObject{ID: m.ID}
 	}
 	kind := strings.ToLower(strings.TrimSpace(m.Kind))
 	switch kind {
@@ -291,7 +296,8 @@ func (r *renderer) media(m *engine.Media, caption string) {
 			caption = tail
 		}
 		r.flush()
-		obj := MediaObject{Link: m.URL, Caption: caption}
+		obj := ref
+		obj.Caption = caption
 		if kind == "document" {
 			obj.Filename = m.Filename
 		}
@@ -299,8 +305,8 @@ func (r *renderer) media(m *engine.Media, caption string) {
 	case "audio", "sticker":
 		r.text(caption)
 		r.flush()
-		r.msgs = append(r.msgs, MediaMessage(kind, MediaObject{Link: m.URL}))
+		r.msgs = append(r.msgs, MediaMessage(kind, ref))
 	default:
-		r.text(joinParagraphs(caption, m.URL))
+		r.text(joinParagraphs(caption, m.URL+m.ID))
 	}
 }

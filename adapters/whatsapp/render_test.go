@@ -394,3 +394,17 @@ func TestOutgoingMessageRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// A file uploaded to Meta goes by its media id; one elsewhere by link.
+func TestRenderMediaByID(t *testing.T) {
+	t.Parallel()
+	msgs := Render([]engine.Output{
+		{Kind: engine.OutputMedia, Text: "Your receipt", Media: &engine.Media{Kind: "document", ID: "1234567890", Filename: "receipt.pdf"}},
+		{Kind: engine.OutputMedia, Media: &engine.Media{Kind: "audio", ID: "998877"}},
+	}, RenderOptions{Recipient: "US.1"})
+	checkValid(t, msgs)
+	if len(msgs) != 2 || msgs[0].Document == nil || msgs[0].Document.ID != "1234567890" || msgs[0].Document.Link != "" ||
+		msgs[0].Document.Filename != "receipt.pdf" || msgs[0].Document.Caption != "Your receipt" || msgs[1].Audio == nil || msgs[1].Audio.ID != "998877" {
+		t.Fatalf("by id: %+v", msgs)
+	}
+}
