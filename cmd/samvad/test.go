@@ -29,7 +29,7 @@ func runTest(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "the flows do not load; run `samvad lint` for details")
 		return 1
 	}
-	passed, failed := 0, 0
+	passed, failed, skipped := 0, 0, 0
 	for _, f := range src.Transcripts {
 		c, perr := transcript.Parse(f.Path, f.Content)
 		if perr.HasErrors() {
@@ -52,13 +52,20 @@ func runTest(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		for _, fl := range res.Failures {
 			fmt.Fprintln(stdout, "  "+fl.String())
 		}
-		if res.Passed() {
+		switch {
+		case res.Skipped != "" && len(res.Failures) == 0:
+			skipped++
+		case res.Passed():
 			passed++
-		} else {
+		default:
 			failed++
 		}
 	}
-	fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)
+	if skipped > 0 {
+		fmt.Fprintf(stdout, "%d passed, %d failed, %d skipped (a flow the test reaches does not offer its language)\n", passed, failed, skipped)
+	} else {
+		fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)
+	}
 	if failed > 0 || passed == 0 {
 		if passed == 0 && failed == 0 {
 			fmt.Fprintln(stderr, "no conversation tests found")
