@@ -23,6 +23,10 @@ type Casebook interface {
 	// (ctx); ErrNotFound when there is none, ErrNotYours when it was
 	// lodged from another number.
 	Find(ctx context.Context, reference string) (Case, error)
+	// Reopen reopens a resolved case of the step's citizen, with the
+	// citizen's reason, when it was resolved less than within ago;
+	// ErrNotResolved or ErrTooLate otherwise (and the errors of Find).
+	Reopen(ctx context.Context, reference, reason string, within time.Duration) error
 }
 
 // Errors a Casebook returns.
@@ -32,6 +36,10 @@ var (
 	ErrNoCasebook = errors.New("built-in operations need the service's store")
 	ErrNotFound   = errors.New("services: no case has that reference")
 	ErrNotYours   = errors.New("services: the case was lodged from another number")
+	// ErrNotResolved: only a resolved case can be reopened.
+	ErrNotResolved = errors.New("services: the case is not resolved")
+	// ErrTooLate: the case was resolved longer ago than it may be reopened.
+	ErrTooLate = errors.New("services: the case was resolved too long ago to reopen")
 )
 
 // NewCase is a case to lodge.
@@ -66,30 +74,36 @@ const (
 	builtinGrievanceStatus = "grievance.status"
 	builtinRequestSubmit   = "request.submit"
 	builtinRequestStatus   = "request.status"
+	builtinGrievanceReopen = "grievance.reopen"
 )
+
+// DefaultReopenDays is how long after its resolution a citizen may reopen a
+// case, unless the declaration says (request: {reopen_days: N}).
+const DefaultReopenDays = 15
 
 // builtinSpec is a built-in operation and the case settings it lodges with.
 type builtinSpec struct {
-	name   string
-	kind   string
-	series string
-	title  string
-	policy casework.Policy
+	name       string
+	kind       string
+	series     string
+	title      string
+	policy     casework.Policy
+	reopenDays int
 }
 
 func (d *decoder) builtinSpec(f map[string]*yaml.Node, what string) *builtinSpec {
-	s := &builtinSpec{policy: casework.DefaultPolicy}
+	s := &builtinSpec{policy: casework.DefaultPolicy, reopenDays: DefaultReopenDays}
 	s.name, _ = d.scalar(f["builtin"], what+": builtin")
 	switch s.name {
-	case builtinGrievanceLodge, builtinGrievanceStatus:
+	case builtinGrievanceLodge, builtinGrievanceStatus, builtinGrievanceReopen:
 		s.kind, s.series, s.title = "grievance", "GRV", "Grievance"
 	case builtinRequestSubmit, builtinRequestStatus:
 	default:
-		d.errorf(f["builtin"], "unknown-builtin", "%s: builtin %q is not one of %s, %s, %s, %s", what, s.name,
-			builtinGrievanceLodge, builtinGrievanceStatus, builtinRequestSubmit, builtinRequestStatus)
+		d.errorf(f["builtin"], "unknown-builtin", "%s: builtin %q is not one of %s, %s, %s, %s, %s", what, s.name,
+			builtinGrievanceLodge, builtinGrievanceStatus, builtinGrievanceReopen, builtinRequestSubmit, builtinRequestStatus)
 		return s
 	}
-	c := d.fields(f["request"], what+": request", "kind", "series", "title", "days", "days_by_category", "levels")
+	c := d.fields(f["request"], what+": request", "kind", "series", "title", "days", "days_by_category", "reopen_days")
 	if v, ok := d.scalar(c["kind"], what+": request: kind"); ok {
 		s.kind = v
 	}
@@ -105,6 +119,14 @@ func (d *decoder) builtinSpec(f map[string]*yaml.Node, what string) *builtinSpec
 			d.errorf(n, "bad-days", "%s: days %q must be a whole number from 1 to 365", what, v)
 		} else {
 			s.policy.Default = k
+		}
+	}
+	if n := c["reopen_days"]; n != nil {
+		v, _ := d.scalar(n, what+": request: reopen_days")
+		if k, err := strconv.Atoi(v); err != nil || k < 1 || k > 365 {
+			d.errorf(n, "bad-days", "%s: reopen_days %q must be a whole number from 1 to 365", what, v)
+		} else {
+			s.reopenDays = k
 		}
 	}
 	for _, kv := range d.pairs(c["days_by_category"], what+": request: days_by_category") {
@@ -133,6 +155,8 @@ func (s *builtinSpec) signature() (returns, outcomes []string) {
 	switch s.name {
 	case builtinGrievanceLodge, builtinRequestSubmit:
 		return []string{"reference", "days", "due"}, nil
+	case builtinGrievanceReopen:
+		return []string{"reference"}, []string{"not_found", "not_yours", "not_resolved", "too_late"}
 	}
 	return []string{"reference", "kind", "title", "category", "status", "due", "updated", "note"}, []string{"not_found", "not_yours"}
 }
@@ -174,6 +198,23 @@ func (op *operation) callBuiltin(ctx context.Context, book Casebook, now time.Ti
 	ref, ok := casework.Normalize(str(args["reference"]))
 	if !ok {
 		return map[string]any{"outcome": "not_found"}, nil
+	}
+	if s.name == builtinGrievanceReopen {
+		err := book.Reopen(ctx, ref, str(args["reason"]), time.Duration(s.reopenDays)*24*time.Hour)
+		outcome := "ok"
+		switch {
+		case errors.Is(err, ErrNotFound):
+			outcome = "not_found"
+		case errors.Is(err, ErrNotYours):
+			outcome = "not_yours"
+		case errors.Is(err, ErrNotResolved):
+			outcome = "not_resolved"
+		case errors.Is(err, ErrTooLate):
+			outcome = "too_late"
+		case err != nil:
+			return nil, err
+		}
+		return map[string]any{"outcome": outcome, "reference": ref}, nil
 	}
 	c, err := book.Find(ctx, ref)
 	switch {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/engine"
+	"github.com/samvad/samvad/engine/script"
 )
 
 // pensionDecl declares a department API the tests serve on 127.0.0.1.
@@ -418,5 +419,42 @@ func TestBuiltinOperations(t *testing.T) {
 	}
 	if res, _ := r.Call(context.Background(), "grievance.status", map[string]any{"reference": "no"}); res["outcome"] != "not_found" {
 		t.Fatalf("not a reference: %v", res)
+	}
+}
+
+func (b *fakeCasebook) Reopen(_ context.Context, ref, _ string, _ time.Duration) error {
+	c, err := b.Find(context.Background(), ref)
+	if err != nil {
+		return err
+	}
+	if c.Status != "resolved" {
+		return ErrNotResolved
+	}
+	return nil
+}
+
+func TestReopenBuiltin(t *testing.T) {
+	t.Parallel()
+	decl := "operations:\n  grievance.reopen:\n    builtin: grievance.reopen\n    args: {reference: string, reason: string}\n"
+	r, problems := Load([]File{{Path: "r.yaml", Content: []byte(decl)}})
+	if problems.HasErrors() {
+		t.Fatal(problems.Err())
+	}
+	resolved, lodged := script.FormatReference("GRV", 2026, 1), script.FormatReference("GRV", 2026, 2)
+	book := &fakeCasebook{cases: map[string]Case{resolved: {Status: "resolved"}, lodged: {Status: "lodged"}}}
+	if err := r.Bind(Deployment{Casebook: book}); err != nil {
+		t.Fatal(err)
+	}
+	for ref, want := range map[string]string{
+		resolved: "ok", lodged: "not_resolved", "GRV-26-4821-7305-A": "not_yours",
+		script.FormatReference("GRV", 2026, 3): "not_found", "x": "not_found",
+	} {
+		res, err := r.Call(context.Background(), "grievance.reopen", map[string]any{"reference": ref, "reason": "still broken"})
+		if err != nil || res["outcome"] != want {
+			t.Errorf("%s: %v %v, want %s", ref, res, err, want)
+		}
+	}
+	if sig := r.Operations()["grievance.reopen"]; strings.Join(sig.Outcomes, ",") != "not_found,not_yours,not_resolved,too_late" {
+		t.Errorf("outcomes %v", sig.Outcomes)
 	}
 }

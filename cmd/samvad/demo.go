@@ -41,3 +41,20 @@ func (b *memoryCasebook) Find(_ context.Context, ref string) (services.Case, err
 	}
 	return c, nil
 }
+
+func (b *memoryCasebook) Reopen(_ context.Context, ref, _ string, within time.Duration) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c, ok := b.cases[ref]
+	switch {
+	case !ok:
+		return services.ErrNotFound
+	case c.Status != casework.Resolved:
+		return services.ErrNotResolved
+	case !casework.CanReopen(c.Status, c.Updated, time.Now(), within):
+		return services.ErrTooLate
+	}
+	c.Status, c.Updated = casework.Reopened, time.Now()
+	b.cases[ref] = c
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/samvad/samvad/adapters/services"
 	"github.com/samvad/samvad/adapters/services/casework"
@@ -55,4 +56,21 @@ func (b *Casebook) Find(ctx context.Context, reference string) (services.Case, e
 	}
 	return services.Case{Reference: g.Reference, Kind: "grievance", Title: "Grievance", Category: g.Category,
 		Status: status, Due: g.Due, Updated: g.Updated}, nil
+}
+
+// Reopen reopens a resolved grievance of the step's citizen. The time of
+// resolution is the grievance's last update.
+func (b *Casebook) Reopen(ctx context.Context, reference, reason string, within time.Duration) error {
+	c, err := b.Find(ctx, reference)
+	if err != nil {
+		return err
+	}
+	if c.Status != casework.Resolved {
+		return services.ErrNotResolved
+	}
+	if !casework.CanReopen(c.Status, c.Updated, time.Now(), within) {
+		return services.ErrTooLate
+	}
+	w := store.WorkFrom(ctx)
+	return b.store.SetGrievanceStatus(ctx, w.Contact.Integration, reference, string(casework.Reopened), time.Time{})
 }
