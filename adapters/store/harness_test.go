@@ -111,7 +111,7 @@ func storeURL(t testing.TB, dialect string) string {
 // exec runs raw SQL on the store's database (test set-up only).
 func (e *env) exec(q string) {
 	e.t.Helper()
-	if _, err := e.s.db.DB.ExecContext(context.Background(), q); err != nil {
+	if _, err := e.s.drv.DB().DB.ExecContext(context.Background(), q); err != nil {
 		e.t.Fatalf("exec %q: %v", q, err)
 	}
 }
@@ -205,3 +205,6 @@ func payloads(rs []OutboxRecord) []string {
 	}
 	return out
 }
+
+// pg says the env's store runs on Postgres.
+func (e *env) pg() bool { return e.s.Dialect() == "postgres" }

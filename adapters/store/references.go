@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
-	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/uptrace/bun"
 )
 
 // referenceHolds are the references that steps in flight have drawn. The
@@ -153,21 +155,16 @@ func (s *Store) referencesTaken(ctx context.Context, integration string, refs []
 	if len(refs) == 0 {
 		return taken, nil
 	}
-	q := s.sql().raw("SELECT reference FROM grievances WHERE integration_id = ").str(integration).raw(" AND reference IN (")
-	for i, ref := range refs {
-		if i > 0 {
-			q.raw(", ")
-		}
-		q.str(ref)
-	}
-	q.raw(")")
-	err := s.queryRows(ctx, q, func(rows *sql.Rows) error {
-		return scanEach(rows, func() error {
-			var ref string
-			err := rows.Scan(&ref)
-			taken[ref] = true
-			return err
-		})
+	var found []string
+	err := s.read(ctx, func(db *bun.DB) error {
+		return db.NewSelect().Table("grievances").Column("reference").
+			Where("integration_id = ?", integration).Where("reference IN (?)", bun.In(refs)).Scan(ctx, &found)
 	})
-	return taken, err
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	for _, ref := range found {
+		taken[ref] = true
+	}
+	return taken, nil
 }
