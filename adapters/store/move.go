@@ -56,7 +56,7 @@ func (s *Store) MoveContact(ctx context.Context, m ContactMove) (string, error) 
 	outcome := MoveUnknown
 	err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var found []string
-		q := tx.NewSelect().Table("contacts").Column("id").Where("id IN (?)", bun.In([]string{from, to})).Order("id")
+		q := tx.NewSelect().Table("contacts").Column("id").Where("id IN (?)", bun.List([]string{from, to})).Order("id")
 		if s.caps.RowLocks {
 			q.For("UPDATE") // elsewhere (SQLite) the one writer and HoldContacts serialise
 		}

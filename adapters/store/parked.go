@@ -73,7 +73,7 @@ func (s *Store) RequeueParked(ctx context.Context, integration string, ids []int
 			q.Where("integration_id = ?", integration)
 		}
 		if ids != nil {
-			q.Where("id IN (?)", bun.In(ids))
+			q.Where("id IN (?)", bun.List(ids))
 		}
 		return q.Returning("id, integration_id, contact_id, wamid").Scan(ctx, &rows)
 	})

@@ -158,7 +158,7 @@ func (s *Store) referencesTaken(ctx context.Context, integration string, refs []
 	var found []string
 	err := s.read(ctx, func(db *bun.DB) error {
 		return db.NewSelect().Table("grievances").Column("reference").
-			Where("integration_id = ?", integration).Where("reference IN (?)", bun.In(refs)).Scan(ctx, &found)
+			Where("integration_id = ?", integration).Where("reference IN (?)", bun.List(refs)).Scan(ctx, &found)
 	})
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err

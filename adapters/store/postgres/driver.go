@@ -20,7 +20,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -237,11 +236,4 @@ func scanOne(rows *sql.Rows, dest ...any) error {
 		return errNoRows
 	}
 	return rows.Scan(dest...)
-}
-
-func wrap(what string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("postgres: %s: %w", what, err)
 }
