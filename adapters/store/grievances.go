@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -35,21 +34,6 @@ type Grievance struct {
 	Due     time.Time
 	Created time.Time
 	Updated time.Time
-}
-
-// referenceAlphabet has no 0/O or 1/I, so a reference survives being read
-// aloud over the phone.
-const referenceAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-
-// defaultGrievanceReference makes references like GRV-26-7K3M-9Q: the year
-// and six random characters (about a billion per year).
-func defaultGrievanceReference(now time.Time) string {
-	var r [6]byte
-	_, _ = rand.Read(r[:])
-	for i := range r {
-		r[i] = referenceAlphabet[int(r[i])%len(referenceAlphabet)]
-	}
-	return fmt.Sprintf("GRV-%02d-%s-%s", now.Year()%100, r[:4], r[4:])
 }
 
 const maxReferenceTries = 8

@@ -81,9 +81,9 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 // returned for a row that is not claimed, ErrNotFound for an unknown id.
 //
 // On Postgres, concurrent calls are written together, in one round trip
-// and one transaction (see writeMarkSent). If ctx ends while the call
-// waits, MarkSent returns the context's error; the row may still be
-// marked.
+// and one transaction (see the postgres driver's MarkSent). If ctx ends
+// while the call waits, MarkSent returns the context's error; the row may
+// still be marked.
 func (s *Store) MarkSent(ctx context.Context, id int64, providerWamid string) error {
 	providerWamid = cleanText(providerWamid)
 	if providerWamid == "" || len(providerWamid) > 512 {
