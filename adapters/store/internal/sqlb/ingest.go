@@ -7,6 +7,8 @@ import (
 )
 
 // Contacts creates the messages' contacts when new (no rows returned).
+// Contacts and Inbox are the ingest of BenchmarkIngest (adapters/store):
+// one round trip on Postgres, prepared up to 8 rows.
 func Contacts(q *Builder, cs []driver.Inbound, now time.Time) {
 	// DO NOTHING takes no row lock, so ingest never waits for a worker that
 	// holds the contact; the worker refreshes the profile from the inbox rows.

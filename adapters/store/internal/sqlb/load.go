@@ -6,7 +6,7 @@ import (
 	"github.com/samvad/samvad/adapters/store/internal/driver"
 )
 
-// WorkColumns is what a step loads: the contact, its session, and one row
+// WorkColumns is what a step loads (the claims of BenchmarkProcessNext): the contact, its session, and one row
 // per pending message. Loads end with one more column: the contact's
 // version (see ScanLoads).
 const WorkColumns = `c.id, c.integration_id, c.key, c.wa_id, c.user_id, c.profile_name, c.username, c.language, c.opted_out,

@@ -7,6 +7,10 @@ import (
 	"github.com/samvad/samvad/adapters/store/internal/driver"
 )
 
+// The send marks go as one round trip on Postgres, like MarkSent
+// (BenchmarkOutboxSend measures the claim and MarkSent; Retry, Fail and
+// Release take the same path, on the rarer failures and holds).
+
 // Retry writes m: before notes the failure for good in the event log when
 // this was the last attempt, final puts the row back (due again after its
 // attempt's delay) or fails it, and returns its status when it was in
