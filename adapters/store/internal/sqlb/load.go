@@ -15,41 +15,57 @@ const WorkColumns = `c.id, c.integration_id, c.key, c.wa_id, c.user_id, c.profil
 	i.id, i.wamid, i.type, i.summary, i.wa_ts, i.received_at, i.input, i.attempts, i.wa_id, i.user_id, i.profile_name, i.username,
 	EXISTS (SELECT 1 FROM outbox o WHERE o.contact_id = c.id AND o.is_open)`
 
+// loadRow is one row of a load: the contact, its session, and one pending
+// message. ScanLoads scans every row into one loadRow, so that a row costs
+// no allocation of its own beyond its values.
+type loadRow struct {
+	c                                        driver.Contact
+	version, steps, msgSeq, snapshot         int64
+	conversations                            int
+	first, last, updated, expires, wa, recvd driver.Time
+	hasSession, outboxOpen                   bool
+	state                                    []byte
+	checksum, conversation                   sql.NullInt64
+	flow, flowVersion                        sql.NullString
+	m                                        driver.Message
+	dest                                     []any
+}
+
+func newLoadRow() *loadRow {
+	r := &loadRow{}
+	r.dest = []any{&r.c.ID, &r.c.Integration, &r.c.Key, &r.c.WaID, &r.c.UserID, &r.c.Name, &r.c.Username, &r.c.Language, &r.c.OptedOut,
+		&r.version, &r.steps, &r.conversations, &r.msgSeq, &r.first, &r.last,
+		&r.hasSession, &r.state, &r.checksum, &r.flow, &r.flowVersion, &r.conversation, &r.updated, &r.expires,
+		&r.m.ID, &r.m.Wamid, &r.m.Type, &r.m.Summary, &r.wa, &r.recvd, &r.m.Input, &r.m.Attempts,
+		&r.m.WaID, &r.m.UserID, &r.m.ProfileName, &r.m.Username, &r.outboxOpen, &r.snapshot}
+	return r
+}
+
 // ScanLoads reads the rows of steps, one contact's rows after another's.
 // snapshots are the last column of each contact's first row: its version
 // as the Postgres claim's snapshot saw it.
 func ScanLoads(rows *sql.Rows) (loads []*driver.StepLoad, snapshots []int64, err error) {
 	var l *driver.StepLoad
+	r := newLoadRow()
 	for rows.Next() {
-		var c driver.Contact
-		var version, steps, msgSeq, snapshot int64
-		var conversations int
-		var first, last, updated, expires, wa, received driver.Time
-		var hasSession, outboxOpen bool
-		var state []byte
-		var checksum, conversation sql.NullInt64
-		var flow, flowVersion sql.NullString
-		var m driver.Message
-		err := rows.Scan(&c.ID, &c.Integration, &c.Key, &c.WaID, &c.UserID, &c.Name, &c.Username, &c.Language, &c.OptedOut,
-			&version, &steps, &conversations, &msgSeq, &first, &last,
-			&hasSession, &state, &checksum, &flow, &flowVersion, &conversation, &updated, &expires,
-			&m.ID, &m.Wamid, &m.Type, &m.Summary, &wa, &received, &m.Input, &m.Attempts,
-			&m.WaID, &m.UserID, &m.ProfileName, &m.Username, &outboxOpen, &snapshot)
-		if err != nil {
+		r.m = driver.Message{}
+		if err := rows.Scan(r.dest...); err != nil {
 			return nil, nil, err
 		}
-		m.Timestamp, m.Received = wa.T, received.T
-		if l == nil || c.ID != l.Contact.ID {
-			c.FirstSeen, c.LastSeen = first.T, last.T
-			l = &driver.StepLoad{Contact: c, Steps: steps, Version: version, MsgSeq: msgSeq, Conversations: conversations,
-				HasSession: hasSession, OutboxOpen: outboxOpen}
-			if hasSession {
-				l.State, l.Checksum = state, checksum
-				l.Flow, l.FlowVersion = flow.String, flowVersion.String
-				l.Conversation = int(conversation.Int64)
-				l.Updated, l.Expires = updated.T, expires.T
+		m := r.m
+		m.Timestamp, m.Received = r.wa.T, r.recvd.T
+		if l == nil || r.c.ID != l.Contact.ID {
+			c := r.c
+			c.FirstSeen, c.LastSeen = r.first.T, r.last.T
+			l = &driver.StepLoad{Contact: c, Steps: r.steps, Version: r.version, MsgSeq: r.msgSeq, Conversations: r.conversations,
+				HasSession: r.hasSession, OutboxOpen: r.outboxOpen}
+			if r.hasSession {
+				l.State, l.Checksum = r.state, r.checksum
+				l.Flow, l.FlowVersion = r.flow.String, r.flowVersion.String
+				l.Conversation = int(r.conversation.Int64)
+				l.Updated, l.Expires = r.updated.T, r.expires.T
 			}
-			loads, snapshots = append(loads, l), append(snapshots, snapshot)
+			loads, snapshots = append(loads, l), append(snapshots, r.snapshot)
 		}
 		l.Messages = append(l.Messages, m)
 	}
