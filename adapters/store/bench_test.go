@@ -30,10 +30,10 @@ func readCPU(s *Store) cpuMeter {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	m := cpuMeter{self: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), pg: map[int]time.Duration{}}
-	if !s.pg {
+	if !(s.Dialect() == "postgres") {
 		return m
 	}
-	rows, err := s.db.DB.Query("SELECT pid FROM pg_stat_activity WHERE application_name = '" + benchAppName + "'")
+	rows, err := s.drv.DB().DB.Query("SELECT pid FROM pg_stat_activity WHERE application_name = '" + benchAppName + "'")
 	if err != nil {
 		return m
 	}
@@ -126,7 +126,7 @@ func BenchmarkIngest(b *testing.B) {
 			b.Run(name, func(b *testing.B) {
 				s := benchStore(b, dialect)
 				var next atomic.Int64
-				calls := s.calls.Load()
+				calls := s.drv.Calls()
 				cpu := readCPU(s)
 				b.SetParallelism(max(1, c.senders/runtime.GOMAXPROCS(0)))
 				b.ResetTimer()
@@ -155,7 +155,7 @@ func BenchmarkIngest(b *testing.B) {
 				elapsed := time.Since(start)
 				msgs := float64(b.N)
 				b.ReportMetric(msgs/elapsed.Seconds(), "msgs/s")
-				b.ReportMetric(float64(s.calls.Load()-calls)/msgs, "roundtrips/msg")
+				b.ReportMetric(float64(s.drv.Calls()-calls)/msgs, "roundtrips/msg")
 				cpu.report(b, s, msgs)
 			})
 		}
@@ -215,17 +215,17 @@ func benchSteps(b *testing.B, s *Store, rounds [][]Inbound) {
 				b.Fatal(err)
 			}
 		}
-		if s.pg && r == 2 {
+		if (s.Dialect() == "postgres") && r == 2 {
 			// Give the planner the statistics autovacuum would have gathered
 			// by now (ANALYZE on tables that are still empty would plan them
 			// as empty: a production database gets there within a minute).
-			if _, err := s.db.DB.ExecContext(ctx, "ANALYZE"); err != nil {
+			if _, err := s.drv.DB().DB.ExecContext(ctx, "ANALYZE"); err != nil {
 				b.Fatal(err)
 			}
 		}
 		want := int64(len(round))
 		var done atomic.Int64
-		c0, cpu := s.calls.Load(), readCPU(s)
+		c0, cpu := s.drv.Calls(), readCPU(s)
 		b.StartTimer()
 		start := time.Now()
 		var wg sync.WaitGroup
@@ -252,7 +252,7 @@ func benchSteps(b *testing.B, s *Store, rounds [][]Inbound) {
 		wg.Wait()
 		elapsed += time.Since(start)
 		b.StopTimer()
-		calls += s.calls.Load() - c0
+		calls += s.drv.Calls() - c0
 		self, pg := cpu.since(s)
 		selfCPU, pgCPU = selfCPU+self, pgCPU+pg
 	}
@@ -307,9 +307,9 @@ func benchOutboxSend(b *testing.B, dialect string, senders, inflight int) {
 			break
 		}
 	}
-	if s.pg {
+	if s.Dialect() == "postgres" {
 		// The statistics autovacuum would have gathered by now.
-		if _, err := s.db.DB.ExecContext(ctx, "ANALYZE"); err != nil {
+		if _, err := s.drv.DB().DB.ExecContext(ctx, "ANALYZE"); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -321,7 +321,7 @@ func benchOutboxSend(b *testing.B, dialect string, senders, inflight int) {
 		}
 		sent.Add(1)
 	}
-	calls := s.calls.Load()
+	calls := s.drv.Calls()
 	cpu := readCPU(s)
 	b.ResetTimer()
 	start := time.Now()
@@ -364,6 +364,6 @@ func benchOutboxSend(b *testing.B, dialect string, senders, inflight int) {
 		b.Fatalf("%d of %d messages sent", got, b.N)
 	}
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
-	b.ReportMetric(float64(s.calls.Load()-calls)/float64(b.N), "roundtrips/msg")
+	b.ReportMetric(float64(s.drv.Calls()-calls)/float64(b.N), "roundtrips/msg")
 	cpu.report(b, s, float64(b.N))
 }

@@ -3,12 +3,48 @@
 // history, analytics events, the integrations' event log, grievances, and
 // the flow versions sessions are pinned to. It runs on Postgres in
 // production and on an embedded SQLite file by default, through bun, with
-// one conformance suite proving the same guarantees on both.
+// the same guarantees on both, proved by one conformance suite.
 //
 // The store is engine-agnostic at the byte level. A message's input, a
 // session's state and an outbound message's payload are bytes the caller
 // encodes and decodes; the store orders, deduplicates, locks and commits
 // them, and never looks inside.
+//
+// # Layout: one API, one driver per database
+//
+// This package is the API, and holds everything that is the same on every
+// database: validating what comes in, grouping concurrent calls into
+// shared transactions, the signals that wake workers and senders, the
+// step (running the handler, turning its Outcome into rows, retries,
+// backoff and parking), token sealing, grievance references, and every
+// query outside the hot path — integrations, contacts, history, events,
+// parked messages, grievances, flow versions, moves of a contact — which
+// it writes with bun's models and query builder (models.go).
+//
+// What differs between databases sits behind one interface,
+// internal/driver.Driver, with one implementation per database:
+//
+//   - postgres: its connection pools with their session settings and
+//     prepared statements, the one-message batches, the claims (row locks,
+//     several contacts per transaction, queue floors), the step commits,
+//     the MarkSent group, and its migrations.
+//   - sqlite: the one writer and the readers, the statement cache, the
+//     claim held in the process, the shared step commits, and its
+//     migrations.
+//
+// The driver speaks rows and parameters (driver.Step, driver.Failure,
+// driver.Ingest, …), never SQL, to the store. The statements of the hot
+// path — ingest, the claims, a step's writes, the send marks — are built
+// by hand (internal/sqlb, and the drivers' own where a statement differs),
+// because the measured figures depend on how each database is sent them;
+// sqlb's package doc says how and names the benchmarks. Each driver's
+// schema is a set of .sql files embedded from its migrations directory and
+// applied by bun/migrate under the same names on both, so a database
+// created by an older binary opens as current.
+//
+// storetest is the conformance suite of the drivers, run by each driver's
+// tests; this package's own tests run every public call against every
+// driver (eachStore). A new database is a new driver that passes both.
 //
 // # Opening
 //
@@ -172,8 +208,8 @@
 // them until VACUUM, so claims are built not to walk those again and again:
 // they run on connections that rule out bitmap scans (only an index scan
 // marks the entries it passes dead), and they start at a floor, the least
-// open id, read every 100 ms (see queueFloor). Autovacuum visits the queue
-// tables every 5,000 changed rows.
+// open id, read every 100 ms (see the postgres driver's queueFloor).
+// Autovacuum visits the queue tables every 5,000 changed rows.
 //
 // # Round trips, and what a message costs
 //

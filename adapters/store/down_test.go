@@ -262,7 +262,7 @@ func TestConcurrentIngestsFailAlone(t *testing.T) {
 	eachStore(t, func(t *testing.T, e *env) {
 		// The event log refuses one kind of row: the batch carrying it must
 		// fail, and only it, even when written together with others.
-		if e.s.pg {
+		if e.pg() {
 			e.exec(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.kind = 'poison' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$`)
 			e.exec("CREATE TRIGGER refuse_poison BEFORE INSERT ON event_log FOR EACH ROW EXECUTE FUNCTION refuse_poison()")
 		} else {

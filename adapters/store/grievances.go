@@ -3,12 +3,15 @@ package store
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/uptrace/bun"
+
+	"github.com/samvad/samvad/adapters/store/internal/driver"
 	"github.com/samvad/samvad/engine"
 )
 
@@ -31,21 +34,6 @@ type Grievance struct {
 	Due     time.Time
 	Created time.Time
 	Updated time.Time
-}
-
-// referenceAlphabet has no 0/O or 1/I, so a reference survives being read
-// aloud over the phone.
-const referenceAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-
-// defaultGrievanceReference makes references like GRV-26-7K3M-9Q: the year
-// and six random characters (about a billion per year).
-func defaultGrievanceReference(now time.Time) string {
-	var r [6]byte
-	_, _ = rand.Read(r[:])
-	for i := range r {
-		r[i] = referenceAlphabet[int(r[i])%len(referenceAlphabet)]
-	}
-	return fmt.Sprintf("GRV-%02d-%s-%s", now.Year()%100, r[:4], r[4:])
 }
 
 const maxReferenceTries = 8
@@ -87,14 +75,19 @@ func (s *Store) CreateGrievance(ctx context.Context, g Grievance) (string, error
 		if s.heldReferences.held(g.Integration, g.Reference) {
 			continue // a step in flight has drawn it
 		}
-		q := s.sql()
-		s.insertGrievanceRows(q, []Grievance{g})
-		q.raw(" ON CONFLICT (integration_id, reference) DO NOTHING RETURNING reference").end()
-		ok, err := s.exists(ctx, q)
+		m := grievanceModelOf(g)
+		var n int64
+		err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+			res, err := tx.NewInsert().Model(m).On("CONFLICT (integration_id, reference) DO NOTHING").Exec(ctx)
+			if err == nil {
+				n, err = res.RowsAffected()
+			}
+			return err
+		})
 		if err != nil {
 			return "", fmt.Errorf("store: create grievance: %w", err)
 		}
-		if ok {
+		if n > 0 {
 			return g.Reference, nil
 		}
 	}
@@ -138,64 +131,40 @@ func (w *Work) AddGrievance(ctx context.Context, g Grievance) (string, error) {
 	return ref, nil
 }
 
-// insertGrievances appends the statement that stores gs.
-func (s *Store) insertGrievances(q *sqlText, gs []Grievance) {
-	s.insertGrievanceRows(q, gs)
-	q.end()
+// grievanceModelOf is g as a row.
+func grievanceModelOf(g Grievance) *grievanceModel {
+	r := grievanceRow(g)
+	m := &grievanceModel{IntegrationID: r.Integration, Reference: cleanText(r.Reference), ContactID: cleanText(r.ContactID),
+		Category: cleanText(r.Category), Description: cleanText(r.Description), PinCode: cleanText(r.PinCode),
+		Attachments: r.Attachments, Status: cleanText(r.Status),
+		DueAt: driver.At(r.Due), CreatedAt: driver.At(r.Created), UpdatedAt: driver.At(r.Updated)}
+	if r.HasLocation {
+		m.Latitude = sql.NullFloat64{Float64: r.Latitude, Valid: true}
+		m.Longitude = sql.NullFloat64{Float64: r.Longitude, Valid: true}
+		m.LocationName, m.LocationAddress = cleanText(trimTo(r.LocationName, 512)), cleanText(trimTo(r.LocationAddress, 1024))
+	}
+	return m
 }
 
-func (s *Store) insertGrievanceRows(q *sqlText, gs []Grievance) {
-	q.raw("INSERT INTO grievances (integration_id, reference, contact_id, category, description, pin_code, ",
-		"latitude, longitude, location_name, location_address, attachments, status, due_at, created_at, updated_at) VALUES ")
-	for i, g := range gs {
-		if i > 0 {
-			q.raw(", ")
-		}
-		q.raw("(").str(g.Integration).raw(", ").str(g.Reference).raw(", ").str(g.ContactID).raw(", ").str(g.Category).raw(", ").
-			str(g.Description).raw(", ").str(g.PinCode).raw(", ")
-		if l := g.Location; l != nil {
-			q.float(l.Latitude).raw(", ").float(l.Longitude).raw(", ").str(trimTo(l.Name, 512)).raw(", ").str(trimTo(l.Address, 1024)).raw(", ")
-		} else {
-			q.null("double precision").raw(", ").null("double precision").raw(", '', '', ")
-		}
-		var attachments []byte
-		if len(g.Attachments) > 0 {
-			attachments, _ = json.Marshal(g.Attachments)
-		}
-		q.bytes(attachments).raw(", ").str(g.Status).raw(", ").time(g.Due).raw(", ").time(g.Created).raw(", ").time(g.Updated).raw(")")
+// grievance is the row as a Grievance.
+func (m *grievanceModel) grievance() (Grievance, error) {
+	g := Grievance{Integration: m.IntegrationID, Reference: m.Reference, ContactID: m.ContactID, Category: m.Category,
+		Description: m.Description, PinCode: m.PinCode, Status: m.Status, Due: m.DueAt.T, Created: m.CreatedAt.T, Updated: m.UpdatedAt.T}
+	if m.Latitude.Valid && m.Longitude.Valid {
+		g.Location = &engine.Location{Latitude: m.Latitude.Float64, Longitude: m.Longitude.Float64, Name: m.LocationName, Address: m.LocationAddress}
 	}
-}
-
-const grievanceColumns = `integration_id, reference, contact_id, category, description, pin_code, latitude, longitude,
-	location_name, location_address, attachments, status, due_at, created_at, updated_at`
-
-func scanGrievance(rows *sql.Rows) (Grievance, error) {
-	var g Grievance
-	var lat, lon sql.NullFloat64
-	var name, address string
-	var attachments []byte
-	var due, created, updated dbTime
-	err := rows.Scan(&g.Integration, &g.Reference, &g.ContactID, &g.Category, &g.Description, &g.PinCode, &lat, &lon,
-		&name, &address, &attachments, &g.Status, &due, &created, &updated)
-	if err != nil {
-		return g, err
-	}
-	if lat.Valid && lon.Valid {
-		g.Location = &engine.Location{Latitude: lat.Float64, Longitude: lon.Float64, Name: name, Address: address}
-	}
-	if len(attachments) > 0 {
-		if err := json.Unmarshal(attachments, &g.Attachments); err != nil {
+	if len(m.Attachments) > 0 {
+		if err := json.Unmarshal(m.Attachments, &g.Attachments); err != nil {
 			return g, fmt.Errorf("grievance %s: attachments: %w", g.Reference, err)
 		}
 	}
-	g.Due, g.Created, g.Updated = due.T, created.T, updated.T
 	return g, nil
 }
 
 // GrievanceByReference returns a grievance, or ErrNotFound.
 func (s *Store) GrievanceByReference(ctx context.Context, integration, reference string) (Grievance, error) {
-	gs, err := s.grievances(ctx, func(q *sqlText) {
-		q.raw(" WHERE integration_id = ").str(integration).raw(" AND reference = ").str(reference)
+	gs, err := s.grievances(ctx, func(q *bun.SelectQuery) {
+		q.Where("integration_id = ?", integration).Where("reference = ?", reference)
 	})
 	if err != nil {
 		return Grievance{}, err
@@ -208,24 +177,28 @@ func (s *Store) GrievanceByReference(ctx context.Context, integration, reference
 
 // GrievancesOfContact returns a contact's grievances, newest first.
 func (s *Store) GrievancesOfContact(ctx context.Context, contactID string) ([]Grievance, error) {
-	return s.grievances(ctx, func(q *sqlText) {
-		q.raw(" WHERE contact_id = ").str(contactID).raw(" ORDER BY created_at DESC, reference")
+	return s.grievances(ctx, func(q *bun.SelectQuery) {
+		q.Where("contact_id = ?", contactID).OrderExpr("created_at DESC, reference")
 	})
 }
 
-func (s *Store) grievances(ctx context.Context, where func(*sqlText)) ([]Grievance, error) {
-	var out []Grievance
-	q := s.sql().raw("SELECT ", grievanceColumns, " FROM grievances")
-	where(q)
-	err := s.queryRows(ctx, q, func(rows *sql.Rows) error {
-		return scanEach(rows, func() error {
-			g, err := scanGrievance(rows)
-			out = append(out, g)
-			return err
-		})
+func (s *Store) grievances(ctx context.Context, where func(*bun.SelectQuery)) ([]Grievance, error) {
+	var rows []grievanceModel
+	err := s.read(ctx, func(db *bun.DB) error {
+		q := db.NewSelect().Model(&rows)
+		where(q)
+		return q.Scan(ctx)
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("store: grievances: %w", err)
+	}
+	var out []Grievance
+	for i := range rows {
+		g, err := rows[i].grievance()
+		if err != nil {
+			return nil, fmt.Errorf("store: grievances: %w", err)
+		}
+		out = append(out, g)
 	}
 	return out, nil
 }
@@ -236,12 +209,19 @@ func (s *Store) SetGrievanceStatus(ctx context.Context, integration, reference, 
 	if status == "" {
 		return fmt.Errorf("store: set grievance status: %w: empty status", ErrInvalid)
 	}
-	q := s.sql().raw("UPDATE grievances SET status = ").str(trimTo(status, 64)).raw(", updated_at = ").time(s.now().UTC())
-	if !due.IsZero() {
-		q.raw(", due_at = ").time(due)
-	}
-	q.raw(" WHERE integration_id = ").str(integration).raw(" AND reference = ").str(reference).raw(" RETURNING reference")
-	ok, err := s.exists(ctx, q)
+	var n int64
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		q := tx.NewUpdate().Table("grievances").Set("status = ?", cleanText(trimTo(status, 64))).Set("updated_at = ?", driver.At(s.now().UTC()))
+		if !due.IsZero() {
+			q.Set("due_at = ?", driver.At(due))
+		}
+		res, err := q.Where("integration_id = ?", integration).Where("reference = ?", reference).Exec(ctx)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	ok := n > 0
 	if err != nil {
 		return fmt.Errorf("store: set grievance status: %w", err)
 	}
@@ -262,10 +242,16 @@ func (s *Store) SaveFlowVersion(ctx context.Context, flowID, version string, sou
 	if source == nil {
 		source = []byte{}
 	}
-	q := s.sql().raw("INSERT INTO flow_versions (flow_id, version, source, first_seen) VALUES (").str(flowID).raw(", ").
-		str(version).raw(", ").bytes(source).raw(", ").time(s.now().UTC()).
-		raw(") ON CONFLICT (flow_id, version) DO NOTHING RETURNING flow_id")
-	inserted, err := s.exists(ctx, q)
+	var n int64
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		m := &flowVersionModel{FlowID: cleanText(flowID), Version: cleanText(version), Source: source, FirstSeen: driver.At(s.now().UTC())}
+		res, err := tx.NewInsert().Model(m).On("CONFLICT (flow_id, version) DO NOTHING").Exec(ctx)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	inserted := n > 0
 	if err != nil {
 		return fmt.Errorf("store: save flow %s version %s: %w", flowID, version, err)
 	}
@@ -285,9 +271,10 @@ func (s *Store) SaveFlowVersion(ctx context.Context, flowID, version string, sou
 // FlowVersionSource returns the source stored for a flow version, or ErrNotFound.
 func (s *Store) FlowVersionSource(ctx context.Context, flowID, version string) ([]byte, error) {
 	var src []byte
-	q := s.sql().raw("SELECT source FROM flow_versions WHERE flow_id = ").str(flowID).raw(" AND version = ").str(version)
-	err := s.queryRows(ctx, q, func(rows *sql.Rows) error { return scanOne(rows, &src) })
-	if err == errNoRows {
+	err := s.read(ctx, func(db *bun.DB) error {
+		return db.NewSelect().Table("flow_versions").Column("source").Where("flow_id = ?", flowID).Where("version = ?", version).Scan(ctx, &src)
+	})
+	if errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("store: flow %s version %s: %w", trimTo(flowID, 80), trimTo(version, 80), ErrNotFound)
 	}
 	if err != nil {

@@ -9,10 +9,12 @@ import (
 	"github.com/samvad/samvad/internal/testdb"
 )
 
-// The conformance suite: every test runs against SQLite (a fresh file) and
-// Postgres (TEST_DATABASE_URL, a fresh schema per test). Without
-// TEST_DATABASE_URL the Postgres variant is skipped, unless CI=true, where
-// it fails: CI must never pass by skipping the production database.
+// The store's suite: every test runs the public API against each driver,
+// SQLite (a fresh file) and Postgres (TEST_DATABASE_URL, a fresh schema
+// per test); the drivers also pass storetest, the suite of the driver
+// interface. Without TEST_DATABASE_URL the Postgres variant is skipped,
+// unless CI=true, where it fails: CI must never pass by skipping the
+// production database.
 
 // fakeClock is a clock tests move by hand.
 type fakeClock struct {
@@ -83,7 +85,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, e *env)) {
 // eachStoreWith lets a test change the options.
 func eachStoreWith(t *testing.T, tune func(*Options), fn func(t *testing.T, e *env)) {
 	t.Helper()
-	for _, dialect := range []string{"sqlite", "postgres"} {
+	for _, dialect := range testdb.Dialects {
 		t.Run(dialect, func(t *testing.T) { fn(t, newEnv(t, dialect, tune)) })
 	}
 }
@@ -111,7 +113,7 @@ func storeURL(t testing.TB, dialect string) string {
 // exec runs raw SQL on the store's database (test set-up only).
 func (e *env) exec(q string) {
 	e.t.Helper()
-	if _, err := e.s.db.DB.ExecContext(context.Background(), q); err != nil {
+	if _, err := e.s.drv.DB().DB.ExecContext(context.Background(), q); err != nil {
 		e.t.Fatalf("exec %q: %v", q, err)
 	}
 }
@@ -205,3 +207,6 @@ func payloads(rs []OutboxRecord) []string {
 	}
 	return out
 }
+
+// pg says the env's store runs on Postgres.
+func (e *env) pg() bool { return e.s.Dialect() == "postgres" }

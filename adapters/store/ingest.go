@@ -3,11 +3,12 @@ package store
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/samvad/samvad/adapters/store/internal/driver"
 )
 
 // Batch is what one webhook POST carries, already parsed and verified by the
@@ -115,29 +116,13 @@ type IngestResult struct {
 
 // Status ranks: the order a sent message moves through. Failed is terminal.
 const (
-	rankQueued    = 0
-	rankSending   = 1
-	rankSent      = 2
-	rankDelivered = 3
-	rankRead      = 4
-	rankFailed    = 5
+	rankQueued = driver.RankQueued
+	rankFailed = driver.RankFailed
 )
 
 var rankNames = [...]string{"queued", "sending", "sent", "delivered", "read", "failed"}
 
-func statusRank(s string) int {
-	switch s {
-	case StatusSent:
-		return rankSent
-	case StatusDelivered:
-		return rankDelivered
-	case StatusRead, StatusPlayed:
-		return rankRead
-	case StatusFailed:
-		return rankFailed
-	}
-	return 0
-}
+func statusRank(s string) int { return driver.StatusRank(s) }
 
 // Ingest stores a parsed webhook batch in one transaction and returns after
 // it committed: new messages go to the inbox (a message whose wamid is already
@@ -181,21 +166,21 @@ func (s *Store) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
 	if len(msgs)+len(statuses)+len(b.Log) == 0 {
 		return job.res, nil
 	}
-	if len(msgs) == 0 && s.pg {
+	if len(msgs) == 0 {
 		// On Postgres, status webhooks (most of what Meta sends) go in
-		// transactions of their own: their updates wait on the row locks of
-		// a sender marking the same rows, and a citizen's message must not
-		// wait behind them for its ack. (SQLite has one writer and no row
-		// locks: there the two share commits.)
-		s.statusIngests.add(job)
+		// transactions of their own (Caps.StatusLoops): their updates wait
+		// on the row locks of a sender marking the same rows, and a
+		// citizen's message must not wait behind them for its ack. (SQLite
+		// has one writer and no row locks: there the two share commits.)
+		s.statusIngests.Add(job)
 	} else {
-		s.ingests.add(job)
+		s.ingests.Add(job)
 	}
 	select {
 	case <-job.done:
 		return job.res, job.err
 	case <-ctx.Done():
-		return IngestResult{}, fmt.Errorf("store: ingest: %w", classify(ctx.Err()))
+		return IngestResult{}, fmt.Errorf("store: ingest: %w", s.classify(ctx.Err()))
 	}
 }
 
@@ -213,15 +198,12 @@ type ingestJob struct {
 const maxIngestRows = 1000
 
 // ingestGroup writes Ingest calls together: up to 1,000 messages per
-// transaction; on Postgres up to loops transactions in flight, so that one
-// batch forms while another waits for its commit; on SQLite one (there is
-// one writer connection).
-func (s *Store) ingestGroup(loops int) *group[*ingestJob] {
-	if !s.pg {
-		loops = 1
-	}
-	return &group[*ingestJob]{loops: loops,
-		take: func(q []*ingestJob) int {
+// transaction; up to loops transactions in flight, so that one batch forms
+// while another waits for its commit (on SQLite one: there is one writer
+// connection).
+func (s *Store) ingestGroup(loops int) *driver.Group[*ingestJob] {
+	return &driver.Group[*ingestJob]{Loops: loops,
+		Take: func(q []*ingestJob) int {
 			n, rows := 0, 0
 			for n < len(q) && (n == 0 || rows+len(q[n].msgs) <= maxIngestRows) {
 				rows += len(q[n].msgs)
@@ -229,7 +211,7 @@ func (s *Store) ingestGroup(loops int) *group[*ingestJob] {
 			}
 			return n
 		},
-		write: func(jobs []*ingestJob) {
+		Write: func(jobs []*ingestJob) {
 			s.writeIngest(jobs)
 			for _, j := range jobs {
 				close(j.done)
@@ -279,32 +261,35 @@ func (s *Store) writeIngest(jobs []*ingestJob) {
 	})
 	slices.SortFunc(contacts, func(a, b inboundRow) int { return strings.Compare(a.contactID, b.contactID) })
 
-	var final *sqlText
-	before := s.sql()
-	if s.pg {
-		s.pgLockWamids(before, best)
+	in := &driver.Ingest{Now: now, Contacts: make([]driver.Inbound, len(contacts)), Messages: make([]driver.Inbound, len(msgs)),
+		All: make([]driver.Status, len(all)), Best: make([]driver.Status, len(best)), Log: make([]driver.LogEntry, len(logs)), Expected: s.expected}
+	for i, c := range contacts {
+		in.Contacts[i] = c.driver()
 	}
-	if len(msgs) > 0 {
-		final = s.ingestSQL(len(msgs))
-		s.insertContacts(final, contacts, now)
-		s.insertInbox(final, msgs, now)
+	for i, m := range msgs {
+		in.Messages[i] = m.driver()
 	}
-	s.insertLog(before, logs, now)
-	after := s.applyStatuses(best, all, now)
+	for i, st := range all {
+		in.All[i] = driver.Status(st)
+	}
+	for i, st := range best {
+		in.Best[i] = driver.Status(st)
+	}
+	for i, e := range logs {
+		in.Log[i] = driver.LogEntry(e)
+	}
 	inserted := make(map[*ingestJob]int)
 	total := 0
-	err := s.batch(ctx, before, final, after, func(rows *sql.Rows) error {
-		for rows.Next() {
-			var k key
-			if err := rows.Scan(&k[0], &k[1]); err != nil {
-				return err
-			}
-			inserted[owner[k]]++
+	var err error
+	if err = s.check(); err == nil {
+		var keys []driver.InboxKey
+		keys, err = s.drv.Ingest(ctx, in)
+		for _, k := range keys {
+			inserted[owner[key{k.ContactID, k.Wamid}]]++
 			total++
 		}
-		return rows.Err()
-	})
-	if err != nil && len(jobs) > 1 && !isUnavailable(err) {
+	}
+	if err != nil && len(jobs) > 1 && !s.isUnavailable(err) {
 		for _, j := range jobs {
 			j.res = IngestResult{Duplicates: j.res.Duplicates - countOwnedElsewhere(j, owner)}
 			s.writeIngest([]*ingestJob{j})
@@ -313,7 +298,7 @@ func (s *Store) writeIngest(jobs []*ingestJob) {
 	}
 	for _, j := range jobs {
 		if err != nil {
-			j.res, j.err = IngestResult{}, fmt.Errorf("store: ingest: %w", classify(err))
+			j.res, j.err = IngestResult{}, fmt.Errorf("store: ingest: %w", s.classify(err))
 			continue
 		}
 		owned := 0
@@ -332,14 +317,14 @@ func (s *Store) writeIngest(jobs []*ingestJob) {
 	}
 }
 
-// wakeWorkers wakes the workers n new messages need: one each on SQLite,
-// where a step is one contact's. On Postgres one per batch of contacts (a
-// batch that comes out full wakes one more: see batchCommitted), less the
-// claims that are still to come, which will see these messages: waking more
-// finds their contacts locked by the first claim, which costs an empty
-// claim each.
+// wakeWorkers wakes the workers n new messages need: one each where a step
+// is one contact's (SQLite). Where claims take several (Caps.BatchSteps,
+// Postgres), one per batch of contacts (a batch that comes out full wakes
+// one more: see stepsCommitted), less the claims that are still to come,
+// which will see these messages: waking more finds their contacts locked
+// by the first claim, which costs an empty claim each.
 func (s *Store) wakeWorkers(n int) {
-	if !s.pg {
+	if !s.caps.BatchSteps {
 		s.wakeInbox.notify(n)
 		return
 	}
@@ -364,6 +349,13 @@ type inboundRow struct {
 	Inbound
 	contactID string
 	pos       int
+}
+
+// driver is the row as the driver takes it.
+func (m inboundRow) driver() driver.Inbound {
+	return driver.Inbound{ContactID: m.contactID, Integration: m.Integration, Wamid: m.Wamid, ContactKey: m.ContactKey,
+		WaID: m.WaID, UserID: m.UserID, ProfileName: m.ProfileName, Username: m.Username, Type: m.Type, Summary: m.Summary,
+		Timestamp: m.Timestamp, Input: m.Input, Raw: m.Raw, Pos: m.pos}
 }
 
 // validateInbound checks the messages and drops repeats within the batch,
@@ -477,229 +469,6 @@ func bestStatuses(in []Status) (best, all []Status) {
 	})
 	slices.SortFunc(best, func(a, b Status) int { return strings.Compare(a.Wamid, b.Wamid) })
 	return best, all
-}
-
-// maxPreparedIngestRows is the most messages an ingest writes with
-// prepared statements on Postgres. Each number of rows is a statement of its
-// own, prepared once per connection; most ingests carry one message (a
-// webhook each, and a transaction each while the write connections keep
-// up), and skipping the parse and plan of those is most of the gain.
-// Larger batches are rarer and go as literal text, so that no connection
-// keeps a prepared statement for every batch size up to maxIngestRows.
-const maxPreparedIngestRows = 8
-
-// ingestSQL is the builder for an ingest of n messages.
-func (s *Store) ingestSQL(n int) *sqlText {
-	if s.pg && n <= maxPreparedIngestRows {
-		return s.sqlStep()
-	}
-	return s.sql()
-}
-
-// insertContacts adds the contacts rows (no rows returned) to q.
-func (s *Store) insertContacts(q *sqlText, cs []inboundRow, now time.Time) {
-	// DO NOTHING takes no row lock, so ingest never waits for a worker that
-	// holds the contact; the worker refreshes the profile from the inbox rows.
-	q.each(len(cs), "INSERT INTO contacts (id, integration_id, key, wa_id, user_id, profile_name, username, first_seen, last_seen) VALUES ", func(i int) {
-		c := cs[i]
-		q.raw("(").str(c.contactID).raw(", ").str(c.Integration).raw(", ").str(c.ContactKey).raw(", ").
-			str(c.WaID).raw(", ").str(c.UserID).raw(", ").str(c.ProfileName).raw(", ").str(c.Username).raw(", ").
-			time(now).raw(", ").time(now).raw(")")
-	}, " ON CONFLICT (id) DO NOTHING")
-}
-
-// insertInbox adds the messages to q; each inserted row returns its contact
-// and wamid, a duplicate returns nothing.
-func (s *Store) insertInbox(q *sqlText, ms []inboundRow, now time.Time) {
-	// arrival orders messages with the same WhatsApp timestamp (one-second
-	// resolution): by batch, then by position in the batch.
-	arrival := now.UnixMicro() * 1000
-	q.each(len(ms), "INSERT INTO inbox (contact_id, wamid, integration_id, type, summary, wa_ts, received_at, arrival, input, raw, wa_id, user_id, profile_name, username) VALUES ", func(i int) {
-		m := ms[i]
-		q.raw("(").str(m.contactID).raw(", ").str(m.Wamid).raw(", ").str(m.Integration).raw(", ").
-			str(trimTo(m.Type, 64)).raw(", ").str(m.Summary).raw(", ").time(m.Timestamp).raw(", ").time(now).raw(", ").int(arrival + int64(m.pos)).raw(", ").
-			bytes(m.Input).raw(", ").bytes(m.Raw).raw(", ").str(m.WaID).raw(", ").str(m.UserID).raw(", ").
-			str(m.ProfileName).raw(", ").str(m.Username).raw(")")
-	}, " ON CONFLICT (contact_id, wamid) DO NOTHING RETURNING contact_id, wamid")
-}
-
-// applyStatuses records the statuses and moves matching outbox rows forward
-// (the history reads an outbound message's delivery from its outbox row). A
-// row moves only to a higher rank (sent < delivered < read < failed), so
-// repeats, regressions and any status after failed change nothing. A status
-// for a message id nobody knows (yet) is noted in the event log, once.
-func (s *Store) applyStatuses(best, all []Status, now time.Time) *sqlText {
-	if s.pg {
-		return s.pgApplyStatuses(best, all, now)
-	}
-	q := s.sql()
-	s.sqliteApplyStatuses(q, best, all, now)
-	return q
-}
-
-// pgStatusSQL records and applies one status ($1 wamid, $2 rank, $3 at,
-// $4-$6 error, $7 integration, $8 status name, $9 recipient, $10 received):
-// one prepared statement per status, so that every row it touches is found
-// by its wamid's index, however stale the statistics of a young table are
-// (an UPDATE joined to a VALUES list was planned as a scan of the whole
-// wamid index of the history while statistics said the tables were empty).
-// Every part sees the tables as they were before the statement, so the
-// unmatched note is written only for a status not recorded before; $11
-// says the message is being marked sent right now (no note: see
-// Store.expected).
-const pgStatusSQL = `WITH known AS (
-	SELECT EXISTS (SELECT 1 FROM statuses WHERE wamid = $1 AND status = $8)
-		OR EXISTS (SELECT 1 FROM outbox WHERE provider_wamid = $1) AS yes
-), recorded AS (
-	INSERT INTO statuses (wamid, status, rank, integration_id, at, recipient, error_code, error_title, error_details, received_at)
-	VALUES ($1, $8, $2, $7, $3, $9, $4, $5, $6, $10) ON CONFLICT (wamid, status) DO NOTHING
-), o AS (
-	UPDATE outbox SET status = $2, status_at = $3, error_code = CASE WHEN $2 = 5 THEN $4 ELSE error_code END,
-		error_title = CASE WHEN $2 = 5 THEN $5 ELSE error_title END, error_details = CASE WHEN $2 = 5 THEN $6 ELSE error_details END
-	WHERE provider_wamid = $1 AND status < $2
-)
-INSERT INTO event_log (integration_id, level, kind, message, at)
-SELECT $7, 'info', 'status_unmatched', 'status ' || $8 || ' for a message id not known (yet): ' || $1, $3 FROM known WHERE NOT known.yes AND NOT $11`
-
-// pgLockWamids takes, first in an ingest transaction, the locks of the
-// outbound message ids whose statuses it applies (lock_outbound_wamids, a
-// procedure: a CALL returns no rows to read).
-func (s *Store) pgLockWamids(q *sqlText, best []Status) {
-	if len(best) == 0 {
-		return
-	}
-	wamids := make([]string, len(best))
-	for i, st := range best {
-		wamids[i] = st.Wamid
-	}
-	q.raw("CALL lock_outbound_wamids(").str(pgTextArray(wamids)).raw("::text[])").end()
-}
-
-// wamidLockClass is the first key of the advisory locks that keep a
-// delivery status and the MarkSent of its message apart. Without them the
-// two can miss each other: under READ COMMITTED, a status applied while
-// MarkSent is writing the row finds no row with that wamid yet (MarkSent
-// has not committed), and MarkSent, reading the statuses, does not see
-// the status (not committed either), so the row stays "sent" though
-// "read" came (0.8% of replies under load). Each takes the wamid's lock in
-// a statement of its own before it looks, so the later one waits for the
-// earlier to commit and then sees its work. Locks are taken in hash order,
-// all of a transaction's at once, so two batches cannot deadlock.
-const wamidLockClass = "7261"
-
-// pgTextArray is a Postgres array literal of ss.
-func pgTextArray(ss []string) string {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, v := range ss {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('"')
-		for _, r := range v {
-			if r == '"' || r == '\\' {
-				b.WriteByte('\\')
-			}
-			b.WriteRune(r)
-		}
-		b.WriteByte('"')
-	}
-	b.WriteByte('}')
-	return b.String()
-}
-
-// pgRecordStatusSQL records a status that is not applied: one that a
-// higher status of the same message in the batch overtakes, or one whose
-// name WhatsApp added after this was written.
-const pgRecordStatusSQL = `INSERT INTO statuses (wamid, status, rank, integration_id, at, recipient, error_code, error_title, error_details, received_at)
-VALUES ($1, $8, $2, $7, $3, $9, $4, $5, $6, $10) ON CONFLICT (wamid, status) DO NOTHING`
-
-// pgApplyStatuses writes the statuses as prepared statements, one per
-// status, in key order (so that concurrent writers lock rows in the same
-// order).
-func (s *Store) pgApplyStatuses(best, all []Status, now time.Time) *sqlText {
-	q := s.sqlStep()
-	isBest := make(map[[2]string]bool, len(best))
-	for _, st := range best {
-		isBest[[2]string{st.Wamid, st.Status}] = true
-	}
-	for _, st := range all {
-		text := pgRecordStatusSQL
-		if isBest[[2]string{st.Wamid, st.Status}] {
-			text = pgStatusSQL
-		}
-		q.str(st.Wamid).int(int64(statusRank(st.Status))).time(st.Timestamp)
-		q.errorFields(st.ErrorCode, st.ErrorTitle, st.ErrorDetails)
-		q.str(st.Integration).str(st.Status).str(trimTo(st.Recipient, 256)).time(now)
-		if text == pgStatusSQL {
-			q.bool(s.expected(st.Wamid))
-		}
-		q.endAs(text)
-	}
-	return q
-}
-
-func (s *Store) sqliteApplyStatuses(q *sqlText, best, all []Status, now time.Time) {
-	// v is a VALUES table of the best status per wamid: column1 wamid,
-	// column2 rank, column3 at, column4-6 error, column7 integration,
-	// column8 status name.
-	values := func(list []Status) func(i int) {
-		return func(i int) {
-			st := list[i]
-			q.raw("(").str(st.Wamid).raw(", ").int(int64(statusRank(st.Status))).raw(", ").time(st.Timestamp).raw(", ")
-			q.errorFields(st.ErrorCode, st.ErrorTitle, st.ErrorDetails).raw(", ").str(st.Integration).raw(", ").str(st.Status).raw(")")
-		}
-	}
-	value := values(best)
-	// First (before the statuses are recorded, so that a repeat is not
-	// noted twice): note statuses for message ids nobody knows (yet),
-	// unless being marked sent right now (see Store.expected).
-	var unknown []Status
-	for _, st := range best {
-		if !s.expected(st.Wamid) {
-			unknown = append(unknown, st)
-		}
-	}
-	q.each(len(unknown), "INSERT INTO event_log (integration_id, level, kind, message, at) SELECT v.column7, 'info', 'status_unmatched', "+
-		"'status ' || v.column8 || ' for a message id not known (yet): ' || v.column1, v.column3 FROM (VALUES ", values(unknown),
-		") AS v WHERE NOT EXISTS (SELECT 1 FROM statuses st WHERE st.wamid = v.column1 AND st.status = v.column8)"+
-			" AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.provider_wamid = v.column1)")
-	q.each(len(all), "INSERT INTO statuses (wamid, status, rank, integration_id, at, recipient, error_code, error_title, error_details, received_at) VALUES ", func(i int) {
-		st := all[i]
-		q.raw("(").str(st.Wamid).raw(", ").str(st.Status).raw(", ").int(int64(statusRank(st.Status))).raw(", ").
-			str(st.Integration).raw(", ").time(st.Timestamp).raw(", ").str(trimTo(st.Recipient, 256)).raw(", ")
-		q.errorFields(st.ErrorCode, st.ErrorTitle, st.ErrorDetails).raw(", ").time(now).raw(")")
-	}, " ON CONFLICT (wamid, status) DO NOTHING")
-	const set = ` SET status = v.column2, status_at = v.column3,
-	error_code = CASE WHEN v.column2 = 5 THEN v.column4 ELSE error_code END,
-	error_title = CASE WHEN v.column2 = 5 THEN v.column5 ELSE error_title END,
-	error_details = CASE WHEN v.column2 = 5 THEN v.column6 ELSE error_details END
-FROM (VALUES `
-	q.each(len(best), "UPDATE outbox"+set, value, ") AS v WHERE outbox.provider_wamid = v.column1 AND outbox.status < v.column2")
-}
-
-// errorFields appends error code, title and details, typed NULLs when empty.
-func (q *sqlText) errorFields(code int, title, details string) *sqlText {
-	if code == 0 && title == "" && details == "" {
-		return q.null("integer").raw(", ").null("text").raw(", ").null("text")
-	}
-	return q.int(int64(code)).raw(", ").str(trimTo(title, 512)).raw(", ").str(trimTo(details, 2048))
-}
-
-func (s *Store) insertLog(q *sqlText, es []LogEntry, now time.Time) {
-	q.each(len(es), "INSERT INTO event_log (integration_id, level, kind, message, data, at) VALUES ", func(i int) {
-		e := es[i]
-		at := e.At
-		if at.IsZero() {
-			at = now
-		}
-		level := e.Level
-		if level == "" {
-			level = LevelInfo
-		}
-		q.raw("(").str(e.Integration).raw(", ").str(trimTo(level, 16)).raw(", ").str(trimTo(e.Kind, 128)).raw(", ").
-			str(trimTo(e.Message, 4096)).raw(", ").bytes(e.Data).raw(", ").time(at).raw(")")
-	}, "")
 }
 
 // ContactID is the store's id for a contact: the integration id and the

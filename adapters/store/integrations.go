@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/samvad/samvad/adapters/store/internal/driver"
 )
 
 // Integration is one WhatsApp business number and how Samvad serves it. Its
@@ -31,29 +33,36 @@ func (s *Store) PutIntegration(ctx context.Context, in Integration) error {
 	if err := validIntegration(in.ID); err != nil {
 		return fmt.Errorf("store: put integration: %w", err)
 	}
-	now := s.now().UTC()
-	q := s.sql().raw("INSERT INTO integrations (id, name, phone_number_id, settings, created_at, updated_at) VALUES (").
-		str(in.ID).raw(", ").str(trimTo(in.Name, 256)).raw(", ").str(trimTo(in.PhoneNumberID, 64)).raw(", ").
-		bytes(in.Settings).raw(", ").time(now).raw(", ").time(now).
-		raw(") ON CONFLICT (id) DO UPDATE SET name = excluded.name, phone_number_id = excluded.phone_number_id, ",
-			"settings = excluded.settings, updated_at = excluded.updated_at")
-	if err := s.batch(ctx, q, nil, nil, nil); err != nil {
-		if isUniqueViolation(err) {
+	now := driver.At(s.now().UTC())
+	m := &integrationModel{ID: in.ID, Name: cleanText(trimTo(in.Name, 256)), PhoneNumberID: cleanText(trimTo(in.PhoneNumberID, 64)),
+		Settings: in.Settings, CreatedAt: now, UpdatedAt: now}
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewInsert().Model(m).
+			On("CONFLICT (id) DO UPDATE").
+			Set("name = EXCLUDED.name, phone_number_id = EXCLUDED.phone_number_id, settings = EXCLUDED.settings, updated_at = EXCLUDED.updated_at").
+			Exec(ctx)
+		return err
+	})
+	if err != nil {
+		if s.drv.UniqueViolation(err) {
 			return fmt.Errorf("store: put integration %s: %w: phone number id %q belongs to another integration", in.ID, ErrInvalid, in.PhoneNumberID)
 		}
-		return fmt.Errorf("store: put integration %s: %w", in.ID, classify(err))
+		return fmt.Errorf("store: put integration %s: %w", in.ID, err)
 	}
 	return nil
 }
 
-const integrationColumns = "id, name, phone_number_id, settings, access_token IS NOT NULL, created_at, updated_at"
+// selectIntegrations selects integrations, whether they have a token but
+// not the token.
+func selectIntegrations(db *bun.DB, dest any) *bun.SelectQuery {
+	return db.NewSelect().Model(dest).
+		Column("id", "name", "phone_number_id", "settings", "created_at", "updated_at").
+		ColumnExpr("access_token IS NOT NULL AS has_token")
+}
 
-func scanIntegration(rows *sql.Rows) (Integration, error) {
-	var in Integration
-	var created, updated dbTime
-	err := rows.Scan(&in.ID, &in.Name, &in.PhoneNumberID, &in.Settings, &in.HasToken, &created, &updated)
-	in.Created, in.Updated = created.T, updated.T
-	return in, err
+func (m *integrationModel) integration() Integration {
+	return Integration{ID: m.ID, Name: m.Name, PhoneNumberID: m.PhoneNumberID, Settings: m.Settings, HasToken: m.HasToken,
+		Created: m.CreatedAt.T, Updated: m.UpdatedAt.T}
 }
 
 // Integration returns the integration with the given id, or ErrNotFound.
@@ -71,40 +80,31 @@ func (s *Store) IntegrationByPhoneNumberID(ctx context.Context, phoneNumberID st
 }
 
 func (s *Store) oneIntegration(ctx context.Context, col, v string) (Integration, error) {
-	var in Integration
-	q := s.sql().raw("SELECT ", integrationColumns, " FROM integrations WHERE ", col, " = ").str(v)
-	err := s.queryRows(ctx, q, func(rows *sql.Rows) error {
-		if !rows.Next() {
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			return errNoRows
-		}
-		var err error
-		in, err = scanIntegration(rows)
-		return err
+	var m integrationModel
+	err := s.read(ctx, func(db *bun.DB) error {
+		return selectIntegrations(db, &m).Where("? = ?", bun.Ident(col), v).Scan(ctx)
 	})
-	if err == errNoRows {
-		return in, fmt.Errorf("store: integration %s=%q: %w", col, trimTo(v, 80), ErrNotFound)
+	if errors.Is(err, ErrNotFound) {
+		return Integration{}, fmt.Errorf("store: integration %s=%q: %w", col, trimTo(v, 80), ErrNotFound)
 	}
 	if err != nil {
-		return in, fmt.Errorf("store: integration: %w", err)
+		return Integration{}, fmt.Errorf("store: integration: %w", err)
 	}
-	return in, nil
+	return m.integration(), nil
 }
 
 // Integrations lists every integration, by id.
 func (s *Store) Integrations(ctx context.Context) ([]Integration, error) {
-	var out []Integration
-	err := s.queryRows(ctx, s.sql().raw("SELECT ", integrationColumns, " FROM integrations ORDER BY id"), func(rows *sql.Rows) error {
-		return scanEach(rows, func() error {
-			in, err := scanIntegration(rows)
-			out = append(out, in)
-			return err
-		})
+	var ms []integrationModel
+	err := s.read(ctx, func(db *bun.DB) error {
+		return selectIntegrations(db, &ms).Order("id").Scan(ctx)
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("store: integrations: %w", err)
+	}
+	var out []Integration
+	for i := range ms {
+		out = append(out, ms[i].integration())
 	}
 	return out, nil
 }
@@ -124,9 +124,16 @@ func (s *Store) SetAccessToken(ctx context.Context, integration, token string) e
 			return fmt.Errorf("store: set access token for %s: %w", integration, err)
 		}
 	}
-	q := s.sql().raw("UPDATE integrations SET access_token = ").bytes(sealed).raw(", updated_at = ").time(s.now().UTC()).
-		raw(" WHERE id = ").str(integration).raw(" RETURNING id")
-	ok, err := s.exists(ctx, q)
+	var n int64
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Table("integrations").Set("access_token = ?", sealed).Set("updated_at = ?", driver.At(s.now().UTC())).
+			Where("id = ?", integration).Exec(ctx)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	ok := n > 0
 	if err != nil {
 		return fmt.Errorf("store: set access token for %s: %w", integration, err)
 	}
@@ -141,9 +148,10 @@ func (s *Store) SetAccessToken(ctx context.Context, integration, token string) e
 // integration has none.
 func (s *Store) AccessToken(ctx context.Context, integration string) (string, error) {
 	var sealed []byte
-	q := s.sql().raw("SELECT access_token FROM integrations WHERE id = ").str(integration)
-	err := s.queryRows(ctx, q, func(rows *sql.Rows) error { return scanOne(rows, &sealed) })
-	if err == errNoRows || (err == nil && sealed == nil) {
+	err := s.read(ctx, func(db *bun.DB) error {
+		return db.NewSelect().Table("integrations").Column("access_token").Where("id = ?", integration).Scan(ctx, &sealed)
+	})
+	if errors.Is(err, ErrNotFound) || (err == nil && sealed == nil) {
 		return "", fmt.Errorf("store: access token of %s: %w", trimTo(integration, 80), ErrNotFound)
 	}
 	if err != nil {
@@ -154,39 +162,4 @@ func (s *Store) AccessToken(ctx context.Context, integration string) (string, er
 		return "", fmt.Errorf("store: access token of %s: %w", integration, err)
 	}
 	return token, nil
-}
-
-const tokenFormatV1 = 1
-
-// seal encrypts a token: a format byte, the nonce, then the ciphertext.
-func (s *Store) seal(integration, token string) ([]byte, error) {
-	if s.aead == nil {
-		return nil, ErrNoSecretKey
-	}
-	out := make([]byte, 1+s.aead.NonceSize(), 1+s.aead.NonceSize()+len(token)+s.aead.Overhead())
-	out[0] = tokenFormatV1
-	if _, err := rand.Read(out[1:]); err != nil {
-		return nil, err
-	}
-	return s.aead.Seal(out, out[1:], []byte(token), tokenAAD(integration)), nil
-}
-
-func (s *Store) unseal(integration string, sealed []byte) (string, error) {
-	if s.aead == nil {
-		return "", ErrNoSecretKey
-	}
-	n := s.aead.NonceSize()
-	if len(sealed) < 1+n || sealed[0] != tokenFormatV1 {
-		return "", errors.New("stored token has an unknown format")
-	}
-	plain, err := s.aead.Open(nil, sealed[1:1+n], sealed[1+n:], tokenAAD(integration))
-	if err != nil {
-		// Never say more: the error must not help anyone guess.
-		return "", errors.New("stored token cannot be decrypted with the configured secret key")
-	}
-	return string(plain), nil
-}
-
-func tokenAAD(integration string) []byte {
-	return []byte("samvad/integration/" + integration + "/access_token")
 }

@@ -15,14 +15,14 @@ func TestOutboxOpenFlagMigration(t *testing.T) {
 		ctx := context.Background()
 		now := e.clock.Now()
 		var at any = now.UnixMicro() // SQLite keeps times as microseconds
-		if e.s.pg {
+		if e.pg() {
 			at = now
 		}
-		if _, err := e.s.db.ExecContext(ctx, "INSERT INTO contacts (id, integration_id, key, first_seen, last_seen) VALUES ('city/1', 'city', '1', ?, ?)", at, at); err != nil {
+		if _, err := e.s.drv.DB().ExecContext(ctx, "INSERT INTO contacts (id, integration_id, key, first_seen, last_seen) VALUES ('city/1', 'city', '1', ?, ?)", at, at); err != nil {
 			t.Fatal(err)
 		}
 		for seq, status := range []int{2, 5, 0, 1} {
-			if _, err := e.s.db.ExecContext(ctx, "INSERT INTO outbox (contact_id, seq, integration_id, conversation, payload, status, due_at, lease_until, created_at) "+
+			if _, err := e.s.drv.DB().ExecContext(ctx, "INSERT INTO outbox (contact_id, seq, integration_id, conversation, payload, status, due_at, lease_until, created_at) "+
 				"VALUES ('city/1', ?, 'city', 1, ?, ?, ?, ?, ?)", seq+1, []byte("p"), status, at, at, at); err != nil {
 				t.Fatal(err)
 			}
@@ -31,7 +31,7 @@ func TestOutboxOpenFlagMigration(t *testing.T) {
 		opts.migrateUpTo = ""
 		s := e.open(opts)
 		got := map[int64]bool{}
-		rows, err := s.db.DB.QueryContext(ctx, "SELECT seq, is_open FROM outbox ORDER BY seq")
+		rows, err := s.drv.DB().DB.QueryContext(ctx, "SELECT seq, is_open FROM outbox ORDER BY seq")
 		if err != nil {
 			t.Fatal(err)
 		}

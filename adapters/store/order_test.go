@@ -131,7 +131,7 @@ func TestStrictOrderPerContactWithConcurrentWorkers(t *testing.T) {
 		const contacts, perContact, workers = 30, 10, 8
 		rng := rand.New(rand.NewPCG(7, 11))
 		stores := []*Store{e.s}
-		if e.s.pg {
+		if e.pg() {
 			// Two processes sharing one database.
 			stores = append(stores, e.open(e.opts))
 		}

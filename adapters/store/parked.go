@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
-	"database/sql"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/uptrace/bun"
 )
 
 // ParkedMessage is a citizen's message whose step kept failing: after
@@ -33,24 +35,21 @@ func (s *Store) ParkedMessages(ctx context.Context, integration string, limit in
 	if limit <= 0 {
 		limit = 100
 	}
-	q := s.sql().raw("SELECT id, integration_id, contact_id, wamid, type, summary, attempts, last_error, done_at FROM inbox WHERE state = 2")
-	if integration != "" {
-		q.raw(" AND integration_id = ").str(integration)
-	}
-	q.raw(" ORDER BY id LIMIT ").int(int64(limit))
-	var out []ParkedMessage
-	err := s.queryRows(ctx, q, func(rows *sql.Rows) error {
-		return scanEach(rows, func() error {
-			var m ParkedMessage
-			var at dbTime
-			err := rows.Scan(&m.ID, &m.Integration, &m.ContactID, &m.Wamid, &m.Type, &m.Summary, &m.Attempts, &m.LastError, &at)
-			m.ParkedAt = at.T
-			out = append(out, m)
-			return err
-		})
+	var rows []parkedModel
+	err := s.read(ctx, func(db *bun.DB) error {
+		q := db.NewSelect().Model(&rows).Where("state = 2")
+		if integration != "" {
+			q.Where("integration_id = ?", integration)
+		}
+		return q.Order("id").Limit(limit).Scan(ctx)
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("store: parked messages: %w", err)
+	}
+	var out []ParkedMessage
+	for _, r := range rows {
+		out = append(out, ParkedMessage{ID: r.ID, Integration: r.IntegrationID, ContactID: r.ContactID, Wamid: r.Wamid, Type: r.Type,
+			Summary: r.Summary, Attempts: r.Attempts, LastError: r.LastError, ParkedAt: r.DoneAt.T})
 	}
 	return out, nil
 }
@@ -67,43 +66,33 @@ func (s *Store) RequeueParked(ctx context.Context, integration string, ids []int
 	if ids != nil && len(ids) == 0 {
 		return 0, nil
 	}
-	q := s.sql().raw("UPDATE inbox SET state = 0, attempts = 0, last_error = '', done_at = NULL WHERE state = 2")
-	if integration != "" {
-		q.raw(" AND integration_id = ").str(integration)
-	}
-	if ids != nil {
-		q.raw(" AND id IN (")
-		for i, id := range ids {
-			if i > 0 {
-				q.raw(", ")
-			}
-			q.int(id)
+	var rows []parkedModel
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		q := tx.NewUpdate().Table("inbox").Set("state = 0, attempts = 0, last_error = '', done_at = NULL").Where("state = 2")
+		if integration != "" {
+			q.Where("integration_id = ?", integration)
 		}
-		q.raw(")")
+		if ids != nil {
+			q.Where("id IN (?)", bun.List(ids))
+		}
+		return q.Returning("id, integration_id, contact_id, wamid").Scan(ctx, &rows)
+	})
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return 0, fmt.Errorf("store: requeue parked messages: %w", err)
 	}
-	q.raw(" RETURNING id, integration_id, contact_id, wamid")
 	var log []LogEntry
 	least := int64(-1)
-	err := s.batch(ctx, nil, q, nil, func(rows *sql.Rows) error {
-		return scanEach(rows, func() error {
-			var id int64
-			var integ, contact, wamid string
-			err := rows.Scan(&id, &integ, &contact, &wamid)
-			if least < 0 || id < least {
-				least = id
-			}
-			log = append(log, LogEntry{Integration: integ, Level: LevelInfo, Kind: "message_requeued",
-				Message: fmt.Sprintf("parked message %s of contact %s requeued", wamid, maskedContact(contact))})
-			return err
-		})
-	})
-	if err != nil {
-		return 0, fmt.Errorf("store: requeue parked messages: %w", classify(err))
+	for _, r := range rows {
+		if least < 0 || r.ID < least {
+			least = r.ID
+		}
+		log = append(log, LogEntry{Integration: r.IntegrationID, Level: LevelInfo, Kind: "message_requeued",
+			Message: fmt.Sprintf("parked message %s of contact %s requeued", r.Wamid, maskedContact(r.ContactID))})
 	}
 	if len(log) == 0 {
 		return 0, nil
 	}
-	s.inboxFloor.lower(least) // the rows are under it (see queueFloor)
+	s.drv.InboxReopened(least) // the rows may be under the claims' floor
 	s.wakeInbox.notify(len(log))
 	if _, err := s.Ingest(ctx, Batch{Log: log}); err != nil {
 		return len(log), fmt.Errorf("store: %d parked messages requeued, but noting it in the event log failed: %w", len(log), err)

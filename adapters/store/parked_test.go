@@ -37,9 +37,10 @@ func TestParkedMessageIsListedAndRequeued(t *testing.T) {
 		}
 
 		// A later message is served; on Postgres the claims' floor (see
-		// queueFloor) moves past the parked rows once it is read again.
+		// postgres.queueFloor) moves past the parked rows once it is read
+		// again, at most 100 ms later.
 		e.ingest(inbound("919876500003", "w3", e.clock.Now(), "hello"))
-		time.Sleep(floorRefresh + 10*time.Millisecond)
+		time.Sleep(110 * time.Millisecond)
 		if steps := e.drain(reply(0, e.clock)); steps != 1 {
 			t.Fatalf("steps for the later message = %d, want 1", steps)
 		}

@@ -198,7 +198,7 @@ func TestPostgresStepWaitingOnTheNetworkGivesWay(t *testing.T) {
 		t.Fatalf("second call: stepped %d, err %v, deferred %v; want both stepped, the photo's first", stepped, err, deferred)
 	}
 	var attempts int
-	if err := e.s.db.DB.QueryRowContext(context.Background(), "SELECT attempts FROM inbox WHERE wamid = 'w"+keys[1]+"'").Scan(&attempts); err != nil || attempts != 0 {
+	if err := e.s.drv.DB().DB.QueryRowContext(context.Background(), "SELECT attempts FROM inbox WHERE wamid = 'w"+keys[1]+"'").Scan(&attempts); err != nil || attempts != 0 {
 		t.Fatalf("the deferred message's attempts: %d (%v), want 0", attempts, err)
 	}
 	if got := payloads(e.outbox(keys[1])); !slices.Equal(got, []string{"re:photo"}) {

@@ -3,9 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/uptrace/bun"
+
+	"github.com/samvad/samvad/adapters/store/internal/driver"
 	"github.com/samvad/samvad/engine"
 )
 
@@ -13,9 +17,16 @@ import (
 // processed, outbox messages not yet sent (queued or in flight), and parked
 // inbox messages.
 func (s *Store) QueueDepths(ctx context.Context) (inboxPending, outboxPending, parked int, err error) {
-	q := s.sql().raw(`SELECT (SELECT COUNT(*) FROM inbox WHERE state = 0), (SELECT COUNT(*) FROM outbox WHERE is_open),
-	(SELECT COUNT(*) FROM inbox WHERE state = 2)`)
-	err = s.queryRows(ctx, q, func(rows *sql.Rows) error { return scanOne(rows, &inboxPending, &outboxPending, &parked) })
+	err = s.read(ctx, func(db *bun.DB) error {
+		count := func(table, where string) *bun.SelectQuery {
+			return db.NewSelect().Table(table).ColumnExpr("COUNT(*)").Where(where)
+		}
+		return db.NewSelect().
+			ColumnExpr("(?)", count("inbox", "state = 0")).
+			ColumnExpr("(?)", count("outbox", "is_open")).
+			ColumnExpr("(?)", count("inbox", "state = 2")).
+			Scan(ctx, &inboxPending, &outboxPending, &parked)
+	})
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("store: queue depths: %w", err)
 	}
@@ -26,43 +37,44 @@ func (s *Store) QueueDepths(ctx context.Context) (inboxPending, outboxPending, p
 // would be ignored anyway) and closes their conversations. It returns how
 // many it deleted.
 func (s *Store) PurgeExpired(ctx context.Context, before time.Time) (int, error) {
-	q := s.sql()
-	q.raw("UPDATE conversations SET closed_at = ").time(before).raw(" WHERE closed_at IS NULL AND EXISTS (SELECT 1 FROM sessions s ",
-		"WHERE s.contact_id = conversations.contact_id AND s.conversation = conversations.seq AND s.expires_at < ").time(before).raw(")").end()
-	final := s.sql().raw("DELETE FROM sessions WHERE expires_at < ").time(before).raw(" RETURNING contact_id")
 	n := 0
-	err := s.batch(ctx, q, final, nil, func(rows *sql.Rows) error {
-		for rows.Next() {
-			n++
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		at := driver.At(before)
+		expired := tx.NewSelect().Table("sessions").ColumnExpr("1").
+			Where("sessions.contact_id = conversations.contact_id AND sessions.conversation = conversations.seq AND sessions.expires_at < ?", at)
+		if _, err := tx.NewUpdate().Table("conversations").Set("closed_at = ?", at).
+			Where("closed_at IS NULL").Where("EXISTS (?)", expired).Exec(ctx); err != nil {
+			return err
 		}
-		return rows.Err()
+		res, err := tx.NewDelete().Table("sessions").Where("expires_at < ?", at).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		deleted, err := res.RowsAffected()
+		n = int(deleted)
+		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("store: purge expired sessions: %w", classify(err))
+		return 0, fmt.Errorf("store: purge expired sessions: %w", err)
 	}
 	return n, nil
 }
 
 // Contact returns a contact by id (ContactID), or ErrNotFound.
 func (s *Store) Contact(ctx context.Context, id string) (Contact, error) {
-	var c Contact
-	var steps int64
-	var first, last dbTime
-	q := s.sql().raw(`SELECT id, integration_id, key, wa_id, user_id, profile_name, username, language, opted_out, steps,
-	first_seen, last_seen FROM contacts WHERE id = `).str(id)
-	err := s.queryRows(ctx, q, func(rows *sql.Rows) error {
-		return scanOne(rows, &c.ID, &c.Integration, &c.Key, &c.WaID, &c.UserID, &c.Name, &c.Username, &c.Language,
-			&c.OptedOut, &steps, &first, &last)
+	var m contactModel
+	err := s.read(ctx, func(db *bun.DB) error {
+		return db.NewSelect().Model(&m).Where("id = ?", id).Scan(ctx)
 	})
-	if err == errNoRows {
-		return c, fmt.Errorf("store: contact %s: %w", maskedContact(id), ErrNotFound)
+	if errors.Is(err, ErrNotFound) {
+		return Contact{}, fmt.Errorf("store: contact %s: %w", maskedContact(id), ErrNotFound)
 	}
 	if err != nil {
-		return c, fmt.Errorf("store: contact %s: %w", maskedContact(id), err)
+		return Contact{}, fmt.Errorf("store: contact %s: %w", maskedContact(id), err)
 	}
-	c.New = steps == 0
-	c.FirstSeen, c.LastSeen = first.T, last.T
-	return c, nil
+	return Contact{ID: m.ID, Integration: m.IntegrationID, Key: m.Key, WaID: m.WaID, UserID: m.UserID, Name: m.ProfileName,
+		Username: m.Username, Language: m.Language, OptedOut: m.OptedOut, New: m.Steps == 0,
+		FirstSeen: m.FirstSeen.T, LastSeen: m.LastSeen.T}, nil
 }
 
 // HistoryMessage is one message of a conversation, in or out.
@@ -86,49 +98,48 @@ type HistoryMessage struct {
 	StatusAt     time.Time
 }
 
-// historySQL reads a contact's history (the caller appends the contact id,
-// order and limit). An outbound message's wamid, delivery status and error
-// live on its outbox row (same contact and seq), which MarkSent, MarkRetry,
-// MarkFailed and status webhooks move; an inbound message's come from its
-// own row (received, or failed with its error once parked). An outbound
-// message's error shows only once it failed for good, not while it is
-// retried.
-const historySQL = `SELECT m.seq, m.conversation, m.direction, COALESCE(o.provider_wamid, m.wamid), m.type, m.summary,
-	COALESCE(o.status, m.status),
-	CASE WHEN o.seq IS NULL THEN m.error_code WHEN o.status = 5 THEN o.error_code END,
-	CASE WHEN o.seq IS NULL THEN m.error_title WHEN o.status = 5 THEN o.error_title END,
-	CASE WHEN o.seq IS NULL THEN m.error_details WHEN o.status = 5 THEN o.error_details END,
-	m.at, COALESCE(o.status_at, m.status_at)
-FROM messages m LEFT JOIN outbox o ON m.direction = 'out' AND o.contact_id = m.contact_id AND o.seq = m.seq
-WHERE m.contact_id = `
+// historyColumns are what History reads of a message. An outbound
+// message's wamid, delivery status and error live on its outbox row (same
+// contact and seq), which MarkSent, MarkRetry, MarkFailed and status
+// webhooks move; an inbound message's come from its own row (received, or
+// failed with its error once parked). An outbound message's error shows
+// only once it failed for good, not while it is retried.
+var historyColumns = []string{
+	"m.seq", "m.conversation", "m.direction", "COALESCE(o.provider_wamid, m.wamid) AS wamid", "m.type", "m.summary",
+	"COALESCE(o.status, m.status) AS status",
+	"CASE WHEN o.seq IS NULL THEN m.error_code WHEN o.status = 5 THEN o.error_code END AS error_code",
+	"CASE WHEN o.seq IS NULL THEN m.error_title WHEN o.status = 5 THEN o.error_title END AS error_title",
+	"CASE WHEN o.seq IS NULL THEN m.error_details WHEN o.status = 5 THEN o.error_details END AS error_details",
+	"m.at", "COALESCE(o.status_at, m.status_at) AS status_at",
+}
 
 // History returns a contact's last limit messages, oldest first.
 func (s *Store) History(ctx context.Context, contactID string, limit int) ([]HistoryMessage, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	q := s.sql().raw(historySQL).str(contactID).raw(" ORDER BY m.seq DESC LIMIT ").int(int64(limit))
-	var out []HistoryMessage
-	err := s.queryRows(ctx, q, func(rows *sql.Rows) error {
-		return scanEach(rows, func() error {
-			var m HistoryMessage
-			var wamid, title, details sql.NullString
-			var code sql.NullInt64
-			var status int
-			var at, statusAt dbTime
-			err := rows.Scan(&m.Seq, &m.Conversation, &m.Direction, &wamid, &m.Type, &m.Summary, &status, &code, &title, &details, &at, &statusAt)
-			m.Wamid, m.ErrorCode, m.ErrorTitle, m.ErrorDetails = wamid.String, int(code.Int64), title.String, details.String
-			m.Status = rankName(status)
-			if m.Direction == "in" && status == 0 {
-				m.Status = "received"
-			}
-			m.At, m.StatusAt = at.T, statusAt.T
-			out = append(out, m)
-			return err
-		})
+	var rows []historyModel
+	err := s.read(ctx, func(db *bun.DB) error {
+		q := db.NewSelect().TableExpr("messages AS m").
+			Join("LEFT JOIN outbox AS o ON m.direction = 'out' AND o.contact_id = m.contact_id AND o.seq = m.seq").
+			Where("m.contact_id = ?", contactID).OrderExpr("m.seq DESC").Limit(limit)
+		for _, c := range historyColumns {
+			q.ColumnExpr(c)
+		}
+		return q.Scan(ctx, &rows)
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("store: history: %w", err)
+	}
+	out := make([]HistoryMessage, len(rows))
+	for i, r := range rows {
+		m := HistoryMessage{Seq: r.Seq, Conversation: r.Conversation, Direction: r.Direction, Wamid: r.Wamid.String,
+			Type: r.Type, Summary: r.Summary, Status: rankName(r.Status), ErrorCode: int(r.ErrorCode.Int64),
+			ErrorTitle: r.ErrorTitle.String, ErrorDetails: r.ErrorDetails.String, At: r.At.T, StatusAt: r.StatusAt.T}
+		if m.Direction == "in" && r.Status == 0 {
+			m.Status = "received"
+		}
+		out[i] = m
 	}
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
@@ -159,28 +170,23 @@ type OutboxRecord struct {
 
 // ContactOutbox returns every outbox row of a contact, in order.
 func (s *Store) ContactOutbox(ctx context.Context, contactID string) ([]OutboxRecord, error) {
-	q := s.sql().raw(`SELECT id, contact_id, integration_id, wa_id, user_id, seq, conversation, type, summary, payload, attempts, claims,
-	created_at, status, provider_wamid, error_code, error_title, error_details, due_at, lease_until, sent_at
-	FROM outbox WHERE contact_id = `).str(contactID).raw(" ORDER BY seq")
-	var out []OutboxRecord
-	err := s.queryRows(ctx, q, func(rows *sql.Rows) error {
-		return scanEach(rows, func() error {
-			var r OutboxRecord
-			var status int
-			var wamid, title, details sql.NullString
-			var code sql.NullInt64
-			var created, due, lease, sent dbTime
-			err := rows.Scan(&r.ID, &r.ContactID, &r.Integration, &r.WaID, &r.UserID, &r.Seq, &r.Conversation, &r.Type, &r.Summary,
-				&r.Payload, &r.Attempts, &r.Claims, &created, &status, &wamid, &code, &title, &details, &due, &lease, &sent)
-			r.Status = rankName(status)
-			r.ProviderWamid, r.ErrorCode, r.ErrorTitle, r.ErrorDetails = wamid.String, int(code.Int64), title.String, details.String
-			r.Created, r.Due, r.LeaseUntil, r.SentAt = created.T, due.T, lease.T, sent.T
-			out = append(out, r)
-			return err
-		})
+	var rows []outboxModel
+	err := s.read(ctx, func(db *bun.DB) error {
+		return db.NewSelect().Model(&rows).Where("contact_id = ?", contactID).Order("seq").Scan(ctx)
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("store: contact outbox: %w", err)
+	}
+	var out []OutboxRecord
+	for _, r := range rows {
+		out = append(out, OutboxRecord{
+			OutboxMessage: OutboxMessage{ID: r.ID, ContactID: r.ContactID, Integration: r.IntegrationID, WaID: r.WaID, UserID: r.UserID,
+				Seq: r.Seq, Conversation: r.Conversation, Type: r.Type, Summary: r.Summary, Payload: r.Payload,
+				Attempts: r.Attempts, Claims: r.Claims, Created: r.CreatedAt.T},
+			Status: rankName(r.Status), ProviderWamid: r.ProviderWamid.String, ErrorCode: int(r.ErrorCode.Int64),
+			ErrorTitle: r.ErrorTitle.String, ErrorDetails: r.ErrorDetails.String,
+			Due: r.DueAt.T, LeaseUntil: r.LeaseUntil.T, SentAt: r.SentAt.T,
+		})
 	}
 	return out, nil
 }
@@ -190,42 +196,56 @@ func (s *Store) EventLog(ctx context.Context, integration string, limit int) ([]
 	if limit <= 0 {
 		limit = 100
 	}
-	q := s.sql().raw("SELECT id, integration_id, level, kind, message, data, at FROM event_log WHERE integration_id = ").str(integration).
-		raw(" ORDER BY id DESC LIMIT ").int(int64(limit))
-	var out []LogEntry
-	err := s.queryRows(ctx, q, func(rows *sql.Rows) error {
-		return scanEach(rows, func() error {
-			var e LogEntry
-			var at dbTime
-			err := rows.Scan(&e.ID, &e.Integration, &e.Level, &e.Kind, &e.Message, &e.Data, &at)
-			e.At = at.T
-			out = append(out, e)
-			return err
-		})
+	var rows []eventLogModel
+	err := s.read(ctx, func(db *bun.DB) error {
+		return db.NewSelect().Model(&rows).Where("integration_id = ?", integration).OrderExpr("id DESC").Limit(limit).Scan(ctx)
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("store: event log: %w", err)
+	}
+	var out []LogEntry
+	for _, r := range rows {
+		out = append(out, LogEntry{ID: r.ID, Integration: r.IntegrationID, Level: r.Level, Kind: r.Kind, Message: r.Message, Data: r.Data, At: r.At.T})
 	}
 	return out, nil
 }
 
 // Events returns a contact's analytics events, oldest first.
 func (s *Store) Events(ctx context.Context, contactID string) ([]engine.Event, error) {
-	q := s.sql().raw("SELECT kind, flow, node, detail, at FROM events WHERE contact_id = ").str(contactID).raw(" ORDER BY id")
-	var out []engine.Event
-	err := s.queryRows(ctx, q, func(rows *sql.Rows) error {
-		return scanEach(rows, func() error {
-			var e engine.Event
-			var kind string
-			var at dbTime
-			err := rows.Scan(&kind, &e.Flow, &e.Node, &e.Detail, &at)
-			e.Kind, e.At = engine.EventKind(kind), at.T
-			out = append(out, e)
-			return err
-		})
+	var rows []eventModel
+	err := s.read(ctx, func(db *bun.DB) error {
+		return db.NewSelect().Model(&rows).Where("contact_id = ?", contactID).Order("id").Scan(ctx)
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("store: events: %w", err)
 	}
+	var out []engine.Event
+	for _, r := range rows {
+		out = append(out, engine.Event{Kind: engine.EventKind(r.Kind), Flow: r.Flow, Node: r.Node, Detail: r.Detail, At: r.At.T})
+	}
 	return out, nil
+}
+
+// read runs a read on the database's read pool; no row is ErrNotFound.
+func (s *Store) read(ctx context.Context, fn func(db *bun.DB) error) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	return s.dbError(fn(s.drv.ReadDB()))
+}
+
+// write runs fn in a write transaction.
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	return s.dbError(s.drv.DB().RunInTx(ctx, nil, fn))
+}
+
+// dbError classifies err, and makes no row ErrNotFound.
+func (s *Store) dbError(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return s.classify(err)
 }

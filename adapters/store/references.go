@@ -2,11 +2,29 @@ package store
 
 import (
 	"context"
-	"database/sql"
+	"crypto/rand"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/uptrace/bun"
 )
+
+// referenceAlphabet has no 0/O or 1/I, so a reference survives being read
+// aloud over the phone.
+const referenceAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+// defaultGrievanceReference makes references like GRV-26-7K3M-9Q: the year
+// and six random characters (about a billion per year).
+func defaultGrievanceReference(now time.Time) string {
+	var r [6]byte
+	_, _ = rand.Read(r[:])
+	for i := range r {
+		r[i] = referenceAlphabet[int(r[i])%len(referenceAlphabet)]
+	}
+	return fmt.Sprintf("GRV-%02d-%s-%s", now.Year()%100, r[:4], r[4:])
+}
 
 // referenceHolds are the references that steps in flight have drawn. The
 // unique index only sees committed grievances: two steps running at once
@@ -153,21 +171,16 @@ func (s *Store) referencesTaken(ctx context.Context, integration string, refs []
 	if len(refs) == 0 {
 		return taken, nil
 	}
-	q := s.sql().raw("SELECT reference FROM grievances WHERE integration_id = ").str(integration).raw(" AND reference IN (")
-	for i, ref := range refs {
-		if i > 0 {
-			q.raw(", ")
-		}
-		q.str(ref)
-	}
-	q.raw(")")
-	err := s.queryRows(ctx, q, func(rows *sql.Rows) error {
-		return scanEach(rows, func() error {
-			var ref string
-			err := rows.Scan(&ref)
-			taken[ref] = true
-			return err
-		})
+	var found []string
+	err := s.read(ctx, func(db *bun.DB) error {
+		return db.NewSelect().Table("grievances").Column("reference").
+			Where("integration_id = ?", integration).Where("reference IN (?)", bun.List(refs)).Scan(ctx, &found)
 	})
-	return taken, err
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	for _, ref := range found {
+		taken[ref] = true
+	}
+	return taken, nil
 }

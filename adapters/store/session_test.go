@@ -137,7 +137,7 @@ func TestCorruptSessionIsReportedWithItsBytes(t *testing.T) {
 			return &Outcome{Session: []byte("good state")}, nil
 		})
 		// Someone (a bad migration, a disk error) changes the stored state.
-		if _, err := e.s.db.ExecContext(context.Background(), "UPDATE sessions SET state = ?", []byte("garbage")); err != nil {
+		if _, err := e.s.drv.DB().ExecContext(context.Background(), "UPDATE sessions SET state = ?", []byte("garbage")); err != nil {
 			t.Fatal(err)
 		}
 		e.ingest(inbound(key, "w2", e.clock.Now(), "again"))

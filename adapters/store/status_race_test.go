@@ -57,12 +57,6 @@ func TestPostgresMarkSentDuringAStatusAppliesIt(t *testing.T) {
 	}
 }
 
-func TestPgTextArray(t *testing.T) {
-	if got, want := pgTextArray([]string{`wamid.a`, `b"c`, `d\e`}), `{"wamid.a","b\"c","d\\e"}`; got != want {
-		t.Fatalf("pgTextArray = %s, want %s", got, want)
-	}
-}
-
 // A status that overtakes the send's response while its MarkSent is under
 // way is no news: it gets no note in the event log; one for an id nobody is
 // marking does.
@@ -100,7 +94,7 @@ func raceSetup(t *testing.T, key string) (e *env, row OutboxMessage, run func(q 
 	if len(rows) != 1 {
 		t.Fatalf("claimed %d rows, want 1", len(rows))
 	}
-	conn, err := e.s.db.DB.Conn(ctx)
+	conn, err := e.s.drv.DB().DB.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

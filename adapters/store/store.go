@@ -4,27 +4,19 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
-	"database/sql"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
-	"github.com/uptrace/bun/dialect/sqlitedialect"
-	"github.com/uptrace/bun/driver/pgdriver"
-
-	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+	"github.com/samvad/samvad/adapters/store/internal/driver"
+	"github.com/samvad/samvad/adapters/store/postgres"
+	"github.com/samvad/samvad/adapters/store/sqlite"
 )
 
 // DefaultURL is where the embedded store lives when no URL is configured.
-const DefaultURL = "./data/samvad.db"
+const DefaultURL = sqlite.DefaultPath
 
 // Options tune a Store. The zero value is usable: every field has a default.
 type Options struct {
@@ -69,6 +61,9 @@ type Options struct {
 	// migrateUpTo (tests only) stops the migrations after the one of that
 	// name, to test a later migration on data written before it.
 	migrateUpTo string
+	// forceReload (tests only) makes every Postgres claim reload its
+	// contacts, as when a step committed between its snapshot and its lock.
+	forceReload bool
 
 	// MaxOpenConns caps the Postgres connection pool. A worker holds one
 	// connection for the duration of its step; up to half the pool is kept
@@ -134,67 +129,28 @@ func (o Options) withDefaults() Options {
 
 // Store is the state store. It is safe for concurrent use by any number of
 // goroutines; on Postgres, any number of processes may share one database.
+//
+// Store holds what is the same on every database; drv, the driver of the
+// database at hand (adapters/store/postgres or adapters/store/sqlite), does
+// the rest (see the package doc).
 type Store struct {
 	opts Options
 	now  func() time.Time
-	pg   bool
-	// db runs writes (and, on Postgres, everything). On SQLite it has exactly
-	// one connection: writes are serialised in the process and never meet
-	// SQLITE_BUSY.
-	db *bun.DB
-	// rdb runs reads. On SQLite it is a separate pool of read-only
-	// connections (WAL lets them read while the writer writes); on Postgres
-	// it is db.
-	rdb  *bun.DB
+	drv  driver.Driver
+	caps driver.Caps
 	aead cipher.AEAD
-	// path is the SQLite file ("" on Postgres).
-	path string
 
 	closed atomic.Bool
-	// calls counts database round trips (statements or batches sent), for
-	// Stats and the benchmarks.
-	calls atomic.Int64
-
-	// inflight holds the contacts whose step is running in this process. On
-	// SQLite it is the claim itself; on Postgres the row lock is.
-	mu       sync.Mutex
-	inflight map[string]struct{}
-	// candidates queues the contacts of pending messages for the next
-	// SQLite claims (see sqlitePick).
-	candidates []string
-
-	// SQLite's prepared statements (see prepareAll and sqliteStatements).
-	prepMu         sync.Mutex
-	prepCache      map[string]*sql.Stmt
-	stmtMu         sync.Mutex
-	candidatesStmt *sql.Stmt
-	loadStmt       *sql.Stmt
 
 	wakeInbox  *signal
 	wakeOutbox *signal
 
 	// Ingest calls queue here and are written together (see Ingest).
-	ingests       *group[*ingestJob]
-	statusIngests *group[*ingestJob]
-	// Postgres MarkSent calls queue here and are written together (see
-	// writeMarkSent).
-	markSents *group[*markSentJob]
-	// SQLite steps queue here and are written together (see writeSteps).
-	steps *group[*stepWrite]
+	ingests       *driver.Group[*ingestJob]
+	statusIngests *driver.Group[*ingestJob]
 
-	// stepConns and sendConns keep Postgres connections for steps and for
-	// the outbox (see pgConn).
-	stepConns  *connPool
-	sendConns  *connPool
-	writeConns *connPool
-	// inboxFloor and outboxFloor bound where Postgres claims start looking.
-	inboxFloor  *queueFloor
-	outboxFloor *queueFloor
-
-	// testForceReload makes every Postgres claim take the reload path (tests).
-	testForceReload bool
-	// soloClaims is how many Postgres claims are still to take one contact
-	// each, after a batch of steps failed to commit (see pgStepBatch).
+	// soloClaims is how many claims are still to take one contact each,
+	// after a batch of steps failed to commit (see processClaim).
 	soloClaims atomic.Int64
 	// deferred are contacts whose steps gave way (Work.BeforeNetwork).
 	deferred deferredSteps
@@ -225,16 +181,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: MaxOpenConns must be at least 8 (steps, sends, writes and reads each need connections of their own), got %d", opts.MaxOpenConns)
 	}
 	s := &Store{
-		opts:        opts,
-		now:         opts.Clock,
-		inflight:    make(map[string]struct{}),
-		wakeInbox:   newSignal(),
-		wakeOutbox:  newSignal(),
-		stepConns:   newConnPool(opts.MaxOpenConns/2, stepSettings),
-		sendConns:   newConnPool(opts.MaxOpenConns/4, queueSettings),
-		writeConns:  newConnPool(opts.MaxOpenConns/8, queueSettings),
-		inboxFloor:  &queueFloor{minSQL: "SELECT min(id) FROM inbox WHERE state = 0"},
-		outboxFloor: &queueFloor{minSQL: "SELECT min(id) FROM outbox WHERE is_open"},
+		opts:       opts,
+		now:        opts.Clock,
+		wakeInbox:  newSignal(),
+		wakeOutbox: newSignal(),
 	}
 	if len(opts.SecretKey) > 0 {
 		block, err := aes.NewCipher(opts.SecretKey)
@@ -245,22 +195,16 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("store: secret key: %w", err)
 		}
 	}
-	var err error
-	switch {
-	case strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://"):
-		err = s.openPostgres(url)
-	default:
-		err = s.openSQLite(url)
-	}
+	drv, err := openDriver(url, opts)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: %w", err)
 	}
-	// Status webhooks (three per reply) hold at most two of the write
-	// connections (four by default) at once, so that a citizen's message,
-	// whose webhook is answered only after its commit, rarely waits for one.
-	s.ingests, s.statusIngests = s.ingestGroup(4), s.ingestGroup(2)
-	s.steps = s.sqliteStepGroup()
-	s.markSents = s.markSentGroup()
+	s.drv, s.caps = drv, drv.Caps()
+	s.ingests = s.ingestGroup(s.caps.IngestLoops)
+	s.statusIngests = s.ingests
+	if s.caps.StatusLoops > 0 {
+		s.statusIngests = s.ingestGroup(s.caps.StatusLoops)
+	}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("store: open %s: %w", redactURL(url), err)
@@ -277,118 +221,29 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-func (s *Store) openPostgres(url string) error {
-	connector := pgdriver.NewConnector(
-		pgdriver.WithDialTimeout(s.opts.ConnectTimeout),
-		pgdriver.WithReadTimeout(time.Minute),
-		pgdriver.WithWriteTimeout(30*time.Second),
-		pgdriver.WithTracing(false),
-		pgdriver.WithDSN(url),
-	)
-	sqldb := sql.OpenDB(connector)
-	sqldb.SetMaxOpenConns(s.opts.MaxOpenConns)
-	sqldb.SetMaxIdleConns(s.opts.MaxOpenConns)
-	s.pg = true
-	s.stepConns.db, s.sendConns.db, s.writeConns.db = sqldb, sqldb, sqldb
-	s.db = bun.NewDB(sqldb, pgdialect.New())
-	s.rdb = s.db
-	return nil
-}
-
-// sqlitePath turns a store URL into a file path.
-func sqlitePath(url string) (string, error) {
-	path := url
-	switch {
-	case path == "":
-		path = DefaultURL
-	case strings.HasPrefix(path, "sqlite://"):
-		path = strings.TrimPrefix(path, "sqlite://")
-	case strings.HasPrefix(path, "sqlite:"):
-		path = strings.TrimPrefix(path, "sqlite:")
-	case strings.HasPrefix(path, "file:"):
-		path = strings.TrimPrefix(path, "file:")
+// openDriver opens the driver that url names.
+func openDriver(url string, opts Options) (driver.Driver, error) {
+	cfg := driver.Config{MaxOpenConns: opts.MaxOpenConns, ConnectTimeout: opts.ConnectTimeout,
+		Durable: opts.Durable, ForceReload: opts.forceReload}
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		return postgres.Open(url, cfg)
 	}
-	if strings.Contains(url, "://") && !strings.HasPrefix(url, "sqlite://") {
-		return "", fmt.Errorf("store: unsupported store URL scheme in %q (want postgres://, postgresql://, sqlite:PATH or a file path)", redactURL(url))
-	}
-	if path == "" || strings.ContainsAny(path, "?#") || strings.ContainsRune(path, 0) {
-		return "", fmt.Errorf("store: SQLite path %q: must be a non-empty file path without '?' or '#'", path)
-	}
-	return path, nil
-}
-
-func (s *Store) openSQLite(url string) error {
-	path, err := sqlitePath(url)
+	path, err := sqlite.Path(url)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return fmt.Errorf("store: create directory for %s: %w", path, err)
-		}
-	}
-	syncMode := "NORMAL"
-	if s.opts.Durable {
-		syncMode = "FULL"
-	}
-	common := "_busy_timeout=10000&_foreign_keys=1&_pragma=temp_store(memory)&_synchronous=" + syncMode
-	// The writer keeps a larger page cache: it is the one connection whose
-	// cache stays valid from one transaction to the next.
-	writer, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&_journal_mode=WAL&_pragma=cache_size(-32000)&"+common)
-	if err != nil {
-		return fmt.Errorf("store: open %s: %w", path, err)
-	}
-	// One writer connection: database/sql queues writers in the process, so a
-	// write never waits on SQLite's own lock (and never sees SQLITE_BUSY).
-	writer.SetMaxOpenConns(1)
-	writer.SetMaxIdleConns(1)
-	writer.SetConnMaxIdleTime(0)
-	writer.SetConnMaxLifetime(0)
-	// Make sure the file exists and is in WAL mode before readers open it.
-	if err := writer.Ping(); err != nil {
-		writer.Close()
-		return fmt.Errorf("store: open %s: %w", path, classify(err))
-	}
-	reader, err := sql.Open("sqlite", "file:"+path+"?_query_only=1&"+common)
-	if err != nil {
-		writer.Close()
-		return fmt.Errorf("store: open %s: %w", path, err)
-	}
-	n := 2 * runtime.GOMAXPROCS(0)
-	if n < 4 {
-		n = 4
-	}
-	reader.SetMaxOpenConns(n)
-	reader.SetMaxIdleConns(n)
-	s.db = bun.NewDB(writer, sqlitedialect.New())
-	s.rdb = bun.NewDB(reader, sqlitedialect.New())
-	s.path = path
-	return nil
+	return sqlite.Open(path, cfg)
 }
 
 // Dialect names the database behind the store: "postgres" or "sqlite".
-func (s *Store) Dialect() string {
-	if s.pg {
-		return "postgres"
-	}
-	return "sqlite"
-}
+func (s *Store) Dialect() string { return s.drv.Dialect() }
 
 // Ping checks that the database answers, for readiness probes.
 func (s *Store) Ping(ctx context.Context) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
-	s.calls.Add(1)
-	if err := s.db.PingContext(ctx); err != nil {
-		return classify(err)
-	}
-	if s.rdb != s.db {
-		if err := s.rdb.PingContext(ctx); err != nil {
-			return classify(err)
-		}
-	}
-	return nil
+	return s.drv.Ping(ctx)
 }
 
 // Warnings lists settings of the database that work against the store, for
@@ -397,21 +252,11 @@ func (s *Store) Ping(ctx context.Context) error {
 // tables and indexes fill with dead rows that every claim steps over,
 // unless autovacuum clears them (the migrations tune it for those tables).
 func (s *Store) Warnings(ctx context.Context) ([]string, error) {
-	if !s.pg {
-		return nil, nil
-	}
-	var autovacuum string
-	err := s.queryRows(ctx, s.sql().raw("SELECT current_setting('autovacuum')"), func(rows *sql.Rows) error {
-		return scanOne(rows, &autovacuum)
-	})
+	ws, err := s.drv.Warnings(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: reading the database's settings: %w", err)
 	}
-	if autovacuum == "off" {
-		return []string{"Postgres runs with autovacuum = off: the inbox and outbox tables will fill with dead rows and " +
-			"every claim will slow down as they grow; turn autovacuum on (the store tunes it for those tables)"}, nil
-	}
-	return nil, nil
+	return ws, nil
 }
 
 // Close closes the database. Calls after Close fail with ErrClosed.
@@ -421,29 +266,7 @@ func (s *Store) Close() error {
 	}
 	s.wakeInbox.close()
 	s.wakeOutbox.close()
-	s.stepConns.close()
-	s.sendConns.close()
-	s.writeConns.close()
-	s.stmtMu.Lock()
-	for _, st := range []*sql.Stmt{s.candidatesStmt, s.loadStmt} {
-		if st != nil {
-			st.Close()
-		}
-	}
-	s.stmtMu.Unlock()
-	s.prepMu.Lock()
-	for _, st := range s.prepCache {
-		st.Close()
-	}
-	s.prepCache = nil
-	s.prepMu.Unlock()
-	err := s.db.Close()
-	if s.rdb != s.db {
-		if e := s.rdb.Close(); err == nil {
-			err = e
-		}
-	}
-	return err
+	return s.drv.Close()
 }
 
 // Stats are counters for metrics.
@@ -454,7 +277,7 @@ type Stats struct {
 }
 
 // Stats returns the store's counters.
-func (s *Store) Stats() Stats { return Stats{Calls: s.calls.Load()} }
+func (s *Store) Stats() Stats { return Stats{Calls: s.drv.Calls()} }
 
 // redactURL drops the password from a database URL for error messages.
 func redactURL(u string) string {
@@ -477,5 +300,3 @@ func (s *Store) check() error {
 	}
 	return nil
 }
-
-var errNoRows = errors.New("no rows")

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/samvad/samvad/adapters/store/internal/driver"
 	"github.com/samvad/samvad/engine"
 )
 
@@ -87,6 +89,7 @@ type Work struct {
 	Messages []Message
 
 	store         *Store
+	load          *driver.StepLoad
 	version       int64
 	msgSeq        int64
 	conversations int
@@ -290,12 +293,7 @@ func (s *Store) ProcessNextAndLease(ctx context.Context, h Handler, lease time.D
 		return 0, nil, invalidf("lease must not be negative, got %s", lease)
 	}
 	run := &stepRun{h: h, lease: lease}
-	var processed bool
-	if s.pg {
-		processed, err = s.processPostgres(ctx, run)
-	} else {
-		processed, err = s.processSQLite(ctx, run)
-	}
+	processed, err := s.process(ctx, run)
 	if !processed {
 		if err == nil {
 			s.wakeInbox.settle()
@@ -315,118 +313,39 @@ type stepRun struct {
 	stepped int
 }
 
-// workColumns is what a step loads: the contact, its session, and one row
-// per pending message.
-const workColumns = `c.id, c.integration_id, c.key, c.wa_id, c.user_id, c.profile_name, c.username, c.language, c.opted_out,
-	c.version, c.steps, c.conversations, c.msg_seq, c.first_seen, c.last_seen,
-	s.contact_id IS NOT NULL, s.state, s.checksum, s.flow_id, s.flow_version, s.conversation, s.updated_at, s.expires_at,
-	i.id, i.wamid, i.type, i.summary, i.wa_ts, i.received_at, i.input, i.attempts, i.wa_id, i.user_id, i.profile_name, i.username,
-	EXISTS (SELECT 1 FROM outbox o WHERE o.contact_id = c.id AND o.is_open)`
-
-// loadWorkSQL loads a contact's step (Postgres; SQLite prepares sqliteLoadSQL).
-func (s *Store) loadWorkSQL(contactID string) string {
-	return s.sql().raw("SELECT ", workColumns, ", c.version FROM contacts c LEFT JOIN sessions s ON s.contact_id = c.id ",
-		"JOIN inbox i ON i.contact_id = c.id AND i.state = 0 WHERE c.id = ").str(contactID).
-		raw(" ORDER BY i.wa_ts, i.arrival, i.id").pgText()
-}
-
-// scanWork reads the rows of one contact's step (see scanWorks).
-func (s *Store) scanWork(rows *sql.Rows, now time.Time) (w *Work, snapshotVersion int64, err error) {
-	ws, snapshots, err := s.scanWorks(rows, now)
-	if err != nil || len(ws) == 0 {
-		return nil, 0, err
-	}
-	return ws[0], snapshots[0], nil
-}
-
-// scanWorks reads the rows of steps, one contact's rows after another's.
-// snapshots are the contacts' versions as the query's snapshot saw them
-// (Postgres claim; see claimSQL).
-func (s *Store) scanWorks(rows *sql.Rows, now time.Time) (ws []*Work, snapshots []int64, err error) {
-	var w *Work
-	for rows.Next() {
-		r, err := scanWorkRow(rows)
-		if err != nil {
-			return nil, nil, err
-		}
-		if w == nil || r.c.ID != w.Contact.ID {
-			w = s.newWork(r, now)
-			ws, snapshots = append(ws, w), append(snapshots, r.snapshot)
-		}
-		w.add(r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, err
-	}
-	for _, w := range ws {
-		if len(w.Messages) > 1 && w.Messages[0].Attempts > 0 {
-			// A step already failed with these messages: try the oldest alone,
-			// so that the failure lands on the message that causes it.
-			w.Messages = w.Messages[:1]
-		}
-	}
-	return ws, snapshots, nil
-}
-
-// workRow is one row of a step's load: the contact, its session, and one
-// pending message.
-type workRow struct {
-	c                                   Contact
-	steps, version, msgSeq              int64
-	conversations                       int
-	firstSeen, lastSeen                 dbTime
-	hasSession                          bool
-	state                               []byte
-	checksum                            sql.NullInt64
-	flowID, flowVersion                 sql.NullString
-	conversation                        sql.NullInt64
-	updated, expires                    dbTime
-	m                                   Message
-	wa, received                        dbTime
-	mWaID, mUserID, mProfile, mUsername string
-	outboxOpen                          bool
-	snapshot                            int64
-}
-
-func scanWorkRow(rows *sql.Rows) (*workRow, error) {
-	r := &workRow{}
-	err := rows.Scan(&r.c.ID, &r.c.Integration, &r.c.Key, &r.c.WaID, &r.c.UserID, &r.c.Name, &r.c.Username, &r.c.Language, &r.c.OptedOut,
-		&r.version, &r.steps, &r.conversations, &r.msgSeq, &r.firstSeen, &r.lastSeen,
-		&r.hasSession, &r.state, &r.checksum, &r.flowID, &r.flowVersion, &r.conversation, &r.updated, &r.expires,
-		&r.m.ID, &r.m.Wamid, &r.m.Type, &r.m.Summary, &r.wa, &r.received, &r.m.Input, &r.m.Attempts,
-		&r.mWaID, &r.mUserID, &r.mProfile, &r.mUsername, &r.outboxOpen, &r.snapshot)
-	r.m.Timestamp, r.m.Received = r.wa.T, r.received.T
-	return r, err
-}
-
-// newWork starts a step from its first row.
-func (s *Store) newWork(r *workRow, now time.Time) *Work {
-	c := r.c
-	c.New = r.steps == 0
-	c.FirstSeen, c.LastSeen = r.firstSeen.T, r.lastSeen.T
-	w := &Work{Contact: c, store: s, version: r.version, msgSeq: r.msgSeq, conversations: r.conversations,
-		outboxOpen: r.outboxOpen, step: &stepState{}}
-	if r.hasSession {
-		s.fillSession(w, now, r.state, r.checksum, r.flowID.String, r.flowVersion.String, int(r.conversation.Int64), r.updated.T, r.expires.T)
+// newWork starts a step from what the driver loaded.
+func (s *Store) newWork(l *driver.StepLoad, now time.Time) *Work {
+	lc := l.Contact
+	c := Contact{ID: lc.ID, Integration: lc.Integration, Key: lc.Key, WaID: lc.WaID, UserID: lc.UserID, Name: lc.Name,
+		Username: lc.Username, Language: lc.Language, OptedOut: lc.OptedOut, New: l.Steps == 0, FirstSeen: lc.FirstSeen, LastSeen: lc.LastSeen}
+	w := &Work{Contact: c, store: s, load: l, version: l.Version, msgSeq: l.MsgSeq, conversations: l.Conversations,
+		outboxOpen: l.OutboxOpen, step: &stepState{}}
+	if l.HasSession {
+		s.fillSession(w, now, l.State, l.Checksum, l.Flow, l.FlowVersion, l.Conversation, l.Updated, l.Expires)
 	}
 	if w.Conversation == 0 {
 		w.NewConversation = true
-		w.Conversation = r.conversations + 1
+		w.Conversation = l.Conversations + 1
+	}
+	w.Messages = make([]Message, len(l.Messages))
+	for i, m := range l.Messages {
+		// The newest message says best who the citizen is now.
+		refresh(&w.Contact.WaID, m.WaID)
+		refresh(&w.Contact.UserID, m.UserID)
+		refresh(&w.Contact.Name, m.ProfileName)
+		refresh(&w.Contact.Username, m.Username)
+		if m.Timestamp.After(w.Contact.LastSeen) {
+			w.Contact.LastSeen = m.Timestamp
+		}
+		w.Messages[i] = Message{ID: m.ID, Wamid: m.Wamid, Type: m.Type, Summary: m.Summary, Input: m.Input,
+			Attempts: m.Attempts, Timestamp: m.Timestamp, Received: m.Received}
+	}
+	if len(w.Messages) > 1 && w.Messages[0].Attempts > 0 {
+		// A step already failed with these messages: try the oldest alone,
+		// so that the failure lands on the message that causes it.
+		w.Messages = w.Messages[:1]
 	}
 	return w
-}
-
-// add adds a row's message to the step.
-func (w *Work) add(r *workRow) {
-	// The newest message says best who the citizen is now.
-	refresh(&w.Contact.WaID, r.mWaID)
-	refresh(&w.Contact.UserID, r.mUserID)
-	refresh(&w.Contact.Name, r.mProfile)
-	refresh(&w.Contact.Username, r.mUsername)
-	if r.m.Timestamp.After(w.Contact.LastSeen) {
-		w.Contact.LastSeen = r.m.Timestamp
-	}
-	w.Messages = append(w.Messages, r.m)
 }
 
 func refresh(dst *string, v string) {
@@ -518,224 +437,133 @@ func (w *Work) finish() {
 	w.step.mu.Unlock()
 }
 
-// stepSQL writes a successful step. It returns the statement that marks the
-// inbox rows done separately (SQLite checks its row count) from the rest.
-// When lease is true and the step's first reply may leave at once, that
-// reply is left out of rest and returned, to be queued already claimed by
-// leasedRowsSQL (see ProcessNextAndLease); else leased is nil.
-func (s *Store) stepSQL(w *Work, out *Outcome, now time.Time, lease bool) (markDone, rest *sqlText, leased *leasedReply) {
+// target is the step's contact as it is written.
+func (w *Work) target() driver.Target {
 	c := w.Contact
+	return driver.Target{ID: c.ID, Integration: c.Integration, WaID: c.WaID, UserID: c.UserID, Name: c.Name,
+		Username: c.Username, LastSeen: c.LastSeen, Conversation: w.Conversation, NewConversation: w.NewConversation}
+}
+
+// stepWrite is what a successful step writes. When lease is true and the
+// step's first reply may leave at once, that reply is queued already
+// claimed (Step.Leased, see ProcessNextAndLease).
+func (s *Store) stepWrite(w *Work, out *Outcome, now time.Time, lease bool) *driver.Step {
 	ids := make([]int64, len(w.Messages))
 	for i, m := range w.Messages {
 		ids[i] = m.ID
 	}
-	markDone = s.sqlStep().raw("UPDATE inbox SET state = 1, done_at = ").time(now).
-		raw(" WHERE contact_id = ").str(c.ID).raw(" AND state = 0 AND id IN (").ints(ids).raw(")").end()
-
-	q := s.sqlStep()
-	s.conversationSQL(q, w, now, out.Session == nil, out.Handoff)
-	if out.Session != nil {
-		q.raw("INSERT INTO sessions (contact_id, state, checksum, flow_id, flow_version, conversation, updated_at, expires_at) VALUES (").
-			str(c.ID).raw(", ").bytes(out.Session).raw(", ").int(int64(crc32.ChecksumIEEE(out.Session))).raw(", ").
-			str(trimTo(out.Flow, 256)).raw(", ").str(trimTo(out.FlowVersion, 256)).raw(", ").int(int64(w.Conversation)).raw(", ").
-			time(now).raw(", ").time(out.SessionExpires).
-			raw(") ON CONFLICT (contact_id) DO UPDATE SET state = excluded.state, checksum = excluded.checksum, flow_id = excluded.flow_id, ",
-				"flow_version = excluded.flow_version, conversation = excluded.conversation, updated_at = excluded.updated_at, expires_at = excluded.expires_at").end()
-	} else {
-		q.raw("DELETE FROM sessions WHERE contact_id = ").str(c.ID).end()
-	}
-
 	n, k := int64(len(w.Messages)), int64(len(out.Outbox))
-	q.raw("UPDATE contacts SET version = version + 1, steps = steps + 1, hold_until = NULL, msg_seq = ").int(w.msgSeq + n + k).
-		raw(", conversations = ").int(int64(max(w.conversations, w.Conversation))).
-		raw(", wa_id = ").str(c.WaID).raw(", user_id = ").str(c.UserID).raw(", profile_name = ").str(c.Name).
-		raw(", username = ").str(c.Username).raw(", last_seen = ").time(c.LastSeen)
-	if out.Language != nil {
-		q.raw(", language = ").str(trimTo(*out.Language, 32))
+	st := &driver.Step{Contact: w.target(), Now: now, MessageIDs: ids,
+		Session: out.Session, Flow: out.Flow, FlowVersion: out.FlowVersion, SessionExpires: out.SessionExpires,
+		MsgSeq: w.msgSeq + n + k, Conversations: max(w.conversations, w.Conversation),
+		Language: out.Language, OptedOut: out.OptedOut}
+	if out.Session != nil {
+		st.Checksum = int64(crc32.ChecksumIEEE(out.Session))
 	}
-	if out.OptedOut != nil {
-		q.raw(", opted_out = ").bool(*out.OptedOut)
+	if h := out.Handoff; h != nil {
+		st.Handoff = &driver.Handoff{Queue: h.Queue, Reason: h.Reason}
 	}
-	q.raw(" WHERE id = ").str(c.ID).end()
-
 	// History: the inbound messages, then the outbound ones, numbered on.
-	hs := make([]historyEntry, 0, n+k)
+	st.History = make([]driver.HistoryEntry, 0, n+k)
 	seq := w.msgSeq
 	for _, m := range w.Messages {
 		seq++
-		hs = append(hs, historyEntry{seq, "in", m.Wamid, m.Type, m.Summary, 0, m.Timestamp})
+		st.History = append(st.History, driver.HistoryEntry{Seq: seq, Direction: "in", Wamid: m.Wamid, Type: m.Type, Summary: m.Summary, At: m.Timestamp})
 	}
 	for _, m := range out.Outbox {
 		seq++
-		hs = append(hs, historyEntry{seq, "out", "", m.Type, m.Summary, rankQueued, now})
+		st.History = append(st.History, driver.HistoryEntry{Seq: seq, Direction: "out", Type: m.Type, Summary: m.Summary, Status: rankQueued, At: now})
 	}
-	s.historySQL(q, w, hs)
 	queued, seq := out.Outbox, w.msgSeq+n
 	if lease && len(queued) > 0 && !w.outboxOpen {
-		leased = &leasedReply{w: w, seq: seq + 1, m: queued[0]}
+		m := queued[0]
+		st.Leased = &driver.Leased{Seq: seq + 1, Message: driver.OutboundMessage{Type: m.Type, Summary: m.Summary, Payload: m.Payload}}
 		queued, seq = queued[1:], seq+1
 	}
-	s.outboxRows(q, w, seq, queued, now)
-	q.each(len(out.Events), "INSERT INTO events (contact_id, integration_id, conversation, kind, flow, node, detail, at) VALUES ", func(i int) {
-		e := out.Events[i]
-		at := e.At
-		if at.IsZero() {
-			at = now
-		}
-		q.raw("(").str(c.ID).raw(", ").str(c.Integration).raw(", ").int(int64(w.Conversation)).raw(", ").
-			str(trimTo(string(e.Kind), 128)).raw(", ").str(trimTo(e.Flow, 256)).raw(", ").str(trimTo(e.Node, 256)).raw(", ").
-			str(trimTo(e.Detail, 1024)).raw(", ").time(at).raw(")")
-	}, "")
-	if len(out.Log) > 0 {
-		s.insertLog(q, out.Log, now)
+	st.OutboxSeq, st.Outbox = seq, outbound(queued)
+	st.Events = make([]driver.Event, len(out.Events))
+	for i, e := range out.Events {
+		st.Events[i] = driver.Event{Kind: string(e.Kind), Flow: e.Flow, Node: e.Node, Detail: e.Detail, At: e.At}
 	}
-	if len(w.step.grievances) > 0 {
-		s.insertGrievances(q, w.step.grievances)
+	st.Log = logRows(out.Log)
+	for _, g := range w.step.grievances {
+		st.Grievances = append(st.Grievances, grievanceRow(g))
 	}
-	return markDone, q, leased
+	return st
 }
 
-// conversationSQL opens the step's conversation when it is a new one
-// (closing the previous one), and records a handoff or the end of the
-// conversation (the session ended). A step that just continues a
-// conversation writes nothing here.
-func (s *Store) conversationSQL(q *sqlText, w *Work, now time.Time, closing bool, h *engine.Handoff) {
-	c := w.Contact
-	var closed, handoffAt time.Time
-	if closing {
-		closed = now
+func outbound(ms []OutboundMessage) []driver.OutboundMessage {
+	out := make([]driver.OutboundMessage, len(ms))
+	for i, m := range ms {
+		out[i] = driver.OutboundMessage(m)
 	}
-	var queue, reason string
-	if h != nil {
-		handoffAt, queue, reason = now, trimTo(h.Queue, 128), trimTo(h.Reason, 512)
-	}
-	if w.NewConversation {
-		if w.Conversation > 1 {
-			q.raw("UPDATE conversations SET closed_at = ").time(now).raw(" WHERE contact_id = ").str(c.ID).
-				raw(" AND seq = ").int(int64(w.Conversation - 1)).raw(" AND closed_at IS NULL").end()
-		}
-		q.raw("INSERT INTO conversations (contact_id, seq, integration_id, opened_at, closed_at, handoff_queue, handoff_reason, handoff_at) VALUES (").
-			str(c.ID).raw(", ").int(int64(w.Conversation)).raw(", ").str(c.Integration).raw(", ").time(now).raw(", ").time(closed).raw(", ").
-			str(queue).raw(", ").str(reason).raw(", ").time(handoffAt).raw(") ON CONFLICT (contact_id, seq) DO NOTHING").end()
-		return
-	}
-	if !closing && h == nil {
-		return
-	}
-	q.raw("UPDATE conversations SET ")
-	if closing {
-		q.raw("closed_at = ").time(closed)
-	}
-	if h != nil {
-		if closing {
-			q.raw(", ")
-		}
-		q.raw("handoff_queue = ").str(queue).raw(", handoff_reason = ").str(reason).raw(", handoff_at = ").time(handoffAt)
-	}
-	q.raw(" WHERE contact_id = ").str(c.ID).raw(" AND seq = ").int(int64(w.Conversation)).end()
+	return out
 }
 
-// historyEntry is one message of the conversation history.
-type historyEntry struct {
-	seq                            int64
-	direction, wamid, typ, summary string
-	status                         int
-	at                             time.Time
+func logRows(es []LogEntry) []driver.LogEntry {
+	out := make([]driver.LogEntry, len(es))
+	for i, e := range es {
+		out[i] = driver.LogEntry(e)
+	}
+	return out
 }
 
-func (s *Store) historySQL(q *sqlText, w *Work, hs []historyEntry) {
-	q.each(len(hs), "INSERT INTO messages (contact_id, seq, conversation, integration_id, direction, wamid, type, summary, status, at) VALUES ", func(i int) {
-		h := hs[i]
-		q.raw("(").str(w.Contact.ID).raw(", ").int(h.seq).raw(", ").int(int64(w.Conversation)).raw(", ").str(w.Contact.Integration).
-			raw(", ").str(h.direction).raw(", ").strOrNull(h.wamid).raw(", ").str(trimTo(h.typ, 64)).raw(", ").str(trimTo(h.summary, 4096)).
-			raw(", ").int(int64(h.status)).raw(", ").time(h.at).raw(")")
-	}, "")
+// grievanceRow is g as the step writes it.
+func grievanceRow(g Grievance) driver.Grievance {
+	r := driver.Grievance{Integration: g.Integration, Reference: g.Reference, ContactID: g.ContactID, Category: g.Category,
+		Description: g.Description, PinCode: g.PinCode, Status: g.Status, Due: g.Due, Created: g.Created, Updated: g.Updated}
+	if l := g.Location; l != nil {
+		r.HasLocation, r.Latitude, r.Longitude, r.LocationName, r.LocationAddress = true, l.Latitude, l.Longitude, l.Name, l.Address
+	}
+	if len(g.Attachments) > 0 {
+		r.Attachments, _ = json.Marshal(g.Attachments)
+	}
+	return r
 }
 
-// outboxRows queues messages numbered after seq (the same numbers as their
-// history rows): the order they leave in.
-func (s *Store) outboxRows(q *sqlText, w *Work, seq int64, ms []OutboundMessage, now time.Time) {
-	c := w.Contact
-	q.each(len(ms), "INSERT INTO outbox (contact_id, seq, integration_id, wa_id, user_id, conversation, type, summary, payload, due_at, created_at) VALUES ", func(i int) {
-		m := ms[i]
-		q.raw("(").str(c.ID).raw(", ").int(seq + int64(i) + 1).raw(", ").str(c.Integration).raw(", ").str(c.WaID).raw(", ").str(c.UserID).raw(", ").
-			int(int64(w.Conversation)).raw(", ").str(trimTo(m.Type, 64)).raw(", ").str(trimTo(m.Summary, 4096)).raw(", ").
-			bytes(m.Payload).raw(", ").time(now).raw(", ").time(now).raw(")")
-	}, "")
-}
-
-// leasedReply is a step's first reply, queued already claimed (see
-// ProcessNextAndLease).
-type leasedReply struct {
-	w   *Work
-	seq int64
-	m   OutboundMessage
-}
-
-// leasedRowsSQL queues replies claimed until leaseUntil, in one statement
-// that returns each row's contact and id.
-func (s *Store) leasedRowsSQL(rs []leasedReply, now, leaseUntil time.Time) *sqlText {
-	q := s.sqlStep()
-	q.each(len(rs), "INSERT INTO outbox (contact_id, seq, integration_id, wa_id, user_id, conversation, type, summary, payload, "+
-		"due_at, created_at, status, claims, lease_until) VALUES ", func(i int) {
-		r := rs[i]
-		c := r.w.Contact
-		q.raw("(").str(c.ID).raw(", ").int(r.seq).raw(", ").str(c.Integration).raw(", ").str(c.WaID).raw(", ").str(c.UserID).raw(", ").
-			int(int64(r.w.Conversation)).raw(", ").str(trimTo(r.m.Type, 64)).raw(", ").str(trimTo(r.m.Summary, 4096)).raw(", ").
-			bytes(r.m.Payload).raw(", ").time(now).raw(", ").time(now).raw(", 1, 1, ").time(leaseUntil).raw(")")
-	}, " RETURNING contact_id, id")
-	return q
-}
-
-// message is the row leasedRowsSQL queued, as ClaimOutbox returns it.
-func (r leasedReply) message(id int64, now time.Time) OutboxMessage {
-	c := r.w.Contact
+// leasedMessage is the row a step queued leased, as ClaimOutbox returns it.
+func leasedMessage(w *Work, st *driver.Step, id int64, now time.Time) OutboxMessage {
+	c, r := w.Contact, st.Leased
 	return OutboxMessage{ID: id, ContactID: c.ID, Integration: c.Integration, WaID: c.WaID, UserID: c.UserID,
-		Seq: r.seq, Conversation: r.w.Conversation, Type: trimTo(r.m.Type, 64), Summary: trimTo(r.m.Summary, 4096),
-		Payload: r.m.Payload, Claims: 1, Created: now}
+		Seq: r.Seq, Conversation: w.Conversation, Type: trimTo(r.Message.Type, 64), Summary: trimTo(r.Message.Summary, 4096),
+		Payload: r.Message.Payload, Claims: 1, Created: now}
 }
 
-// failureSQL records a failed step against the oldest message: a retry after
-// a backoff, or, at the last attempt, parking with the apology.
-func (s *Store) failureSQL(w *Work, cause error, now time.Time) (q *sqlText, parked bool, attempts int) {
+// failure is what a failed step writes against the oldest message: a
+// retry after a backoff, or, at the last attempt, parking with the
+// apology.
+func (s *Store) failure(w *Work, cause error, now time.Time) *driver.Failure {
 	c := w.Contact
 	head := w.Messages[0]
-	attempts = head.Attempts + 1
+	attempts := head.Attempts + 1
 	reason := trimTo(redactDigits(cause.Error()), 2000)
-	q = s.sqlStep()
+	f := &driver.Failure{Contact: w.target(), Now: now, MessageID: head.ID, Attempts: attempts, Reason: reason}
 	if attempts < s.opts.MaxAttempts {
-		q.raw("UPDATE inbox SET attempts = ").int(int64(attempts)).raw(", last_error = ").str(reason).
-			raw(" WHERE contact_id = ").str(c.ID).raw(" AND id = ").int(head.ID).raw(" AND state = 0").end()
-		q.raw("UPDATE contacts SET version = version + 1, hold_until = ").time(now.Add(s.backoff(attempts))).
-			raw(" WHERE id = ").str(c.ID).end()
-		s.insertLog(q, []LogEntry{{Integration: c.Integration, Level: LevelWarn, Kind: "step_failed",
-			Message: fmt.Sprintf("message %s of contact %s failed (attempt %d of %d): %s", head.Wamid, maskedContact(c.ID), attempts, s.opts.MaxAttempts, reason)}}, now)
-		return q, false, attempts
+		f.HoldUntil = now.Add(s.backoff(attempts))
+		f.Log = driver.LogEntry{Integration: c.Integration, Level: LevelWarn, Kind: "step_failed",
+			Message: fmt.Sprintf("message %s of contact %s failed (attempt %d of %d): %s", head.Wamid, maskedContact(c.ID), attempts, s.opts.MaxAttempts, reason)}
+		return f
 	}
-	q.raw("UPDATE inbox SET state = 2, attempts = ").int(int64(attempts)).raw(", last_error = ").str(reason).raw(", done_at = ").time(now).
-		raw(" WHERE contact_id = ").str(c.ID).raw(" AND id = ").int(head.ID).raw(" AND state = 0").end()
+	f.Parked = true
 	var apology []OutboundMessage
 	if s.opts.Apology != nil {
 		if m := s.opts.Apology(c); len(m.Payload) > 0 {
 			apology = append(apology, m)
 		}
 	}
-	s.conversationSQL(q, w, now, false, nil)
-	hs := []historyEntry{{w.msgSeq + 1, "in", head.Wamid, head.Type, head.Summary, rankFailed, head.Timestamp}}
+	f.History = []driver.HistoryEntry{{Seq: w.msgSeq + 1, Direction: "in", Wamid: head.Wamid, Type: head.Type, Summary: head.Summary, Status: rankFailed, At: head.Timestamp}}
 	for i, m := range apology {
-		hs = append(hs, historyEntry{w.msgSeq + 2 + int64(i), "out", "", m.Type, m.Summary, rankQueued, now})
+		f.History = append(f.History, driver.HistoryEntry{Seq: w.msgSeq + 2 + int64(i), Direction: "out", Type: m.Type, Summary: m.Summary, Status: rankQueued, At: now})
 	}
-	s.historySQL(q, w, hs)
-	s.outboxRows(q, w, w.msgSeq+1, apology, now)
-	q.raw("UPDATE contacts SET version = version + 1, hold_until = NULL, msg_seq = ").int(w.msgSeq + 1 + int64(len(apology))).
-		raw(", conversations = ").int(int64(max(w.conversations, w.Conversation))).raw(" WHERE id = ").str(c.ID).end()
+	f.OutboxSeq, f.Outbox = w.msgSeq+1, outbound(apology)
+	f.MsgSeq, f.Conversations = w.msgSeq+1+int64(len(apology)), max(w.conversations, w.Conversation)
 	note := "an apology was queued"
 	if len(apology) == 0 {
 		note = "no apology was queued (none configured)"
 	}
-	s.insertLog(q, []LogEntry{{Integration: c.Integration, Level: LevelError, Kind: "message_parked",
-		Message: fmt.Sprintf("message %s of contact %s parked after %d attempts; %s: %s", head.Wamid, maskedContact(c.ID), attempts, note, reason)}}, now)
-	return q, true, attempts
+	f.Log = driver.LogEntry{Integration: c.Integration, Level: LevelError, Kind: "message_parked",
+		Message: fmt.Sprintf("message %s of contact %s parked after %d attempts; %s: %s", head.Wamid, maskedContact(c.ID), attempts, note, reason)}
+	return f
 }
 
 // backoff is how long a contact waits after its n-th failed step.

@@ -25,7 +25,9 @@ import (
 	"github.com/uptrace/bun/driver/pgdriver"
 )
 
-// Dialects are the store's two databases, in the order tests run them.
+// Dialects are the databases the store has a driver for
+// (adapters/store/sqlite, adapters/store/postgres), in the order tests run
+// them: the store's suite runs every test against each.
 var Dialects = []string{"sqlite", "postgres"}
 
 // URL returns the URL of a fresh, empty database of the dialect.

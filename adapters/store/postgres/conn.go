@@ -1,4 +1,4 @@
-package store
+package postgres
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/samvad/samvad/adapters/store/internal/sqlb"
 )
 
 // pgConn is a Postgres connection kept for one kind of hot work (steps,
@@ -35,9 +37,9 @@ type connPool struct {
 	closed bool
 }
 
-func newConnPool(size int, setup string) *connPool {
+func newConnPool(db *sql.DB, size int, setup string) *connPool {
 	size = max(size, 1)
-	return &connPool{setup: setup, slots: make(chan struct{}, size), idle: make(chan *pgConn, size)}
+	return &connPool{db: db, setup: setup, slots: make(chan struct{}, size), idle: make(chan *pgConn, size)}
 }
 
 // queueSettings are the session settings of the connections that write:
@@ -154,53 +156,53 @@ func closeForGood(c *pgConn) {
 	c.conn.Close()
 }
 
-// pgStepText turns prepared-mode statements into one message: PREPARE for
-// those the connection has not seen (PREPARE is not transactional: it takes
+// stepText turns Prepared statements into one message: PREPARE for those
+// the connection has not seen (PREPARE is not transactional: it takes
 // effect inside the step's transaction and stays), then EXECUTE of each.
 // It returns the names to remember once the message succeeded.
-func pgStepText(c *pgConn, qs ...*sqlText) (string, []string) {
+func stepText(c *pgConn, qs ...*sqlb.Builder) (string, []string) {
 	var b strings.Builder
 	names := appendStepText(&b, c, nil, qs...)
 	return b.String(), names
 }
 
-// pgMessage renders parts, in order, as one simple-protocol message: those
-// built in prepared mode as pgStepText does, the others as their text. It
+// message renders parts, in order, as one simple-protocol message: those
+// built in Prepared mode as stepText does, the others as their text. It
 // returns the names to remember once the message succeeded.
-func pgMessage(c *pgConn, parts ...*sqlText) (string, []string) {
+func message(c *pgConn, parts ...*sqlb.Builder) (string, []string) {
 	var b strings.Builder
 	var names []string
 	for _, p := range parts {
-		if p != nil && p.prep {
+		if p != nil && p.Mode() == sqlb.Prepared {
 			names = appendStepText(&b, c, names, p)
 		} else {
-			b.WriteString(p.pgText())
+			b.WriteString(p.Text())
 		}
 	}
 	return b.String(), names
 }
 
-// appendStepText writes prepared-mode statements to b (see pgStepText);
-// names are those the message already prepares, and it returns them with
-// the new ones.
-func appendStepText(b *strings.Builder, c *pgConn, names []string, qs ...*sqlText) []string {
-	var all []stmt
+// appendStepText writes Prepared statements to b (see stepText); names are
+// those the message already prepares, and it returns them with the new
+// ones.
+func appendStepText(b *strings.Builder, c *pgConn, names []string, qs ...*sqlb.Builder) []string {
+	var all []sqlb.Stmt
 	for _, q := range qs {
-		all = append(all, q.statements()...)
+		all = append(all, q.Statements()...)
 	}
 	size := 0
 	for _, st := range all {
-		size += len(st.text) + len(st.lits) + 2*len(st.ends) + 32
+		size += len(st.Text) + len(st.Lits) + 2*len(st.Ends) + 32
 	}
 	b.Grow(size + 64)
 	for _, st := range all {
-		name := statementName(st.text)
+		name := statementName(st.Text)
 		if !c.prepared[name] && !slices.Contains(names, name) {
-			b.WriteString("PREPARE " + name + " AS " + st.text + ";\n")
+			b.WriteString("PREPARE " + name + " AS " + st.Text + ";\n")
 			names = append(names, name)
 		}
 		b.WriteString("EXECUTE " + name)
-		st.literals(func(i int, lit string) {
+		st.Literals(func(i int, lit string) {
 			if i == 0 {
 				b.WriteByte('(')
 			} else {
@@ -208,7 +210,7 @@ func appendStepText(b *strings.Builder, c *pgConn, names []string, qs ...*sqlTex
 			}
 			b.WriteString(lit)
 		})
-		if len(st.ends) > 0 {
+		if len(st.Ends) > 0 {
 			b.WriteByte(')')
 		}
 		b.WriteString(";\n")
@@ -233,38 +235,40 @@ func statementName(text string) string {
 	return "samvad_" + strconv.FormatUint(h.Sum64(), 36)
 }
 
-// pgPrepared runs the named statement def with args on a connection of p,
-// preparing it there first (in the same round trip) when that connection
-// has not met it: planning costs more than running for the short statements
-// of the send path. One round trip, one implicit transaction.
-func (s *Store) pgPrepared(ctx context.Context, p *connPool, name, types, def string, args *sqlText, scan func(*sql.Rows) error) error {
-	if err := s.check(); err != nil {
+// prepared runs the named statement def with args (a Literal text of the
+// arguments) on a connection of p, preparing it there first (in the same
+// round trip) when that connection has not met it: planning costs more
+// than running for the short statements of the send path. One round trip,
+// one implicit transaction.
+func (d *Driver) runPrepared(ctx context.Context, p *connPool, name, types, def string, args *sqlb.Builder, scan func(*sql.Rows) error) error {
+	if err := d.check(); err != nil {
 		return err
 	}
 	c, err := p.take(ctx)
 	if err != nil {
 		return err
 	}
-	err = s.pgPreparedOn(ctx, c, name, types, def, args, scan)
+	err = d.runPreparedOn(ctx, c, name, types, def, args, scan)
 	p.done(c, err == nil) // after an error, whether the PREPARE ran is unknown
 	return err
 }
 
-// pgPreparedOn is pgPrepared on a connection the caller holds.
-func (s *Store) pgPreparedOn(ctx context.Context, c *pgConn, name, types, def string, args *sqlText, scan func(*sql.Rows) error) error {
-	q := "EXECUTE " + name + "(" + args.pgText() + ")"
+// runPreparedOn is runPrepared on a connection the caller holds.
+func (d *Driver) runPreparedOn(ctx context.Context, c *pgConn, name, types, def string, args *sqlb.Builder, scan func(*sql.Rows) error) error {
+	q := "EXECUTE " + name + "(" + args.Text() + ")"
 	if !c.prepared[name] {
 		q = "PREPARE " + name + " " + types + " AS " + def + ";\n" + q
 	}
-	s.calls.Add(1)
-	if err := s.pgQuery(ctx, c, q, scan); err != nil {
+	d.calls.Add(1)
+	if err := query(ctx, c, q, scan); err != nil {
 		return err
 	}
 	c.prepared[name] = true
 	return nil
 }
 
-func (s *Store) pgQuery(ctx context.Context, c *pgConn, q string, scan func(*sql.Rows) error) error {
+// query runs q on c and hands its rows to scan.
+func query(ctx context.Context, c *pgConn, q string, scan func(*sql.Rows) error) error {
 	rows, err := c.conn.QueryContext(ctx, q)
 	if err != nil {
 		return err

@@ -1,0 +1,3 @@
+-- Leaves a third of each outbox page free, so that a row's claim and delivery statuses can be
+-- written on its own page as heap-only updates.
+-- Postgres only: nothing to change on SQLite; recorded so that both databases list the same migrations.

@@ -1,0 +1,6 @@
+-- mark_outbox_sent marks the outbox rows ids[i] sent with wamids[i] at ats[i], one after the other,
+-- as MarkSent describes, and returns for each row it changed its place in the arrays (from 1) and
+-- whether the contact has another message waiting. It first takes the lock of each wamid
+-- (lock_outbound_wamids, which status webhooks call too; the locks' first key is 7261), so that a
+-- status written at the same time is not missed.
+-- Postgres only: nothing to change on SQLite; recorded so that both databases list the same migrations.
