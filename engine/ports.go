@@ -50,7 +50,8 @@ const (
 	// FallbackIdle: a message with no question waiting for it, which no
 	// keyword or pattern starts a flow with ("I want to pay my property
 	// tax"). With nothing to say, the main menu is shown, as without a
-	// fallback.
+	// fallback. A new citizen's first message is not asked about unless
+	// its script shows their language: they choose a language first.
 	FallbackIdle FallbackCause = "idle"
 	// FallbackInvalid: an answer an ask with `fallback: true` could not
 	// take. An answer is shown and the question asked again; with nothing

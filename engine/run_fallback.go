@@ -270,10 +270,12 @@ func (x *run) route(rep fallbackReply) {
 
 // idleFallback handles a message that started no flow: the fallback's
 // answer (the conversation then rests) or route. It reports whether the
-// fallback handled it.
+// fallback handled it. A new citizen whose first message does not show
+// their language by its script is not answered yet: the main menu lets
+// them choose their language first.
 func (x *run) idleFallback() bool {
 	text, ok := x.fallbackText()
-	if !ok {
+	if !ok || (x.c.New && !x.detected) {
 		return false
 	}
 	switch rep := x.consult(FallbackIdle, nil, text, nil); rep.kind {

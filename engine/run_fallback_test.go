@@ -548,3 +548,19 @@ func TestFallbackSyntaxMistakesAreReported(t *testing.T) {
 		t.Logf("all diagnostics:\n%v", diag.ListError(l))
 	}
 }
+
+func TestANewCitizenChoosesALanguageBeforeTheFallbackAnswers(t *testing.T) {
+	t.Parallel()
+	fb := &scriptedFallback{replies: []engine.FallbackAnswer{{Text: "दफ़्तर 10 बजे खुलते हैं।"}}}
+	c := fallbackChat(t, fb)
+	c.sess.Lang, c.contact.Language, c.contact.New = "", "", true
+	c.say("when do offices open")
+	c.expect("Pick one")
+	if len(fb.asked) != 0 {
+		t.Fatalf("the fallback was asked %+v", fb.asked)
+	}
+	// A first message whose script shows the language is answered.
+	*c.sess, *c.contact = engine.Session{}, engine.Contact{ID: "919800000002", New: true}
+	c.say("दफ़्तर कब खुलते हैं")
+	c.expect("दफ़्तर 10 बजे खुलते हैं।")
+}
