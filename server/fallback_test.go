@@ -3,7 +3,10 @@ package server
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -230,4 +233,62 @@ func TestTheLLMSectionIsChecked(t *testing.T) {
 	if _, err := s.newFallback(nil); err == nil || !strings.Contains(err.Error(), "SAMVAD_TEST_NO_SUCH_KEY, which is not set") {
 		t.Fatalf("a missing key: %v", err)
 	}
+}
+
+// copyDir copies a directory tree of small files.
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, path)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The knowledge is reloaded with the flows.
+func TestAReloadBringsNewKnowledge(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	copyDir(t, "../flows", filepath.Join(dir, "flows"))
+	copyDir(t, "../locales", filepath.Join(dir, "locales"))
+	c := startSimWith(t, "919877777777", func(cfg *Config) {
+		cfg.Flows, cfg.Locales = filepath.Join(dir, "flows"), filepath.Join(dir, "locales")
+	})
+	c.english()
+	got := c.say("tiger safari tickets")
+	expectReply(t, got, "Please reply with a number")
+	zoo := `department: parks
+entries:
+  - id: parks.zoo_hours
+    questions: {en: ["When does the zoo open?", "zoo timings", "tiger safari tickets"]}
+    answer: {en: "The city zoo is open from 9 am to 5 pm, except on Mondays."}
+`
+	if err := os.WriteFile(filepath.Join(dir, "flows", "knowledge", "parks.yaml"), []byte(zoo), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.srv.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	expectReply(t, c.say("tiger safari tickets"), "The city zoo is open from 9 am to 5 pm")
+	// A knowledge file with a mistake is refused with its position, and
+	// the running knowledge stays.
+	if err := os.WriteFile(filepath.Join(dir, "flows", "knowledge", "parks.yaml"), []byte("department: parks\nentries:\n  - id: x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.srv.Reload(context.Background()); err == nil || !strings.Contains(err.Error(), "parks.yaml:3") {
+		t.Fatalf("a broken knowledge file was loaded: %v", err)
+	}
+	expectReply(t, c.say("tiger safari tickets please"), "The city zoo is open")
 }
