@@ -44,7 +44,11 @@ func (c *compiler) compileAsk(node *Node, def *yaml.Node, vals map[string]*yaml.
 	}
 	ask.OnFail = Target{Kind: ToMenu}
 	if v := vals["on_fail"]; v != nil {
-		ask.OnFail = c.target(v)
+		if yamlx.IsScalar(v) && v.Value == "fallback" {
+			ask.OnFail = Target{Kind: ToFallback, Pos: c.pos(v), name: v.Value}
+		} else {
+			ask.OnFail = c.target(v)
+		}
 	}
 	for _, flag := range []struct {
 		key string

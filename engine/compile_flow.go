@@ -58,7 +58,7 @@ var (
 )
 
 // reserved targets a `next:` may name besides the flow's own nodes.
-var reservedTargets = map[string]TargetKind{"end": ToEnd, "menu": ToMenu, "handoff": ToHandoff}
+var reservedTargets = map[string]TargetKind{"end": ToEnd, "menu": ToMenu, "handoff": ToHandoff, "fallback": ToFallback}
 
 // compileFlow compiles a flow file's content. The texts and references it
 // holds are resolved by finish, once every flow of the library is known.

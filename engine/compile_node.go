@@ -23,6 +23,7 @@ var nodeKeys = map[NodeKind][]string{
 	KindFlow:    {"flow", "next"},
 	KindHandoff: {"handoff", "data", "queue"},
 	KindEnd:     {"end", "data"},
+	KindAnswer:  {"answer", "flows", "next", "on_none"},
 }
 
 func (c *compiler) compileNodes(nodesNode *yaml.Node) {
@@ -37,7 +38,7 @@ func (c *compiler) compileNodes(nodesNode *yaml.Node) {
 		case !identRE.MatchString(name):
 			c.errorf(kv[0], "node-name", "node name %q must be lower case letters, digits and _ , starting with a letter", name)
 		case reservedTargets[name] != ToNone:
-			c.errorf(kv[0], "node-name", "%q is a reserved target (end, menu, handoff) and cannot name a node", name)
+			c.errorf(kv[0], "node-name", "%q is a reserved target (end, menu, handoff, fallback) and cannot name a node", name)
 		case c.nodeDefs[name] != nil:
 			c.errorf(kv[0], "duplicate-node", "node %q is defined twice", name)
 		default:
@@ -56,7 +57,7 @@ func (c *compiler) compileNodes(nodesNode *yaml.Node) {
 func (c *compiler) nodeKind(n *yaml.Node, def *yaml.Node) NodeKind {
 	var found []NodeKind
 	for _, kv := range yamlx.Pairs(def) {
-		for k := KindSay; k <= KindEnd; k++ {
+		for k := KindSay; k <= KindAnswer; k++ {
 			if kv[0].Value == k.String() {
 				found = append(found, k)
 			}
@@ -66,9 +67,9 @@ func (c *compiler) nodeKind(n *yaml.Node, def *yaml.Node) NodeKind {
 	case 1:
 		return found[0]
 	case 0:
-		c.errorf(def, "node-kind", "node %q must say what it does with one of: say, ask, branch, set, call, flow, handoff, end", n.Value)
+		c.errorf(def, "node-kind", "node %q must say what it does with one of: say, ask, branch, set, call, flow, handoff, end, answer", n.Value)
 	default:
-		c.errorf(def, "node-kind", "node %q has more than one of say/ask/branch/set/call/flow/handoff/end; split it into nodes", n.Value)
+		c.errorf(def, "node-kind", "node %q has more than one of say/ask/branch/set/call/flow/handoff/end/answer; split it into nodes", n.Value)
 	}
 	return 0
 }
@@ -124,7 +125,37 @@ func (c *compiler) compileNode(node *Node, def *yaml.Node) {
 		}
 	case KindEnd:
 		node.Say = c.optionalMessage(vals["end"], vals["data"], "")
+	case KindAnswer:
+		c.compileAnswer(node, def, vals)
 	}
+}
+
+// compileAnswer reads an answer: node: the question (an expression giving
+// text), flows: (the only flows the fallback may lead to), next: (after an
+// answer) and on_none: (when nothing answers; default: the citizen is told
+// so and shown the main menu).
+func (c *compiler) compileAnswer(node *Node, def *yaml.Node, vals map[string]*yaml.Node) {
+	a := &AnswerNode{}
+	node.Answer = a
+	if v := vals["answer"]; v != nil {
+		a.Question = c.expression(v, c.env, guard.AnyResult)
+		if p := a.Question; p != nil {
+			if rt := p.Type(); rt != nil && rt.Kind() != reflect.Interface && rt.Kind() != reflect.String {
+				c.errorf(v, "answer-type", "answer: takes the citizen's question as text (such as vars.question or input), but %q gives %s", p.Source(), describeType(rt))
+			}
+		}
+	}
+	if v := vals["flows"]; v != nil {
+		a.Flows = []string{}
+		if v.Kind != yaml.SequenceNode || len(v.Content) > 0 {
+			for _, e := range c.strList(v, "flows") {
+				a.Flows = append(a.Flows, e.Value)
+				c.flowRefs = append(c.flowRefs, flowRef{id: e.Value, pos: c.pos(e)})
+			}
+		}
+	}
+	node.Next = c.requiredTarget(def, vals["next"], node, "next")
+	a.OnNone = c.optionalTarget(vals["on_none"])
 }
 
 // compileLines reads a say that lists the items of a list: each: (the
@@ -208,7 +239,13 @@ func (c *compiler) target(n *yaml.Node) Target {
 		return Target{}
 	}
 	t := Target{Pos: c.pos(n), name: name}
-	if k := reservedTargets[name]; k != ToNone {
+	switch k := reservedTargets[name]; k {
+	case ToFallback:
+		c.errorf(n, "fallback-target", "only an ask's on_fail: may lead to the fallback; to answer a question here, use an answer: node")
+		t.Kind = ToEnd // reported; not a dead end as well
+		return t
+	case ToNone:
+	default:
 		t.Kind = k
 		return t
 	}

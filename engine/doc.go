@@ -28,7 +28,7 @@
 //	                  triggers, the languages it offers; did-you-mean suggestions
 //	compile_node.go   nodes and their targets: say (a list's lines, a computed
 //	                  file), branch, set, call (and its on: outcomes), flow,
-//	                  handoff, end
+//	                  handoff, end, answer (a question for the fallback)
 //	compile_ask.go    ask nodes: expected answers, choices (fixed, or from a list),
 //	                  validate, retries, save
 //	compile_expr.go   the typed environment expressions compile against, and
@@ -56,7 +56,11 @@
 //	                  sub-flows and their return, handoff, end
 //	run_answer.go     reading the answer to an ask (a choice by tap, number or
 //	                  label; a date, PIN code, phone, location, photo), validation,
-//	                  retries, the fallback
+//	                  retries
+//	run_fallback.go   what the rules do not cover: free text, unclear answers,
+//	                  on_fail: fallback and answer: nodes go to the Fallback;
+//	                  its reply is checked (language, length, offered flows,
+//	                  typed arguments) and recorded (FallbackRecord)
 //	run_list.go       choices made from a list at run time, a page at a time
 //	run_output.go     rendering texts and questions in the citizen's language
 //	run_command.go    global commands (menu, restart, stop, start, language) in
@@ -71,7 +75,8 @@
 //	                  any channel
 //	session.go        Session, the state of a conversation between two inputs;
 //	session_codec.go  its compact binary form (Encode, DecodeSession)
-//	event.go          the events a step reports
+//	event.go          the events a step reports, and the record of a fallback's
+//	                  reply (FallbackRecord) that fallback events carry
 //	ports.go          Services, Fallback, Clock
 //
 // Sub-packages each do one job for both halves: diag (positional problems),

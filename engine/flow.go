@@ -112,9 +112,11 @@ const (
 	KindFlow
 	KindHandoff
 	KindEnd
+	// KindAnswer passes a question to the fallback and shows its answer.
+	KindAnswer
 )
 
-var nodeKindNames = [...]string{"", "say", "ask", "branch", "set", "call", "flow", "handoff", "end"}
+var nodeKindNames = [...]string{"", "say", "ask", "branch", "set", "call", "flow", "handoff", "end", "answer"}
 
 func (k NodeKind) String() string { return nodeKindNames[k] }
 
@@ -143,6 +145,21 @@ type Node struct {
 	SubFlow string
 	// handoff
 	Queue string
+	// answer
+	Answer *AnswerNode
+}
+
+// AnswerNode is an `answer:` node: a question for the fallback (an
+// expression giving text), the flows it may lead to, and where to go when
+// it has no answer. Its Next is where to go after an answer.
+type AnswerNode struct {
+	Question *guard.Program
+	// Flows, when not nil, are the only flows the fallback may take the
+	// citizen into (none, when empty); nil offers the main menu's.
+	Flows []string
+	// OnNone is where to go when nothing answers the question; not given,
+	// the citizen is told so and shown the main menu.
+	OnNone Target
 }
 
 // TargetKind says where a `next:` leads.
@@ -155,6 +172,9 @@ const (
 	ToEnd     // end this flow (return to the caller, if any)
 	ToMenu    // back to the integration's main menu
 	ToHandoff // to the agent inbox
+	// ToFallback (an ask's on_fail: only) passes the last answer to the
+	// fallback.
+	ToFallback
 )
 
 // Target is where a transition leads.

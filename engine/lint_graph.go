@@ -137,6 +137,9 @@ func (n *Node) targets() []Target {
 			out = append(out, n.Ask.List.Empty)
 		}
 	}
+	if n.Answer != nil {
+		out = append(out, n.Answer.OnNone)
+	}
 	if n.Call != nil {
 		out = append(out, n.Call.OnError)
 		for _, o := range n.Call.On {

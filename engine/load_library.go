@@ -264,13 +264,7 @@ func (lib *Library) Summaries(lang string) []FlowSummary {
 	idx := lib.langIndex(lang)
 	var out []FlowSummary
 	for _, f := range lib.menu {
-		s := FlowSummary{ID: f.ID}
-		if f.Title != nil {
-			if m := f.Title.byLang[f.langIndex(idx)]; m != nil {
-				s.Title = m.Text().Source()
-			}
-		}
-		out = append(out, s)
+		out = append(out, lib.summary(f, idx))
 	}
 	return out
 }

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"strings"
 
 	"github.com/samvad/samvad/engine/script"
@@ -248,7 +247,9 @@ func (x *run) staleChoice(n *Node) {
 	x.prompt(n, nil)
 }
 
-// invalid handles an answer the ask cannot take.
+// invalid handles an answer the ask cannot take: a keyword of another
+// flow (at a choice), the fallback (with fallback: true), else a retry, and
+// on_fail once the retries run out.
 func (x *run) invalid(n *Node) {
 	ask := n.Ask
 	if ask.expects(ExpectChoice) || ask.expects(ExpectLanguage) {
@@ -262,13 +263,17 @@ func (x *run) invalid(n *Node) {
 			return
 		}
 	}
-	if ask.Fallback && x.in.Kind == InputText && x.tryFallback(n) {
+	if ask.Fallback && x.invalidFallback(n) {
 		return
 	}
 	x.s.Retries++
 	x.event(EventAnswerInvalid, x.flow.ID, n.Name, ask.Expect[0].String())
 	if x.s.Retries > ask.Retries {
 		x.event(EventRetriesExceeded, x.flow.ID, n.Name, "")
+		if ask.OnFail.Kind == ToFallback {
+			x.failToFallback(n)
+			return
+		}
 		x.sayBuiltin("common.too_many_tries")
 		x.runFrom(x.follow(ask.OnFail))
 		return
@@ -282,40 +287,6 @@ func (x *run) invalid(n *Node) {
 		msg = x.lib.builtin[invalidKey(ask.Expect[0])]
 	}
 	x.prompt(n, msg)
-}
-
-// tryFallback asks the Fallback about an answer the rules did not match. It
-// reports whether the fallback handled the message.
-func (x *run) tryFallback(n *Node) bool {
-	fb := x.e.cfg.Fallback
-	if fb == nil {
-		return false
-	}
-	q := FallbackQuery{Text: script.Redact(x.text), Lang: x.lang, Flow: x.flow.ID, Node: n.Name,
-		Flows: x.lib.Summaries(x.s.Lang)}
-	ctx, cancel := context.WithTimeout(x.ctx, x.e.cfg.FallbackTimeout)
-	ans, err := fb.Answer(ctx, q)
-	cancel()
-	if err != nil {
-		x.event(EventFallbackFailed, x.flow.ID, n.Name, errorSummary(err))
-		return false
-	}
-	target := x.lib.Flow(ans.Flow)
-	if ans.Text == "" && target == nil {
-		return false
-	}
-	x.event(EventFallbackUsed, x.flow.ID, n.Name, ans.Flow)
-	if ans.Text != "" {
-		x.r.Outputs = append(x.r.Outputs, Output{Kind: OutputText, Lang: x.lang, Text: ans.Text})
-	}
-	if target != nil {
-		x.clearSession()
-		x.startFlow(target)
-		x.runFrom(target.Start)
-		return true
-	}
-	x.prompt(n, nil)
-	return true
 }
 
 // choiceLabel is the label of a choice in the session's language.

@@ -47,6 +47,8 @@ func (x *run) runFrom(n *Node) {
 		case KindEnd:
 			x.say(n.Say, n.Name)
 			n = x.endFlow()
+		case KindAnswer:
+			n = x.answerNode(n)
 		default:
 			n = x.endFlow()
 		}

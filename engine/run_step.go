@@ -29,6 +29,8 @@ type run struct {
 	lang     string
 	steps    int
 	detected bool
+	// consulted: the fallback was asked about this input already.
+	consulted bool
 	// text is the input's text, trimmed; input is it with digits in ASCII.
 	text, input string
 
@@ -49,7 +51,7 @@ func (x *run) begin(e *Engine, ctx context.Context, s *Session, c *Contact, in *
 	x.e, x.lib, x.ctx, x.s, x.c, x.in, x.r = e, e.lib.Load(), ctx, s, c, in, r
 	x.langs = e.langs.Load()
 	x.now = e.cfg.Clock.Now()
-	x.err, x.flow, x.steps, x.detected = nil, nil, 0, false
+	x.err, x.flow, x.steps, x.detected, x.consulted = nil, nil, 0, false, false
 	x.cli, x.li = 0, 0 // until chooseLanguage: a pooled run may come from a larger catalog
 	x.text = strings.TrimSpace(in.Text)
 	x.input = script.ASCIIDigits(x.text)
@@ -192,7 +194,8 @@ func (x *run) clearSession() {
 }
 
 // startIdle starts a flow for a citizen with none running: the flow whose
-// keyword or pattern the message is, else the main menu.
+// keyword or pattern the message is, else what the fallback makes of it
+// (an answer, or a flow), else the main menu.
 func (x *run) startIdle() {
 	if f, save := x.trigger(); f != nil {
 		x.startFlow(f)
@@ -200,6 +203,9 @@ func (x *run) startIdle() {
 			x.s.Vars[save] = x.text
 		}
 		x.runFrom(f.Start)
+		return
+	}
+	if x.idleFallback() {
 		return
 	}
 	x.restart(x.e.cfg.EntryFlow)

@@ -425,13 +425,19 @@ func TestPinnedVersionComesBackFromArchive(t *testing.T) {
 	restarted.expect("You picked c.", "Pick one")
 }
 
+// fakeFallback gives its answer to questions that contain when, and
+// nothing to the others; it remembers the last question.
 type fakeFallback struct {
-	q   engine.FallbackQuery
-	ans engine.FallbackAnswer
+	when string
+	q    engine.FallbackQuery
+	ans  engine.FallbackAnswer
 }
 
 func (f *fakeFallback) Answer(ctx context.Context, q engine.FallbackQuery) (engine.FallbackAnswer, error) {
 	f.q = q
+	if !strings.Contains(q.Text, f.when) {
+		return engine.FallbackAnswer{}, nil
+	}
 	return f.ans, nil
 }
 
@@ -448,7 +454,7 @@ nodes:
     save: pick
     next: end
 `})
-	fb := &fakeFallback{ans: engine.FallbackAnswer{Text: "Offices open at 10."}}
+	fb := &fakeFallback{when: "offices", ans: engine.FallbackAnswer{Text: "Offices open at 10."}}
 	c := newChat(t, lib, engine.Config{Fallback: fb})
 	c.say("hi")
 	c.say("when do offices open? my number is 9876543210")

@@ -73,6 +73,9 @@ type Config struct {
 	// simulator allows it anyway. Off by default: a production service
 	// refuses to start without every department system it calls.
 	AllowUnconnected bool `yaml:"allow_unconnected"`
+	// LLM is the language model the fallback asks (see LLM); without a
+	// base_url the knowledge base answers alone.
+	LLM LLM `yaml:"llm"`
 	// Clock tells the time (tests set it; default time.Now).
 	Clock func() time.Time `yaml:"-"`
 }
@@ -243,6 +246,7 @@ func (c *Config) ApplyDefaults() {
 	if c.StepBatch == 0 {
 		c.StepBatch = 8
 	}
+	c.LLM.applyDefaults()
 	if c.Simulator == nil {
 		on := len(c.Integrations) == 0
 		c.Simulator = &on
@@ -295,6 +299,11 @@ func (c *Config) ValidateFor(use Use) error {
 	}
 	if c.Graph.RatePerSecond < 0 {
 		add("graph.rate_per_second: %v is negative (0 means Meta's default, 80)", c.Graph.RatePerSecond)
+	}
+	if use == ForServe {
+		for _, p := range c.LLM.problems() {
+			add("%s", p)
+		}
 	}
 	seen := map[string]bool{}
 	phones := map[string]bool{}

@@ -38,6 +38,8 @@ func (s *Server) newIntegration(cfg Integration, lib *engine.Library) (*integrat
 		Languages:       cfg.Languages,
 		SessionTimeout:  cfg.SessionDuration,
 		Services:        s.operations(),
+		Fallback:        fallbackPort{s},
+		FallbackTimeout: s.fallbackTimeout(),
 		Clock:           clockFunc(s.now),
 		Archive:         archive{s.store},
 	})

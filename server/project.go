@@ -6,16 +6,21 @@ import (
 	"os"
 	"strings"
 
+	"github.com/samvad/samvad/adapters/llm"
+	"github.com/samvad/samvad/adapters/llm/knowledge"
 	"github.com/samvad/samvad/adapters/services"
 	"github.com/samvad/samvad/engine"
 	"github.com/samvad/samvad/engine/diag"
 )
 
 // project is what the flows and locale directories hold: the flows and
-// messages the engine runs, and the department operations they call.
+// messages the engine runs, the department operations they call, and the
+// fallback's knowledge (with the fallback that searches it).
 type project struct {
-	lib *engine.Library
-	ops *services.Registry
+	lib       *engine.Library
+	ops       *services.Registry
+	knowledge *knowledge.Index
+	fallback  *llm.Fallback
 }
 
 // readProject reads the flows, the locale files and the operation
@@ -34,11 +39,13 @@ func readProject(cfg *Config) (*project, error) {
 	}
 	lib, more := engine.LoadSources(src, opts)
 	problems = append(problems, more...)
+	kb, more := readKnowledge(src.Knowledge)
+	problems = append(problems, more...)
 	if problems.HasErrors() {
 		problems.Sort()
 		return nil, fmt.Errorf("the flows in %s and %s do not load:\n%w", cfg.Flows, cfg.Locales, diag.List(problems.Errors()).Err())
 	}
-	return &project{lib: lib, ops: ops}, nil
+	return &project{lib: lib, ops: ops, knowledge: kb}, nil
 }
 
 // connect connects the project's operations to their systems as the
@@ -68,7 +75,7 @@ func (s *Server) connect(p *project) error {
 		s.log.Warn("department systems not connected: their operations fail until connectors.<name>.base_url is set (make run connects them to the sample APIs)",
 			"connectors", strings.Join(missing, ", "))
 	}
-	return nil
+	return s.connectFallback(p)
 }
 
 // library returns the flows currently loaded.

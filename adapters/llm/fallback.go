@@ -34,7 +34,8 @@ const Offline = "offline"
 
 // Config sets up a Fallback.
 type Config struct {
-	// Index is the knowledge base; required.
+	// Index is the knowledge base; required. SetIndex replaces it (when the
+	// flows are reloaded).
 	Index *knowledge.Index
 	// Client is the model; nil answers offline only.
 	Client *openai.Client
@@ -53,6 +54,12 @@ type Config struct {
 	MaxChars int
 	// MaxTokens bounds the model's reply (default 400).
 	MaxTokens int
+	// TrustOffline is the confidence (0 to 1) at or above which the
+	// knowledge base's own decision stands without asking the model: a
+	// route, or an answer written in the citizen's language (the
+	// department's own words, at once). Default 0.9; over 1, the model is
+	// always asked.
+	TrustOffline float64
 	// BreakerFailures and BreakerCooldown set the circuit breaker
 	// (default 5 failures in a row, then 30s without calls).
 	BreakerFailures int
@@ -72,6 +79,7 @@ type Config struct {
 // otherwise or when the model fails. It implements engine.Fallback.
 type Fallback struct {
 	cfg     Config
+	index   atomic.Pointer[knowledge.Index]
 	breaker *breaker
 	allowed map[string]bool
 	noTools atomic.Bool // the server refused tools: use JSON mode
@@ -105,6 +113,9 @@ func New(cfg Config) (*Fallback, error) {
 	if cfg.MaxTokens <= 0 {
 		cfg.MaxTokens = 400
 	}
+	if cfg.TrustOffline <= 0 {
+		cfg.TrustOffline = 0.9
+	}
 	if cfg.BreakerFailures <= 0 {
 		cfg.BreakerFailures = 5
 	}
@@ -125,13 +136,29 @@ func New(cfg Config) (*Fallback, error) {
 		f.allowed[fact(n)] = true
 	}
 	f.breaker = &breaker{failures: cfg.BreakerFailures, cooldown: cfg.BreakerCooldown, now: cfg.Now}
+	f.index.Store(cfg.Index)
+	cfg.Index = nil // f.index holds it from now on
+	f.cfg = cfg
 	return f, nil
 }
+
+// SetIndex replaces the knowledge base, for questions asked from now on;
+// the model, its circuit breaker and what was learnt of its server stay.
+func (f *Fallback) SetIndex(ix *knowledge.Index) {
+	if ix != nil {
+		f.index.Store(ix)
+	}
+}
+
+// Index returns the knowledge base in use.
+func (f *Fallback) Index() *knowledge.Index { return f.index.Load() }
 
 // Flow is a flow the citizen may be routed to.
 type Flow struct {
 	ID    string
 	Title string
+	// Vars name the flow's variables a route's arguments may set.
+	Vars []string
 }
 
 // Question is what the caller asks.
@@ -141,10 +168,12 @@ type Question struct {
 	Text string
 	// Lang is the language to answer in (a locale code).
 	Lang string
-	// Flow and Node say where the citizen is.
-	Flow, Node string
+	// Flow and Node say where the citizen is, and Cause why the question
+	// is asked (engine.FallbackCause: idle, invalid, retries, question);
+	// they are logged.
+	Flow, Node, Cause string
 	// Flows are the flows a route may lead to; nil allows every flow of
-	// the knowledge base.
+	// the knowledge base, and an empty list none.
 	Flows []Flow
 	// History holds earlier messages of the conversation, oldest first:
 	// facts in them may be repeated in an answer.
@@ -188,12 +217,15 @@ func (f *Fallback) Ask(ctx context.Context, q Question) Result {
 	var ph placeholders
 	forModel := ph.redactForModel(q.Text)
 	kq := knowledge.Query{Text: script.Redact(q.Text), Lang: q.Lang, Flows: flowIDs(q.Flows)}
-	offline := f.cfg.Index.Answer(kq)
-	passages := f.cfg.Index.Search(kq, f.cfg.Passages)
+	ix := f.index.Load()
+	offline := ix.Answer(kq)
+	passages := ix.Search(kq, f.cfg.Passages)
 	res := f.fromOffline(offline)
 	switch {
 	case f.cfg.Client == nil:
 		res.Reason = "no model configured"
+	case f.trusted(offline, q.Lang):
+		res.Reason = fmt.Sprintf("offline %s trusted at confidence %.2f", offline.Kind, offline.Confidence)
 	case !f.breaker.allow():
 		res.Reason = "breaker open"
 	default:
@@ -202,6 +234,21 @@ func (f *Fallback) Ask(ctx context.Context, q Question) Result {
 	res.Latency = f.cfg.Now().Sub(start)
 	f.logResult(q, forModel, res)
 	return res
+}
+
+// trusted reports whether the knowledge base's decision stands without the
+// model: a route or an answer in the asked language, confident enough.
+func (f *Fallback) trusted(o knowledge.Result, lang string) bool {
+	if o.Confidence < f.cfg.TrustOffline {
+		return false
+	}
+	switch o.Kind {
+	case knowledge.KindRoute:
+		return true
+	case knowledge.KindAnswer:
+		return lang == "" || o.TextLang == lang
+	}
+	return false
 }
 
 // fromOffline turns the knowledge base's result into a Result.
@@ -336,7 +383,7 @@ func (f *Fallback) request(withTools bool, lang string, passages []knowledge.Pas
 // knownFlows are the flows of the knowledge base's intents.
 func (f *Fallback) knownFlows() []Flow {
 	var out []Flow
-	for _, in := range f.cfg.Index.Base().Intents {
+	for _, in := range f.index.Load().Base().Intents {
 		out = append(out, Flow{ID: in.Flow, Title: in.Flow})
 	}
 	return out
@@ -373,27 +420,31 @@ func (f *Fallback) logResult(q Question, forModel string, r Result) {
 		ids[i] = p.ID
 	}
 	f.log.Info("llm fallback",
-		"question", forModel, "lang", q.Lang, "flow", q.Flow, "node", q.Node,
+		"question", forModel, "lang", q.Lang, "flow", q.Flow, "node", q.Node, "cause", q.Cause,
 		"kind", string(r.Kind), "route", r.Flow, "answer", script.Redact(r.Text),
 		"passages", strings.Join(ids, ","), "model", r.Model, "reason", r.Reason,
 		"latency_ms", r.Latency.Milliseconds(), "tokens", r.Usage.TotalTokens)
 }
 
-// Answer implements engine.Fallback: the engine's question, the result's
-// text and flow. A "none" result is an empty answer, so the engine goes
-// on as if there were no fallback (it asks again, and offers the menu
-// after its retries).
+// Answer implements engine.Fallback: the engine's question is asked, and
+// the whole result handed back (the engine checks it again and records
+// it). A "none" result is an answer of kind none: the engine goes on as
+// its cause says (it asks again, or offers the menu).
 func (f *Fallback) Answer(ctx context.Context, q engine.FallbackQuery) (engine.FallbackAnswer, error) {
 	flows := make([]Flow, len(q.Flows))
 	for i, s := range q.Flows {
-		flows[i] = Flow{ID: s.ID, Title: s.Title}
+		flows[i] = Flow{ID: s.ID, Title: s.Title, Vars: s.Vars}
 	}
-	r := f.Ask(ctx, Question{Text: q.Text, Lang: q.Lang, Flow: q.Flow, Node: q.Node, Flows: flows})
+	r := f.Ask(ctx, Question{Text: q.Text, Lang: q.Lang, Flow: q.Flow, Node: q.Node, Cause: string(q.Cause), Flows: flows})
+	ans := engine.FallbackAnswer{Kind: engine.FallbackNone, Model: r.Model, Reason: r.Reason, Latency: r.Latency}
+	for _, p := range r.Passages {
+		ans.Passages = append(ans.Passages, engine.FallbackPassage{ID: p.ID, Score: p.Confidence})
+	}
 	switch r.Kind {
 	case knowledge.KindAnswer:
-		return engine.FallbackAnswer{Text: r.Text}, nil
+		ans.Kind, ans.Text, ans.Lang = engine.FallbackText, r.Text, r.Lang
 	case knowledge.KindRoute:
-		return engine.FallbackAnswer{Flow: r.Flow}, nil
+		ans.Kind, ans.Flow, ans.Args = engine.FallbackRoute, r.Flow, r.Args
 	}
-	return engine.FallbackAnswer{}, nil
+	return ans, nil
 }

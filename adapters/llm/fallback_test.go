@@ -66,6 +66,9 @@ func setup(t *testing.T, cfg llm.Config, client openai.Config) (*llm.Fallback, *
 	}
 	var logs bytes.Buffer
 	cfg.Index, cfg.Client = shippedIndex(t), c
+	if cfg.TrustOffline == 0 {
+		cfg.TrustOffline = 2 // these tests are about the model: always ask it
+	}
 	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	f, err := llm.New(cfg)
 	if err != nil {
@@ -362,6 +365,28 @@ func TestAzureStyleKeyHeaderAndAPIVersion(t *testing.T) {
 	}
 }
 
+func TestConfidentOfflineDecisionsDoNotWaitForTheModel(t *testing.T) {
+	t.Parallel()
+	f, srv, _ := setup(t, llm.Config{TrustOffline: 0.9}, openai.Config{})
+	srv.SetDefault(llmfake.ToolCall("answer", map[string]any{"text": "Hello!"}))
+	for _, text := range []string{"hi", "I want to pay my property tax", "How long does a complaint take?"} {
+		r := ask(f, text, "en")
+		if r.Model != llm.Offline || r.Kind == knowledge.KindNone || !strings.Contains(r.Reason, "trusted") {
+			t.Errorf("%q: %+v", text, r)
+		}
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Fatalf("the model was asked %d times", n)
+	}
+	// An answer the knowledge base has only in another language is the
+	// model's to write.
+	srv.SetDefault(llmfake.ToolCall("answer", map[string]any{"text": "অভিযোগ নিবন্ধনের বার্তায় দিনের সংখ্যা লেখা থাকে।"}))
+	r := ask(f, "How long does a complaint take?", "bn")
+	if r.Model != "test-model" || len(srv.Requests()) != 1 {
+		t.Fatalf("got %+v", r)
+	}
+}
+
 func TestOfflineOnly(t *testing.T) {
 	t.Parallel()
 	f, err := llm.New(llm.Config{Index: shippedIndex(t), Logger: slog.New(slog.DiscardHandler)})
@@ -391,7 +416,57 @@ func TestEngineFallbackPort(t *testing.T) {
 		t.Fatalf("got %+v, %v", ans, err)
 	}
 	ans, err = port.Answer(context.Background(), engine.FallbackQuery{Text: "who won the cricket match", Lang: "en"})
-	if err != nil || ans != (engine.FallbackAnswer{}) {
+	if err != nil || ans.Kind != engine.FallbackNone || ans.Text != "" || ans.Flow != "" || ans.Model != llm.Offline {
 		t.Fatalf("an off-topic message: %+v, %v", ans, err)
+	}
+}
+
+func TestSetIndexSwapsTheKnowledge(t *testing.T) {
+	t.Parallel()
+	f, err := llm.New(llm.Config{Index: shippedIndex(t), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := knowledge.Parse("k.yaml", []byte(`department: test
+entries:
+  - id: test.zoo
+    questions: {en: ["When does the zoo open?"]}
+    answer: {en: "The zoo opens at nine."}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.SetIndex(knowledge.NewIndex(b, knowledge.Options{}))
+	if r := ask(f, "when does the zoo open", "en"); r.Kind != knowledge.KindAnswer || r.Text != "The zoo opens at nine." {
+		t.Fatalf("got %+v", r)
+	}
+	if f.Index().Base().Entry("test.zoo") == nil {
+		t.Fatal("Index does not return the new knowledge base")
+	}
+}
+
+func TestFlowsAndTheirArgumentsAreOffered(t *testing.T) {
+	t.Parallel()
+	f, srv, _ := setup(t, llm.Config{}, openai.Config{})
+	srv.Script(llmfake.ToolCall("answer", map[string]any{"text": ""}), llmfake.ToolCall("answer", map[string]any{"text": ""}))
+	f.Ask(context.Background(), llm.Question{Text: "what happened to my complaint", Lang: "en",
+		Flows: []llm.Flow{{ID: "grievance_status", Title: "Check a complaint", Vars: []string{"reference"}}}})
+	f.Ask(context.Background(), llm.Question{Text: "what happened to my complaint", Lang: "en", Flows: []llm.Flow{}})
+	reqs := srv.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	if p := reqs[0].Body.Text(); !strings.Contains(p, "- grievance_status: Check a complaint (arguments: reference)") {
+		t.Fatalf("prompt:\n%s", p)
+	}
+	if len(reqs[0].Body.Tools) != 2 {
+		t.Fatalf("tools %+v", reqs[0].Body.Tools)
+	}
+	// No flow to route to: no routing tool, and the prompt says so.
+	if tools := reqs[1].Body.Tools; len(tools) != 1 || tools[0].Function.Name != "answer" {
+		t.Fatalf("tools %+v", tools)
+	}
+	if p := reqs[1].Body.Text(); !strings.Contains(p, "FLOWS:\n(none)") {
+		t.Fatalf("prompt:\n%s", p)
 	}
 }

@@ -118,33 +118,12 @@ func utf8RuneLenBefore(s string, i int) int {
 }
 
 // scriptOf is the script an answer in lang must be written in (Latin for
-// English and romanised Hindi).
+// English and romanised Hindi, and when no language is given).
 func scriptOf(lang string) script.Script {
-	switch lang {
-	case "en", "hi-Latn", "":
+	if lang == "" {
 		return script.Latin
-	case "hi", "mr":
-		return script.Devanagari
-	case "bn":
-		return script.Bengali
-	case "or":
-		return script.Odia
-	case "ta":
-		return script.Tamil
-	case "te":
-		return script.Telugu
-	case "kn":
-		return script.Kannada
-	case "ml":
-		return script.Malayalam
-	case "gu":
-		return script.Gujarati
-	case "pa":
-		return script.Gurmukhi
-	case "ur":
-		return script.Arabic
 	}
-	return script.Unknown
+	return script.ForLanguage(lang)
 }
 
 // checkAnswer returns why a model's answer may not be shown, or "".

@@ -72,7 +72,14 @@ func userPrompt(passages []knowledge.Passage, flows []Flow, history []string, me
 	}
 	b.WriteString("\nFLOWS:\n")
 	for _, f := range flows {
-		fmt.Fprintf(&b, "- %s: %s\n", f.ID, f.Title)
+		fmt.Fprintf(&b, "- %s: %s", f.ID, f.Title)
+		if len(f.Vars) > 0 {
+			fmt.Fprintf(&b, " (arguments: %s)", strings.Join(f.Vars, ", "))
+		}
+		b.WriteByte('\n')
+	}
+	if len(flows) == 0 {
+		b.WriteString("(none)\n")
 	}
 	if len(history) > 0 {
 		b.WriteString("\nEARLIER MESSAGES:\n")
@@ -84,13 +91,14 @@ func userPrompt(passages []knowledge.Passage, flows []Flow, history []string, me
 	return b.String()
 }
 
-// tools are the two functions offered to the model.
+// tools are the functions offered to the model: routing (when there is a
+// flow to route to) and answering.
 func tools(flows []Flow) []openai.Tool {
 	ids := make([]string, len(flows))
 	for i, f := range flows {
 		ids[i] = f.ID
 	}
-	return []openai.Tool{
+	out := []openai.Tool{
 		{Type: "function", Function: openai.Function{
 			Name:        toolRoute,
 			Description: "Take the citizen into one of the FLOWS.",
@@ -116,6 +124,10 @@ func tools(flows []Flow) []openai.Tool {
 			},
 		}},
 	}
+	if len(flows) == 0 {
+		out = out[1:]
+	}
+	return out
 }
 
 // decision is what the model decided.

@@ -1,6 +1,9 @@
 package script
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Script is a writing system a citizen may write in. The zero value is
 // Unknown.
@@ -67,6 +70,51 @@ func DefaultLanguage(s Script) string {
 		return defaultLanguages[s]
 	}
 	return ""
+}
+
+// languageScripts are the scripts the languages of India are written in,
+// by language code.
+var languageScripts = map[string]Script{
+	"en": Latin, "hi": Devanagari, "mr": Devanagari, "ne": Devanagari, "kok": Devanagari,
+	"mai": Devanagari, "sa": Devanagari, "doi": Devanagari, "brx": Devanagari,
+	"bn": Bengali, "as": Bengali, "pa": Gurmukhi, "gu": Gujarati, "or": Odia, "ta": Tamil,
+	"te": Telugu, "kn": Kannada, "ml": Malayalam, "ur": Arabic, "ks": Arabic,
+}
+
+// ForLanguage returns the script a text in a language is written in: Latin
+// for English and for a tag that says so ("hi-Latn", Hindi in Latin
+// letters), Devanagari for Hindi and Marathi, and so on for the languages
+// of India; Unknown for a language it does not know. A tag's script subtag
+// wins over its language's ("pa-Arab" is Arabic).
+func ForLanguage(code string) Script {
+	base, rest, _ := strings.Cut(code, "-")
+	for _, sub := range strings.Split(rest, "-") {
+		switch strings.ToLower(sub) {
+		case "latn":
+			return Latin
+		case "deva":
+			return Devanagari
+		case "beng":
+			return Bengali
+		case "guru":
+			return Gurmukhi
+		case "gujr":
+			return Gujarati
+		case "orya":
+			return Odia
+		case "taml":
+			return Tamil
+		case "telu":
+			return Telugu
+		case "knda":
+			return Kannada
+		case "mlym":
+			return Malayalam
+		case "arab":
+			return Arabic
+		}
+	}
+	return languageScripts[strings.ToLower(base)]
 }
 
 // ScriptOf returns the script of r if r is a letter of one of the scripts

@@ -95,6 +95,25 @@ func TestScriptStringAndLanguage(t *testing.T) {
 	}
 }
 
+func TestForLanguage(t *testing.T) {
+	tests := map[string]Script{
+		"en": Latin, "hi": Devanagari, "mr": Devanagari, "bn": Bengali, "or": Odia, "ta": Tamil,
+		"hi-Latn": Latin, "HI-latn": Latin, "pa-Arab": Arabic, "pa": Gurmukhi, "ur": Arabic,
+		"en-IN": Latin, "xx": Unknown, "": Unknown,
+	}
+	for code, want := range tests {
+		if got := ForLanguage(code); got != want {
+			t.Errorf("ForLanguage(%q) = %v, want %v", code, got, want)
+		}
+	}
+	// Every script's default language is written in that script.
+	for s := Latin + 1; s < numScripts; s++ {
+		if got := ForLanguage(DefaultLanguage(s)); got != s {
+			t.Errorf("ForLanguage(DefaultLanguage(%v)) = %v", s, got)
+		}
+	}
+}
+
 func TestDetectDoesNotAllocate(t *testing.T) {
 	for _, s := range []string{"hello", "नमस्ते 👍", "வணக்கம்", "ﻣﺮﺣﺒﺎ"} {
 		zeroAllocs(t, "Detect("+s+")", func() { Detect(s) })

@@ -52,6 +52,7 @@ func Parse(file string, content []byte) (*Case, diag.List) {
 		},
 		"session_timeout": func(v *yaml.Node) { c.Timeout = p.duration(v) },
 		"services":        func(v *yaml.Node) { p.services(v, c) },
+		"fallback":        func(v *yaml.Node) { c.HasFallback = true; p.fallback(v, c) },
 		"turns":           func(v *yaml.Node) { p.turns(v, c) },
 	})
 	if c.Name == "" {
@@ -184,6 +185,40 @@ func (p *parser) services(n *yaml.Node, c *Case) {
 			})
 			c.Services[name] = append(c.Services[name], r)
 		}
+	}
+}
+
+// fallback reads a case's fallback: the fallback's replies, in order.
+func (p *parser) fallback(n *yaml.Node, c *Case) {
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n, "fallback: is a list of the fallback's replies, in order (answer:, route:, none: true or error:)")
+		return
+	}
+	for _, e := range n.Content {
+		r := &FallbackReply{Pos: yamlx.Pos(p.file, e)}
+		p.fields(e, "a fallback reply", map[string]func(v *yaml.Node){
+			"question": func(v *yaml.Node) { r.Question = p.str(v) },
+			"answer":   func(v *yaml.Node) { r.Answer = p.str(v) },
+			"lang":     func(v *yaml.Node) { r.Lang = p.str(v) },
+			"route":    func(v *yaml.Node) { r.Route = p.str(v) },
+			"args": func(v *yaml.Node) {
+				if err := v.Decode(&r.Args); err != nil {
+					p.errorf(v, "args maps the routed flow's variables to values")
+				}
+			},
+			"none":  func(v *yaml.Node) { _ = v.Decode(&r.None) },
+			"error": func(v *yaml.Node) { r.Error = p.str(v) },
+		})
+		kinds := 0
+		for _, set := range []bool{r.Answer != "" || r.Route != "", r.None, r.Error != ""} {
+			if set {
+				kinds++
+			}
+		}
+		if kinds != 1 {
+			p.errorf(e, "a fallback reply is one of answer: (a text), route: (a flow, with args:), none: true or error: (a text)")
+		}
+		c.Fallback = append(c.Fallback, r)
 	}
 }
 

@@ -31,6 +31,13 @@
 // order of call; the last response repeats. The clock stands still unless
 // a turn waits.
 //
+// A case with fallback: runs with a fallback (the LLM or the knowledge
+// base, in production) that gives its replies in order: answer: a text,
+// route: a flow with args:, none: true, or error:; question: checks part of
+// what it was asked. Every reply must be used, and no more asked for.
+// Without fallback:, the engine runs with none, as the shipped flows'
+// tests do.
+//
 // choose: is what keeps a test from breaking when a menu gains an entry:
 // it taps the choice as a citizen's phone would (the choice's id, with the
 // question's Output.Asked), wherever the choice now is in the list.
@@ -65,7 +72,25 @@ type Case struct {
 	Entry    string
 	Timeout  time.Duration
 	Services map[string][]*Response
-	Turns    []*Turn
+	// Fallback, when given (even empty), is the fallback's replies in the
+	// order it is asked; without it the engine has no fallback.
+	Fallback    []*FallbackReply
+	HasFallback bool
+	Turns       []*Turn
+}
+
+// FallbackReply is one faked reply of the fallback (an LLM or the
+// knowledge base): an answer, a route into a flow with arguments, nothing,
+// or an error. Question, when given, must be part of what the engine asks.
+type FallbackReply struct {
+	Pos      diag.Pos
+	Question string
+	Answer   string
+	Lang     string
+	Route    string
+	Args     map[string]string
+	None     bool
+	Error    string
 }
 
 // Response is one faked answer of a service.
@@ -146,8 +171,13 @@ func (c *Case) Run(lib *engine.Library) *Result {
 	res := &Result{Case: c}
 	clock := &engine.FixedClock{T: c.Now}
 	fakes := &fakeServices{responses: c.Services, used: map[string]int{}}
-	eng, err := engine.New(lib, engine.Config{EntryFlow: c.Entry, SessionTimeout: c.Timeout,
-		Services: fakes, Clock: clock, DefaultLanguage: defaultLang(lib)})
+	cfg := engine.Config{EntryFlow: c.Entry, SessionTimeout: c.Timeout,
+		Services: fakes, Clock: clock, DefaultLanguage: defaultLang(lib)}
+	fb := &fakeFallback{replies: c.Fallback, fakes: fakes}
+	if c.HasFallback {
+		cfg.Fallback = fb
+	}
+	eng, err := engine.New(lib, cfg)
 	if err != nil {
 		res.Failures = append(res.Failures, Failure{Pos: diag.Pos{File: c.File, Line: 1, Col: 1}, Message: err.Error()})
 		return res
@@ -187,6 +217,9 @@ func (c *Case) Run(lib *engine.Library) *Result {
 			break
 		}
 		res.check(t, i, &out, sess)
+	}
+	if fb.used < len(c.Fallback) {
+		res.Failures = append(res.Failures, Failure{Pos: c.Fallback[fb.used].Pos, Message: fmt.Sprintf("the fallback was asked %d times; the transcript fakes %d replies", fb.used, len(c.Fallback))})
 	}
 	for name, list := range c.Services {
 		if used := fakes.used[name]; used < len(list) {
@@ -476,6 +509,37 @@ func (f *fakeServices) Call(ctx context.Context, name string, args map[string]an
 		return nil, errors.New(resp.Error)
 	}
 	return copyMap(resp.Result), nil
+}
+
+// fakeFallback replies to the engine's questions with a case's faked
+// replies, in order, checking each question. Its failures go with the
+// services' (of the same turn).
+type fakeFallback struct {
+	replies []*FallbackReply
+	used    int
+	fakes   *fakeServices
+}
+
+func (f *fakeFallback) Answer(_ context.Context, q engine.FallbackQuery) (engine.FallbackAnswer, error) {
+	if f.used >= len(f.replies) {
+		f.fakes.failures = append(f.fakes.failures, Failure{Turn: f.fakes.turn,
+			Message: fmt.Sprintf("the fallback was asked %q (%s), but the transcript fakes only %d replies", q.Text, q.Cause, len(f.replies))})
+		return engine.FallbackAnswer{}, nil
+	}
+	r := f.replies[f.used]
+	f.used++
+	if r.Question != "" && !strings.Contains(q.Text, r.Question) {
+		f.fakes.failures = append(f.fakes.failures, Failure{Pos: r.Pos, Turn: f.fakes.turn,
+			Message: fmt.Sprintf("the fallback was asked %q, the transcript expects a question containing %q", q.Text, r.Question)})
+	}
+	if r.Error != "" {
+		return engine.FallbackAnswer{}, errors.New(r.Error)
+	}
+	ans := engine.FallbackAnswer{Text: r.Answer, Lang: r.Lang, Flow: r.Route, Args: r.Args, Model: "transcript"}
+	if r.None {
+		ans.Kind = engine.FallbackNone
+	}
+	return ans, nil
 }
 
 func copyMap(m map[string]any) map[string]any {

@@ -237,3 +237,68 @@ nodes:
 		}
 	}
 }
+
+func TestAFakedFallbackAnswersAndRoutes(t *testing.T) {
+	res := run(t, `
+language: en
+fallback:
+  - question: how long
+    answer: The ward office says how many days when it registers the complaint.
+  - route: grievance_status
+    args: {reference: GRV-26-4821-7305-A}
+services:
+  grievance.status:
+    - args: {reference: GRV-26-4821-7305-A}
+      result: {status: lodged, reference: GRV-26-4821-7305-A, due: "2026-11-28", outcome: ok}
+turns:
+  - say: how long does a complaint take
+    bot:
+      - The ward office says how many days when it registers the complaint.
+    events: [fallback_used]
+    session: {status: idle}
+  - say: what happened to GRV-26-4821-7305-A
+    bot:
+      - contains: GRV-26-4821-7305-A
+    events: [fallback_used, service_called]
+`)
+	if !res.Passed() {
+		t.Fatalf("%v\n%s", res.Failures, strings.Join(res.Log, "\n"))
+	}
+}
+
+func TestAFakedFallbackIsHeldToItsScript(t *testing.T) {
+	res := run(t, `
+language: en
+fallback:
+  - question: offices
+    none: true
+  - error: model down
+  - answer: Parks open at dawn.
+  - answer: never asked for
+turns:
+  - say: when do the schools open
+  - say: what about hospitals
+  - say: and parks
+    bot:
+      - Parks open at dawn.
+      - contains: Reply with a number
+`)
+	all := ""
+	for _, f := range res.Failures {
+		all += f.String() + "\n"
+	}
+	for _, w := range []string{`turn 1: the fallback was asked "when do the schools open", the transcript expects a question containing "offices"`,
+		"the fallback was asked 3 times; the transcript fakes 4 replies"} {
+		if !strings.Contains(all, w) {
+			t.Errorf("no failure mentioning %q in:\n%s", w, all)
+		}
+	}
+	res = run(t, "language: en\nfallback:\n  - none: true\nturns:\n  - say: schools\n  - say: hospitals\n")
+	if res.Passed() || !strings.Contains(res.Failures[0].String(), `turn 2: the fallback was asked "hospitals" (invalid), but the transcript fakes only 1 replies`) {
+		t.Errorf("a question beyond the script was not reported: %v", res.Failures)
+	}
+	_, l := transcript.Parse("t.yaml", []byte("fallback:\n  - answer: a\n    none: true\n  - lang: hi\nturns:\n  - say: hi\n"))
+	if len(l) != 2 || !strings.Contains(l[0].Message, "a fallback reply is one of") {
+		t.Fatalf("a reply of two kinds, or of none, was not reported: %v", l)
+	}
+}

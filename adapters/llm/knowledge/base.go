@@ -80,7 +80,7 @@ func (a Arg) Extract(text string) (string, bool) {
 
 // referenceRE finds the shape of a docket reference; NormalizeReference
 // then checks it.
-var referenceRE = regexp.MustCompile(`(?i)\b[a-z]{1,6}[-\s]*[0-9\p{Nd}]{2}[-\s]*[0-9\p{Nd}]{4}[-\s]*[a-z0-9]{2}\b`)
+var referenceRE = regexp.MustCompile(`(?i)\b[a-z]{1,6}[-\s]*[0-9\p{Nd}]{2}[-\s]*[0-9\p{Nd}]{4}[-\s]*(?:[0-9\p{Nd}]{4}[-\s]*[a-z0-9]|[a-z0-9]{2})\b`)
 
 func findReference(text string) (string, bool) {
 	for _, loc := range referenceRE.FindAllStringIndex(text, -1) {

@@ -22,15 +22,16 @@
 //	intents:
 //	  - flow: grievance_status            # a flow id
 //	    args:                             # optional: values taken from the message
-//	      reference: reference            # a docket reference (GRV-26-4821-6K)
+//	      reference: reference            # a docket reference (GRV-26-4821-7305-A)
 //	    examples:                         # what citizens say when they want this flow
 //	      en: ["what happened to my complaint", "status of GRV-26-1676-J9"]
 //	      hi-Latn: ["meri shikayat ka kya hua"]
 //
 // Languages are the codes of the locale files (en, hi, bn, or, mr, ta …);
 // "hi-Latn" is Hindi written in Latin letters, as many citizens type it.
-// An argument's kind is "reference" (a docket reference, normalised with
-// its check character verified), "pin" (a six-digit PIN code), or a
+// An argument's kind is "reference" (a docket reference such as
+// GRV-26-4821-7305-A, or one of the older, shorter form GRV-26-4821-6K,
+// normalised with its check character verified), "pin" (a six-digit PIN code), or a
 // regular expression written "re:…" whose first group (or whole match) is
 // the value. A file with a problem is reported with file:line:col, every
 // problem at once.

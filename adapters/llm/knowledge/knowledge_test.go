@@ -70,6 +70,13 @@ func TestRouteExtractsArguments(t *testing.T) {
 			t.Errorf("arg %s = %q, want %q", k, r.Args[k], v)
 		}
 	}
+	// The current, longer form of a reference, in any spacing.
+	for _, text := range []string{"meri shikayat GRV-26-4821-7305-A ka kya hua", "meri shikayat grv 26 4821 7305 a ka kya hua"} {
+		r = ix.Answer(knowledge.Query{Text: text})
+		if r.Kind != knowledge.KindRoute || r.Args["reference"] != "GRV-26-4821-7305-A" {
+			t.Fatalf("%q: got %+v", text, r)
+		}
+	}
 	// A reference whose check character is wrong is not passed on.
 	r = ix.Answer(knowledge.Query{Text: "what happened to my complaint GRV-26-4821-6A"})
 	if r.Kind != knowledge.KindRoute || r.Args["reference"] != "" {

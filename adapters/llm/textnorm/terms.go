@@ -137,9 +137,11 @@ func startsWithZero(w string) bool {
 
 // referenceAt reports whether a docket reference starts at s[i] (an
 // ASCII letter at the start of a word) and where it ends: one to six
-// letters, then two digits, four digits and two letters or digits, with
-// spaces or hyphens between the parts or not. Only the shape counts: a
-// mistyped reference still says that the citizen asks about a docket.
+// letters, then two digits, four digits, and either four digits and a
+// letter or digit (GRV-26-4821-7305-A) or, in the older form, two letters
+// or digits (GRV-26-4821-6K), with spaces or hyphens between the parts or
+// not. Only the shape counts: a mistyped reference still says that the
+// citizen asks about a docket.
 func referenceAt(s string, i int) (int, bool) {
 	n := 0
 	for i < len(s) && isASCIILetter(rune(s[i])) {
@@ -149,25 +151,50 @@ func referenceAt(s string, i int) (int, bool) {
 	if n > 6 {
 		return 0, false
 	}
-	for part, width := range [3]int{2, 4, 2} {
-		for i < len(s) && (s[i] == '-' || s[i] == ' ') {
-			i++
-		}
-		for range width {
-			if i >= len(s) {
-				return 0, false
-			}
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if !script.IsDigit(r) && (part < 2 || !isASCIILetter(r)) {
-				return 0, false
-			}
-			i += size
+	i, ok := refPart(s, i, 2, false)
+	if ok {
+		i, ok = refPart(s, i, 4, false)
+	}
+	if !ok {
+		return 0, false
+	}
+	if j, ok := refPart(s, i, 4, false); ok {
+		if j, ok = refPart(s, j, 1, true); ok && refEnds(s, j) {
+			return j, true
 		}
 	}
-	if i < len(s) {
-		if r, _ := utf8.DecodeRuneInString(s[i:]); isWordRune(r) {
+	if j, ok := refPart(s, i, 2, true); ok && refEnds(s, j) {
+		return j, true
+	}
+	return 0, false
+}
+
+// refPart reads a part of a reference of width characters at s[i], after
+// any spaces or hyphens: digits of any system, or ASCII letters too when
+// letters is set. It returns where the part ends.
+func refPart(s string, i, width int, letters bool) (int, bool) {
+	for i < len(s) && (s[i] == '-' || s[i] == ' ') {
+		i++
+	}
+	for range width {
+		if i >= len(s) {
 			return 0, false
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !script.IsDigit(r) && (!letters || !isASCIILetter(r)) {
+			return 0, false
+		}
+		i += size
 	}
 	return i, true
+}
+
+// refEnds reports whether a reference may end at s[i]: the end of the
+// text, or a character that is not part of a word.
+func refEnds(s string, i int) bool {
+	if i >= len(s) {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return !isWordRune(r)
 }

@@ -16,6 +16,8 @@ func TestTerms(t *testing.T) {
 		{"Meri shikaayat ka kya hua?", []string{"sikeat", "ki", "hu"}},
 		{"GRV-26-4821-6K ka status", []string{"#ref", "status"}},
 		{"grv 26 4821 6k", []string{"#ref"}},
+		{"meri shikayat GRV-26-4821-7305-A ka kya hua", []string{"sikeat", "#ref", "ki", "hu"}},
+		{"grv 26 4821 7305 a", []string{"#ref"}},
 		{"PIN ४०००५१ office", []string{"pin", "#pin", "ofic"}},
 		{"call 112 or 1098", []string{"cal", "112", "1098"}},
 		{"account 1234567", []string{"acont", "#num"}},
