@@ -41,7 +41,10 @@ func TestFlowsDocExamples(t *testing.T) {
 	}
 	var src engine.Sources
 	for _, f := range shipped.Locales {
-		name := "locales/" + f.Path[strings.LastIndex(f.Path, "/")+1:]
+		// Examples go into the common files (locales/en.yaml), not into a
+		// service's own (locales/ration/en.yaml), whose keys they would
+		// then repeat.
+		name := strings.TrimPrefix(f.Path, "../")
 		if extra, ok := ex[name]; ok {
 			f.Content = append(append([]byte{}, f.Content...), "\n"+extra...)
 		}
