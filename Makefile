@@ -39,6 +39,8 @@ lint: ## check the shipped flows and locales, and the Go code (gofmt, vet, stati
 	$(GO) vet $(PKGS)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) tool staticcheck $(PKGS)
+	@deps=$$($(GO) list -deps ./cmd/samvad | grep -E '^testing$$|/internal/(servertest|testdb|llmfake)$$'); \
+	  test -z "$$deps" || (echo "the samvad binary links test-only packages:"; echo "$$deps"; exit 1)
 	@bins=$$(git ls-files -z | xargs -0 grep -IL '' -- 2>/dev/null | while read -r f; do [ -s "$$f" ] && echo "$$f"; done); \
 	  test -z "$$bins" || (echo "binary files are tracked (build outputs belong in bin/, which git ignores):"; echo "$$bins"; exit 1)
 

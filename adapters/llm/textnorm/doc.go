@@ -35,7 +35,7 @@
 // Latin-script messages are English, romanised Hindi ("meri shikayat ka kya
 // hua") or both. A Latin word is lower-cased, dropped if it is a stop word
 // of either, stemmed with the English Snowball stemmer
-// (github.com/kljensen/snowball), and then folded for the ways romanised
+// (github.com/blevesearch/snowballstem), and then folded for the ways romanised
 // Hindi is spelled: w→v, z→j, q→k, ph→f, an h after a consonant or at the
 // end is dropped (shikayath, kh/k, bh/b), y reads as i,
 // ee→i, oo→u, doubled letters collapse (aa→a), ai/ei→e, au/ou→o, and a

@@ -1,7 +1,8 @@
 package textnorm
 
 import (
-	"github.com/kljensen/snowball/english"
+	"github.com/blevesearch/snowballstem"
+	"github.com/blevesearch/snowballstem/english"
 
 	"github.com/samvad/samvad/engine/script"
 )
@@ -10,16 +11,50 @@ import (
 // Hindi.
 func latinTerm(w string, buf []byte) (string, []byte) {
 	lower := script.Fold(w)
-	if english.IsStopWord(lower) || hinglishStop[lower] {
+	if englishStop[lower] || hinglishStop[lower] {
 		return "", buf
 	}
-	stem := english.Stem(lower, false)
+	stem := lower
+	if len(lower) > 2 { // Snowball leaves words of one or two letters as they are
+		env := snowballstem.NewEnv(lower)
+		english.Stem(env)
+		stem = env.Current()
+	}
 	buf = romanFold(buf[:0], stem)
 	if len(buf) == 0 {
 		return "", buf
 	}
 	return string(buf), buf
 }
+
+// englishStop holds the function words of English: pronouns, articles,
+// auxiliaries, prepositions, conjunctions and question words, which say
+// nothing about which service a citizen wants. (Snowball's stemmer comes
+// without a list; the one of the stemmer we used first came with a
+// package that linked "testing" into the binary.)
+var englishStop = setOf(
+	"i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "your", "yours", "yourself",
+	"yourselves", "he", "him", "his", "himself", "she", "her", "hers", "herself", "it", "its", "itself",
+	"they", "them", "their", "theirs", "themselves", "what", "which", "who", "whom", "this", "that",
+	"these", "those", "am", "is", "are", "was", "were", "be", "been", "being", "have", "has", "had",
+	"having", "do", "does", "did", "doing", "would", "should", "could", "ought", "i'm", "you're",
+	"he's", "she's", "it's", "we're", "they're", "i've", "you've", "we've", "they've", "i'd", "you'd",
+	"he'd", "she'd", "we'd", "they'd", "i'll", "you'll", "he'll", "she'll", "we'll", "they'll",
+	"isn't", "aren't", "wasn't", "weren't", "hasn't", "haven't", "hadn't", "doesn't", "don't",
+	"didn't", "won't", "wouldn't", "shan't", "shouldn't", "can't", "couldn't", "mustn't",
+	"let's", "that's", "who's", "what's", "here's", "there's", "when's", "where's", "why's", "how's",
+	// What is left of a contraction once the word splitter has cut it at
+	// its apostrophe ("don't" → "don", "t").
+	"s", "t", "d", "ll", "m", "o", "re", "ve", "y", "ain", "aren", "couldn", "didn", "doesn", "don",
+	"hadn", "hasn", "haven", "isn", "ma", "mightn", "mustn", "needn", "shan", "shouldn", "wasn",
+	"weren", "won", "wouldn",
+	"a", "an", "the", "and", "but", "if", "or", "because", "as", "until", "while", "of", "at", "by",
+	"for", "with", "about", "against", "between", "into", "through", "during", "before", "after",
+	"above", "below", "to", "from", "up", "down", "in", "out", "on", "off", "over", "under", "again",
+	"further", "then", "once", "here", "there", "when", "where", "why", "how", "all", "any", "both",
+	"each", "few", "more", "most", "other", "some", "such", "no", "nor", "not", "only", "own", "same",
+	"so", "than", "too", "very", "will", "just", "can", "should", "now",
+)
 
 // hinglishStop holds the function words of romanised Hindi, in the
 // spellings people type: they say nothing about what a citizen wants.
