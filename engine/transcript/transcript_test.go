@@ -157,11 +157,11 @@ turns:
   - choose: grievance
     bot:
       - key: grievance.ask_category
-        has_choices: [सड़क और गड्ढे]
-  - choose: सड़क और गड्ढे
+        has_choices: [सड़क और फ़ुटपाथ]
+  - choose: सड़क और फ़ुटपाथ
     vars: {category: roads}
     bot:
-      - key: grievance.ask_description
+      - key: grievance.ask_kind
 `)
 	if !res.Passed() {
 		t.Fatalf("%s\n%v", strings.Join(res.Log, "\n"), res.Failures)
