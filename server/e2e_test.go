@@ -363,10 +363,10 @@ func testChangeOfNumber(t *testing.T, dialect string) {
 	}
 	e.quiet(newNo, 0, "a change-of-number notice")
 
-	e.say(newNo, "1", at.Add(3*time.Second))
+	e.say(newNo, "complaint", at.Add(3*time.Second))
 	got := e.waitReplies(newNo, 0)
 	if !strings.Contains(got[0].Text, "What is the complaint about?") {
-		t.Fatalf("the new number's first message got %q, want the main menu's first choice (the session carried over)", got[0].Text)
+		t.Fatalf("the new number's first message got %q, want the complaint flow in English (the session carried over)", got[0].Text)
 	}
 }
 

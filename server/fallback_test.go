@@ -69,7 +69,7 @@ func TestTheKnowledgeBaseAnswersAndRoutesOffline(t *testing.T) {
 	expectReply(t, got, "the message with your complaint number says within how many days")
 	expectReply(t, got, "Namaste!") // the menu is asked again
 	got = c.say("meri shikayat GRV-26-4821-7305-A ka kya hua")
-	expectReply(t, got, "I could not find complaint GRV-26-4821-7305-A")
+	expectReply(t, got, "I could not find a complaint with this number:\nGRV-26-4821-7305-A")
 	recs := c.records(engine.EventFallbackUsed)
 	if len(recs) != 2 {
 		t.Fatalf("%d fallback records: %+v", len(recs), recs)

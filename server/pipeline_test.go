@@ -130,13 +130,14 @@ func TestGrievanceLodgedThroughTheWholePipeline(t *testing.T) {
 	c := startSim(t)
 	expectReply(t, c.say("hi"), "Choose your language")
 	expectReply(t, c.send(map[string]any{"type": "list_reply", "id": "en", "title": "English"}), "Namaste!")
-	expectReply(t, c.say("1"), "What is the complaint about?")
-	expectReply(t, c.say("roads"), "describe the problem")
+	expectReply(t, c.say("complaint"), "What is the complaint about?")
+	expectReply(t, c.say("roads"), "what is the problem?")
+	expectReply(t, c.say("pothole"), "describe the problem")
 	expectReply(t, c.say("big pothole near the bus stop"), "6-digit PIN code")
 	expectReply(t, c.say("400051"), "send a photo")
 	expectReply(t, c.send(map[string]any{"type": "image", "caption": "the pothole"}), "Please check:")
 	got := c.send(map[string]any{"type": "button_reply", "id": "submit", "title": "Submit"})
-	expectReply(t, got, "Your complaint is registered. Number: GRV-")
+	expectReply(t, got, "Your complaint is registered. Its number is:\nGRV-")
 	ref := referenceRE.FindString(strings.Join(got, "\n"))
 	if !script.ValidReference(ref) {
 		t.Fatalf("the reply's reference %q is not valid: %q", ref, got)
@@ -148,7 +149,7 @@ func TestGrievanceLodgedThroughTheWholePipeline(t *testing.T) {
 		t.Fatalf("grievances: %v %v", gs, err)
 	}
 	g := gs[0]
-	if g.Reference != ref || g.Category != "roads" || g.PinCode != "400051" || len(g.Attachments) != 1 {
+	if g.Reference != ref || g.Category != "roads/pothole" || g.PinCode != "400051" || len(g.Attachments) != 1 {
 		t.Fatalf("stored grievance %+v, reply reference %s", g, ref)
 	}
 	if _, err := os.Stat(filepath.Join(c.srv.cfg.MediaDir, g.Attachments[0].URL)); err != nil {
@@ -168,7 +169,7 @@ func TestCorruptSessionRestartsTheCitizenAtTheMenu(t *testing.T) {
 	c := startSim(t)
 	c.say("hi")
 	c.send(map[string]any{"type": "list_reply", "id": "en", "title": "English"})
-	c.say("1") // now in the grievance flow, waiting for a category
+	c.say("complaint") // now in the grievance flow, waiting for a category
 	db, err := sql.Open("sqlite", strings.TrimPrefix(c.srv.cfg.DatabaseURL, "sqlite:"))
 	if err != nil {
 		t.Fatal(err)
@@ -198,8 +199,9 @@ func TestAFileThatDoesNotArriveIsAskedForAgain(t *testing.T) {
 	c := startSim(t)
 	c.say("hi")
 	c.send(map[string]any{"type": "list_reply", "id": "en", "title": "English"})
-	c.say("1")
+	c.say("complaint")
 	c.say("roads")
+	c.say("pothole")
 	c.say("big pothole near the bus stop")
 	expectReply(t, c.say("400051"), "send a photo")
 
@@ -287,7 +289,7 @@ func TestATapOnAnEarlierMenuIsNotTakenForTheCurrentQuestion(t *testing.T) {
 	c.say("hi")
 	c.send(map[string]any{"type": "list_reply", "id": "en", "title": "English"})
 	menu := lastWithOptions(t, c)
-	expectReply(t, c.say("1"), "What is the complaint about?")
+	expectReply(t, c.say("complaint"), "What is the complaint about?")
 	category := lastWithOptions(t, c)
 	if menu.Options[0].ID == category.Options[0].ID || !strings.HasPrefix(category.Options[0].ID, "~") {
 		t.Fatalf("the menus' row ids do not tell the questions apart: %q, %q", menu.Options[0].ID, category.Options[0].ID)
@@ -298,7 +300,7 @@ func TestATapOnAnEarlierMenuIsNotTakenForTheCurrentQuestion(t *testing.T) {
 	expectReply(t, got, "What is the complaint about?")
 	// The current question's own row still answers it.
 	row := category.Options[1]
-	expectReply(t, c.send(map[string]any{"type": "list_reply", "id": row.ID, "title": row.Title}), "describe the problem")
+	expectReply(t, c.send(map[string]any{"type": "list_reply", "id": row.ID, "title": row.Title}), "what is the problem?")
 }
 
 // lastWithOptions is the last message with buttons or rows the citizen got.

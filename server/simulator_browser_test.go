@@ -48,7 +48,7 @@ func TestBrowserSimulator(t *testing.T) {
 		p.answerLanguageIfAsked("English")
 		p.waitBot("Namaste! This is the City Citizen Services desk.")
 		rows := p.openList()
-		for _, want := range []string{"Lodge a complaint", "Check a complaint", "Helplines", "Talk to an officer", "Change language"} {
+		for _, want := range []string{"Lodge a complaint", "Check a complaint", "Find my ward office", "Helplines", "Talk to an officer", "Change language"} {
 			if !contains(rows, want) {
 				p.fail("the main menu's list has rows %q, want %q among them", rows, want)
 			}
@@ -56,29 +56,32 @@ func TestBrowserSimulator(t *testing.T) {
 		p.pickRow("Lodge a complaint")
 		p.waitBot("What is the complaint about?")
 		p.openList()
-		p.pickRow("Roads & potholes")
+		p.pickRow("Roads & footpaths")
+		p.waitBot("Roads & footpaths: what is the problem?")
+		p.tap("Pothole")
 		p.waitBot("Please describe the problem in a few words.")
 		p.say("big pothole near bus stop, two scooters fell")
-		p.waitBot("Where is it? Send your 6-digit PIN code, or share your location.")
+		p.waitBot("Where is it? Send the 6-digit PIN code, or share your location.")
 		p.say("400051")
 		p.waitBot("You can send a photo of the problem now")
 		p.tap("Skip")
 		confirm := p.waitBot("Please check:")
-		for _, want := range []string{"Roads & potholes", "big pothole near bus stop, two scooters fell", "PIN 400051"} {
+		for _, want := range []string{"Roads & footpaths – Pothole", "big pothole near bus stop, two scooters fell", "PIN 400051"} {
 			if !strings.Contains(confirm, want) {
 				p.fail("the confirmation %q does not mention %q", confirm, want)
 			}
 		}
 		p.tap("Submit")
-		done := p.waitBot("Your complaint is registered. Number: GRV-")
-		m := regexp.MustCompile(`Number: (\S+)\.\n`).FindStringSubmatch(done)
+		done := p.waitBot("Your complaint is registered. Its number is:")
+		// The number stands on a line of its own, so that it is copied alone.
+		m := regexp.MustCompile(`(?m)^(GRV-\S+)$`).FindStringSubmatch(done)
 		if m == nil || !script.ValidReference(m[1]) {
-			p.fail("the reference in %q is not a valid docket reference like GRV-26-4821-6K", done)
+			p.fail("the reference in %q is not a valid docket reference on its own line", done)
 		}
 		reference := m[1]
 		// The citizen's side shows what was tapped and typed, all sent.
 		mine := eval[string](p, `[...document.querySelectorAll('#chat .msg.me')].map(e => e.textContent).join('|')`)
-		for _, want := range []string{"hi", "Lodge a complaint", "Roads & potholes", "400051", "Skip", "Submit"} {
+		for _, want := range []string{"hi", "Lodge a complaint", "Roads & footpaths", "Pothole", "400051", "Skip", "Submit"} {
 			if !strings.Contains(mine, want) {
 				p.fail("the citizen's bubbles %s do not show %q", mine, want)
 			}
@@ -88,7 +91,7 @@ func TestBrowserSimulator(t *testing.T) {
 		}
 		// "To check its status, send the number at any time."
 		p.say(reference)
-		p.waitBot("Complaint " + reference + " is registered and waiting for the ward office.")
+		p.waitBot("Complaint " + reference + "\nIt is registered and waiting for the ward office.")
 		p.noAlert()
 		p.keepScreenshot("grievance")
 	})
@@ -111,6 +114,9 @@ func TestBrowserSimulator(t *testing.T) {
 		p.waitBot("What is the complaint about?")
 		p.openList()
 		p.pickRow("Water supply")
+		p.waitBot("Water supply: what is the problem?")
+		p.openList()
+		p.pickRow("No water supply")
 		p.waitBot("Please describe the problem in a few words.")
 		p.say("no water in the taps for two days")
 		p.waitBot("Where is it?")
@@ -125,7 +131,7 @@ func TestBrowserSimulator(t *testing.T) {
 		p.typeOnly("the broken pipe")
 		p.click(`#photo`)
 		confirm := p.waitBot("Please check:")
-		for _, want := range []string{"Water supply", "your shared location", "1 photo"} {
+		for _, want := range []string{"Water supply – No water supply", "The location you shared", "1 photo"} {
 			if !strings.Contains(confirm, want) {
 				p.fail("the confirmation %q does not mention %q", confirm, want)
 			}

@@ -81,7 +81,7 @@ func TestThroughTheEngineInHindi(t *testing.T) {
 	req := srv.Requests()[0]
 	prompt := req.Body.Text()
 	if strings.Contains(prompt, "2345 6789 0124") || !strings.Contains(prompt, "Write in Hindi (in Devanagari script)") ||
-		!strings.Contains(prompt, "[grievance.how_long]") || !strings.Contains(prompt, "- grievance_status: शिकायत की स्थिति (arguments: reference)") {
+		!strings.Contains(prompt, "[grievance.how_long]") || !strings.Contains(prompt, "- grievance_status: शिकायत की स्थिति (arguments: reference") {
 		t.Fatalf("prompt:\n%s", prompt)
 	}
 	srv.Script(llmfake.ToolCall("answer", map[string]any{"text": "शिकायत का शुल्क ₹50 है।"}))

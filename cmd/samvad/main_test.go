@@ -65,7 +65,7 @@ func TestChatShowsMenuAndFollowsChoice(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("chat exited %d: %s", code, errOut)
 	}
-	for _, want := range []string{"Reply with a number", "1. Lodge a complaint", "What is the complaint about?", "2. Roads & potholes"} {
+	for _, want := range []string{"Reply with a number", "1. Lodge a complaint", "What is the complaint about?", "2. Roads & footpaths"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("chat output lacks %q:\n%s", want, out)
 		}

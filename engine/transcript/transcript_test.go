@@ -153,15 +153,15 @@ turns:
     bot:
       - key: main.menu
         has_choices: [grievance, शिकायत दर्ज करें]
-        no_choices: [ration]
+        no_choices: [pension]
   - choose: grievance
     bot:
       - key: grievance.ask_category
-        has_choices: [सड़क और गड्ढे]
-  - choose: सड़क और गड्ढे
+        has_choices: [सड़क और फ़ुटपाथ]
+  - choose: सड़क और फ़ुटपाथ
     vars: {category: roads}
     bot:
-      - key: grievance.ask_description
+      - key: grievance.ask_kind
 `)
 	if !res.Passed() {
 		t.Fatalf("%s\n%v", strings.Join(res.Log, "\n"), res.Failures)
@@ -179,9 +179,9 @@ turns:
   - say: menu
     bot:
       - key: main.menu
-        has_choices: [Pay property tax, grievance]
+        has_choices: [Pay my pension, grievance]
         no_choices: [officer]
-  - choose: Pay property tax
+  - choose: Pay my pension
   - say: this turn is never played
 `)
 	var got []string
@@ -190,9 +190,10 @@ turns:
 	}
 	all := strings.Join(got, "\n")
 	for _, want := range []string{
-		`expected a choice "Pay property tax" among`,
+		`expected a choice "Pay my pension" among`,
 		`and no choice "officer" among`,
-		`turn 2: choose: the last question offers no choice "Pay property tax" (grievance: Lodge a complaint,`,
+		`turn 2: choose: the last question offers no choice "Pay my pension" (`,
+		`grievance: Lodge a complaint,`,
 		"the test stops here",
 	} {
 		if !strings.Contains(all, want) {

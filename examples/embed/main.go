@@ -26,9 +26,9 @@ func (d *grievanceDesk) Call(ctx context.Context, name string, args map[string]a
 	switch name {
 	case "grievance.lodge":
 		d.lodged = append(d.lodged, args)
-		return map[string]any{"reference": "GRV-26-1676-J9", "days": 5}, nil
+		return map[string]any{"reference": "GRV-26-4821-7305-A", "days": 5}, nil
 	case "grievance.status":
-		return map[string]any{"status": "not_found"}, nil
+		return map[string]any{"outcome": "not_found"}, nil
 	}
 	return nil, fmt.Errorf("%w %q", engine.ErrUnknownService, name)
 }
@@ -45,7 +45,7 @@ func main() {
 	}
 	sessions := map[string][]byte{} // citizen → encoded session
 	citizen := &engine.Contact{ID: "919800000001", Name: "Asha", Language: "en"}
-	for _, text := range []string{"complaint", "1", "No water since morning", "560001", "skip", "1"} {
+	for _, text := range []string{"complaint", "1", "1", "No water since morning", "560001", "skip", "1"} {
 		fmt.Println("citizen:", text)
 		for _, reply := range step(eng, sessions, citizen, text) {
 			fmt.Println("bot:    ", strings.ReplaceAll(reply, "\n", "\n         "))
