@@ -5,6 +5,7 @@ package docs_test
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -41,8 +42,11 @@ func TestFlowsDocExamples(t *testing.T) {
 	}
 	var src engine.Sources
 	for _, f := range shipped.Locales {
-		name := "locales/" + f.Path[strings.LastIndex(f.Path, "/")+1:]
-		if extra, ok := ex[name]; ok {
+		// The examples add to the shared files (locales/hi.yaml), not to a
+		// service's own (locales/helplines/hi.yaml), which would then write
+		// their keys twice.
+		name := "locales/" + filepath.Base(f.Path)
+		if extra, ok := ex[name]; ok && filepath.Dir(f.Path) == filepath.Clean("../locales") {
 			f.Content = append(append([]byte{}, f.Content...), "\n"+extra...)
 		}
 		src.Locales = append(src.Locales, f)
