@@ -130,7 +130,7 @@ func TestGrievanceLodgedThroughTheWholePipeline(t *testing.T) {
 	c := startSim(t)
 	expectReply(t, c.say("hi"), "Choose your language")
 	expectReply(t, c.send(map[string]any{"type": "list_reply", "id": "en", "title": "English"}), "Namaste!")
-	expectReply(t, c.say("1"), "What is the complaint about?")
+	expectReply(t, c.say("Lodge a complaint"), "What is the complaint about?")
 	expectReply(t, c.say("roads"), "describe the problem")
 	expectReply(t, c.say("big pothole near the bus stop"), "6-digit PIN code")
 	expectReply(t, c.say("400051"), "send a photo")
@@ -168,7 +168,7 @@ func TestCorruptSessionRestartsTheCitizenAtTheMenu(t *testing.T) {
 	c := startSim(t)
 	c.say("hi")
 	c.send(map[string]any{"type": "list_reply", "id": "en", "title": "English"})
-	c.say("1") // now in the grievance flow, waiting for a category
+	c.say("Lodge a complaint") // now in the grievance flow, waiting for a category
 	db, err := sql.Open("sqlite", strings.TrimPrefix(c.srv.cfg.DatabaseURL, "sqlite:"))
 	if err != nil {
 		t.Fatal(err)
@@ -198,7 +198,7 @@ func TestAFileThatDoesNotArriveIsAskedForAgain(t *testing.T) {
 	c := startSim(t)
 	c.say("hi")
 	c.send(map[string]any{"type": "list_reply", "id": "en", "title": "English"})
-	c.say("1")
+	c.say("Lodge a complaint")
 	c.say("roads")
 	c.say("big pothole near the bus stop")
 	expectReply(t, c.say("400051"), "send a photo")
@@ -287,7 +287,7 @@ func TestATapOnAnEarlierMenuIsNotTakenForTheCurrentQuestion(t *testing.T) {
 	c.say("hi")
 	c.send(map[string]any{"type": "list_reply", "id": "en", "title": "English"})
 	menu := lastWithOptions(t, c)
-	expectReply(t, c.say("1"), "What is the complaint about?")
+	expectReply(t, c.say("Lodge a complaint"), "What is the complaint about?")
 	category := lastWithOptions(t, c)
 	if menu.Options[0].ID == category.Options[0].ID || !strings.HasPrefix(category.Options[0].ID, "~") {
 		t.Fatalf("the menus' row ids do not tell the questions apart: %q, %q", menu.Options[0].ID, category.Options[0].ID)
