@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-		"github.com/samvad/samvad/server"
+	"github.com/samvad/samvad/server"
 )
 
 // Start runs a complete server on a free 127.0.0.1 port and returns its
