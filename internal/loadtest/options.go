@@ -73,22 +73,22 @@ const (
 
 // DefaultOpening and DefaultCycle are a citizen's side of a conversation
 // with the shipped flows: choose English at the language menu, then, again
-// and again, lodge a complaint about a pothole (by its keyword, so that new
-// services in the menu do not shift it; category, sub-category,
-// description, PIN code, no photo, submit), go back to the menu and read
-// the helplines.
+// and again, lodge a complaint about a pothole (category, sub-category,
+// description, PIN code, no photo, submit), go back to the menu and read the
+// national helplines. Services are reached by their keywords, not their
+// numbers, which move as services join the menu.
 //
 // Every citizen starts within the offer's first Citizens/Rate seconds and
 // writes once per round, so all of them walk the script in step: in the
 // window of each round that holds their "submit" (80–90 s into the offer
-// with the defaults, then every 100 s), nearly every message lodges a
+// with the defaults, then every 110 s), nearly every message lodges a
 // grievance, the heaviest step. A run is harsher than real traffic there,
 // where such steps are spread out; Report.Windows shows these waves.
 // Options.Spread sets the citizens out of step instead.
 var (
 	DefaultOpening = []string{"hi", "1"}
 	DefaultCycle   = []string{"complaint", "2", "1", "Big pothole on the main road near the bus stand", "751001", "skip", "1",
-		"0", "helplines", "0"}
+		"0", "helplines", "3", "0"}
 )
 
 // withDefaults fills zero fields and checks every bound, reporting all

@@ -258,17 +258,29 @@
     return { parts, actions };
   }
 
+  // mediaParts draws a file as WhatsApp does: a card with the file's name
+  // (a link to it when it came by link) and, for a document, its type.
   function mediaParts(kind, m) {
     const label = m.filename || (kind === 'audio' && m.voice ? 'Voice message' : kind[0].toUpperCase() + kind.slice(1));
-    const card = el('div', { class: 'media' }, icon(kind === 'image' || kind === 'sticker' ? 'camera' : 'file'));
-    if (/^https?:\/\//i.test(m.link || '')) {
-      card.append(el('a', { href: m.link, target: '_blank', rel: 'noopener noreferrer', dir: 'auto', text: label }));
+    const card = el('div', { class: 'media ' + kind, 'data-kind': kind }, icon(kind === 'image' || kind === 'sticker' ? 'camera' : 'file'));
+    const name = /^https?:\/\//i.test(m.link || '')
+      ? el('a', { class: 'file-name', href: m.link, target: '_blank', rel: 'noopener noreferrer', dir: 'auto', text: label })
+      : el('span', { class: 'file-name', dir: 'auto', text: m.id ? label + ' (media ' + m.id + ')' : label });
+    if (kind === 'document') {
+      card.append(el('div', { class: 'file' }, name, el('span', { class: 'file-type', text: documentType(m.filename) })));
     } else {
-      card.append(el('span', { dir: 'auto', text: m.id ? label + ' (media ' + m.id + ')' : label }));
+      card.append(name);
     }
     const parts = [card];
     if (m.caption) parts.push(formatted(m.caption));
     return parts;
+  }
+
+  // documentType names a document's type from its filename: "PDF" for
+  // certificate.pdf, as WhatsApp shows under a document's name.
+  function documentType(filename) {
+    const ext = /\.([a-z0-9]{1,5})$/i.exec(filename || '');
+    return ext ? ext[1].toUpperCase() : 'Document';
   }
 
   function place(loc) {
