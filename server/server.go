@@ -41,6 +41,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/samvad/samvad/adapters/services/casework"
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/adapters/whatsapp"
 	"github.com/samvad/samvad/engine"
@@ -94,7 +95,7 @@ func New(ctx context.Context, cfg *Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.store, err = store.Open(ctx, cfg.DatabaseURL, store.Options{SecretKey: key, Apology: pipeline.Apology(s.library),
-		Clock: s.now, GrievanceReference: pipeline.GrievanceReference, StepBatch: cfg.StepBatch})
+		Clock: s.now, CaseReference: casework.Reference, StepBatch: cfg.StepBatch})
 	if err != nil {
 		return nil, fmt.Errorf("opening the store %s: %w", redactURL(cfg.DatabaseURL), err)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -15,28 +16,37 @@ import (
 	"github.com/samvad/samvad/engine"
 )
 
-// Grievance is a complaint or service request lodged by a citizen, tracked by
-// its reference (the docket number the citizen is given).
+// Grievance is a case lodged by a citizen — a complaint, or a service
+// request such as an application for a ration card — tracked by its
+// reference (the number the citizen is given).
 type Grievance struct {
 	Integration string
-	// Reference is unique within the integration. CreateGrievance and
-	// Work.AddGrievance generate it (Options.GrievanceReference).
-	Reference   string
-	ContactID   string
-	Category    string
-	Description string
-	PinCode     string
-	Location    *engine.Location
-	Attachments []engine.Attachment
-	// Status is the caller's vocabulary ("open", "in_progress", "resolved",
-	// …); empty means "open".
-	Status  string
+	// Reference is unique: CreateGrievance and Work.AddGrievance make it
+	// from Series and a serial the store draws (Options.CaseReference).
+	Reference string
+	// Kind is "grievance" (the default) or a service request's kind
+	// (ration_card…); Series prefixes its reference (default GRV); Title
+	// names it for the citizen.
+	Kind, Series, Title string
+	ContactID           string
+	Category            string
+	Description         string
+	PinCode             string
+	Location            *engine.Location
+	Attachments         []engine.Attachment
+	// Fields are the values a service request was made with.
+	Fields map[string]any
+	// Status is the caller's vocabulary ("lodged", "in_progress",
+	// "resolved", …); empty means "open".
+	Status string
+	// Note is the officer's remark to the citizen.
+	Note    string
 	Due     time.Time
 	Created time.Time
 	Updated time.Time
+	// Serial is the number the reference was made from.
+	Serial uint64
 }
-
-const maxReferenceTries = 8
 
 func (s *Store) checkGrievance(g *Grievance, now time.Time) error {
 	if err := validIntegration(g.Integration); err != nil {
@@ -51,57 +61,51 @@ func (s *Store) checkGrievance(g *Grievance, now time.Time) error {
 	if g.Status == "" {
 		g.Status = "open"
 	}
+	if g.Kind == "" {
+		g.Kind = "grievance"
+	}
+	if g.Series == "" {
+		g.Series = "GRV"
+	}
 	g.Status = trimTo(g.Status, 64)
+	g.Kind, g.Title, g.Note = trimTo(g.Kind, 64), trimTo(g.Title, 256), trimTo(g.Note, 2048)
 	g.Category = trimTo(g.Category, 128)
 	g.PinCode = trimTo(g.PinCode, 16)
 	g.Created, g.Updated = now, now
 	return nil
 }
 
-// CreateGrievance stores a grievance under a newly generated reference and
-// returns the reference. A reference already taken is replaced by a fresh
-// one. Inside a step, use Work.AddGrievance instead, so the grievance exists
-// only if the step commits.
+// CreateGrievance stores a case under a newly made reference and returns
+// the reference. Inside a step, use Work.AddGrievance instead, so the case
+// exists only if the step commits.
 func (s *Store) CreateGrievance(ctx context.Context, g Grievance) (string, error) {
 	now := s.now().UTC()
 	if err := s.checkGrievance(&g, now); err != nil {
 		return "", fmt.Errorf("store: create grievance: %w", err)
 	}
-	for range maxReferenceTries {
-		g.Reference = trimTo(s.opts.GrievanceReference(now), 64)
-		if g.Reference == "" {
-			return "", fmt.Errorf("store: create grievance: %w: the reference generator returned an empty reference", ErrInvalid)
-		}
-		if s.heldReferences.held(g.Integration, g.Reference) {
-			continue // a step in flight has drawn it
-		}
-		m := grievanceModelOf(g)
-		var n int64
-		err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
-			res, err := tx.NewInsert().Model(m).On("CONFLICT (integration_id, reference) DO NOTHING").Exec(ctx)
-			if err == nil {
-				n, err = res.RowsAffected()
-			}
-			return err
-		})
-		if err != nil {
-			return "", fmt.Errorf("store: create grievance: %w", err)
-		}
-		if n > 0 {
-			return g.Reference, nil
-		}
+	if err := s.number(ctx, &g, now); err != nil {
+		return "", fmt.Errorf("store: create grievance: %w", err)
 	}
-	return "", fmt.Errorf("store: create grievance: %w: %d generated references were all taken", ErrConflict, maxReferenceTries)
+	m, err := grievanceModelOf(g)
+	if err != nil {
+		return "", fmt.Errorf("store: create grievance: %w", err)
+	}
+	err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewInsert().Model(m).Exec(ctx)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("store: create grievance: %w", err)
+	}
+	return g.Reference, nil
 }
 
-// AddGrievance lodges a grievance as part of the running step: it gets its
+// AddGrievance lodges a case as part of the running step: it gets its
 // reference now (to tell the citizen), and is stored with the step's outcome
-// — if the step rolls back, it never existed. The reference comes from a
-// pool checked against the table ahead of time (see referencePool), so the
-// step does not wait on a query of its own, and it is never given to two
-// steps of this process in flight at once. Integration and ContactID
-// default to the step's contact. Callable from a service connector through
-// WorkFrom(ctx).
+// — if the step rolls back, it never existed. Its serial comes from a pool
+// drawn ahead (see serialPool), so the step does not wait on a query of its
+// own. Integration and ContactID default to the step's contact. Callable
+// from a service connector through WorkFrom(ctx).
 func (w *Work) AddGrievance(ctx context.Context, g Grievance) (string, error) {
 	if w.step == nil || w.store == nil {
 		return "", fmt.Errorf("store: add grievance: not in a step")
@@ -122,34 +126,64 @@ func (w *Work) AddGrievance(ctx context.Context, g Grievance) (string, error) {
 	if err := s.checkGrievance(&g, now); err != nil {
 		return "", fmt.Errorf("store: add grievance: %w", err)
 	}
-	ref, err := s.referencePool.take(ctx, s, g.Integration, now)
-	if err != nil {
+	if _, err := grievanceRow(g); err != nil {
 		return "", fmt.Errorf("store: add grievance: %w", err)
 	}
-	g.Reference = ref
+	if err := s.number(ctx, &g, now); err != nil {
+		return "", fmt.Errorf("store: add grievance: %w", err)
+	}
 	w.step.grievances = append(w.step.grievances, g)
-	return ref, nil
+	return g.Reference, nil
+}
+
+// number gives a case its serial and its reference.
+func (s *Store) number(ctx context.Context, g *Grievance, now time.Time) error {
+	serial, err := s.serials.take(ctx, s)
+	if err != nil {
+		return err
+	}
+	g.Serial = serial
+	g.Reference = trimTo(s.opts.CaseReference(g.Series, now.Year(), serial), 64)
+	if g.Reference == "" {
+		return fmt.Errorf("%w: the reference writer returned an empty reference", ErrInvalid)
+	}
+	return nil
 }
 
 // grievanceModelOf is g as a row.
-func grievanceModelOf(g Grievance) *grievanceModel {
-	r := grievanceRow(g)
+func grievanceModelOf(g Grievance) (*grievanceModel, error) {
+	r, err := grievanceRow(g)
+	if err != nil {
+		return nil, err
+	}
 	m := &grievanceModel{IntegrationID: r.Integration, Reference: cleanText(r.Reference), ContactID: cleanText(r.ContactID),
 		Category: cleanText(r.Category), Description: cleanText(r.Description), PinCode: cleanText(r.PinCode),
 		Attachments: r.Attachments, Status: cleanText(r.Status),
-		DueAt: driver.At(r.Due), CreatedAt: driver.At(r.Created), UpdatedAt: driver.At(r.Updated)}
+		DueAt: driver.At(r.Due), CreatedAt: driver.At(r.Created), UpdatedAt: driver.At(r.Updated),
+		Kind: cleanText(r.Kind), Title: cleanText(r.Title), Fields: r.Fields, Note: cleanText(r.Note),
+		Serial: sql.NullInt64{Int64: int64(r.Serial), Valid: r.Serial > 0}}
 	if r.HasLocation {
 		m.Latitude = sql.NullFloat64{Float64: r.Latitude, Valid: true}
 		m.Longitude = sql.NullFloat64{Float64: r.Longitude, Valid: true}
 		m.LocationName, m.LocationAddress = cleanText(trimTo(r.LocationName, 512)), cleanText(trimTo(r.LocationAddress, 1024))
 	}
-	return m
+	return m, nil
 }
 
 // grievance is the row as a Grievance.
 func (m *grievanceModel) grievance() (Grievance, error) {
 	g := Grievance{Integration: m.IntegrationID, Reference: m.Reference, ContactID: m.ContactID, Category: m.Category,
-		Description: m.Description, PinCode: m.PinCode, Status: m.Status, Due: m.DueAt.T, Created: m.CreatedAt.T, Updated: m.UpdatedAt.T}
+		Description: m.Description, PinCode: m.PinCode, Status: m.Status, Due: m.DueAt.T, Created: m.CreatedAt.T, Updated: m.UpdatedAt.T,
+		Kind: m.Kind, Title: m.Title, Note: m.Note, Serial: uint64(max(m.Serial.Int64, 0))}
+	if g.Kind == "" {
+		g.Kind = "grievance"
+	}
+	g.Series, _, _ = strings.Cut(g.Reference, "-")
+	if len(m.Fields) > 0 {
+		if err := json.Unmarshal(m.Fields, &g.Fields); err != nil {
+			return g, fmt.Errorf("grievance %s: fields: %w", g.Reference, err)
+		}
+	}
 	if m.Latitude.Valid && m.Longitude.Valid {
 		g.Location = &engine.Location{Latitude: m.Latitude.Float64, Longitude: m.Longitude.Float64, Name: m.LocationName, Address: m.LocationAddress}
 	}

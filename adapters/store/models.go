@@ -64,6 +64,11 @@ type grievanceModel struct {
 	DueAt           driver.Time     `bun:"due_at"`
 	CreatedAt       driver.Time     `bun:"created_at"`
 	UpdatedAt       driver.Time     `bun:"updated_at"`
+	Kind            string          `bun:"kind"`
+	Title           string          `bun:"title"`
+	Fields          []byte          `bun:"fields"`
+	Note            string          `bun:"note"`
+	Serial          sql.NullInt64   `bun:"serial"`
 }
 
 type flowVersionModel struct {

@@ -88,7 +88,6 @@ func (s *Store) processClaim(ctx context.Context, run *stepRun) (processed, agai
 	for i, l := range loads {
 		works[i] = s.newWork(l, now)
 	}
-	defer releaseReferences(works)
 	b, err := s.runSteps(ctx, run, works)
 	if err != nil {
 		cl.Rollback()
@@ -111,14 +110,6 @@ func (s *Store) processClaim(ctx context.Context, run *stepRun) (processed, agai
 	}
 	s.stepsCommitted(b, ids, run, cl.Claimed() == limit)
 	return true, false, b.err()
-}
-
-// releaseReferences lets go of the references the steps of a batch drew,
-// once its transaction has ended.
-func releaseReferences(works []*Work) {
-	for _, w := range works {
-		w.releaseReferences()
-	}
 }
 
 // runSteps runs the claimed contacts' steps, within stepBatchBudget after
@@ -219,14 +210,6 @@ func (s *Store) stepsFailed(ctx context.Context, cl driver.Claim, b *stepBatch, 
 		s.wakeInbox.notify(len(b.ran))
 		return fmt.Errorf("store: %d steps written together were rolled back; their contacts are stepped one at a time next: %w",
 			len(b.ran), s.classify(err))
-	}
-	if s.drv.ReferenceTaken(err) {
-		// Another process lodged a grievance under the reference this step
-		// drew (see referencePool) and committed first. Nothing is wrong
-		// with the message: it runs again at once, drawing another, and the
-		// attempt does not count.
-		s.wakeInbox.notify(1)
-		return fmt.Errorf("store: step rolled back, to run again at once: %w: another process took its grievance reference first", ErrConflict)
 	}
 	// The outcome itself could not be written (a bug in what the handler
 	// returned, most likely): count it against the message like any failure.

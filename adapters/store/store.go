@@ -49,10 +49,13 @@ type Options struct {
 	// silence. Nil: nothing is queued (the event log still says so).
 	Apology func(c Contact) OutboundMessage
 
-	// GrievanceReference generates a candidate grievance reference. The store
-	// retries with a fresh candidate when one is already taken. Default:
-	// "GRV-YY-XXXX-XX" with letters and digits that survive being read aloud.
-	GrievanceReference func(now time.Time) string
+	// CaseReference writes the reference of a case (a grievance or a
+	// service request) from its series (GRV, RCA…), the year it is lodged
+	// and its serial, a number the store draws and never draws again.
+	// Different serials must give different references. Default:
+	// "GRV-26-00000042"; the server writes them with a check character
+	// (casework.Reference).
+	CaseReference func(series string, year int, serial uint64) string
 
 	// NoMigrate skips the migrations Open normally runs; Open then fails if
 	// the schema is not current (run Migrate, or `samvad migrate`).
@@ -109,8 +112,8 @@ func (o Options) withDefaults() Options {
 	if o.BackoffMax < o.BackoffBase {
 		o.BackoffMax = o.BackoffBase
 	}
-	if o.GrievanceReference == nil {
-		o.GrievanceReference = defaultGrievanceReference
+	if o.CaseReference == nil {
+		o.CaseReference = defaultCaseReference
 	}
 	if o.MaxOpenConns <= 0 {
 		o.MaxOpenConns = 32
@@ -156,12 +159,9 @@ type Store struct {
 	deferred deferredSteps
 	// marking holds the wamids whose MarkSent is under way (see expected).
 	marking sync.Map
-	// heldReferences are the grievance references drawn by steps whose
-	// transactions have not ended yet (see Work.AddGrievance).
-	heldReferences referenceHolds
-	// referencePool has references checked free ahead of the steps that
-	// lodge grievances.
-	referencePool referencePool
+	// serials are case serial numbers drawn ahead for the steps that lodge
+	// cases (see Work.AddGrievance).
+	serials serialPool
 }
 
 // Open opens the store at url and, unless opts.NoMigrate, brings its schema up

@@ -111,18 +111,6 @@ type stepState struct {
 	deferred   bool
 }
 
-// releaseReferences lets go of the grievance references the step drew: its
-// transaction has ended, so they are in the table now or free again. Call it
-// once the step's write has committed or rolled back.
-func (w *Work) releaseReferences() {
-	w.step.mu.Lock()
-	defer w.step.mu.Unlock()
-	for _, g := range w.step.grievances {
-		w.store.heldReferences.release(g.Integration, g.Reference)
-	}
-	w.step.grievances = nil
-}
-
 // ErrStepDeferred is what BeforeNetwork returns to a step that must give
 // way: the handler returns it (or any error), and the step is rolled back
 // without counting an attempt and runs again soon.
@@ -487,7 +475,8 @@ func (s *Store) stepWrite(w *Work, out *Outcome, now time.Time, lease bool) *dri
 	}
 	st.Log = logRows(out.Log)
 	for _, g := range w.step.grievances {
-		st.Grievances = append(st.Grievances, grievanceRow(g))
+		r, _ := grievanceRow(g) // AddGrievance checked that it encodes
+		st.Grievances = append(st.Grievances, r)
 	}
 	return st
 }
@@ -509,16 +498,24 @@ func logRows(es []LogEntry) []driver.LogEntry {
 }
 
 // grievanceRow is g as the step writes it.
-func grievanceRow(g Grievance) driver.Grievance {
+func grievanceRow(g Grievance) (driver.Grievance, error) {
 	r := driver.Grievance{Integration: g.Integration, Reference: g.Reference, ContactID: g.ContactID, Category: g.Category,
-		Description: g.Description, PinCode: g.PinCode, Status: g.Status, Due: g.Due, Created: g.Created, Updated: g.Updated}
+		Description: g.Description, PinCode: g.PinCode, Status: g.Status, Due: g.Due, Created: g.Created, Updated: g.Updated,
+		Kind: g.Kind, Title: g.Title, Note: g.Note, Serial: g.Serial}
+	if len(g.Fields) > 0 {
+		f, err := json.Marshal(g.Fields)
+		if err != nil {
+			return r, fmt.Errorf("the fields of %s are not JSON: %w", g.Reference, err)
+		}
+		r.Fields = f
+	}
 	if l := g.Location; l != nil {
 		r.HasLocation, r.Latitude, r.Longitude, r.LocationName, r.LocationAddress = true, l.Latitude, l.Longitude, l.Name, l.Address
 	}
 	if len(g.Attachments) > 0 {
 		r.Attachments, _ = json.Marshal(g.Attachments)
 	}
-	return r
+	return r, nil
 }
 
 // leasedMessage is the row a step queued leased, as ClaimOutbox returns it.

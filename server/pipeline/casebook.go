@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/samvad/samvad/adapters/services"
@@ -27,11 +26,9 @@ func (b *Casebook) Lodge(ctx context.Context, c services.NewCase) (string, error
 	if w == nil {
 		return "", errors.New("a case is lodged only inside a worker step")
 	}
-	if c.Kind != "grievance" {
-		return "", fmt.Errorf("service requests of kind %s cannot be kept yet", c.Kind)
-	}
-	return w.AddGrievance(ctx, store.Grievance{Category: c.Category, Description: c.Description, PinCode: c.PinCode,
-		Location: c.Location, Attachments: c.Attachments, Status: string(casework.Lodged), Due: c.Due})
+	return w.AddGrievance(ctx, store.Grievance{Kind: c.Kind, Series: c.Series, Title: c.Title, Category: c.Category,
+		Description: c.Description, PinCode: c.PinCode, Location: c.Location, Attachments: c.Attachments, Fields: c.Fields,
+		Status: string(casework.Lodged), Due: c.Due})
 }
 
 // Find returns a case of the step's integration, if the step's citizen
@@ -54,8 +51,8 @@ func (b *Casebook) Find(ctx context.Context, reference string) (services.Case, e
 	if err != nil {
 		status = casework.Lodged
 	}
-	return services.Case{Reference: g.Reference, Kind: "grievance", Title: "Grievance", Category: g.Category,
-		Status: status, Due: g.Due, Updated: g.Updated}, nil
+	return services.Case{Reference: g.Reference, Kind: g.Kind, Title: g.Title, Category: g.Category,
+		Status: status, Due: g.Due, Updated: g.Updated, Note: g.Note}, nil
 }
 
 // Reopen reopens a resolved grievance of the step's citizen. The time of

@@ -2,11 +2,8 @@ package pipeline
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"time"
 
-	"github.com/samvad/samvad/adapters/services/casework"
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/adapters/whatsapp"
 	"github.com/samvad/samvad/engine"
@@ -80,13 +77,4 @@ func (p *Pipeline) progress(c store.Contact, wamid string, done <-chan struct{})
 	}
 	p.metrics.messagesOut.WithLabelValues(in.ID, msg.Type).Inc()
 	p.markRead(in, wamid)
-}
-
-// GrievanceReference makes docket numbers such as GRV-26-4821-7305-A
-// (casework.Reference) for the store, from a random serial; the store
-// draws again in the rare case one is taken.
-func GrievanceReference(now time.Time) string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return casework.Reference("GRV", now.Year(), binary.LittleEndian.Uint64(b[:]))
 }

@@ -181,11 +181,16 @@ func (d *Driver) UniqueViolation(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Field('C') == "23505"
 }
 
-// ReferenceTaken says err is the grievances table refusing a reference
-// that is already there.
-func (d *Driver) ReferenceTaken(err error) bool {
-	var pgErr pgdriver.Error
-	return errors.As(err, &pgErr) && pgErr.Field('C') == "23505" && pgErr.Field('n') == "grievances_pkey"
+// NextSerials draws n numbers from the case_serial sequence, in one round
+// trip. A sequence hands a number out once, to every process, without
+// waiting on another's transaction.
+func (d *Driver) NextSerials(ctx context.Context, n int) ([]uint64, error) {
+	var out []uint64
+	err := d.db.NewRaw("SELECT nextval('case_serial') FROM generate_series(1, ?)", n).Scan(ctx, &out)
+	if err != nil {
+		return nil, d.Classify(err)
+	}
+	return out, nil
 }
 
 // HoldContacts does nothing: a step's row lock keeps others off.

@@ -63,3 +63,6 @@ func (d *Driver) CheckSchema(ctx context.Context, upTo string) error {
 	}
 	return driver.CheckSchema(ctx, d.db, ms, d.unavailable, d.Classify)
 }
+
+// MigrationNames lists the embedded migrations, in the order they run.
+func (d *Driver) MigrationNames() []string { return driver.MigrationNames(migrationFiles) }

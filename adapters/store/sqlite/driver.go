@@ -72,6 +72,11 @@ type Driver struct {
 
 	// steps queues steps to write together (see writeSteps).
 	steps *driver.Group[*stepWrite]
+
+	// serial is the last case serial drawn (see NextSerials).
+	serialMu   sync.Mutex
+	serial     uint64
+	serialRead bool
 }
 
 var _ driver.Driver = (*Driver)(nil)
@@ -254,9 +259,25 @@ func (d *Driver) UniqueViolation(err error) bool {
 	return errors.As(err, &sqliteErr) && (sqliteErr.Code() == 1555 || sqliteErr.Code() == 2067)
 }
 
-// ReferenceTaken is false: with one process on the file, references are
-// held in the process before they are written (a clash is a failure).
-func (d *Driver) ReferenceTaken(error) bool { return false }
+// NextSerials draws n case serial numbers. The one process on the file
+// counts on from the greatest serial stored, which it reads the first time.
+func (d *Driver) NextSerials(ctx context.Context, n int) ([]uint64, error) {
+	d.serialMu.Lock()
+	defer d.serialMu.Unlock()
+	if !d.serialRead {
+		var last sql.NullInt64
+		if err := d.db.NewRaw("SELECT max(serial) FROM grievances").Scan(ctx, &last); err != nil {
+			return nil, classify(err)
+		}
+		d.serial, d.serialRead = uint64(max(last.Int64, 0)), true
+	}
+	out := make([]uint64, n)
+	for i := range out {
+		d.serial++
+		out[i] = d.serial
+	}
+	return out, nil
+}
 
 // InboxReopened does nothing: SQLite claims keep no floor.
 func (d *Driver) InboxReopened(int64) {}

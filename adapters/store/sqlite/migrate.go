@@ -77,3 +77,6 @@ func lockFile(ctx context.Context, path string) (func(), error) {
 		db.Close()
 	}, nil
 }
+
+// MigrationNames lists the embedded migrations, in the order they run.
+func (d *Driver) MigrationNames() []string { return driver.MigrationNames(migrationFiles) }

@@ -264,7 +264,8 @@ func testSchemaIsCurrent(t *testing.T, d driver.Driver) {
 		t.Fatalf("migrating again: %v", err)
 	}
 	var n int
-	if err := d.ReadDB().NewSelect().Table("bun_migrations").ColumnExpr("COUNT(*)").Scan(ctx, &n); err != nil || n != 6 {
-		t.Fatalf("bun_migrations has %d rows (%v), want the 6 migrations once each", n, err)
+	want := len(d.MigrationNames())
+	if err := d.ReadDB().NewSelect().Table("bun_migrations").ColumnExpr("COUNT(*)").Scan(ctx, &n); err != nil || n != want || want < 7 {
+		t.Fatalf("bun_migrations has %d rows (%v), want the %d migrations once each", n, err, want)
 	}
 }

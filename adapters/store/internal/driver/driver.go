@@ -41,16 +41,18 @@ type Driver interface {
 	// including upTo when it is not ""); CheckSchema fails unless all are.
 	Migrate(ctx context.Context, upTo string) error
 	CheckSchema(ctx context.Context, upTo string) error
+	// MigrationNames lists the embedded migrations, in the order they run.
+	MigrationNames() []string
 	// Warnings lists settings of the database that work against the store.
 	Warnings(ctx context.Context) ([]string, error)
 	// Classify wraps an error that means the database is away as
 	// ErrUnavailable (see Classify).
 	Classify(err error) error
-	// UniqueViolation says err is a duplicate key; ReferenceTaken, one in
-	// the grievances' primary key written by a step (another process
-	// lodged the reference first).
+	// UniqueViolation says err is a duplicate key.
 	UniqueViolation(err error) bool
-	ReferenceTaken(err error) bool
+	// NextSerials draws n case serial numbers, each never drawn before (a
+	// sequence on Postgres; a count in the one process on SQLite).
+	NextSerials(ctx context.Context, n int) ([]uint64, error)
 
 	// Ingest writes a combined webhook batch in one transaction and returns
 	// the keys of the inbox rows it inserted (duplicates return nothing).
@@ -339,9 +341,12 @@ type Event struct {
 	At                       time.Time
 }
 
-// Grievance is a grievance row.
+// Grievance is a case row: a grievance or a service request.
 type Grievance struct {
 	Integration, Reference, ContactID, Category, Description, PinCode string
+	Kind, Title, Note                                                 string
+	Fields                                                            []byte
+	Serial                                                            uint64
 	// HasLocation says the location columns are set.
 	HasLocation                   bool
 	Latitude, Longitude           float64

@@ -33,6 +33,20 @@ func Migrations(files fs.FS, upTo string) (*migrate.Migrations, error) {
 	return some, nil
 }
 
+// MigrationNames lists the names of a driver's embedded migrations, in
+// order (nil when they do not read, which Migrate then reports).
+func MigrationNames(files fs.FS) []string {
+	ms, err := Migrations(files, "")
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, m := range ms.Sorted() {
+		names = append(names, m.Name)
+	}
+	return names
+}
+
 // Migrate applies the migrations of ms not applied yet; the caller holds
 // the database's migration lock.
 func Migrate(ctx context.Context, db *bun.DB, ms *migrate.Migrations, classify func(error) error) error {

@@ -178,7 +178,8 @@ func Log(q *Builder, es []driver.LogEntry, now time.Time) {
 // grievances appends the statement that stores gs (without its end).
 func grievances(q *Builder, gs []driver.Grievance) {
 	q.Raw("INSERT INTO grievances (integration_id, reference, contact_id, category, description, pin_code, ",
-		"latitude, longitude, location_name, location_address, attachments, status, due_at, created_at, updated_at) VALUES ")
+		"latitude, longitude, location_name, location_address, attachments, status, due_at, created_at, updated_at, ",
+		"kind, title, fields, note, serial) VALUES ")
 	for i, g := range gs {
 		if i > 0 {
 			q.Raw(", ")
@@ -190,6 +191,7 @@ func grievances(q *Builder, gs []driver.Grievance) {
 		} else {
 			q.Null("double precision").Raw(", ").Null("double precision").Raw(", '', '', ")
 		}
-		q.Bytes(g.Attachments).Raw(", ").Str(g.Status).Raw(", ").Time(g.Due).Raw(", ").Time(g.Created).Raw(", ").Time(g.Updated).Raw(")")
+		q.Bytes(g.Attachments).Raw(", ").Str(g.Status).Raw(", ").Time(g.Due).Raw(", ").Time(g.Created).Raw(", ").Time(g.Updated).Raw(", ").
+			Str(g.Kind).Raw(", ").Str(g.Title).Raw(", ").Bytes(g.Fields).Raw(", ").Str(g.Note).Raw(", ").Int(int64(g.Serial)).Raw(")")
 	}
 }

@@ -1,0 +1,13 @@
+-- A grievance is one kind of case; a service request (an application for a
+-- ration card, a certificate) is another, kept in the same table: kind says
+-- which, title names it for the citizen, fields hold what it was made with
+-- (JSON), note is the officer's remark to the citizen. serial is the number
+-- the case's reference was made from, drawn from case_serial, so that no
+-- two cases draw the same one and no reference is tried twice.
+ALTER TABLE grievances ADD COLUMN kind text NOT NULL DEFAULT 'grievance';
+ALTER TABLE grievances ADD COLUMN title text NOT NULL DEFAULT '';
+ALTER TABLE grievances ADD COLUMN fields bytea;
+ALTER TABLE grievances ADD COLUMN note text NOT NULL DEFAULT '';
+ALTER TABLE grievances ADD COLUMN serial bigint;
+CREATE SEQUENCE case_serial;
+CREATE INDEX grievances_kind ON grievances (integration_id, kind, status, due_at);
