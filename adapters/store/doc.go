@@ -171,7 +171,17 @@
 //		out.Flow, out.FlowVersion = sess.Flow, sess.Version
 //		return out, nil
 //	}
-//	for range workers { go st.Run(ctx, handler, logError) }
+//	// Each worker: claim and step, then wait for the inbox's signal.
+//	for {
+//		wake := st.InboxSignal()
+//		if ok, err := st.ProcessNext(ctx, handler); ok || err != nil {
+//			continue // (log err; back off while the store is away)
+//		}
+//		<-wake // or a timer: work ingested by another process
+//	}
+//
+// server/pipeline's worker loop is this loop, with ProcessNextAndLease and
+// the send of the reply a step leased.
 //
 // A service connector the engine calls during the step (say, lodging a
 // grievance) finds the step with WorkFrom(ctx) and uses Work.AddGrievance,

@@ -61,7 +61,6 @@ func testOptions(clock *fakeClock) Options {
 		Apology: func(c Contact) OutboundMessage {
 			return OutboundMessage{Type: "text", Summary: "sorry", Payload: []byte("apology for " + c.Key)}
 		},
-		PollInterval: 20 * time.Millisecond,
 	}
 }
 

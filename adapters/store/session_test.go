@@ -168,23 +168,24 @@ func TestCorruptSessionIsReportedWithItsBytes(t *testing.T) {
 	})
 }
 
-func TestRunWakesOnIngestAndStopsWithContext(t *testing.T) {
-	// A poll interval of an hour: only the in-process signal can wake Run.
-	eachStoreWith(t, func(o *Options) { o.PollInterval = time.Hour }, func(t *testing.T, e *env) {
+// A worker waiting on InboxSignal is woken by an ingest in this process:
+// nothing polls here, so only the signal can wake it.
+func TestInboxSignalWakesIdleWorkers(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
 		ctx, cancel := context.WithCancel(context.Background())
 		var mu sync.Mutex
 		handled := map[string]bool{}
 		done := make(chan error, 2)
 		for range 2 {
 			go func() {
-				done <- e.s.Run(ctx, func(ctx context.Context, w *Work) (*Outcome, error) {
+				done <- waitAndStep(ctx, e.s, func(ctx context.Context, w *Work) (*Outcome, error) {
 					mu.Lock()
 					for _, m := range w.Messages {
 						handled[m.Wamid] = true
 					}
 					mu.Unlock()
 					return &Outcome{}, nil
-				}, func(err error) { t.Errorf("run: %v", err) })
+				}, func(err error) { t.Errorf("step: %v", err) })
 			}()
 		}
 		time.Sleep(50 * time.Millisecond) // let both workers go idle
@@ -198,7 +199,7 @@ func TestRunWakesOnIngestAndStopsWithContext(t *testing.T) {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("Run handled %d of 2 messages: it did not wake on ingest", n)
+				t.Fatalf("the workers handled %d of 2 messages: they did not wake on ingest", n)
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
@@ -207,11 +208,34 @@ func TestRunWakesOnIngestAndStopsWithContext(t *testing.T) {
 			select {
 			case err := <-done:
 				if !errors.Is(err, context.Canceled) {
-					t.Fatalf("Run returned %v, want context.Canceled", err)
+					t.Fatalf("a worker returned %v, want context.Canceled", err)
 				}
 			case <-time.After(5 * time.Second):
-				t.Fatal("Run did not stop when its context was cancelled")
+				t.Fatal("a worker did not stop when its context was cancelled")
 			}
 		}
 	})
+}
+
+// waitAndStep is the worker loop the package doc shows: step while there
+// is work, then wait for the inbox's signal (no timer), until ctx ends.
+func waitAndStep(ctx context.Context, s *Store, h Handler, onError func(error)) error {
+	for {
+		wake := s.InboxSignal()
+		ok, err := s.ProcessNext(ctx, h)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			onError(err)
+		}
+		if ok {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-wake:
+		}
+	}
 }

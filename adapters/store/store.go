@@ -81,9 +81,6 @@ type Options struct {
 	// SQLite runs WAL with synchronous=NORMAL: a commit survives a crash of
 	// the process (kill -9) but the last commits may be lost on power loss.
 	Durable bool
-	// PollInterval is the longest Wait sleeps when nothing wakes it (work
-	// ingested by another process, a backoff coming due). Default 1s.
-	PollInterval time.Duration
 	// StepBatch is the most contacts one Postgres step transaction claims
 	// and steps when many are waiting (see ProcessNext). Default 8; 1 steps
 	// one contact per transaction; at most MaxStepBatch.
@@ -120,9 +117,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ConnectTimeout <= 0 {
 		o.ConnectTimeout = 3 * time.Second
-	}
-	if o.PollInterval <= 0 {
-		o.PollInterval = time.Second
 	}
 	if o.StepBatch <= 0 {
 		o.StepBatch = 8

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
@@ -39,41 +38,3 @@ func (s *Store) MoreOutboxWork() bool { return s.wakeOutbox.more() }
 // a step queued messages or a sent or failed row let the next row of its
 // contact go.
 func (s *Store) OutboxSignal() <-chan struct{} { return s.wakeOutbox.wait() }
-
-// Run calls ProcessNext with h until ctx is done or the store is closed,
-// waiting on InboxSignal (or Options.PollInterval) when there is nothing to
-// do. Errors go to onError (which may be nil); while the database is
-// unavailable Run slows down. A server runs as many Run goroutines as it
-// wants workers.
-func (s *Store) Run(ctx context.Context, h Handler, onError func(error)) error {
-	pause := s.opts.PollInterval / 10
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		wake := s.InboxSignal()
-		processed, err := s.ProcessNext(ctx, h)
-		if errors.Is(err, ErrClosed) {
-			return err
-		}
-		if err != nil && onError != nil && ctx.Err() == nil {
-			onError(err)
-		}
-		if processed && err == nil && s.MoreInboxWork() {
-			continue
-		}
-		wait := s.opts.PollInterval
-		if errors.Is(err, ErrUnavailable) {
-			wait = min(wait, pause*5)
-		} else if processed && err != nil {
-			continue // a failed step: others may be ready
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-		case <-wake:
-		case <-t.C:
-		}
-		t.Stop()
-	}
-}
