@@ -316,3 +316,44 @@ func within(a, b any) bool {
 	}
 	return a == b
 }
+
+// docs/architecture.md maps every package of the module, and names none
+// that does not exist: a newcomer finds each package where it says.
+func TestArchitectureMapsEveryPackage(t *testing.T) {
+	content, err := os.ReadFile("architecture.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapped := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9_/]+)` \\|").FindAllStringSubmatch(string(content), -1) {
+		mapped[m[1]] = true
+	}
+	actual := map[string]bool{}
+	err = filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() && (name == "testdata" || name == ".git" || name == "bin" || name == "data" || strings.HasPrefix(name, ".") && path != "..") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(name, ".go") {
+			rel, _ := filepath.Rel("..", filepath.Dir(path))
+			actual[filepath.ToSlash(rel)] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pkg := range actual {
+		if !mapped[pkg] {
+			t.Errorf("package %s is not in docs/architecture.md", pkg)
+		}
+	}
+	for pkg := range mapped {
+		if !actual[pkg] {
+			t.Errorf("docs/architecture.md names package %s, which does not exist", pkg)
+		}
+	}
+}
