@@ -188,6 +188,8 @@ func (c *Catalog) parseFile(f File) (*Lang, []*Message, diag.List) {
 		lang = &Lang{Code: code, Index: len(c.langs), File: f.Path}
 		c.langs = append(c.langs, lang)
 		c.byCode[code] = lang
+	} else if strings.Count(f.Path, "/") < strings.Count(lang.File, "/") {
+		lang.File = f.Path // the language's main file (locales/hi.yaml) names it
 	}
 	var msgs []*Message
 	walkMessages(f.Path, root, "", lang, &msgs, &l)
