@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/expr-lang/expr/types"
@@ -333,35 +332,5 @@ func didYouMeanThis(best string) string {
 	return fmt.Sprintf(" (did you mean %q?)", best)
 }
 
-// nearest returns the candidate fewer than three edits from name (the first
-// in sorted order of the nearest), or "".
-func nearest(name string, candidates []string) string {
-	best, bestD := "", 3
-	sort.Strings(candidates)
-	for _, cand := range candidates {
-		if d := editDistance(name, cand); d < bestD {
-			best, bestD = cand, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
-}
+// nearest returns the candidate fewer than three edits from name, or "".
+func nearest(name string, candidates []string) string { return diag.Nearest(name, candidates) }
