@@ -91,6 +91,7 @@ func Load(catalog *locale.Catalog, flows []File, opts LoadOptions) (*Library, di
 	for _, c := range comps {
 		c.finishTexts()
 	}
+	lib.indexTitles()
 	for _, c := range comps {
 		c.finishAsks()
 		diag.NewSource(c.file, c.flow.Source).Quote(c.diags)
@@ -193,6 +194,32 @@ func (lib *Library) indexTriggers(l *diag.List) {
 		}
 	}
 	sort.SliceStable(lib.menu, func(i, j int) bool { return lib.menu[i].Menu < lib.menu[j].Menu })
+}
+
+// indexTitles lets a citizen start a menu flow by typing its title as the
+// menu shows it, in any language ("टीकाकरण", "Property tax"), as well as by
+// its keywords. A title that is another flow's keyword or a command stays
+// theirs.
+func (lib *Library) indexTitles() {
+	for _, f := range lib.menu {
+		if f.Title == nil {
+			continue
+		}
+		for _, m := range f.Title.byLang {
+			if m == nil {
+				continue
+			}
+			text, ok := m.Static()
+			if !ok || text == "" {
+				continue
+			}
+			k := script.Fold(text)
+			if _, isCommand := lib.commands[k]; isCommand || lib.keywords[k] != nil {
+				continue
+			}
+			lib.keywords[k] = f
+		}
+	}
 }
 
 // Flow returns the current version of a flow, or nil.
