@@ -110,7 +110,6 @@ func (r *Reports) Flows(ctx context.Context, f ReportFilter) ([]FlowRow, error) 
 		return nil, err
 	}
 	by := map[string]*FlowRow{}
-	var out []FlowRow
 	for _, m := range rows {
 		row := by[m.Flow]
 		if row == nil {
@@ -123,6 +122,7 @@ func (r *Reports) Flows(ctx context.Context, f ReportFilter) ([]FlowRow, error) 
 			row.Completed += m.N
 		}
 	}
+	out := make([]FlowRow, 0, len(by))
 	for _, row := range by {
 		if row.Started > 0 {
 			row.CompletionRate = round3(float64(row.Completed) / float64(row.Started))

@@ -212,7 +212,8 @@ func TestReportsRolledUp(t *testing.T) {
 		seedReports(e)
 		ctx := context.Background()
 		zones := map[*time.Location][]string{mustZone(t, DefaultZone): {"city", "town"}}
-		// 20 May (the first citizen) to 7 June (the last day ended 48 hours ago): 19 days.
+		// 13 May (a week before the first citizen) to 7 June (the last day
+		// ended 48 hours ago): 26 days.
 		if n, err := e.s.RollUp(ctx, zones, "a", 5); err != nil || n != 5 {
 			t.Fatalf("RollUp a = %d, %v; want 5", n, err)
 		}
@@ -220,8 +221,8 @@ func TestReportsRolledUp(t *testing.T) {
 			t.Fatalf("RollUp b while a holds the lease = %d, %v; want 0", n, err)
 		}
 		e.clock.Advance(rollUpLease + time.Second)
-		if n, err := e.s.RollUp(ctx, zones, "b", 100); err != nil || n != 14 {
-			t.Fatalf("RollUp b after the lease = %d, %v; want 14", n, err)
+		if n, err := e.s.RollUp(ctx, zones, "b", 100); err != nil || n != 21 {
+			t.Fatalf("RollUp b after the lease = %d, %v; want 21", n, err)
 		}
 		if n, err := e.s.RollUp(ctx, zones, "b", 100); err != nil || n != 0 {
 			t.Fatalf("RollUp again = %d, %v; want 0", n, err)

@@ -39,6 +39,13 @@ const (
 	mServiceMS     = "service_ms"
 )
 
+// lateMargin is how long before a citizen's first_seen (when the store
+// first had a message of theirs) their messages may be dated: WhatsApp
+// dates a message when the phone sent it, and delivers it later when the
+// phone was offline. Days before the first citizen's first_seen less this
+// margin hold nothing.
+const lateMargin = 7 * 24 * time.Hour
+
 // RollUpLag is how long after its end a day is rolled up: replies still
 // being retried, and handoffs an agent closes later, count in their day
 // until then.
@@ -164,7 +171,8 @@ func (s *Store) reportRows(ctx context.Context, sp span, ms []string) ([]dayRow,
 	return rows, nil
 }
 
-// firstSeen is when the first of the integrations' citizens wrote (zero if none has).
+// firstSeen is when the first of the integrations' citizens may have
+// written (lateMargin before the first first_seen; zero if none has).
 func (s *Store) firstSeen(ctx context.Context, ids []string) (time.Time, error) {
 	var t driver.Time
 	err := s.read(ctx, func(db *bun.DB) error {
@@ -174,7 +182,10 @@ func (s *Store) firstSeen(ctx context.Context, ids []string) (time.Time, error) 
 	if err == ErrNotFound {
 		return time.Time{}, nil
 	}
-	return t.T, err
+	if t.T.IsZero() {
+		return t.T, err
+	}
+	return t.T.Add(-lateMargin), err
 }
 
 // dayRows counts a day's figures of the integrations from the raw tables,

@@ -136,7 +136,7 @@ func (s *Store) nextDays(ctx context.Context, zone *time.Location, ids []string)
 	}
 	next := map[string]string{}
 	for _, f := range first {
-		next[f.Integration] = f.At.T.In(zone).Format(time.DateOnly)
+		next[f.Integration] = f.At.T.Add(-lateMargin).In(zone).Format(time.DateOnly)
 	}
 	for _, l := range last {
 		if _, ok := next[l.Integration]; ok {

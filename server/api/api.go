@@ -31,6 +31,9 @@ type Options struct {
 	Clock func() time.Time
 	// Log is where the API logs (default slog.Default()).
 	Log *slog.Logger
+	// Districts maps PIN codes, or their first three digits, to district
+	// names for the cases report (see store.Reports).
+	Districts map[string]string
 }
 
 // Department is one department as the API sees it: the integrations it
@@ -76,6 +79,7 @@ func (a *API) Mount(r *mux.Router) {
 func (a *API) mountRoutes(r *mux.Router) {
 	a.route(r, http.MethodGet, "/me", RoleViewer, a.me)
 	a.mountFallback(r)
+	a.mountReports(r)
 }
 
 // subrouter is the authenticated router under Prefix, whose unknown paths
