@@ -197,7 +197,7 @@ type DayMessages struct {
 // Messages counts the messages in and out of each day of the range,
 // including days with none.
 func (r *Reports) Messages(ctx context.Context, f ReportFilter) ([]DayMessages, error) {
-	rows, sp, err := r.metricsSpan(ctx, f, false, "messages", mIn, mOut)
+	rows, sp, err := r.metricsSpan(ctx, f, false, true, "messages", mIn, mOut)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +227,7 @@ type DayCitizens struct {
 
 // Citizens counts the citizens who wrote on each day of the range.
 func (r *Reports) Citizens(ctx context.Context, f ReportFilter) ([]DayCitizens, error) {
-	rows, sp, err := r.metricsSpan(ctx, f, false, "citizens", mCitizens, mNew)
+	rows, sp, err := r.metricsSpan(ctx, f, false, true, "citizens", mCitizens, mNew)
 	if err != nil {
 		return nil, err
 	}

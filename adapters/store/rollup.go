@@ -85,16 +85,18 @@ var metricSource = map[string]string{
 
 // metrics are the rows of the given metrics over the filter's days.
 func (r *Reports) metrics(ctx context.Context, f ReportFilter, perFlow bool, name string, ms ...string) ([]dayRow, error) {
-	rows, _, err := r.metricsSpan(ctx, f, perFlow, name, ms...)
+	rows, _, err := r.metricsSpan(ctx, f, perFlow, false, name, ms...)
 	return rows, err
 }
 
-func (r *Reports) metricsSpan(ctx context.Context, f ReportFilter, perFlow bool, name string, ms ...string) ([]dayRow, span, error) {
+// metricsSpan is metrics with the filter's span; byDay keeps the rows of
+// each day apart (else only their metric, flow, key and bucket do).
+func (r *Reports) metricsSpan(ctx context.Context, f ReportFilter, perFlow, byDay bool, name string, ms ...string) ([]dayRow, span, error) {
 	sp, err := f.check(perFlow)
 	if err != nil {
 		return nil, sp, fmt.Errorf("store: report %s: %w", name, err)
 	}
-	rows, err := r.s.reportRows(ctx, sp, ms)
+	rows, err := r.s.reportRows(ctx, sp, byDay, ms)
 	if err != nil {
 		return nil, sp, fmt.Errorf("store: report %s: %w", name, err)
 	}
@@ -102,7 +104,7 @@ func (r *Reports) metricsSpan(ctx context.Context, f ReportFilter, perFlow bool,
 }
 
 // reportRows reads the kept rows of the rolled-up days and counts the others.
-func (s *Store) reportRows(ctx context.Context, sp span, ms []string) ([]dayRow, error) {
+func (s *Store) reportRows(ctx context.Context, sp span, byDay bool, ms []string) ([]dayRow, error) {
 	zone, ids := sp.zone.String(), sp.f.Integrations
 	first, last := sp.days[0], sp.days[len(sp.days)-1]
 	var rolled []rolledModel
@@ -113,12 +115,17 @@ func (s *Store) reportRows(ctx context.Context, sp span, ms []string) ([]dayRow,
 		if err != nil {
 			return err
 		}
-		q := db.NewSelect().Model(&rows).Where("zone = ?", zone).Where("integration_id IN (?)", bun.List(ids)).
-			Where("day >= ?", first).Where("day <= ?", last).Where("metric IN (?)", bun.List(ms))
+		group := "metric, flow, key, bucket"
+		if byDay {
+			group += ", day"
+		}
+		q := db.NewSelect().Model((*dayRow)(nil)).ColumnExpr(group+", sum(n) AS n, sum(total) AS total").
+			Where("zone = ?", zone).Where("metric IN (?)", bun.List(ms)).Where("integration_id IN (?)", bun.List(ids)).
+			Where("day >= ?", first).Where("day <= ?", last)
 		if sp.f.Service != "" {
 			q.Where("flow = ?", sp.f.Service)
 		}
-		return q.Scan(ctx)
+		return q.GroupExpr(group).Scan(ctx, &rows)
 	})
 	if err != nil {
 		return nil, err

@@ -151,8 +151,8 @@ func (s *Store) nextDays(ctx context.Context, zone *time.Location, ids []string)
 func (s *Store) keepDay(ctx context.Context, zone, day string, ids []string, rows []dayRow) error {
 	now := driver.At(s.now().UTC())
 	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewDelete().Model((*dayRow)(nil)).Where("zone = ?", zone).Where("day = ?", day).
-			Where("integration_id IN (?)", bun.List(ids)).Exec(ctx)
+		_, err := tx.NewDelete().Model((*dayRow)(nil)).Where("zone = ?", zone).Where("metric IN (?)", bun.List(allMetrics())).
+			Where("integration_id IN (?)", bun.List(ids)).Where("day = ?", day).Exec(ctx)
 		if err != nil {
 			return err
 		}
@@ -196,4 +196,14 @@ func (s *Store) RunRollUps(ctx context.Context, every time.Duration, zones func(
 		case <-time.After(every):
 		}
 	}
+}
+
+// allMetrics lists the metrics of report_days.
+func allMetrics() []string {
+	ms := make([]string, 0, len(metricSource))
+	for m := range metricSource {
+		ms = append(ms, m)
+	}
+	sort.Strings(ms)
+	return ms
 }

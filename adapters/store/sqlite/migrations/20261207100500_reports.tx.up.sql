@@ -15,7 +15,7 @@ CREATE TABLE report_days (
 	bucket         INTEGER NOT NULL DEFAULT 0,
 	n              INTEGER NOT NULL,
 	total          INTEGER NOT NULL DEFAULT 0,
-	PRIMARY KEY (integration_id, zone, day, metric, flow, key, bucket)
+	PRIMARY KEY (zone, metric, integration_id, day, flow, key, bucket)
 );
 CREATE TABLE report_rolled (
 	integration_id text NOT NULL,
