@@ -30,8 +30,8 @@ type AuditEntry struct {
 	Target     string
 	// Before and After are JSON (nil: the target did not exist).
 	Before, After json.RawMessage
-	PrevHash     string
-	Hash         string
+	PrevHash      string
+	Hash          string
 }
 
 type auditModel struct {

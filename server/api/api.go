@@ -76,6 +76,7 @@ func (a *API) Mount(r *mux.Router) {
 func (a *API) mountRoutes(r *mux.Router) {
 	a.route(r, http.MethodGet, "/me", RoleViewer, a.me)
 	a.mountAccess(r)
+	a.mountFallback(r)
 }
 
 // subrouter is the authenticated router under Prefix, whose unknown paths
