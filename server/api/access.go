@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -95,12 +94,13 @@ type auditCursor struct {
 // listAudit answers the department's audit log, newest first.
 func (a *API) listAudit(w http.ResponseWriter, r *http.Request) {
 	p := PrincipalFrom(r.Context())
-	limit, cur, ok := a.auditPage(w, r)
-	if !ok {
+	limit, err := pageLimit(r.URL.Query().Get("limit"))
+	if err != nil {
+		a.writeFieldError(w, err)
 		return
 	}
 	var pos auditCursor
-	if cur != "" {
+	if cur := r.URL.Query().Get("cursor"); cur != "" {
 		if err := a.cursors.read(cur, &pos); err != nil {
 			writeError(w, http.StatusBadRequest, "cursor", err.Error())
 			return
@@ -131,19 +131,4 @@ func orNull(b json.RawMessage) json.RawMessage {
 		return json.RawMessage("null")
 	}
 	return b
-}
-
-// auditPage reads ?limit= (1 to 200, default 50) and ?cursor=, answering
-// the 400 itself when limit is not a number in range.
-func (a *API) auditPage(w http.ResponseWriter, r *http.Request) (limit int, cursor string, ok bool) {
-	limit = 50
-	if s := r.URL.Query().Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 200 {
-			writeError(w, http.StatusBadRequest, "limit", "must be a whole number from 1 to 200, not "+strconvQuote(s))
-			return 0, "", false
-		}
-		limit = n
-	}
-	return limit, r.URL.Query().Get("cursor"), true
 }
