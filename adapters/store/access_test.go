@@ -130,6 +130,22 @@ func TestUsers(t *testing.T) {
 		if _, err := e.s.DisableUser(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
 			t.Errorf("disable nobody: %v", err)
 		}
+		// A new password enables the account again; the old one no longer works.
+		if err := e.s.SetPassword(ctx, "asha", "another good password"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.VerifyPassword(ctx, "asha", "another good password"); err != nil {
+			t.Errorf("the new password: %v", err)
+		}
+		if _, err := e.s.VerifyPassword(ctx, "asha", pw); !errors.Is(err, ErrWrongPassword) {
+			t.Errorf("the old password: %v", err)
+		}
+		if err := e.s.SetPassword(ctx, "asha", "short"); !errors.Is(err, ErrInvalid) {
+			t.Errorf("a short password: %v", err)
+		}
+		if err := e.s.SetPassword(ctx, "nobody", "another good password"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("no such user: %v", err)
+		}
 	})
 }
 

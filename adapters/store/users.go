@@ -230,3 +230,28 @@ func (s *Store) DisableUser(ctx context.Context, idOrLogin string) (User, error)
 	}
 	return before.user(), nil
 }
+
+// SetPassword gives the account login a new password (at least
+// MinPasswordLength characters) and enables it; ErrNotFound when there is
+// no such account.
+func (s *Store) SetPassword(ctx context.Context, login, password string) error {
+	if n := utf8.RuneCountInString(password); n < MinPasswordLength {
+		return fmt.Errorf("store: set password: %w", invalidf("the password is %d characters; at least %d are needed", n, MinPasswordLength))
+	}
+	hash := hashPassword(password)
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*userModel)(nil)).Set("password_hash = ?", hash).Set("disabled_at = NULL").
+			Where("login = ?", login).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: set password of %s: %w", trimTo(login, 64), err)
+	}
+	return nil
+}
