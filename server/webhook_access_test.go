@@ -71,3 +71,16 @@ func TestACallbackSpeaksOnlyForItsOwnApp(t *testing.T) {
 		t.Errorf("an unknown number: %d, %d stored", code, pending())
 	}
 }
+
+func TestMediaHostsConfig(t *testing.T) {
+	t.Parallel()
+	cfg := SandboxConfig("..", t.TempDir())
+	cfg.AllowUnconnected = true
+	cfg.Graph.MediaHosts = []string{"lookaside.fbsbx.com", "*.fbcdn.net", "https://evil.example/x", "*."}
+	cfg.ApplyDefaults()
+	err := cfg.Validate()
+	if err == nil || !strings.Contains(err.Error(), `graph.media_hosts[2]: "https://evil.example/x" is not a host name`) ||
+		!strings.Contains(err.Error(), "graph.media_hosts[3]") || strings.Contains(err.Error(), "media_hosts[1]") {
+		t.Fatalf("validate: %v", err)
+	}
+}
