@@ -64,6 +64,11 @@ type Config struct {
 	// LogLevel is debug, info, warn or error.
 	LogLevel     string        `yaml:"log_level"`
 	Integrations []Integration `yaml:"integrations"`
+	// Departments are the offices that own integrations: API keys and
+	// console users are scoped to one, and its reports are in its time
+	// zone. A department an integration names but this list leaves out is
+	// made with the defaults (its id for a name, Asia/Kolkata).
+	Departments []Department `yaml:"departments"`
 	// Connectors say where each department system the flows call is, and
 	// which environment variable holds its key (see adapters/services).
 	Connectors map[string]services.Connection `yaml:"connectors"`
@@ -91,10 +96,23 @@ type Graph struct {
 	RatePerSecond float64 `yaml:"rate_per_second"`
 }
 
+// Department is an office that owns one or more integrations: the scope
+// of its staff's keys and accounts.
+type Department struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+	// TimeZone is the IANA zone its reports' days are counted in (default
+	// Asia/Kolkata).
+	TimeZone string `yaml:"time_zone"`
+}
+
 // Integration is one WhatsApp business number and the bot that answers it.
 type Integration struct {
-	ID            string `yaml:"id"`
-	Name          string `yaml:"name"`
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+	// Department owns the integration (default: an own department named
+	// after the integration's id).
+	Department    string `yaml:"department"`
 	PhoneNumberID string `yaml:"phone_number_id"`
 	VerifyToken   Secret `yaml:"verify_token"`
 	AppSecret     Secret `yaml:"app_secret"`
@@ -251,11 +269,13 @@ func (c *Config) ApplyDefaults() {
 		on := len(c.Integrations) == 0
 		c.Simulator = &on
 	}
+	defer c.applyDepartmentDefaults()
 	for i := range c.Integrations {
 		in := &c.Integrations[i]
 		def(&in.EntryFlow, "main")
 		def(&in.DefaultLanguage, "en")
 		def(&in.Name, in.ID)
+		def(&in.Department, in.ID)
 		if in.SessionDuration == 0 {
 			in.SessionDuration = time.Hour
 		}
@@ -338,6 +358,7 @@ func (c *Config) ValidateFor(use Use) error {
 			add("%s: rate_per_second %v is negative (0 means graph.rate_per_second)", where, in.RatePerSecond)
 		}
 	}
+	problems = append(problems, c.departmentProblems()...)
 	if use == ForServe {
 		if p := c.secretKeyProblem(); p != "" {
 			add("%s", p)

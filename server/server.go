@@ -45,6 +45,7 @@ import (
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/adapters/whatsapp"
 	"github.com/samvad/samvad/engine"
+	"github.com/samvad/samvad/server/api"
 	"github.com/samvad/samvad/server/pipeline"
 )
 
@@ -64,6 +65,13 @@ type Server struct {
 	transport    *http.Transport
 	sim          *simulator
 	build        Build
+
+	// api is the staff API under /api/v1; keys tells it who a key
+	// belongs to.
+	api  *api.API
+	keys api.Authenticator
+	// secret is the server's secret key (tokens at rest; derived keys).
+	secret []byte
 
 	httpServer *http.Server
 	addr       string
@@ -94,6 +102,7 @@ func New(ctx context.Context, cfg *Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.secret = key
 	s.store, err = store.Open(ctx, cfg.DatabaseURL, store.Options{SecretKey: key, Apology: pipeline.Apology(s.library),
 		Clock: s.now, CaseReference: casework.Reference, StepBatch: cfg.StepBatch})
 	if err != nil {
@@ -143,6 +152,7 @@ func (s *Server) setup(ctx context.Context, lib *engine.Library) error {
 	if err := s.registerIntegrations(ctx); err != nil {
 		return err
 	}
+	s.api = s.newAPI(s.secret)
 	s.router = s.routes()
 	return nil
 }
@@ -241,6 +251,7 @@ func (s *Server) routes() *mux.Router {
 	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(healthz) }).Methods(http.MethodGet)
 	r.HandleFunc("/readyz", s.ready).Methods(http.MethodGet)
 	r.Handle("/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})).Methods(http.MethodGet)
+	s.api.Mount(r)
 	if s.sim != nil {
 		s.sim.routes(r)
 	}

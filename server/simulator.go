@@ -59,7 +59,7 @@ func newSimulator() *simulator {
 
 // integration is the simulator's integration configuration.
 func (sim *simulator) integration() Integration {
-	return Integration{ID: simulatorID, Name: "Simulator", PhoneNumberID: simulatorPhoneID,
+	return Integration{ID: simulatorID, Name: "Simulator", Department: simulatorDepartment, PhoneNumberID: simulatorPhoneID,
 		VerifyToken: Secret(sim.verifyToken), AppSecret: Secret(sim.appSecret), AccessToken: Secret(sim.accessToken),
 		EntryFlow: "main", DefaultLanguage: "en", SessionDuration: time.Hour, Attachments: true, MaxMediaBytes: 5 << 20}
 }

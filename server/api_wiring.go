@@ -1,0 +1,37 @@
+package server
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"time"
+
+	"github.com/samvad/samvad/server/api"
+)
+
+// newAPI builds the staff API over the store, with the departments of the
+// configuration and the integrations each owns.
+func (s *Server) newAPI(secret []byte) *api.API {
+	depts := map[string]api.Department{}
+	for _, d := range s.cfg.Departments {
+		zone, err := time.LoadLocation(d.TimeZone)
+		if err != nil {
+			zone = time.UTC // ValidateFor reported it; a test config may skip validation
+		}
+		depts[d.ID] = api.Department{ID: d.ID, Name: d.Name, TimeZone: zone}
+	}
+	for id, in := range s.integrations {
+		d := depts[in.cfg.Department]
+		d.Integrations = append(d.Integrations, id)
+		depts[in.cfg.Department] = d
+	}
+	return api.New(api.Options{Store: s.store, Keys: s.keys, Departments: depts, CursorKey: derivedKey(secret, "api cursors"),
+		Clock: s.now, Log: s.log})
+}
+
+// derivedKey is a key for one purpose, made from the server's secret key
+// so that no purpose's key reveals another's.
+func derivedKey(secret []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("samvad " + purpose))
+	return m.Sum(nil)
+}
