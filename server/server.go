@@ -200,7 +200,7 @@ func (s *Server) Reload(ctx context.Context) error {
 		}
 	}
 	s.project.Store(proj)
-	s.log.Info("flows reloaded", "library", proj.lib.String(), "operations", len(proj.ops.Names()))
+	s.log.Info("flows reloaded", "library", proj.lib.String(), "operations", len(proj.ops.Names()), "templates", len(proj.templates.Names()))
 	return nil
 }
 
