@@ -80,6 +80,7 @@ func (a *API) Mount(r *mux.Router) {
 func (a *API) mountRoutes(r *mux.Router) {
 	a.route(r, http.MethodGet, "/me", RoleViewer, a.me)
 	a.mountTemplates(r)
+	a.mountFallback(r)
 }
 
 // subrouter is the authenticated router under Prefix, whose unknown paths
