@@ -347,7 +347,9 @@ func TestVerify(t *testing.T) {
 		"other body":   func() error { return Verify(secret, h, []byte(`{"id":2}`), now, time.Minute) },
 		"other secret": func() error { return Verify([]byte("x"), h, body, now, time.Minute) },
 		"replayed":     func() error { return Verify(secret, h, body, now.Add(6*time.Minute), 5*time.Minute) },
-		"no timestamp": func() error { return Verify(secret, http.Header{SignatureHeader: h[SignatureHeader]}, body, now, time.Minute) },
+		"no timestamp": func() error {
+			return Verify(secret, http.Header{SignatureHeader: h[SignatureHeader]}, body, now, time.Minute)
+		},
 		"timestamp changed": func() error {
 			h2 := h.Clone()
 			h2.Set(TimestampHeader, "1800000001")
