@@ -305,3 +305,33 @@ func settled(rows []handoffEventRow, before time.Time) []handoffEventRow {
 func EventKey(integration string, id int64) string {
 	return "event:" + integration + ":" + strconv.FormatInt(id, 10)
 }
+
+// CaseChange is the data of a case_changed delivery: what changed in a
+// grievance or service request, and who changed it.
+type CaseChange struct {
+	Integration    string    `json:"integration"`
+	Reference      string    `json:"reference"`
+	Kind           string    `json:"kind"`
+	Status         string    `json:"status"`
+	PreviousStatus string    `json:"previous_status"`
+	Note           string    `json:"note,omitempty"`
+	Actor          string    `json:"actor"`
+	At             time.Time `json:"at"`
+}
+
+// QueueCaseChange queues a case_changed delivery for department through
+// db (a transaction of the write that changes the case, so the department
+// is told exactly when it commits). A department without a webhook for
+// case_changed gets nothing: the delivery is dropped when its turn comes.
+func QueueCaseChange(ctx context.Context, db bun.IDB, department string, c CaseChange, now time.Time) error {
+	if c.At.IsZero() {
+		c.At = now
+	}
+	c.At = c.At.UTC()
+	payload, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("store: case change: %w", err)
+	}
+	_, err = QueueWebhook(ctx, db, Delivery{Department: department, Event: WebhookCaseChanged, Payload: payload}, now)
+	return err
+}

@@ -195,3 +195,24 @@ func TestTailHandoffs(t *testing.T) {
 		}
 	})
 }
+
+// A case change is queued with the documented fields.
+func TestQueueCaseChange(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		err := e.s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+			return QueueCaseChange(ctx, tx, "health", CaseChange{Integration: "city", Reference: "GRV-26-4821-7305-A",
+				Kind: "grievance", Status: "resolved", PreviousStatus: "in_progress", Actor: "asha"}, e.clock.Now())
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := e.s.WebhookDeliveries(ctx, "health", 10)
+		want := `{"integration":"city","reference":"GRV-26-4821-7305-A","kind":"grievance","status":"resolved","previous_status":"in_progress","actor":"asha","at":"` +
+			e.clock.Now().UTC().Format(time.RFC3339Nano) + `"}`
+		if len(got) != 1 || got[0].Event != WebhookCaseChanged || string(got[0].Payload) != want {
+			t.Fatalf("deliveries %+v\nwant payload %s", got, want)
+		}
+	})
+}
