@@ -249,7 +249,7 @@ func (s *Store) TailHandoffs(ctx context.Context, name string, settle time.Durat
 		err := tx.NewSelect().Model(pos).WherePK().Scan(ctx)
 		if errors.Is(err, sql.ErrNoRows) {
 			err = tx.NewSelect().TableExpr("events").ColumnExpr("COALESCE(MAX(id), 0)").
-				Where("kind IN (?)", bun.In(kinds)).Scan(ctx, &pos.LastID)
+				Where("kind IN (?)", bun.List(kinds)).Scan(ctx, &pos.LastID)
 			if err == nil {
 				_, err = tx.NewInsert().Model(pos).On("CONFLICT (name) DO NOTHING").Exec(ctx)
 			}
@@ -261,7 +261,7 @@ func (s *Store) TailHandoffs(ctx context.Context, name string, settle time.Durat
 		var rows []handoffEventRow
 		err = tx.NewSelect().TableExpr("events").
 			ColumnExpr("id, integration_id, contact_id, conversation, kind, flow, node, detail, at").
-			Where("kind IN (?)", bun.In(kinds)).Where("id > ?", pos.LastID).
+			Where("kind IN (?)", bun.List(kinds)).Where("id > ?", pos.LastID).
 			OrderExpr("id").Limit(limit).Scan(ctx, &rows)
 		if err != nil {
 			return err
