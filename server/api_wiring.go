@@ -25,7 +25,7 @@ func (s *Server) newAPI(secret []byte) *api.API {
 		depts[in.cfg.Department] = d
 	}
 	return api.New(api.Options{Store: s.store, Keys: s.keys, Departments: depts, CursorKey: derivedKey(secret, "api cursors"),
-		Clock: s.now, Log: s.log})
+		Clock: s.now, Log: s.log, Templates: s.templates})
 }
 
 // derivedKey is a key for one purpose, made from the server's secret key
