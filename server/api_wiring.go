@@ -28,7 +28,7 @@ func (s *Server) newAPI(secret []byte) *api.API {
 		s.keys = api.StoreKeys{Store: s.store}
 	}
 	return api.New(api.Options{Store: s.store, Keys: s.keys, Departments: depts, CursorKey: derivedKey(secret, "api cursors"),
-		Audit: api.StoreAudit{Store: s.store}, Clock: s.now, Log: s.log})
+		Audit: api.StoreAudit{Store: s.store}, Clock: s.now, Log: s.log, Templates: s.templates})
 }
 
 // derivedKey is a key for one purpose, made from the server's secret key
