@@ -41,7 +41,7 @@ func TestFallbackReviewOverHTTP(t *testing.T) {
 			var page struct {
 				Items []struct {
 					ID, Citizen, Kind string
-					Record           struct{ Q, Answer string }
+					Record            struct{ Q, Answer string }
 				}
 			}
 			if err := json.Unmarshal(rec.Body.Bytes(), &page); rec.Code != 200 || err != nil || len(page.Items) != 1 {
