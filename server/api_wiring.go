@@ -10,7 +10,7 @@ import (
 
 // newAPI builds the staff API over the store, with the departments of the
 // configuration and the integrations each owns.
-func (s *Server) newAPI(secret []byte) *api.API {
+func (s *Server) newAPI(secret []byte, districts map[string]string) *api.API {
 	depts := map[string]api.Department{}
 	for _, d := range s.cfg.Departments {
 		zone, err := time.LoadLocation(d.TimeZone)
@@ -28,7 +28,7 @@ func (s *Server) newAPI(secret []byte) *api.API {
 		s.keys = api.StoreKeys{Store: s.store}
 	}
 	return api.New(api.Options{Store: s.store, Keys: s.keys, Departments: depts, CursorKey: derivedKey(secret, "api cursors"),
-		Audit: api.StoreAudit{Store: s.store}, Clock: s.now, Log: s.log, Templates: s.templates})
+		Audit: api.StoreAudit{Store: s.store}, Clock: s.now, Log: s.log, Templates: s.templates, Districts: districts})
 }
 
 // derivedKey is a key for one purpose, made from the server's secret key
