@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/adapters/services/casework"
 	"github.com/samvad/samvad/engine"
 	"github.com/samvad/samvad/engine/script"
 )
@@ -422,7 +423,7 @@ func TestBuiltinOperations(t *testing.T) {
 	}
 }
 
-func (b *fakeCasebook) Reopen(_ context.Context, ref, _ string, _ time.Duration) error {
+func (b *fakeCasebook) Reopen(_ context.Context, ref, _ string, _ time.Duration, _ casework.Policy) error {
 	c, err := b.Find(context.Background(), ref)
 	if err != nil {
 		return err

@@ -55,19 +55,36 @@ func (b *Casebook) Find(ctx context.Context, reference string) (services.Case, e
 		Status: status, Due: g.Due, Updated: g.Updated, Note: g.Note}, nil
 }
 
-// Reopen reopens a resolved grievance of the step's citizen. The time of
-// resolution is the grievance's last update.
-func (b *Casebook) Reopen(ctx context.Context, reference, reason string, within time.Duration) error {
-	c, err := b.Find(ctx, reference)
-	if err != nil {
+// Reopen reopens a resolved grievance of the step's citizen, within the
+// period after its resolution (counted from its last update for cases
+// resolved before that time was kept), with a new deadline, and the
+// citizen's reason in its history.
+func (b *Casebook) Reopen(ctx context.Context, reference, reason string, within time.Duration, policy casework.Policy) error {
+	if _, err := b.Find(ctx, reference); err != nil {
 		return err
 	}
-	if c.Status != casework.Resolved {
+	w := store.WorkFrom(ctx)
+	now := time.Now()
+	ev := store.CaseEvent{Actor: "citizen", Action: "move", Remark: reason}
+	_, _, err := b.store.UpdateCase(ctx, w.Contact.Integration, reference, ev, func(g *store.Grievance) error {
+		status, _ := casework.ParseStatus(g.Status)
+		resolved := g.Resolved
+		if resolved.IsZero() {
+			resolved = g.Updated
+		}
+		switch {
+		case g.ContactID != w.Contact.ID:
+			return services.ErrNotYours
+		case status != casework.Resolved:
+			return services.ErrNotResolved
+		case !casework.CanReopen(status, resolved, now, within):
+			return services.ErrTooLate
+		}
+		g.Status, g.Due = string(casework.Reopened), policy.Due(g.Category, now)
+		return nil
+	})
+	if errors.Is(err, store.ErrConflict) {
 		return services.ErrNotResolved
 	}
-	if !casework.CanReopen(c.Status, c.Updated, time.Now(), within) {
-		return services.ErrTooLate
-	}
-	w := store.WorkFrom(ctx)
-	return b.store.SetGrievanceStatus(ctx, w.Contact.Integration, reference, string(casework.Reopened), time.Time{})
+	return err
 }
