@@ -33,9 +33,12 @@ type CaseFilter struct {
 	// Integrations are the integrations whose cases may be listed: at least
 	// one is required.
 	Integrations []string
-	Kind         string
-	Status       string
-	Category     string
+	// Reference selects one case.
+	Reference string
+	Kind      string
+	// Statuses selects cases in any of them.
+	Statuses []string
+	Category string
 	// Assigned is an officer's name; "none" selects unassigned cases.
 	Assigned string
 	// Overdue selects open cases whose deadline passed before Now.
@@ -64,8 +67,11 @@ func (s *Store) CaseList(ctx context.Context, f CaseFilter) ([]Grievance, error)
 		if f.Kind != "" {
 			q.Where("kind = ?", f.Kind)
 		}
-		if f.Status != "" {
-			q.Where("status = ?", f.Status)
+		if f.Reference != "" {
+			q.Where("reference = ?", f.Reference)
+		}
+		if len(f.Statuses) > 0 {
+			q.Where("status IN (?)", bun.In(f.Statuses))
 		}
 		if f.Category != "" {
 			q.Where("category = ?", f.Category)
