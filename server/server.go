@@ -70,6 +70,8 @@ type Server struct {
 	// belongs to.
 	api  *api.API
 	keys api.Authenticator
+	// notifier tells citizens of changes to their cases.
+	notifier *caseNotifier
 	// secret is the server's secret key (tokens at rest; derived keys).
 	secret []byte
 
@@ -152,6 +154,7 @@ func (s *Server) setup(ctx context.Context, lib *engine.Library) error {
 	if err := s.registerIntegrations(ctx); err != nil {
 		return err
 	}
+	s.notifier = &caseNotifier{contact: s.store.Contact, library: s.library, now: s.now}
 	s.api = s.newAPI(s.secret)
 	s.router = s.routes()
 	return nil
@@ -312,6 +315,8 @@ func (s *Server) startWorkers() {
 	s.pipeline.Start(s.stop)
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); <-s.stop; s.pipeline.Wait() }()
+	s.wg.Add(1)
+	go func() { defer s.wg.Done(); s.runEscalation(s.stop) }()
 	pollCtx, cancel := context.WithCancel(context.Background())
 	s.wg.Add(2)
 	go func() { defer s.wg.Done(); s.metrics.pollQueues(pollCtx, s.store.QueueDepths, 5*time.Second) }()

@@ -218,7 +218,7 @@ func (a *API) answerCase(w http.ResponseWriter, v any, err error) {
 // Cases lists the cases of p's department that q selects, newest first.
 func (a *API) Cases(ctx context.Context, p Principal, q CaseQuery) (CasePage, error) {
 	f := store.CaseFilter{Integrations: a.integrationsOf(p), Kind: q.Kind, Category: q.Category, Assigned: q.Assigned,
-		Overdue: q.Overdue, Now: a.now(), OpenStatuses: openStatuses(), Limit: q.Limit}
+		Overdue: q.Overdue, Now: a.now(), OpenStatuses: casework.OpenStored(), Limit: q.Limit}
 	if f.Limit == 0 {
 		f.Limit = 50
 	}
@@ -227,7 +227,7 @@ func (a *API) Cases(ctx context.Context, p Principal, q CaseQuery) (CasePage, er
 		if err != nil || q.Status == "open" || q.Status == "registered" {
 			return CasePage{}, problem(http.StatusBadRequest, "status", "must be one of %s", statusNames(casework.Statuses))
 		}
-		f.Statuses = storedAs(st)
+		f.Statuses = casework.StoredAs(st)
 	}
 	for name, v := range map[string]string{"kind": q.Kind, "category": q.Category, "assigned": q.Assigned} {
 		if len(v) > 256 {
@@ -520,27 +520,6 @@ func statusOf(g store.Grievance) casework.Status {
 		return casework.Lodged
 	}
 	return st
-}
-
-// openStatuses are the stored statuses in which a case waits on the
-// department.
-func openStatuses() []string {
-	var out []string
-	for _, st := range casework.Statuses {
-		if st.Open() {
-			out = append(out, storedAs(st)...)
-		}
-	}
-	return out
-}
-
-// storedAs lists the ways st may be stored: lodged also as the statuses
-// of cases lodged before casework ("open", "registered", "").
-func storedAs(st casework.Status) []string {
-	if st == casework.Lodged {
-		return []string{"lodged", "open", "registered", ""}
-	}
-	return []string{string(st)}
 }
 
 func statusNames(sts []casework.Status) string {

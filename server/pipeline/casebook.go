@@ -51,8 +51,12 @@ func (b *Casebook) Find(ctx context.Context, reference string) (services.Case, e
 	if err != nil {
 		status = casework.Lodged
 	}
+	updated := g.Updated
+	if !g.Resolved.IsZero() && (status == casework.Resolved || status == casework.Closed) {
+		updated = g.Resolved // what the citizen is told, and the reopen period, count from the resolution
+	}
 	return services.Case{Reference: g.Reference, Kind: g.Kind, Title: g.Title, Category: g.Category,
-		Status: status, Due: g.Due, Updated: g.Updated, Note: g.Note}, nil
+		Status: status, Due: g.Due, Updated: updated, Note: g.Note}, nil
 }
 
 // Reopen reopens a resolved grievance of the step's citizen, within the

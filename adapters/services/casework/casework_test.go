@@ -131,3 +131,13 @@ func TestMovers(t *testing.T) {
 		t.Errorf("a closed case moves to %v", got)
 	}
 }
+
+func TestStoredStatuses(t *testing.T) {
+	t.Parallel()
+	if got := strings.Join(OpenStored(), ","); got != "lodged,open,registered,,assigned,in_progress,reopened" {
+		t.Errorf("OpenStored() = %s", got)
+	}
+	if got := StoredAs(Resolved); len(got) != 1 || got[0] != "resolved" {
+		t.Errorf("StoredAs(resolved) = %v", got)
+	}
+}

@@ -122,3 +122,24 @@ func CanMove(from, to Status) bool { return MayMove(from, to, ByOfficer) }
 func CanReopen(status Status, resolvedAt, now time.Time, period time.Duration) bool {
 	return status == Resolved && !resolvedAt.IsZero() && now.Sub(resolvedAt) <= period
 }
+
+// StoredAs lists the ways a status may be stored: Lodged also as the
+// statuses of cases lodged before this package ("open", "registered",
+// and none).
+func StoredAs(st Status) []string {
+	if st == Lodged {
+		return []string{string(Lodged), "open", "registered", ""}
+	}
+	return []string{string(st)}
+}
+
+// OpenStored lists every stored status of an open case (see StoredAs).
+func OpenStored() []string {
+	var out []string
+	for _, st := range Statuses {
+		if st.Open() {
+			out = append(out, StoredAs(st)...)
+		}
+	}
+	return out
+}
