@@ -166,3 +166,53 @@ func TestEscalationJob(t *testing.T) {
 		})
 	}
 }
+
+// From lodging to reopening through the whole server: a citizen lodges a
+// complaint, an officer resolves it through the API's methods (as the
+// console does), the citizen finds it not fixed and reopens it; the
+// history holds each step with who made it, and the reopened case has a
+// new deadline.
+func TestCitizenReopensWhatAnOfficerResolved(t *testing.T) {
+	c := startSim(t)
+	c.say("hi")
+	c.send(map[string]any{"type": "list_reply", "id": "en", "title": "English"})
+	c.say("complaint")
+	c.say("water")
+	c.say("1")
+	c.say("no water in the taps for three days")
+	c.say("400051")
+	expectReply(t, c.send(map[string]any{"type": "image", "caption": "the dry tap"}), "Please check:")
+	got := c.send(map[string]any{"type": "button_reply", "id": "submit", "title": "Submit"})
+	ref := referenceRE.FindString(strings.Join(got, "\n"))
+	if ref == "" {
+		t.Fatalf("no reference in %q", got)
+	}
+	ctx := context.Background()
+	officer := api.Principal{KeyID: "k1", Actor: "Ravi", Role: api.RoleAgent, Department: "simulator"}
+	d, err := c.srv.api.MoveCase(ctx, officer, ref, "resolved", "The valve was opened.")
+	if err != nil || d.Status != "resolved" {
+		t.Fatalf("resolve: %+v %v", d, err)
+	}
+	if d.Notified != "failed" {
+		t.Fatalf("notified %q with no queue", d.Notified) // no staff queue on this server yet
+	}
+	if _, err := c.srv.api.Case(ctx, api.Principal{Role: api.RoleViewer, Department: "elsewhere"}, ref); err == nil {
+		t.Fatal("another department read the case")
+	}
+	expectReply(t, c.say(ref), "Is the problem fixed?")
+	expectReply(t, c.say("2"), "What is still wrong?")
+	expectReply(t, c.say("still no water in the morning"), "Please check: reopen complaint")
+	expectReply(t, c.say("1"), "Your complaint is reopened.")
+
+	d, err = c.srv.api.Case(ctx, officer, ref)
+	if err != nil || d.Status != "reopened" || d.Due == nil || !d.Due.After(c.srv.now().Add(2*24*time.Hour)) {
+		t.Fatalf("after the citizen's reopening: %+v %v", d, err)
+	}
+	var steps []string
+	for _, h := range d.History {
+		steps = append(steps, h.Actor+":"+h.To)
+	}
+	if got := strings.Join(steps, " "); got != "Ravi:resolved citizen:reopened" || d.History[1].Remark != "still no water in the morning" {
+		t.Fatalf("history %s %+v", got, d.History)
+	}
+}

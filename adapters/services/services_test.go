@@ -459,3 +459,31 @@ func TestReopenBuiltin(t *testing.T) {
 		t.Errorf("outcomes %v", sig.Outcomes)
 	}
 }
+
+// The service levels declared where cases are lodged are each kind's
+// policy; status look-ups declare none.
+func TestCasePolicies(t *testing.T) {
+	t.Parallel()
+	decl := `operations:
+  grievance.lodge:
+    builtin: grievance.lodge
+    request: {days: 9, days_by_category: {water: 2}}
+    args: {category: string, description: string}
+  ration.apply:
+    builtin: request.submit
+    request: {kind: ration_card, series: RCA}
+    args: {name: string}
+  grievance.status:
+    builtin: grievance.status
+    args: {reference: string}
+`
+	r, problems := Load([]File{{Path: "p.yaml", Content: []byte(decl)}})
+	if problems.HasErrors() {
+		t.Fatal(problems.Err())
+	}
+	got := r.CasePolicies()
+	if len(got) != 2 || got["grievance"].DaysFor("water") != 2 || got["grievance"].DaysFor("roads") != 9 ||
+		got["ration_card"].DaysFor("x") != casework.DefaultPolicy.Default || len(got["ration_card"].Levels) == 0 {
+		t.Fatalf("policies %+v", got)
+	}
+}
