@@ -26,7 +26,7 @@ func (s *Server) newAPI(secret []byte) *api.API {
 		depts[in.cfg.Department] = d
 	}
 	return api.New(api.Options{Store: s.store, Keys: s.keys, Departments: depts, CursorKey: derivedKey(secret, "api cursors"),
-		Clock: s.now, Log: s.log, Notifier: s.notifier, CasePolicy: s.casePolicy})
+		Clock: s.now, Log: s.log, Templates: s.templates, Notifier: s.notifier, CasePolicy: s.casePolicy})
 }
 
 // casePolicy is the service levels the loaded flows declare for a kind of

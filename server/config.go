@@ -104,6 +104,24 @@ type Department struct {
 	// TimeZone is the IANA zone its reports' days are counted in (default
 	// Asia/Kolkata).
 	TimeZone string `yaml:"time_zone"`
+	// Webhook tells the department's own system about handoffs, citizens'
+	// messages to officers and changes to its cases (docs/api.md,
+	// "Outgoing webhook").
+	Webhook *DepartmentWebhook `yaml:"webhook"`
+}
+
+// DepartmentWebhook is where a department's system is told, and about
+// what.
+type DepartmentWebhook struct {
+	// URL receives the POSTs: https, or http to this machine.
+	URL string `yaml:"url"`
+	// SecretEnv names the environment variable holding the secret that
+	// signs every POST (at least 16 characters); the secret itself is
+	// never in the file.
+	SecretEnv string `yaml:"secret_env"`
+	// Events are what it is told about: handoff, handoff_message,
+	// case_changed (default: all).
+	Events []string `yaml:"events"`
 }
 
 // Integration is one WhatsApp business number and the bot that answers it.
