@@ -8,6 +8,7 @@ import (
 
 	"github.com/samvad/samvad/adapters/services/casework"
 	"github.com/samvad/samvad/adapters/store"
+	"github.com/samvad/samvad/adapters/whatsapp/templates"
 	"github.com/samvad/samvad/engine"
 	"github.com/samvad/samvad/engine/locale"
 	"github.com/samvad/samvad/server/api"
@@ -33,6 +34,8 @@ type citizenNotice struct {
 	Text        string
 	Template    string
 	Params      map[string]string
+	// Message is the template filled and checked against the registry.
+	Message *templates.Message
 }
 
 // noticeQueue queues notices for sending (the pipeline's staff queue).
@@ -48,8 +51,11 @@ type caseNotifier struct {
 	// contact reads a citizen's contact (store.Store.Contact).
 	contact func(ctx context.Context, id string) (store.Contact, error)
 	library func() *engine.Library
-	queue   noticeQueue
-	now     func() time.Time
+	// templates are the approved templates, that a notice outside the
+	// window is checked against before it is queued.
+	templates func() *templates.Registry
+	queue     noticeQueue
+	now       func() time.Time
 }
 
 var _ api.CaseNotifier = (*caseNotifier)(nil)
@@ -84,10 +90,41 @@ func (n *caseNotifier) NotifyCase(ctx context.Context, c api.CaseNotice) error {
 		msg.Template = "grievance_status_update"
 		msg.Params = map[string]string{"reference": c.Reference, "status": status, "remarks": remark}
 	}
+	if msg.Template != "" {
+		if msg.Message, err = n.fill(msg.Template, lang, msg.Params); err != nil {
+			return fmt.Errorf("server: notify case %s: %w", c.Reference, err)
+		}
+	}
 	if n.queue == nil {
 		return errNoQueue
 	}
 	return n.queue.QueueNotice(ctx, msg)
+}
+
+// maxTemplateRemark is the most characters of a remark a template carries
+// (grievance_status_update allows 300).
+const maxTemplateRemark = 300
+
+// fill checks a template's values in lang, or in English when the
+// template has no approved translation in lang; a remark too long for the
+// template is cut short with an ellipsis.
+func (n *caseNotifier) fill(name, lang string, params map[string]string) (*templates.Message, error) {
+	if r := []rune(params["remarks"]); len(r) > maxTemplateRemark {
+		params["remarks"] = string(r[:maxTemplateRemark-1]) + "…"
+	}
+	var reg *templates.Registry
+	if n.templates != nil {
+		reg = n.templates()
+	}
+	if lang == "" {
+		lang = "en"
+	}
+	m, err := reg.Check(name, lang, params)
+	var pe *templates.ParamError
+	if errors.As(err, &pe) && pe.Field == "language" && lang != "en" {
+		m, err = reg.Check(name, "en", params)
+	}
+	return m, err
 }
 
 // text is a locale message in lang (or the nearest language that has it).

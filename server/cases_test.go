@@ -10,6 +10,7 @@ import (
 
 	"github.com/samvad/samvad/adapters/services/casework"
 	"github.com/samvad/samvad/adapters/store"
+	"github.com/samvad/samvad/adapters/whatsapp/templates"
 	"github.com/samvad/samvad/internal/testdb"
 	"github.com/samvad/samvad/server/api"
 )
@@ -47,7 +48,7 @@ func TestCaseNoticesFollowTheWindow(t *testing.T) {
 		"sim/out":    {ID: "sim/out", Language: "en", LastSeen: now, OptedOut: true},
 	}
 	q := &fakeQueue{}
-	n := &caseNotifier{queue: q, library: srv.library, now: func() time.Time { return now },
+	n := &caseNotifier{queue: q, library: srv.library, templates: srv.templates, now: func() time.Time { return now },
 		contact: func(_ context.Context, id string) (store.Contact, error) {
 			if c, ok := contacts[id]; ok {
 				return c, nil
@@ -77,11 +78,25 @@ func TestCaseNoticesFollowTheWindow(t *testing.T) {
 	if g := got[0]; g.Template != "" || !strings.Contains(g.Text, "हल हो गई") || !strings.Contains(g.Text, "\n"+ref+"\n") || !strings.Contains(g.Text, "Pipe fixed.") {
 		t.Errorf("inside the window: %+v", g)
 	}
-	if g := got[1]; g.Text != "" || g.Template != "grievance_status_update" || g.Params["status"] != "தீர்க்கப்பட்டது" || g.Params["remarks"] != "Pipe fixed." {
+	if g := got[1]; g.Text != "" || g.Template != "grievance_status_update" || g.Params["status"] != "தீர்க்கப்பட்டது" || g.Params["remarks"] != "Pipe fixed." ||
+		g.Message == nil || g.Message.Language != "ta" || !strings.Contains(g.Message.Preview, "Pipe fixed.") {
 		t.Errorf("outside the window: %+v", g)
 	}
 	if g := got[2]; g.Template != "grievance_escalated" || g.Params["level"] != "zonal officer" || g.Params["due"] != "2026-12-07" {
 		t.Errorf("escalated, outside the window: %+v", g)
+	}
+	// A long remark is cut to what the template carries.
+	long := strings.Repeat("ज", 400)
+	if err := n.NotifyCase(ctx, api.CaseNotice{ContactID: "sim/old", Reference: ref, Status: casework.Resolved, Remark: long}); err != nil {
+		t.Fatalf("a long remark: %v", err)
+	}
+	if g := q.all()[3]; len([]rune(g.Params["remarks"])) != maxTemplateRemark || g.Message == nil {
+		t.Errorf("a long remark outside the window: %d characters", len([]rune(g.Params["remarks"])))
+	}
+	// A template the registry refuses is not queued.
+	n.templates = func() *templates.Registry { return nil }
+	if err := n.NotifyCase(ctx, api.CaseNotice{ContactID: "sim/old", Reference: ref, Status: casework.Closed}); err == nil || !strings.Contains(err.Error(), "no approved template") {
+		t.Fatalf("no registry: %v", err)
 	}
 	// Without a queue the notice fails, and says so.
 	n.queue = nil

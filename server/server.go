@@ -158,7 +158,7 @@ func (s *Server) setup(ctx context.Context, lib *engine.Library) error {
 	if err := s.registerIntegrations(ctx); err != nil {
 		return err
 	}
-	s.notifier = &caseNotifier{contact: s.store.Contact, library: s.library, now: s.now}
+	s.notifier = &caseNotifier{contact: s.store.Contact, library: s.library, templates: s.templates, now: s.now}
 	s.api = s.newAPI(s.secret)
 	s.router = s.routes()
 	hooks, err := s.newDeliverer(os.LookupEnv)
