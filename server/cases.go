@@ -12,6 +12,7 @@ import (
 	"github.com/samvad/samvad/engine"
 	"github.com/samvad/samvad/engine/locale"
 	"github.com/samvad/samvad/server/api"
+	"github.com/samvad/samvad/server/pipeline"
 )
 
 // Cases off the request path: what citizens are told when their case
@@ -177,7 +178,8 @@ func (s *Server) escalate(ctx context.Context) (int, error) {
 		if !ok {
 			name = p.Levels[len(p.Levels)-1]
 		}
-		return store.Escalation{Due: p.Due(g.Category, now.In(s.zoneOf(g.Integration))), Remark: "escalated to the " + name}
+		return store.Escalation{Due: p.Due(g.Category, now.In(s.zoneOf(g.Integration))), Remark: "escalated to the " + name,
+			Department: s.departmentOf(g.Integration)}
 	}
 	done, err := s.store.EscalateDue(ctx, now, casework.OpenStored(), maxLevel, 200, next)
 	for _, g := range done {
@@ -191,6 +193,22 @@ func (s *Server) escalate(ctx context.Context) (int, error) {
 		}
 	}
 	return len(done), err
+}
+
+// casebook is the pipeline's casebook, telling each department's webhook
+// of its citizens' reopenings.
+func (s *Server) casebook() *pipeline.Casebook {
+	b := s.pipeline.Casebook()
+	b.Department = s.departmentOf
+	return b
+}
+
+// departmentOf is the department that owns an integration ("" if none).
+func (s *Server) departmentOf(integration string) string {
+	if in := s.integrations[integration]; in != nil {
+		return in.cfg.Department
+	}
+	return ""
 }
 
 // zoneOf is the time zone of the department that owns an integration.

@@ -26,6 +26,9 @@ type CaseEvent struct {
 	// From and To are the statuses around a move (equal for other actions).
 	From, To string
 	Remark   string
+	// Department, when set, is told of the change through its outgoing
+	// webhook (a case_changed delivery queued in the same transaction).
+	Department string
 }
 
 // CaseFilter selects cases for CaseList. Empty fields select everything.
@@ -151,7 +154,10 @@ func (s *Store) UpdateCase(ctx context.Context, integration, reference string, e
 			return fmt.Errorf("%w: the case changed meanwhile; read it again", ErrConflict)
 		}
 		ev.Integration, ev.Reference, ev.At, ev.From, ev.To = integration, reference, after.Updated, before.Status, after.Status
-		return insertCaseEvent(ctx, tx, ev)
+		if err := insertCaseEvent(ctx, tx, ev); err != nil {
+			return err
+		}
+		return queueCaseChange(ctx, tx, ev, after)
 	})
 	if errors.Is(err, ErrNotFound) {
 		return before, after, fmt.Errorf("store: case %s: %w", trimTo(reference, 80), ErrNotFound)
@@ -180,12 +186,25 @@ func insertCaseEvent(ctx context.Context, tx bun.Tx, ev CaseEvent) error {
 	return err
 }
 
+// queueCaseChange queues the case_changed delivery of ev, when it names a
+// department.
+func queueCaseChange(ctx context.Context, tx bun.Tx, ev CaseEvent, g Grievance) error {
+	if ev.Department == "" {
+		return nil
+	}
+	c := CaseChange{Integration: g.Integration, Reference: g.Reference, Kind: g.Kind, Status: ev.To, PreviousStatus: ev.From,
+		Note: g.Note, Actor: ev.Actor, At: ev.At}
+	return QueueCaseChange(ctx, tx, ev.Department, c, ev.At)
+}
+
 // Escalation is how the escalation job moves one overdue case.
 type Escalation struct {
 	// Due is the case's new deadline.
 	Due time.Time
 	// Remark is written to the history ("escalated to the zonal officer").
 	Remark string
+	// Department, when set, is told through its outgoing webhook.
+	Department string
 }
 
 // EscalateDue escalates open cases (in one of open statuses) whose
@@ -244,8 +263,11 @@ func (s *Store) escalate(ctx context.Context, g Grievance, now time.Time, e Esca
 		}
 		done = true
 		ev := CaseEvent{Integration: g.Integration, Reference: g.Reference, At: now, Actor: "system", Action: "escalated",
-			From: g.Status, To: g.Status, Remark: e.Remark}
+			From: g.Status, To: g.Status, Remark: e.Remark, Department: e.Department}
 		if err := insertCaseEvent(ctx, tx, ev); err != nil {
+			return err
+		}
+		if err := queueCaseChange(ctx, tx, ev, g); err != nil {
 			return err
 		}
 		msg := fmt.Sprintf("case %s escalated to level %d: %s", g.Reference, g.Level+1, e.Remark)

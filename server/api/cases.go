@@ -286,7 +286,7 @@ func (a *API) MoveCase(ctx context.Context, p Principal, reference, to, remark s
 		return CaseDetail{}, err
 	}
 	now := a.now()
-	ev := store.CaseEvent{Actor: p.Actor, Action: "move", Remark: strings.TrimSpace(remark)}
+	ev := store.CaseEvent{Actor: p.Actor, Action: "move", Remark: strings.TrimSpace(remark), Department: p.Department}
 	before, after, err := a.opts.Store.UpdateCase(ctx, g.Integration, g.Reference, ev, func(c *store.Grievance) error {
 		from := statusOf(*c)
 		if err := checkMove(from, target, moverOf(p)); err != nil {
@@ -327,7 +327,7 @@ func (a *API) AssignCase(ctx context.Context, p Principal, reference, officer st
 	if err != nil {
 		return CaseDetail{}, err
 	}
-	ev := store.CaseEvent{Actor: p.Actor, Action: "assign", Remark: "assigned to " + officer}
+	ev := store.CaseEvent{Actor: p.Actor, Action: "assign", Remark: "assigned to " + officer, Department: p.Department}
 	before, after, err := a.opts.Store.UpdateCase(ctx, g.Integration, g.Reference, ev, func(c *store.Grievance) error {
 		from := statusOf(*c)
 		if !from.Open() {
@@ -360,7 +360,7 @@ func (a *API) AddCaseRemark(ctx context.Context, p Principal, reference, text st
 	if err != nil {
 		return CaseDetail{}, err
 	}
-	ev := store.CaseEvent{Actor: p.Actor, Action: "remark", Remark: strings.TrimSpace(text)}
+	ev := store.CaseEvent{Actor: p.Actor, Action: "remark", Remark: strings.TrimSpace(text), Department: p.Department}
 	before, after, err := a.opts.Store.UpdateCase(ctx, g.Integration, g.Reference, ev, func(*store.Grievance) error { return nil })
 	if err != nil {
 		return CaseDetail{}, err

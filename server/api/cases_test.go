@@ -228,6 +228,21 @@ func TestCasesLifeOverHTTP(t *testing.T) {
 		if c := e.audit.changes[3]; c.Action != "case.move" || c.Actor != "anil" || c.Target != "case/"+ref {
 			t.Fatalf("audited %+v", c)
 		}
+		deliveries, err := e.st.WebhookDeliveries(context.Background(), "health", 20)
+		if err != nil || len(deliveries) != 5 {
+			t.Fatalf("%d case_changed deliveries for the department, want 5: %v", len(deliveries), err)
+		}
+		var last store.CaseChange
+		for _, dl := range deliveries {
+			var c store.CaseChange
+			_ = json.Unmarshal(dl.Payload, &c)
+			if c.Status == "reopened" {
+				last = c
+			}
+		}
+		if last.Reference != ref || last.PreviousStatus != "resolved" || last.Actor != "sunita" || last.Note != "The citizen says it leaks." {
+			t.Fatalf("the reopening's delivery: %+v", last)
+		}
 
 		// The opted-out citizen's case changes, and nobody tells them.
 		page = CasePage{}

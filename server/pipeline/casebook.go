@@ -13,7 +13,12 @@ import (
 // Casebook keeps the cases built-in operations lodge, in the store and
 // inside the worker's step: a case exists only if the step that lodged it
 // commits, and a citizen sees only the cases lodged from their own number.
-type Casebook struct{ store *store.Store }
+type Casebook struct {
+	store *store.Store
+	// Department names the department that owns an integration, whose
+	// outgoing webhook is told of a citizen's reopening (nil: none is).
+	Department func(integration string) string
+}
 
 // Casebook returns the pipeline's casebook, for services.Deployment.
 func (p *Pipeline) Casebook() *Casebook { return &Casebook{store: p.store} }
@@ -70,6 +75,9 @@ func (b *Casebook) Reopen(ctx context.Context, reference, reason string, within 
 	w := store.WorkFrom(ctx)
 	now := time.Now()
 	ev := store.CaseEvent{Actor: "citizen", Action: "move", Remark: reason}
+	if b.Department != nil {
+		ev.Department = b.Department(w.Contact.Integration)
+	}
 	_, _, err := b.store.UpdateCase(ctx, w.Contact.Integration, reference, ev, func(g *store.Grievance) error {
 		status, _ := casework.ParseStatus(g.Status)
 		resolved := g.Resolved
