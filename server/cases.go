@@ -213,16 +213,8 @@ func (s *Server) departmentOf(integration string) string {
 
 // zoneOf is the time zone of the department that owns an integration.
 func (s *Server) zoneOf(integration string) *time.Location {
-	in := s.integrations[integration]
-	if in == nil {
-		return time.UTC
-	}
-	for _, d := range s.cfg.Departments {
-		if d.ID == in.cfg.Department {
-			if z, err := time.LoadLocation(d.TimeZone); err == nil {
-				return z
-			}
-		}
+	if z, err := time.LoadLocation(s.cfg.department(s.departmentOf(integration)).TimeZone); err == nil && s.departmentOf(integration) != "" {
+		return z
 	}
 	return time.UTC
 }

@@ -66,7 +66,7 @@ func (s *Store) CaseList(ctx context.Context, f CaseFilter) ([]Grievance, error)
 		f.Limit = 50
 	}
 	return s.grievances(ctx, func(q *bun.SelectQuery) {
-		q.Where("integration_id IN (?)", bun.In(f.Integrations))
+		q.Where("integration_id IN (?)", bun.List(f.Integrations))
 		if f.Kind != "" {
 			q.Where("kind = ?", f.Kind)
 		}
@@ -74,7 +74,7 @@ func (s *Store) CaseList(ctx context.Context, f CaseFilter) ([]Grievance, error)
 			q.Where("reference = ?", f.Reference)
 		}
 		if len(f.Statuses) > 0 {
-			q.Where("status IN (?)", bun.In(f.Statuses))
+			q.Where("status IN (?)", bun.List(f.Statuses))
 		}
 		if f.Category != "" {
 			q.Where("category = ?", f.Category)
@@ -87,7 +87,7 @@ func (s *Store) CaseList(ctx context.Context, f CaseFilter) ([]Grievance, error)
 			q.Where("assigned_to = ?", f.Assigned)
 		}
 		if f.Overdue {
-			q.Where("due_at < ?", driver.At(f.Now)).Where("status IN (?)", bun.In(f.OpenStatuses))
+			q.Where("due_at < ?", driver.At(f.Now)).Where("status IN (?)", bun.List(f.OpenStatuses))
 		}
 		if f.AfterReference != "" {
 			at := driver.At(f.AfterCreated)
@@ -221,7 +221,7 @@ func (s *Store) EscalateDue(ctx context.Context, now time.Time, open []string, m
 	}
 	var rows []grievanceModel
 	err := s.read(ctx, func(db *bun.DB) error {
-		return db.NewSelect().Model(&rows).Where("due_at < ?", driver.At(now)).Where("status IN (?)", bun.In(open)).
+		return db.NewSelect().Model(&rows).Where("due_at < ?", driver.At(now)).Where("status IN (?)", bun.List(open)).
 			Where("escalation_level < ?", maxLevel).OrderExpr("due_at, reference").Limit(limit).Scan(ctx)
 	})
 	if err != nil && !errors.Is(err, ErrNotFound) {

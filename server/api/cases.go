@@ -414,7 +414,7 @@ func (a *API) findCase(ctx context.Context, p Principal, reference string) (stor
 	if err != nil {
 		return store.Grievance{}, err
 	}
-	if len(gs) == 0 {
+	if len(gs) == 0 || !a.owns(p, gs[0].Integration) {
 		return store.Grievance{}, notFound
 	}
 	return gs[0], nil
