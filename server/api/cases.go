@@ -314,7 +314,8 @@ func (a *API) MoveCase(ctx context.Context, p Principal, reference, to, remark s
 }
 
 // AssignCase assigns a case of p's department to an officer; a lodged or
-// reopened case becomes assigned (and the citizen is told).
+// reopened case becomes assigned (and the citizen is told). Only a
+// supervisor reassigns a case assigned to someone else.
 func (a *API) AssignCase(ctx context.Context, p Principal, reference, officer string) (CaseDetail, error) {
 	officer = strings.TrimSpace(officer)
 	if officer == "" {
@@ -332,6 +333,9 @@ func (a *API) AssignCase(ctx context.Context, p Principal, reference, officer st
 		from := statusOf(*c)
 		if !from.Open() {
 			return problem(http.StatusConflict, "", "the case is %s: only an open case is assigned", from)
+		}
+		if c.AssignedTo != "" && c.AssignedTo != officer && p.Role < RoleSupervisor {
+			return problem(http.StatusForbidden, "officer", "the case is assigned to %s; reassigning it needs the supervisor role", c.AssignedTo)
 		}
 		c.AssignedTo = officer
 		if from == casework.Lodged || from == casework.Reopened {

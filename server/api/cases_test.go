@@ -180,6 +180,9 @@ func TestCasesLifeOverHTTP(t *testing.T) {
 		if d.Status != "assigned" || d.AssignedTo != "Ravi Kumar" || d.Notified != "queued" {
 			t.Fatalf("assigned: %+v", d)
 		}
+		if body := e.call("POST", "/api/v1/cases/"+ref+"/assign", "k-agent", `{"officer":"Meena"}`, 403, nil); !strings.Contains(body, "reassigning") {
+			t.Fatalf("an agent reassigning: %s", body)
+		}
 		e.call("POST", "/api/v1/cases/"+ref+"/move", "k-agent", `{"to":"in_progress"}`, 200, &d)
 		e.call("POST", "/api/v1/cases/"+ref+"/remarks", "k-agent", `{"text":"pipe ordered"}`, 200, &d)
 		e.call("POST", "/api/v1/cases/"+ref+"/move", "k-agent", `{"to":"resolved","remark":"The pipe was replaced."}`, 200, &d)
