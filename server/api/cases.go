@@ -395,13 +395,13 @@ func checkMove(from, to casework.Status, by casework.Mover) error {
 		return nil
 	}
 	if by < casework.BySupervisor && casework.MayMove(from, to, casework.BySupervisor) {
-		return problem(http.StatusForbidden, "to", "moving a %s case to %s needs the supervisor role", from, to)
+		return problem(http.StatusForbidden, "to", "moving a case that is %s to %s needs the supervisor role", from, to)
 	}
 	allowed := casework.Allowed(from, by)
 	if len(allowed) == 0 {
-		return problem(http.StatusBadRequest, "to", "a %s case cannot be moved to %s: it moves no further", from, to)
+		return problem(http.StatusBadRequest, "to", "a case that is %s cannot be moved to %s: it moves no further", from, to)
 	}
-	return problem(http.StatusBadRequest, "to", "a %s case cannot be moved to %s; it may move to %s", from, to, statusNames(allowed))
+	return problem(http.StatusBadRequest, "to", "a case that is %s cannot be moved to %s; it may move to %s", from, to, statusNames(allowed))
 }
 
 // findCase returns a case of p's department, or a 404.
