@@ -84,7 +84,7 @@ func (s *Server) templates() *templates.Registry {
 func (s *Server) connect(p *project) error {
 	offline := len(s.cfg.Integrations) == 0 || s.cfg.AllowUnconnected
 	err := p.ops.Bind(services.Deployment{Connections: s.cfg.Connectors, Getenv: os.LookupEnv,
-		Casebook: s.pipeline.Casebook(), Clock: s.now, Offline: offline})
+		Casebook: s.casebook(), Clock: s.now, Offline: offline})
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}

@@ -71,6 +71,8 @@ type Server struct {
 	// belongs to.
 	api  *api.API
 	keys api.Authenticator
+	// notifier tells citizens of changes to their cases.
+	notifier *caseNotifier
 	// secret is the server's secret key (tokens at rest; derived keys).
 	secret []byte
 
@@ -160,6 +162,7 @@ func (s *Server) setup(ctx context.Context, lib *engine.Library) error {
 	if err != nil {
 		return err
 	}
+	s.notifier = &caseNotifier{contact: s.store.Contact, library: s.library, templates: s.templates, now: s.now}
 	s.api = s.newAPI(s.secret, districts)
 	s.router = s.routes()
 	hooks, err := s.newDeliverer(os.LookupEnv)
@@ -325,6 +328,8 @@ func (s *Server) startWorkers() {
 	s.pipeline.Start(s.stop)
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); <-s.stop; s.pipeline.Wait() }()
+	s.wg.Add(1)
+	go func() { defer s.wg.Done(); s.runEscalation(s.stop) }()
 	pollCtx, cancel := context.WithCancel(context.Background())
 	s.wg.Add(3)
 	go func() { defer s.wg.Done(); s.metrics.pollQueues(pollCtx, s.store.QueueDepths, 5*time.Second) }()
