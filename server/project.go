@@ -21,6 +21,9 @@ type project struct {
 	ops       *services.Registry
 	knowledge *knowledge.Index
 	fallback  *llm.Fallback
+	// warnings are the lint warnings of the flows and locales (the console
+	// shows them).
+	warnings diag.List
 }
 
 // readProject reads the flows, the locale files and the operation
@@ -45,7 +48,8 @@ func readProject(cfg *Config) (*project, error) {
 		problems.Sort()
 		return nil, fmt.Errorf("the flows in %s and %s do not load:\n%w", cfg.Flows, cfg.Locales, diag.List(problems.Errors()).Err())
 	}
-	return &project{lib: lib, ops: ops, knowledge: kb}, nil
+	problems.Sort()
+	return &project{lib: lib, ops: ops, knowledge: kb, warnings: problems}, nil
 }
 
 // connect connects the project's operations to their systems as the

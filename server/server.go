@@ -39,13 +39,13 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/samvad/samvad/adapters/services/casework"
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/adapters/whatsapp"
 	"github.com/samvad/samvad/engine"
 	"github.com/samvad/samvad/server/api"
+	"github.com/samvad/samvad/server/console"
 	"github.com/samvad/samvad/server/pipeline"
 )
 
@@ -70,6 +70,11 @@ type Server struct {
 	// belongs to.
 	api  *api.API
 	keys api.Authenticator
+	// console is the web console under /console.
+	console *console.Console
+	// metricsServer serves /metrics alone on metrics_listen, when set.
+	metricsServer *http.Server
+	metricsAddr   string
 	// secret is the server's secret key (tokens at rest; derived keys).
 	secret []byte
 
@@ -153,6 +158,9 @@ func (s *Server) setup(ctx context.Context, lib *engine.Library) error {
 		return err
 	}
 	s.api = s.newAPI(s.secret)
+	if s.console, err = s.newConsole(); err != nil {
+		return err
+	}
 	s.router = s.routes()
 	return nil
 }
@@ -250,8 +258,9 @@ func (s *Server) routes() *mux.Router {
 	healthz := []byte("ok " + s.build.Version + " " + s.build.ShortCommit() + "\n")
 	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(healthz) }).Methods(http.MethodGet)
 	r.HandleFunc("/readyz", s.ready).Methods(http.MethodGet)
-	r.Handle("/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})).Methods(http.MethodGet)
+	r.Handle("/metrics", s.metricsGuard(s.metricsHandler())).Methods(http.MethodGet)
 	s.api.Mount(r)
+	s.console.Mount(r)
 	if s.sim != nil {
 		s.sim.routes(r)
 	}
@@ -267,19 +276,6 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))
-}
-
-func (s *Server) index(w http.ResponseWriter, r *http.Request) {
-	if s.sim != nil {
-		http.Redirect(w, r, "/simulator", http.StatusFound)
-		return
-	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintf(w, "Samvad is running.\n\nWebhook callbacks:\n")
-	for id := range s.integrations {
-		fmt.Fprintf(w, "  %s%s\n", s.cfg.PublicURL, callbackPath(id))
-	}
-	fmt.Fprintf(w, "\nHealth: /healthz  Readiness: /readyz  Metrics: /metrics\n")
 }
 
 // Handler returns the server's HTTP handler (for tests that drive it without
@@ -302,6 +298,10 @@ func (s *Server) Start(ctx context.Context) error {
 			s.log.Error("http server stopped", "err", err)
 		}
 	}()
+	if err := s.startMetrics(); err != nil {
+		_ = s.httpServer.Close()
+		return err
+	}
 	s.startWorkers()
 	s.log.Info("samvad is serving", "addr", s.addr, "store", s.store.Dialect(), "flows", s.library().String(),
 		"workers", s.cfg.Workers, "senders", s.cfg.Senders)
@@ -331,6 +331,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	var err error
 	if s.httpServer != nil {
 		err = s.httpServer.Shutdown(ctx)
+	}
+	if s.metricsServer != nil {
+		err = errors.Join(err, s.metricsServer.Shutdown(ctx))
 	}
 	s.stopOnce.Do(func() { close(s.stop) })
 	done := make(chan struct{})

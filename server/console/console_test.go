@@ -178,7 +178,7 @@ func TestSignInAndOut(t *testing.T) {
 	if status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/console/login") {
 		t.Fatalf("signed out, the dashboard answers %d → %q", status, h.Get("Location"))
 	}
-	status, h, body := c.signIn("asha", "wrong")
+	status, _, body := c.signIn("asha", "wrong")
 	if status != http.StatusUnauthorized || !strings.Contains(body, "The login or the password is wrong.") {
 		t.Fatalf("a wrong password: %d\n%s", status, body)
 	}
