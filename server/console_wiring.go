@@ -3,9 +3,11 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
+	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/server/api"
 	"github.com/samvad/samvad/server/console"
 )
@@ -28,7 +30,22 @@ type consoleUsers struct{ s *Server }
 
 // Verify checks a login and a password.
 func (u consoleUsers) Verify(ctx context.Context, login, password string) (api.Principal, error) {
-	return api.Principal{}, console.ErrWrongPassword
+	user, err := u.s.store.VerifyPassword(ctx, login, password)
+	if errors.Is(err, store.ErrWrongPassword) {
+		return api.Principal{}, console.ErrWrongPassword
+	}
+	if err != nil {
+		return api.Principal{}, err
+	}
+	role, err := api.ParseRole(user.Role)
+	if err != nil {
+		return api.Principal{}, fmt.Errorf("user %s: %w", user.Login, err)
+	}
+	actor := user.Name
+	if actor == "" {
+		actor = user.Login
+	}
+	return api.Principal{KeyID: "user:" + user.ID, Actor: actor, Role: role, Department: user.Department}, nil
 }
 
 // index sends visitors to the console, which asks them to sign in: the

@@ -4,11 +4,15 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/server/api"
 )
 
@@ -21,10 +25,11 @@ var metricsKeys = api.StaticKeys{
 // readMetrics reads srv's /metrics with an admin's key.
 func readMetrics(t testing.TB, srv *Server) string {
 	t.Helper()
-	if srv.keys == nil {
-		srv.keys = metricsKeys
+	_, key, err := srv.store.CreateAPIKey(context.Background(), simulatorDepartment, "admin", "metrics test")
+	if err != nil {
+		t.Fatal(err)
 	}
-	rec := get(srv, "/metrics", "Authorization", "Bearer admin-key")
+	rec := get(srv, "/metrics", "Authorization", "Bearer "+key)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET /metrics as an admin: %d %s", rec.Code, rec.Body)
 	}
@@ -121,5 +126,54 @@ func TestMetricsListenAndPublicConflict(t *testing.T) {
 	cfg.ApplyDefaults()
 	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "metrics_listen and metrics_public") {
 		t.Fatalf("both set: %v", err)
+	}
+}
+
+func TestConsoleSignsInTheStoresUsers(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, nil)
+	t.Cleanup(func() { srv.store.Close() })
+	ctx := context.Background()
+	if _, err := srv.store.CreateUser(ctx, store.User{Department: simulatorDepartment, Role: "agent", Login: "asha", Name: "Asha K"}, "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
+	web := httptest.NewServer(srv.Handler())
+	t.Cleanup(web.Close)
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	signIn := func(password string) (int, string) {
+		res, err := client.Get(web.URL + "/console/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		m := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindSubmatch(page)
+		if m == nil {
+			t.Fatalf("no token on the sign-in page:\n%s", page)
+		}
+		res, err = client.PostForm(web.URL+"/console/login", url.Values{"csrf": {string(m[1])}, "login": {"asha"}, "password": {password}, "next": {"/console/"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(body)
+	}
+	if status, _ := signIn("not the password"); status != http.StatusUnauthorized {
+		t.Fatalf("a wrong password: %d, want 401", status)
+	}
+	status, body := signIn("a long enough password")
+	if status != http.StatusOK || !strings.Contains(body, "Asha K") || !strings.Contains(body, "agent") {
+		t.Fatalf("signed in, the dashboard: %d\n%s", status, body)
+	}
+	// An agent's session does not read /metrics.
+	res, err := client.Get(web.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf("/metrics with an agent's session: %d, want 403", res.StatusCode)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/samvad/samvad/adapters/store"
+	"github.com/samvad/samvad/adapters/whatsapp/templates"
 )
 
 // Options are what the API needs from the server that wires it.
@@ -31,6 +32,9 @@ type Options struct {
 	Clock func() time.Time
 	// Log is where the API logs (default slog.Default()).
 	Log *slog.Logger
+	// Templates returns the approved WhatsApp templates loaded now (they
+	// change on a reload); nil serves an empty list.
+	Templates func() *templates.Registry
 }
 
 // Department is one department as the API sees it: the integrations it
@@ -75,6 +79,8 @@ func (a *API) Mount(r *mux.Router) {
 // its own file.
 func (a *API) mountRoutes(r *mux.Router) {
 	a.route(r, http.MethodGet, "/me", RoleViewer, a.me)
+	a.mountAccess(r)
+	a.mountTemplates(r)
 	a.mountFallback(r)
 }
 
