@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"time"
 
+	"github.com/samvad/samvad/adapters/services/casework"
 	"github.com/samvad/samvad/server/api"
 )
 
@@ -24,8 +25,18 @@ func (s *Server) newAPI(secret []byte, districts map[string]string) *api.API {
 		d.Integrations = append(d.Integrations, id)
 		depts[in.cfg.Department] = d
 	}
+	if s.keys == nil {
+		s.keys = api.StoreKeys{Store: s.store}
+	}
 	return api.New(api.Options{Store: s.store, Keys: s.keys, Departments: depts, CursorKey: derivedKey(secret, "api cursors"),
-		Clock: s.now, Log: s.log, Districts: districts})
+		Audit: api.StoreAudit{Store: s.store}, Clock: s.now, Log: s.log, Templates: s.templates, Districts: districts,
+		Notifier: s.notifier, CasePolicy: s.casePolicy})
+}
+
+// casePolicy is the service levels the loaded flows declare for a kind of
+// case (the zero Policy when none does).
+func (s *Server) casePolicy(kind string) casework.Policy {
+	return s.project.Load().ops.CasePolicies()[kind]
 }
 
 // derivedKey is a key for one purpose, made from the server's secret key

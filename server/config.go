@@ -32,6 +32,14 @@ import (
 type Config struct {
 	// Listen is the address the HTTP server listens on.
 	Listen string `yaml:"listen"`
+	// MetricsListen, when set, is the only address /metrics is served on
+	// (an internal one, for Prometheus); the main address then has none.
+	// Unset, /metrics on the main address needs an admin's API key or
+	// console session.
+	MetricsListen string `yaml:"metrics_listen"`
+	// MetricsPublic serves /metrics to anyone on the main address: only
+	// for load runs on a private machine (samvad loadgen --exec sets it).
+	MetricsPublic bool `yaml:"metrics_public"`
 	// PublicURL is the address Meta reaches this server at (for the callback
 	// URLs printed at start); default http://<listen>.
 	PublicURL string `yaml:"public_url"`
@@ -94,6 +102,12 @@ type Graph struct {
 	// default throughput is 80); an integration may set its own. It paces
 	// one process: processes that share a number must share its rate.
 	RatePerSecond float64 `yaml:"rate_per_second"`
+	// MediaHosts are the hosts a media download may send the access token
+	// to, besides base_url's own: "lookaside.fbsbx.com", or "*.fbcdn.net"
+	// for any host under fbcdn.net. Default: Meta's media hosts
+	// (whatsapp.DefaultMediaHosts). A media URL on another host is
+	// refused, and the citizen told the file did not arrive.
+	MediaHosts []string `yaml:"media_hosts"`
 }
 
 // Department is an office that owns one or more integrations: the scope
@@ -104,6 +118,24 @@ type Department struct {
 	// TimeZone is the IANA zone its reports' days are counted in (default
 	// Asia/Kolkata).
 	TimeZone string `yaml:"time_zone"`
+	// Webhook tells the department's own system about handoffs, citizens'
+	// messages to officers and changes to its cases (docs/api.md,
+	// "Outgoing webhook").
+	Webhook *DepartmentWebhook `yaml:"webhook"`
+}
+
+// DepartmentWebhook is where a department's system is told, and about
+// what.
+type DepartmentWebhook struct {
+	// URL receives the POSTs: https, or http to this machine.
+	URL string `yaml:"url"`
+	// SecretEnv names the environment variable holding the secret that
+	// signs every POST (at least 16 characters); the secret itself is
+	// never in the file.
+	SecretEnv string `yaml:"secret_env"`
+	// Events are what it is told about: handoff, handoff_message,
+	// case_changed (default: all).
+	Events []string `yaml:"events"`
 }
 
 // Integration is one WhatsApp business number and the bot that answers it.
@@ -305,6 +337,9 @@ func (c *Config) ValidateFor(use Use) error {
 	if c.StepBatch < 1 || c.StepBatch > store.MaxStepBatch {
 		add("step_batch: %d is not between 1 and %d", c.StepBatch, store.MaxStepBatch)
 	}
+	if c.MetricsListen != "" && c.MetricsPublic {
+		add("metrics_listen and metrics_public: set one or the other, not both")
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		add("log_format: %q must be text or json", c.LogFormat)
 	}
@@ -359,6 +394,7 @@ func (c *Config) ValidateFor(use Use) error {
 		}
 	}
 	problems = append(problems, c.departmentProblems()...)
+	problems = append(problems, c.mediaHostProblems()...)
 	if use == ForServe {
 		if p := c.secretKeyProblem(); p != "" {
 			add("%s", p)
@@ -527,4 +563,17 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// mediaHostProblems checks graph.media_hosts: host names, or "*." and a
+// domain, without scheme, port or path.
+func (c *Config) mediaHostProblems() []string {
+	var problems []string
+	for i, h := range c.Graph.MediaHosts {
+		name := strings.TrimPrefix(h, "*.")
+		if name == "" || strings.ContainsAny(name, "/:*@ ") || !strings.Contains(name, ".") && name != "localhost" {
+			problems = append(problems, fmt.Sprintf("graph.media_hosts[%d]: %q is not a host name (like lookaside.fbsbx.com or *.fbcdn.net)", i, h))
+		}
+	}
+	return problems
 }

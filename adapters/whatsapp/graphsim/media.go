@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -48,6 +49,14 @@ func (s *Server) FailMediaDownloads(n int) {
 	s.faults404 += n
 }
 
+// SetMediaHost makes the media URLs the fake issues name host instead of
+// the fake's own, as a tampered lookup would ("" restores its own).
+func (s *Server) SetMediaHost(host string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mediaHost = host
+}
+
 // MediaDownloads counts requests for media URLs (answered or not).
 func (s *Server) MediaDownloads() int {
 	s.mu.Lock()
@@ -68,8 +77,16 @@ func (s *Server) handleMediaInfo(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &Error{HTTPStatus: 400, Code: 100, Message: "Unknown path components: /" + version, Details: "bad API version"})
 		return
 	}
+	if id == s.opts.PhoneNumberID {
+		s.handlePhoneNumber(w)
+		return
+	}
 	s.mu.Lock()
 	f, ok := s.media[id]
+	host := r.Host
+	if s.mediaHost != "" {
+		host = s.mediaHost
+	}
 	var token string
 	if ok {
 		s.lookups++
@@ -93,7 +110,7 @@ func (s *Server) handleMediaInfo(w http.ResponseWriter, r *http.Request) {
 	sum := sha256.Sum256(f.Data)
 	info := map[string]any{
 		"messaging_product": "whatsapp",
-		"url": fmt.Sprintf("http://%s/_media/%s?mid=%s&ext=%d&hash=%s", r.Host, id, id,
+		"url": fmt.Sprintf("http://%s/_media/%s?mid=%s&ext=%d&hash=%s", host, id, id,
 			s.opts.Now().Add(5*time.Minute).Unix(), token),
 		"mime_type": f.MimeType,
 		"sha256":    base64.StdEncoding.EncodeToString(sum[:]),
@@ -149,4 +166,12 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// handlePhoneNumber answers GET /{version}/{phone-number-id}: what Meta
+// says of a business number (a connection test asks it).
+func (s *Server) handlePhoneNumber(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"id": s.opts.PhoneNumberID, "display_phone_number": s.opts.DisplayPhoneNumber,
+		"verified_name": "Samvad simulator", "quality_rating": "GREEN", "code_verification_status": "VERIFIED"})
 }
