@@ -32,11 +32,11 @@ CREATE TABLE report_leases (
 -- When an agent first answered a handed-over conversation.
 ALTER TABLE conversations ADD COLUMN first_response_at timestamptz;
 -- Rows are written in time order, so block-range indexes find a day's rows
--- for the roll-up at almost no cost to the writes. autosummarize has each
--- range of blocks summarised as soon as it fills: a range not summarised
--- yet matches every query.
-CREATE INDEX messages_at_brin ON messages USING brin (at) WITH (autosummarize = on);
-CREATE INDEX outbox_created_brin ON outbox USING brin (created_at) WITH (autosummarize = on);
-CREATE INDEX conversations_opened_brin ON conversations USING brin (opened_at) WITH (autosummarize = on);
+-- for the roll-up at almost no cost to the writes.
+CREATE INDEX messages_at_brin ON messages USING brin (at);
+CREATE INDEX outbox_created_brin ON outbox USING brin (created_at);
+CREATE INDEX conversations_opened_brin ON conversations USING brin (opened_at);
 CREATE INDEX contacts_first_seen ON contacts (integration_id, first_seen);
-CREATE INDEX grievances_created ON grievances (integration_id, created_at);
+-- 20261207100300_case_lifecycle makes grievances_created (integration_id,
+-- created_at, reference), which serves the reports as well.
+CREATE INDEX IF NOT EXISTS grievances_created ON grievances (integration_id, created_at);
