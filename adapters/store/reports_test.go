@@ -339,3 +339,36 @@ func TestHistogramAndDetail(t *testing.T) {
 		t.Error("quantile of nothing is not 0")
 	}
 }
+
+func TestRecentDaysAreRolledAgain(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, e *env) {
+		seedReports(e)
+		ctx := context.Background()
+		zones := map[*time.Location][]string{mustZone(t, DefaultZone): {"city"}}
+		if _, err := e.s.RollUp(ctx, zones, "a", 100); err != nil {
+			t.Fatal(err)
+		}
+		// Sends that fail late: one queued on 9 June (ended less than 48
+		// hours ago), one on 2 June (rolled up for good).
+		e.insert("outbox", outRow("c1", "city", 9, 5, at(9, 12, 0), time.Time{}, 131026),
+			outRow("c1", "city", 10, 5, at(2, 12, 0), time.Time{}, 131026))
+		if n, err := e.s.RollUp(ctx, zones, "a", 100); err != nil || n != 2 {
+			t.Fatalf("RollUp = %d, %v; want the 2 recent days", n, err)
+		}
+		e.exec("DELETE FROM outbox")
+		r := e.s.Reports(nil)
+		for _, c := range []struct {
+			f    ReportFilter
+			want []FailedSendRow
+		}{
+			{june(9, 9), []FailedSendRow{{131026, 1}}},
+			{june(2, 2), []FailedSendRow{{131047, 2}}},
+		} {
+			got, err := r.FailedSends(ctx, c.f)
+			if err != nil || !reflect.DeepEqual(got, c.want) {
+				t.Errorf("failed sends %s: %+v, %v; want %+v", c.f.From, got, err, c.want)
+			}
+		}
+	})
+}
