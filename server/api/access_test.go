@@ -122,3 +122,16 @@ func TestStoreKeysAndAudit(t *testing.T) {
 		})
 	}
 }
+
+// The store's roles are the API's.
+func TestStoreRolesAreTheAPIRoles(t *testing.T) {
+	t.Parallel()
+	if len(store.Roles) != int(RoleAdmin) {
+		t.Errorf("the store knows %d roles, the API %d", len(store.Roles), RoleAdmin)
+	}
+	for _, r := range store.Roles {
+		if _, err := ParseRole(r); err != nil {
+			t.Error(err)
+		}
+	}
+}
