@@ -65,12 +65,13 @@ func TestAccessDocExamples(t *testing.T) {
 	if example == nil || json.Unmarshal([]byte(example[1]), &doc) != nil || len(doc.Items) != 1 {
 		t.Fatalf("the page's JSON example does not read")
 	}
-	if want, have := keysOf(doc.Items[0]), keysOf(got.Items[0]); want != have {
+	if want, have := fieldsOf(doc.Items[0]), fieldsOf(got.Items[0]); want != have {
 		t.Errorf("the example's fields %s, the API's %s", want, have)
 	}
 }
 
-func keysOf(m map[string]any) string {
+// fieldsOf lists an object's fields, sorted.
+func fieldsOf(m map[string]any) string {
 	var ks []string
 	for k := range m {
 		ks = append(ks, k)
