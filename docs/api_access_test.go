@@ -45,18 +45,41 @@ func TestAccessDocExamples(t *testing.T) {
 		}
 	}
 	reqs := curlRequests(t, text)
-	if len(reqs) != 1 {
-		t.Fatalf("%d curl commands in the section, want 1", len(reqs))
+	if len(reqs) != 4 {
+		t.Fatalf("%d curl commands in the section, want 4", len(reqs))
 	}
-	req := reqs[0]
-	req.Header.Set("Authorization", "Bearer "+key)
-	rec := httptest.NewRecorder()
-	r.ServeHTTP(rec, req)
+	var made struct {
+		ID  string `json:"id"`
+		Key string `json:"key"`
+	}
 	var got struct {
 		Items []map[string]any `json:"items"`
 	}
-	if err := json.Unmarshal(rec.Body.Bytes(), &got); rec.Code != 200 || err != nil || len(got.Items) != 2 {
-		t.Fatalf("%s %s: %d %s", req.Method, req.URL, rec.Code, rec.Body)
+	for i, req := range reqs {
+		req.Header.Set("Authorization", "Bearer "+key)
+		if strings.HasSuffix(req.URL.Path, "/revoke") { // curl -X POST
+			req.Method = "POST"
+			req.URL.Path = "/api/v1/keys/" + made.ID + "/revoke"
+		}
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		if rec.Code/100 != 2 {
+			t.Fatalf("%s %s: %d %s", req.Method, req.URL, rec.Code, rec.Body)
+		}
+		switch i {
+		case 1:
+			if err := json.Unmarshal(rec.Body.Bytes(), &made); err != nil || !strings.HasPrefix(made.Key, "sk_") {
+				t.Fatalf("the key made: %s", rec.Body)
+			}
+		case 2:
+			if !strings.Contains(rec.Body.String(), `"revoked_at":"`) {
+				t.Errorf("revoke: %s", rec.Body)
+			}
+		case 3:
+			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || len(got.Items) != 4 {
+				t.Fatalf("the audit log: %s", rec.Body)
+			}
+		}
 	}
 	example := regexp.MustCompile("(?s)```json\n(.*?)```").FindStringSubmatch(text)
 	var doc struct {
