@@ -10,9 +10,9 @@
 //	samvad parked                             list (and requeue) parked messages
 //	samvad fakegraph                          a fake WhatsApp Graph API on 127.0.0.1
 //	samvad loadgen                            offer webhooks at a rate and check the replies
-//	samvad keys    create|list|revoke          the staff API's keys
-//	samvad users   create|list|disable|password the console's accounts
-//	samvad audit   verify                      check the audit log's hash chain
+//	samvad keys    create|list|revoke         the staff API's keys
+//	samvad users   create|list|disable|…      the console's accounts
+//	samvad audit   verify                     check the audit log's hash chain
 //	samvad version                            the build: version, commit, Go
 //
 // Every command takes -h (or --help) and exits 0 after printing its
