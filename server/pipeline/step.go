@@ -35,8 +35,8 @@ func (p *Pipeline) Step(ctx context.Context, w *store.Work) (*store.Outcome, err
 		return out, nil
 	}
 	sess := p.loadSession(w, out)
-	if n := len(w.Messages); n > 0 {
-		typing := time.AfterFunc(slowStep, func() { p.markRead(in, w.Messages[n-1].Wamid) })
+	if last := lastFromCitizen(w.Messages); last != "" {
+		typing := time.AfterFunc(slowStep, func() { p.markRead(in, last) })
 		defer typing.Stop()
 	}
 	contact := w.Contact.Engine()
@@ -54,6 +54,17 @@ func (p *Pipeline) Step(ctx context.Context, w *store.Work) (*store.Outcome, err
 		out.OptedOut = &contact.OptedOut
 	}
 	return out, p.saveSession(in, sess, out)
+}
+
+// lastFromCitizen is the wamid of the latest message the citizen sent
+// (not a staff action), "" when there is none.
+func lastFromCitizen(ms []store.Message) string {
+	for i := len(ms) - 1; i >= 0; i-- {
+		if !ms[i].Internal() {
+			return ms[i].Wamid
+		}
+	}
+	return ""
 }
 
 // loadSession decodes the stored session. A corrupt one is reported and the
@@ -80,6 +91,9 @@ func (p *Pipeline) loadSession(w *store.Work, out *store.Outcome) *engine.Sessio
 
 func (p *Pipeline) stepMessage(ctx context.Context, in *Integration, w *store.Work, m *store.Message,
 	sess *engine.Session, contact *engine.Contact, res *engine.Result, out *store.Outcome) error {
+	if m.Internal() {
+		return p.stepStaff(ctx, in, w, m, sess, contact, res, out)
+	}
 	input, err := DecodeInput(m.Input)
 	if err != nil {
 		out.Log = append(out.Log, store.LogEntry{Level: store.LevelError, Kind: "bad_input",
