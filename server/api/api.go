@@ -75,6 +75,7 @@ func (a *API) Mount(r *mux.Router) {
 // its own file.
 func (a *API) mountRoutes(r *mux.Router) {
 	a.route(r, http.MethodGet, "/me", RoleViewer, a.me)
+	a.mountFallback(r)
 }
 
 // subrouter is the authenticated router under Prefix, whose unknown paths
