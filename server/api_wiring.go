@@ -24,8 +24,12 @@ func (s *Server) newAPI(secret []byte) *api.API {
 		d.Integrations = append(d.Integrations, id)
 		depts[in.cfg.Department] = d
 	}
-	return api.New(api.Options{Store: s.store, Keys: s.keys, Departments: depts, CursorKey: derivedKey(secret, "api cursors"),
-		Clock: s.now, Log: s.log})
+	keys := s.keys
+	if keys == nil {
+		keys = s.cfg.StaffKeys
+	}
+	return api.New(api.Options{Store: s.store, Keys: keys, Departments: depts, CursorKey: derivedKey(secret, "api cursors"),
+		Clock: s.now, Log: s.log, Staff: s.pipeline})
 }
 
 // derivedKey is a key for one purpose, made from the server's secret key

@@ -21,6 +21,7 @@ import (
 
 	"github.com/samvad/samvad/adapters/services"
 	"github.com/samvad/samvad/adapters/store"
+	"github.com/samvad/samvad/server/api"
 )
 
 // Config is everything `samvad serve` needs. It is read from a YAML file
@@ -83,6 +84,9 @@ type Config struct {
 	LLM LLM `yaml:"llm"`
 	// Clock tells the time (tests set it; default time.Now).
 	Clock func() time.Time `yaml:"-"`
+	// StaffKeys, when set, tells the staff API who a key belongs to
+	// instead of the stored keys (tests and embedded uses).
+	StaffKeys api.Authenticator `yaml:"-"`
 }
 
 // Graph configures the WhatsApp Cloud API client.

@@ -134,6 +134,11 @@ func (s *Store) History(ctx context.Context, contactID string, limit int) ([]His
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("store: history: %w", err)
 	}
+	return historyOf(rows), nil
+}
+
+// historyOf turns rows read newest first into messages oldest first.
+func historyOf(rows []historyModel) []HistoryMessage {
 	out := make([]HistoryMessage, len(rows))
 	for i, r := range rows {
 		m := HistoryMessage{Seq: r.Seq, Conversation: r.Conversation, Direction: r.Direction, Wamid: r.Wamid.String,
@@ -147,7 +152,7 @@ func (s *Store) History(ctx context.Context, contactID string, limit int) ([]His
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
 	}
-	return out, nil
+	return out
 }
 
 func rankName(r int) string {

@@ -31,6 +31,16 @@ type Options struct {
 	Clock func() time.Time
 	// Log is where the API logs (default slog.Default()).
 	Log *slog.Logger
+	// Staff queues what agents send citizens (the pipeline). Nil: the
+	// inbox's actions that message a citizen answer 503.
+	Staff StaffQueue
+	// Templates renders approved templates for the inbox's template
+	// sends. Nil: a template is sent by name with its parameters as the
+	// body's, unchecked.
+	Templates Templates
+	// PollInterval is how often the live event stream looks for news
+	// (default a second).
+	PollInterval time.Duration
 }
 
 // Department is one department as the API sees it: the integrations it
@@ -40,6 +50,9 @@ type Department struct {
 	Name         string
 	TimeZone     *time.Location
 	Integrations []string
+	// Queues are the names of the department's handoff queues; a transfer
+	// must name one. None: any name is taken.
+	Queues []string
 }
 
 // API is the staff API. Make one with New and serve it with Mount.
@@ -76,6 +89,7 @@ func (a *API) Mount(r *mux.Router) {
 func (a *API) mountRoutes(r *mux.Router) {
 	a.route(r, http.MethodGet, "/me", RoleViewer, a.me)
 	a.mountFallback(r)
+	a.mountInbox(r)
 }
 
 // subrouter is the authenticated router under Prefix, whose unknown paths

@@ -15,4 +15,3 @@ ALTER TABLE conversations ADD COLUMN closed_by text NOT NULL DEFAULT '';
 ALTER TABLE conversations ADD COLUMN changed_at timestamptz;
 CREATE INDEX conversations_changed ON conversations (integration_id, changed_at);
 CREATE INDEX conversations_recent ON conversations (integration_id, opened_at, contact_id, seq);
-CREATE INDEX inbox_integration ON inbox (integration_id, id);
