@@ -19,6 +19,13 @@ func (s *Server) newAPI(secret []byte) *api.API {
 		}
 		depts[d.ID] = api.Department{ID: d.ID, Name: d.Name, TimeZone: zone}
 	}
+	for name, q := range s.cfg.Queues {
+		id := s.cfg.queueDepartment(q)
+		if d, ok := depts[id]; ok {
+			d.Queues = append(d.Queues, name)
+			depts[id] = d
+		}
+	}
 	for id, in := range s.integrations {
 		d := depts[in.cfg.Department]
 		d.Integrations = append(d.Integrations, id)

@@ -70,6 +70,10 @@ type Config struct {
 	// zone. A department an integration names but this list leaves out is
 	// made with the defaults (its id for a name, Asia/Kolkata).
 	Departments []Department `yaml:"departments"`
+	// Queues are the agent inbox's handoff queues by name (a flow's
+	// handoff names one): who answers, when, and what the waiting citizen
+	// is told (see Queue).
+	Queues map[string]Queue `yaml:"queues"`
 	// Connectors say where each department system the flows call is, and
 	// which environment variable holds its key (see adapters/services).
 	Connectors map[string]services.Connection `yaml:"connectors"`
@@ -363,6 +367,7 @@ func (c *Config) ValidateFor(use Use) error {
 		}
 	}
 	problems = append(problems, c.departmentProblems()...)
+	problems = append(problems, c.queueProblems()...)
 	if use == ForServe {
 		if p := c.secretKeyProblem(); p != "" {
 			add("%s", p)

@@ -77,7 +77,7 @@ func (h *harness) ingest(waID, wamid string, in engine.Input) {
 func (h *harness) ingestRaw(waID, wamid string, input []byte) {
 	h.t.Helper()
 	_, err := h.st.Ingest(context.Background(), store.Batch{Messages: []store.Inbound{{Integration: testIntegration,
-		Wamid: wamid, ContactKey: waID, WaID: waID, Type: "text", Timestamp: time.Now(), Summary: "test", Input: input}}})
+		Wamid: wamid, ContactKey: waID, WaID: waID, Type: "text", Timestamp: h.p.now(), Summary: "test", Input: input}}})
 	if err != nil {
 		h.t.Fatal(err)
 	}

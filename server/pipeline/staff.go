@@ -281,7 +281,7 @@ func (p *Pipeline) handback(ctx context.Context, in *Integration, w *store.Work,
 		}
 	}
 	if !contact.OptedOut {
-		p.queueReplies(w, sess, res.Outputs, m, out)
+		p.queueReplies(w, sess, p.withHandoffWhen(res.Outputs, sess.Lang), m, out)
 	}
 	return nil
 }

@@ -144,7 +144,7 @@ func (p *Pipeline) stepMessage(ctx context.Context, in *Integration, w *store.Wo
 			out.Handoff = &h
 		}
 	}
-	p.queueReplies(w, sess, append(told, res.Outputs...), m, out)
+	p.queueReplies(w, sess, p.withHandoffWhen(append(told, res.Outputs...), sess.Lang), m, out)
 	return nil
 }
 
