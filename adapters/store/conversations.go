@@ -195,7 +195,7 @@ func (s *Store) Conversations(ctx context.Context, f ConversationFilter) ([]Conv
 	limit = min(limit, 200)
 	var rows []conversationRow
 	err := s.read(ctx, func(db *bun.DB) error {
-		q := conversationQuery(db).Where("c.integration_id IN (?)", bun.In(f.Integrations))
+		q := conversationQuery(db).Where("c.integration_id IN (?)", bun.List(f.Integrations))
 		if f.Status != "" {
 			q.Where(statusWhere[f.Status])
 		}
@@ -346,7 +346,7 @@ func (s *Store) DueReminders(ctx context.Context, integrations []string, due fun
 	}
 	var rows []conversationRow
 	err := s.read(ctx, func(db *bun.DB) error {
-		return conversationQuery(db).Where("c.integration_id IN (?)", bun.In(integrations)).
+		return conversationQuery(db).Where("c.integration_id IN (?)", bun.List(integrations)).
 			Where(statusWhere[ConversationHandedOver]).Where("c.reminded_at IS NULL").Where("c.first_response_at IS NULL").
 			OrderExpr("c.handoff_at").Limit(200).Scan(ctx, &rows)
 	})
@@ -416,13 +416,13 @@ func (s *Store) ActivitySince(ctx context.Context, integrations []string, since 
 	var changed []conversationRow
 	err := s.read(ctx, func(db *bun.DB) error {
 		err := db.NewSelect().TableExpr("events").ColumnExpr("id, contact_id, integration_id, conversation, kind, at").
-			Where("integration_id IN (?)", bun.In(integrations)).Where("at >= ?", driver.At(since)).
-			Where("kind IN (?)", bun.In(activityKinds)).OrderExpr("at, id").Limit(500).Scan(ctx, &evs)
+			Where("integration_id IN (?)", bun.List(integrations)).Where("at >= ?", driver.At(since)).
+			Where("kind IN (?)", bun.List(activityKinds)).OrderExpr("at, id").Limit(500).Scan(ctx, &evs)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		return db.NewSelect().TableExpr("conversations AS c").ColumnExpr("c.contact_id, c.seq, c.integration_id, c.changed_at").
-			Where("c.integration_id IN (?)", bun.In(integrations)).Where("c.changed_at >= ?", driver.At(since)).
+			Where("c.integration_id IN (?)", bun.List(integrations)).Where("c.changed_at >= ?", driver.At(since)).
 			OrderExpr("c.changed_at").Limit(500).Scan(ctx, &changed)
 	})
 	if err != nil && !errors.Is(err, ErrNotFound) {
