@@ -26,6 +26,9 @@ type Sources struct {
 	// The engine only sorts them out.
 	Services  []File
 	Knowledge []File
+	// Templates declare the approved WhatsApp message templates (a file
+	// with a top-level templates:), which adapters/whatsapp/templates reads.
+	Templates []File
 }
 
 var langFileRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
@@ -34,7 +37,7 @@ var langFileRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 // sorts them: a file with a top-level `flow:` is a flow, one with `turns:` is a
 // conversation test, one with `operations:`, `connector:` or `tables:`
 // declares services, one with `entries:` or `intents:` is a knowledge base,
-// and one named after a language (hi.yaml) is a locale file.
+// one with `templates:` declares WhatsApp message templates, and one named after a language (hi.yaml) is a locale file.
 func ReadSources(paths ...string) (Sources, diag.List) {
 	var src Sources
 	var l diag.List
@@ -62,7 +65,7 @@ func ReadSources(paths ...string) (Sources, diag.List) {
 			l.Errorf(diag.Pos{File: p}, "read", "cannot read: %v", err)
 		}
 	}
-	for _, files := range [][]File{src.Flows, src.Locales, src.Transcripts, src.Services, src.Knowledge} {
+	for _, files := range [][]File{src.Flows, src.Locales, src.Transcripts, src.Services, src.Knowledge, src.Templates} {
 		sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	}
 	return src, l
@@ -81,6 +84,8 @@ func (s *Sources) add(f File) {
 		s.Services = append(s.Services, f)
 	case keys["entries"] || keys["intents"]:
 		s.Knowledge = append(s.Knowledge, f)
+	case keys["templates"]:
+		s.Templates = append(s.Templates, f)
 	case langFileRE.MatchString(name) || filepath.Base(filepath.Dir(f.Path)) == "locales":
 		s.Locales = append(s.Locales, f)
 	default:

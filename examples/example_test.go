@@ -23,6 +23,9 @@ func TestExampleConfigLoads(t *testing.T) {
 	if len(cfg.Integrations) != 1 || cfg.Integrations[0].AccessToken.Reveal() != "token" || cfg.Workers != 4 {
 		t.Fatalf("unexpected config: %+v", cfg)
 	}
+	if len(cfg.Departments) != 1 || cfg.Departments[0].Webhook == nil || cfg.Departments[0].Webhook.SecretEnv != "BMC_WEBHOOK_SECRET" {
+		t.Fatalf("unexpected departments: %+v", cfg.Departments)
+	}
 }
 
 // Both example configurations connect every connector the shipped flows

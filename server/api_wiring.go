@@ -31,12 +31,15 @@ func (s *Server) newAPI(secret []byte) *api.API {
 		d.Integrations = append(d.Integrations, id)
 		depts[in.cfg.Department] = d
 	}
+	if s.keys == nil {
+		s.keys = api.StoreKeys{Store: s.store}
+	}
 	keys := s.keys
-	if keys == nil {
+	if s.cfg.StaffKeys != nil {
 		keys = s.cfg.StaffKeys
 	}
 	return api.New(api.Options{Store: s.store, Keys: keys, Departments: depts, CursorKey: derivedKey(secret, "api cursors"),
-		Clock: s.now, Log: s.log, Staff: s.pipeline})
+		Audit: api.StoreAudit{Store: s.store}, Clock: s.now, Log: s.log, Templates: s.templates, Staff: s.pipeline})
 }
 
 // derivedKey is a key for one purpose, made from the server's secret key

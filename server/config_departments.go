@@ -55,6 +55,9 @@ func (c *Config) departmentProblems() []string {
 		if _, err := time.LoadLocation(d.TimeZone); err != nil {
 			problems = append(problems, fmt.Sprintf("%s (%s): time_zone %q is not a known zone (for example Asia/Kolkata)", where, d.ID, d.TimeZone))
 		}
+		if d.Webhook != nil {
+			problems = append(problems, d.Webhook.problems(fmt.Sprintf("%s (%s).webhook", where, d.ID))...)
+		}
 	}
 	return problems
 }

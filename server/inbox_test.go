@@ -171,7 +171,10 @@ func testAgentInbox(t *testing.T, dialect string) {
 		{"POST", conv + "/assign", "k-agent", `{}`, `"field":"agent"`},
 		{"POST", conv + "/transfer", "k-supervisor", `{"queue":""}`, `"field":"queue"`},
 		{"POST", conv + "/template", "k-agent", `{"name":"x"}`, `"field":"language"`},
-		{"POST", conv + "/template", "k-agent", `{"name":"x","language":"en","params":[""]}`, `"field":"params[0]"`},
+		{"POST", conv + "/template", "k-agent", `{"name":"x","language":"en"}`, `"field":"name"`},
+		{"POST", conv + "/template", "k-agent", `{"name":"grievance_status_update","language":"xx"}`, `"field":"language"`},
+		{"POST", conv + "/template", "k-agent", `{"name":"grievance_status_update","language":"en",` +
+			`"params":{"reference":"GRV-26-4821-7305-A","status":"resolved","remarks":"line one\nline two"}}`, `"field":"params.remarks"`},
 	} {
 		if code, got := s.call(bad.method, bad.path, bad.key, bad.body); code != 400 || !strings.Contains(got, bad.want) {
 			t.Errorf("%s %s: %d %s, want 400 with %s", bad.method, bad.path, code, got, bad.want)
@@ -235,8 +238,9 @@ func testAgentInbox(t *testing.T, dialect string) {
 		t.Fatalf("a reply out of the window: %d %s", code, body)
 	}
 	n = len(s.replies(citizen))
-	s.must(202, "POST", conv+"/template", "k-agent", `{"name":"grievance_update","language":"en","params":["GRV-1","resolved"]}`, nil)
-	if tpl := s.waitReplies(citizen, n); tpl[0].Type != "template" || tpl[0].Template != "grievance_update" {
+	s.must(202, "POST", conv+"/template", "k-agent", `{"name":"grievance_status_update","language":"en",`+
+		`"params":{"reference":"GRV-26-4821-7305-A","status":"resolved","remarks":"The pipe was repaired."}}`, nil)
+	if tpl := s.waitReplies(citizen, n); tpl[0].Type != "template" || tpl[0].Template != "grievance_status_update" {
 		t.Fatalf("the template: %+v", tpl)
 	}
 }

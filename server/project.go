@@ -9,6 +9,7 @@ import (
 	"github.com/samvad/samvad/adapters/llm"
 	"github.com/samvad/samvad/adapters/llm/knowledge"
 	"github.com/samvad/samvad/adapters/services"
+	"github.com/samvad/samvad/adapters/whatsapp/templates"
 	"github.com/samvad/samvad/engine"
 	"github.com/samvad/samvad/engine/diag"
 )
@@ -21,10 +22,11 @@ type project struct {
 	ops       *services.Registry
 	knowledge *knowledge.Index
 	fallback  *llm.Fallback
+	templates *templates.Registry
 }
 
-// readProject reads the flows, the locale files and the operation
-// declarations. It fails with every problem at once.
+// readProject reads the flows, the locale files, the operation
+// declarations and the templates. It fails with every problem at once.
 func readProject(cfg *Config) (*project, error) {
 	src, problems := engine.ReadSources(cfg.Flows, cfg.Locales)
 	files := make([]services.File, len(src.Services))
@@ -41,11 +43,35 @@ func readProject(cfg *Config) (*project, error) {
 	problems = append(problems, more...)
 	kb, more := readKnowledge(src.Knowledge)
 	problems = append(problems, more...)
+	tpl, more := readTemplates(src.Templates, lib)
+	problems = append(problems, more...)
 	if problems.HasErrors() {
 		problems.Sort()
 		return nil, fmt.Errorf("the flows in %s and %s do not load:\n%w", cfg.Flows, cfg.Locales, diag.List(problems.Errors()).Err())
 	}
-	return &project{lib: lib, ops: ops, knowledge: kb}, nil
+	return &project{lib: lib, ops: ops, knowledge: kb, templates: tpl}, nil
+}
+
+// readTemplates reads the approved WhatsApp templates; they format
+// amounts and dates with the languages of the locale files.
+func readTemplates(files []engine.File, lib *engine.Library) (*templates.Registry, diag.List) {
+	tf := make([]templates.File, len(files))
+	for i, f := range files {
+		tf[i] = templates.File{Path: f.Path, Content: f.Content}
+	}
+	reg, problems := templates.Load(tf)
+	if lib != nil {
+		reg.WithLocales(lib.Catalog)
+	}
+	return reg, problems
+}
+
+// templates returns the approved templates currently loaded.
+func (s *Server) templates() *templates.Registry {
+	if p := s.project.Load(); p != nil {
+		return p.templates
+	}
+	return nil
 }
 
 // connect connects the project's operations to their systems as the

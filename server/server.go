@@ -46,6 +46,7 @@ import (
 	"github.com/samvad/samvad/adapters/whatsapp"
 	"github.com/samvad/samvad/engine"
 	"github.com/samvad/samvad/server/api"
+	"github.com/samvad/samvad/server/outhook"
 	"github.com/samvad/samvad/server/pipeline"
 )
 
@@ -72,6 +73,9 @@ type Server struct {
 	keys api.Authenticator
 	// secret is the server's secret key (tokens at rest; derived keys).
 	secret []byte
+
+	// outhook is the outgoing webhook (nil when no department has one).
+	outhook *outhook.Deliverer
 
 	httpServer *http.Server
 	addr       string
@@ -154,6 +158,11 @@ func (s *Server) setup(ctx context.Context, lib *engine.Library) error {
 	}
 	s.api = s.newAPI(s.secret)
 	s.router = s.routes()
+	hooks, err := s.newDeliverer(os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	s.outhook = hooks
 	return nil
 }
 
@@ -200,7 +209,7 @@ func (s *Server) Reload(ctx context.Context) error {
 		}
 	}
 	s.project.Store(proj)
-	s.log.Info("flows reloaded", "library", proj.lib.String(), "operations", len(proj.ops.Names()))
+	s.log.Info("flows reloaded", "library", proj.lib.String(), "operations", len(proj.ops.Names()), "templates", len(proj.templates.Names()))
 	return nil
 }
 
@@ -316,6 +325,7 @@ func (s *Server) startWorkers() {
 	s.wg.Add(2)
 	go func() { defer s.wg.Done(); s.metrics.pollQueues(pollCtx, s.store.QueueDepths, 5*time.Second) }()
 	go func() { defer s.wg.Done(); <-s.stop; cancel() }()
+	s.startWebhooks()
 }
 
 // Addr is the address the server listens on (after Start).

@@ -8,13 +8,14 @@ import (
 
 	"github.com/samvad/samvad/adapters/llm/knowledge"
 	"github.com/samvad/samvad/adapters/services"
+	"github.com/samvad/samvad/adapters/whatsapp/templates"
 	"github.com/samvad/samvad/engine"
 	"github.com/samvad/samvad/engine/diag"
 	"github.com/samvad/samvad/engine/transcript"
 )
 
-// runLint loads every flow, locale file and conversation test under the
-// paths and reports every problem at once.
+// runLint loads every flow, locale file, conversation test and template
+// under the paths and reports every problem at once.
 func runLint(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("lint")
 	asJSON := fs.Bool("json", false, "print the problems as JSON")
@@ -67,6 +68,7 @@ func loadProject(paths []string, langs string) (*engine.Library, diag.List) {
 	lib, more := engine.LoadSources(src, opts)
 	problems = append(problems, more...)
 	problems = append(problems, lintKnowledge(src.Knowledge, lib)...)
+	problems = append(problems, lintTemplates(src.Templates)...)
 	for _, f := range src.Transcripts {
 		_, tl := transcript.Parse(f.Path, f.Content)
 		problems = append(problems, tl...)
@@ -102,5 +104,15 @@ func lintKnowledge(files []engine.File, _ *engine.Library) diag.List {
 		kf[i] = knowledge.File{Path: f.Path, Content: f.Content}
 	}
 	_, problems := knowledge.Read(kf)
+	return problems
+}
+
+// lintTemplates checks the approved WhatsApp templates.
+func lintTemplates(files []engine.File) diag.List {
+	tf := make([]templates.File, len(files))
+	for i, f := range files {
+		tf[i] = templates.File{Path: f.Path, Content: f.Content}
+	}
+	_, problems := templates.Load(tf)
 	return problems
 }

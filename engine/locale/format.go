@@ -232,3 +232,17 @@ func appendDateOf(buf []byte, t time.Time, l *Lang) []byte {
 
 var englishMonths = [12]string{"January", "February", "March", "April", "May", "June", "July",
 	"August", "September", "October", "November", "December"}
+
+// Format formats one value as a message text's {{money .x}}, {{number .x}}
+// or {{date .x}} would in the language l (nil: English): "₹12,34,567.50",
+// "12,34,567", "21 November 2026". It reports false for an unknown format
+// or a value the format cannot read; the text returned then is the value
+// as it is.
+func Format(format string, v any, l *Lang) (string, bool) {
+	f, ok := formatters[format]
+	if !ok {
+		return string(appendValue(nil, v, l)), false
+	}
+	out, ok := f(nil, v, l)
+	return string(out), ok
+}

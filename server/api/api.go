@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/samvad/samvad/adapters/store"
+	"github.com/samvad/samvad/adapters/whatsapp/templates"
 )
 
 // Options are what the API needs from the server that wires it.
@@ -31,13 +32,12 @@ type Options struct {
 	Clock func() time.Time
 	// Log is where the API logs (default slog.Default()).
 	Log *slog.Logger
+	// Templates returns the approved WhatsApp templates loaded now (they
+	// change on a reload); nil serves an empty list.
+	Templates func() *templates.Registry
 	// Staff queues what agents send citizens (the pipeline). Nil: the
 	// inbox's actions that message a citizen answer 503.
 	Staff StaffQueue
-	// Templates renders approved templates for the inbox's template
-	// sends. Nil: a template is sent by name with its parameters as the
-	// body's, unchecked.
-	Templates Templates
 	// PollInterval is how often the live event stream looks for news
 	// (default a second).
 	PollInterval time.Duration
@@ -88,6 +88,8 @@ func (a *API) Mount(r *mux.Router) {
 // its own file.
 func (a *API) mountRoutes(r *mux.Router) {
 	a.route(r, http.MethodGet, "/me", RoleViewer, a.me)
+	a.mountAccess(r)
+	a.mountTemplates(r)
 	a.mountFallback(r)
 	a.mountInbox(r)
 }

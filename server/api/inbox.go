@@ -14,7 +14,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/samvad/samvad/adapters/store"
-	"github.com/samvad/samvad/adapters/whatsapp"
+	"github.com/samvad/samvad/adapters/whatsapp/templates"
 	"github.com/samvad/samvad/server/pipeline"
 )
 
@@ -28,12 +28,6 @@ import (
 type StaffQueue interface {
 	QueueStaff(ctx context.Context, m pipeline.StaffMessage) error
 	WindowOpen(ctx context.Context, contactID string) (bool, error)
-}
-
-// Templates renders an approved template with its parameters, checking
-// them; it returns the template to send and its text for the history.
-type Templates interface {
-	Render(department, name, language string, params []string) (*whatsapp.Template, string, error)
 }
 
 func (a *API) mountInbox(r *mux.Router) {
@@ -348,47 +342,38 @@ func (a *API) replyConversation(w http.ResponseWriter, r *http.Request) {
 	a.answer(w, http.StatusAccepted)(a.Reply(r.Context(), PrincipalFrom(r.Context()), mux.Vars(r)["id"], req))
 }
 
-// TemplateRequest is the body of a template send.
+// TemplateRequest is the body of a template send: an approved template
+// (see GET /templates), its language, and its parameters by name.
 type TemplateRequest struct {
-	Name     string   `json:"name"`
-	Language string   `json:"language"`
-	Params   []string `json:"params"`
+	Name     string            `json:"name"`
+	Language string            `json:"language"`
+	Params   map[string]string `json:"params"`
 }
 
-// SendTemplate sends the citizen an approved template, at any time.
+// SendTemplate sends the citizen an approved template, at any time. Its
+// parameters are checked first: a value that does not fit is a 400 naming
+// it (params.<name>).
 func (a *API) SendTemplate(ctx context.Context, p Principal, id string, req TemplateRequest) (ConversationItem, error) {
 	switch {
 	case strings.TrimSpace(req.Name) == "":
-		return ConversationItem{}, badField("name", "is empty; name an approved template")
+		return ConversationItem{}, badField("name", "is empty; name an approved template (GET %s/templates)", Prefix)
 	case strings.TrimSpace(req.Language) == "":
 		return ConversationItem{}, badField("language", "is empty; give the template's language code (en, hi, …)")
-	case len(req.Params) > 20:
-		return ConversationItem{}, badField("params", "has %d values; a template takes at most 20", len(req.Params))
 	}
-	for i, v := range req.Params {
-		if strings.TrimSpace(v) == "" || utf8.RuneCountInString(v) > 1024 {
-			return ConversationItem{}, badField(fmt.Sprintf("params[%d]", i), "must be 1 to 1,024 characters")
+	m, err := a.templates().Check(req.Name, req.Language, req.Params)
+	var pe *templates.ParamError
+	switch {
+	case errors.As(err, &pe):
+		field := pe.Field
+		if field == "template" {
+			field = "name"
 		}
+		return ConversationItem{}, badField(field, "%s", pe.Reason)
+	case err != nil:
+		return ConversationItem{}, err
 	}
-	var tpl *whatsapp.Template
-	var text string
-	if a.opts.Templates != nil {
-		var err error
-		if tpl, text, err = a.opts.Templates.Render(p.Department, req.Name, req.Language, req.Params); err != nil {
-			var fe *fieldError
-			if errors.As(err, &fe) {
-				return ConversationItem{}, err
-			}
-			return ConversationItem{}, badField("name", "%s", strings.TrimPrefix(err.Error(), "templates: "))
-		}
-	} else {
-		m := whatsapp.TemplateMessage(req.Name, req.Language)
-		if len(req.Params) > 0 {
-			m = whatsapp.TemplateMessage(req.Name, req.Language, whatsapp.BodyParams(req.Params...))
-		}
-		tpl, text = m.Template, "[template "+req.Name+"] "+strings.Join(req.Params, " · ")
-	}
-	return a.send(ctx, p, id, "conversation.template", pipeline.StaffMessage{Kind: pipeline.StaffTemplate, Template: tpl, Preview: strings.TrimSpace(text)}, req)
+	return a.send(ctx, p, id, "conversation.template", pipeline.StaffMessage{Kind: pipeline.StaffTemplate,
+		Template: m.Outgoing.Template, Preview: m.Preview}, req)
 }
 
 func (a *API) templateConversation(w http.ResponseWriter, r *http.Request) {
