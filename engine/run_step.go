@@ -71,7 +71,7 @@ func (x *run) step() {
 	if s.Vars == nil {
 		s.Vars = map[string]any{}
 	}
-	if s.Status != SessionIdle && x.e.cfg.SessionTimeout > 0 && !s.Updated.IsZero() &&
+	if s.Status != SessionIdle && s.Status != SessionHandoff && x.e.cfg.SessionTimeout > 0 && !s.Updated.IsZero() &&
 		x.now.Sub(s.Updated) > x.e.cfg.SessionTimeout {
 		x.event(EventSessionExpired, s.Flow, s.Node, "")
 		x.clearSession()

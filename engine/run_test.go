@@ -587,3 +587,23 @@ nodes:
 	c.send(engine.Input{Kind: engine.InputStart, Text: "no-such-flow"})
 	c.expect("Pick one")
 }
+
+func TestAHandoffWaitsLongerThanTheSessionTimeout(t *testing.T) {
+	t.Parallel()
+	lib := load(t, map[string]string{"main": pickFlow, "agent": `
+flow: agent
+triggers:
+  keywords: {en: [officer]}
+nodes:
+  go:
+    handoff: common.handoff
+    queue: desk
+`})
+	c := newChat(t, lib, engine.Config{SessionTimeout: time.Hour})
+	c.say("officer")
+	c.clock.Advance(5 * time.Hour)
+	c.say("anyone there?")
+	if c.sess.Status != engine.SessionHandoff || len(c.res.Outputs) != 0 || c.hasEvent(engine.EventSessionExpired) {
+		t.Fatalf("the handoff lapsed: %+v %q", c.sess, c.texts())
+	}
+}

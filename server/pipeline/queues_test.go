@@ -49,7 +49,7 @@ func TestHandoffSaysWhenAPersonWillAnswer(t *testing.T) {
 	} {
 		h := newHarness(t)
 		at, _ := time.Parse(time.RFC3339, c.at)
-		h.p.now = func() time.Time { return at }
+		h.later(time.Until(at))
 		h.p.queues = map[string]Queue{"general": q}
 		h.handOver("919800000301")
 		got := strings.Join(h.queued("919800000301"), "\n")
@@ -69,7 +69,7 @@ func TestRemindersAreSentOnce(t *testing.T) {
 	if n, err := h.p.SendReminders(ctx); n != 0 || err != nil {
 		t.Fatalf("reminded at once: %d %v", n, err)
 	}
-	h.p.now = func() time.Time { return time.Now().Add(31 * time.Minute) }
+	h.later(31 * time.Minute)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	total := 0

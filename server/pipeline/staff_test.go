@@ -79,7 +79,7 @@ func TestStaffWindowRule(t *testing.T) {
 	h := newHarness(t)
 	const waID = "919800000102"
 	h.handOver(waID)
-	h.p.now = func() time.Time { return time.Now().Add(25 * time.Hour) }
+	h.later(25 * time.Hour)
 	ctx := context.Background()
 	err := h.p.QueueStaff(ctx, StaffMessage{Integration: testIntegration, Contact: waID, Kind: StaffReply, Actor: "a", Text: "hello"})
 	if !errors.Is(err, ErrOutsideWindow) {
@@ -175,5 +175,24 @@ func TestStaffRefusesBadActions(t *testing.T) {
 	}
 	if open, err := h.p.WindowOpen(ctx, store.ContactID(testIntegration, "919800000105")); open || err != nil {
 		t.Fatalf("a template opened the reply window: %v %v", open, err)
+	}
+}
+
+// An agent who answers hours after the handoff answers in the same
+// conversation: a handed-over session outlasts the session duration.
+func TestALateAnswerStaysInTheConversation(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	const waID = "919800000106"
+	h.handOver(waID)
+	h.later(3 * time.Hour)
+	if err := h.p.QueueStaff(context.Background(), StaffMessage{Integration: testIntegration, Contact: waID, Kind: StaffReply,
+		Actor: "a", Text: "Sorry for the wait."}); err != nil {
+		t.Fatal(err)
+	}
+	h.stepAll()
+	hist := h.history(waID)
+	if last := hist[len(hist)-1]; last.Summary != "Sorry for the wait." || last.Conversation != hist[0].Conversation {
+		t.Fatalf("the late answer: %+v", hist)
 	}
 }

@@ -206,8 +206,19 @@ func (p *Pipeline) saveSession(in *Integration, sess *engine.Session, out *store
 	}
 	out.Session = data
 	out.SessionExpires = p.now().Add(in.SessionDuration)
+	if sess.Status == engine.SessionHandoff {
+		// Waiting for people can take longer than a quiet conversation
+		// lasts: the conversation stays with them until they hand it back
+		// or close it, within HandoffDuration.
+		out.SessionExpires = p.now().Add(max(in.SessionDuration, HandoffDuration))
+	}
 	return nil
 }
+
+// HandoffDuration is how long a conversation handed to people lasts
+// without anyone closing it or handing it back; the citizen's next message
+// after it starts afresh.
+const HandoffDuration = 7 * 24 * time.Hour
 
 // outgoingSummary is a short line for the conversation history.
 func outgoingSummary(m *whatsapp.OutgoingMessage) string {
