@@ -290,7 +290,25 @@ func testInboxEventsAndClose(t *testing.T, dialect string) {
 	if ev.Kind != "handoff" || ev.Conversation != c.ID {
 		t.Fatalf("the stream said %+v, the list %+v", ev, c)
 	}
+	// Archived, it waits out of the list until the citizen writes again.
 	var it api.ConversationItem
+	s.must(200, "POST", "/conversations/"+c.ID+"/archive", "k-agent", "", &it)
+	if it.Status != "archived" || it.ArchivedBy != "asha" {
+		t.Fatalf("after archive: %+v", it)
+	}
+	var archived api.ConversationPage
+	s.must(200, "GET", "/conversations?status=archived", "k-viewer", "", &archived)
+	if len(archived.Conversations) != 1 {
+		t.Fatalf("the archived: %+v", archived)
+	}
+	if code, _ := s.call("POST", "/conversations/"+c.ID+"/archive", "k-agent", ""); code != 409 {
+		t.Fatalf("archived twice: %d", code)
+	}
+	time.Sleep(1100 * time.Millisecond) // WhatsApp's timestamps have whole seconds
+	s.say(citizen, "are you still there?", s.now())
+	if again := s.handedOver(); again.ID != c.ID {
+		t.Fatalf("reopened as %+v", again)
+	}
 	s.must(202, "POST", "/conversations/"+c.ID+"/close", "k-agent", "", &it)
 	if it.Status != "closed" || it.ClosedBy != "asha" {
 		t.Fatalf("after close: %+v", it)

@@ -36,20 +36,27 @@ const (
 	ConversationHandedOver = "handed_over"
 	// ConversationActive: the bot is talking with the citizen.
 	ConversationActive = "active"
-	// ConversationArchived: it ended by itself (the flow finished, the
-	// session lapsed); the citizen's next message opens a new one.
+	// ConversationArchived: an agent archived it, and the citizen has not
+	// written since (when they do, it is open again as it was); or it
+	// ended by itself (the flow finished, the session lapsed) and the
+	// citizen's next message opens a new one.
 	ConversationArchived = "archived"
 	// ConversationClosed: an agent closed it; the citizen's next message
 	// starts afresh at the main menu.
 	ConversationClosed = "closed"
 )
 
+// archivedNow holds when an agent archived the conversation AS c and the
+// citizen has not written since.
+const archivedNow = "(c.archived_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages AS mi WHERE mi.contact_id = c.contact_id " +
+	"AND mi.conversation = c.seq AND mi.direction = 'in' AND mi.at > c.archived_at))"
+
 // statusWhere are the conditions of each state, over conversations AS c.
 var statusWhere = map[string]string{
 	ConversationClosed:     "c.closed_by <> ''",
-	ConversationHandedOver: "c.closed_by = '' AND c.closed_at IS NULL AND c.handoff_at IS NOT NULL",
-	ConversationActive:     "c.closed_by = '' AND c.closed_at IS NULL AND c.handoff_at IS NULL",
-	ConversationArchived:   "c.closed_by = '' AND c.closed_at IS NOT NULL",
+	ConversationHandedOver: "c.closed_by = '' AND c.closed_at IS NULL AND c.handoff_at IS NOT NULL AND NOT " + archivedNow,
+	ConversationActive:     "c.closed_by = '' AND c.closed_at IS NULL AND c.handoff_at IS NULL AND NOT " + archivedNow,
+	ConversationArchived:   "c.closed_by = '' AND (c.closed_at IS NOT NULL OR " + archivedNow + ")",
 }
 
 // ValidConversationStatus reports whether s names a state.
@@ -74,6 +81,8 @@ type Conversation struct {
 	AssignedTo    string
 	CaseRef       string
 	ClosedBy      string
+	ArchivedBy    string
+	ArchivedAt    time.Time
 	OpenedAt      time.Time
 	ClosedAt      time.Time
 	HandoffAt     time.Time
@@ -137,6 +146,9 @@ type conversationRow struct {
 	FirstResponseAt driver.Time `bun:"first_response_at"`
 	RemindedAt      driver.Time `bun:"reminded_at"`
 	ClosedBy        string      `bun:"closed_by"`
+	ArchivedAt      driver.Time `bun:"archived_at"`
+	ArchivedBy      string      `bun:"archived_by"`
+	LastInAt        driver.Time `bun:"last_in_at"`
 	ChangedAt       driver.Time `bun:"changed_at"`
 	Unread          int         `bun:"unread"`
 	LastSummary     string      `bun:"last_summary"`
@@ -147,13 +159,13 @@ type conversationRow struct {
 func (r conversationRow) conversation() Conversation {
 	c := Conversation{ConversationRef: ConversationRef{ContactID: r.ContactID, Seq: r.Seq}, Integration: r.IntegrationID, Key: r.Key,
 		Name: r.ProfileName, WaID: r.WaID, Queue: r.HandoffQueue, Reason: r.HandoffReason, AssignedTo: r.AssignedTo,
-		CaseRef: r.CaseRef, ClosedBy: r.ClosedBy, OpenedAt: r.OpenedAt.T, ClosedAt: r.ClosedAt.T, HandoffAt: r.HandoffAt.T,
+		CaseRef: r.CaseRef, ClosedBy: r.ClosedBy, ArchivedBy: r.ArchivedBy, ArchivedAt: r.ArchivedAt.T, OpenedAt: r.OpenedAt.T, ClosedAt: r.ClosedAt.T, HandoffAt: r.HandoffAt.T,
 		FirstResponse: r.FirstResponseAt.T, RemindedAt: r.RemindedAt.T, ChangedAt: r.ChangedAt.T, ReadSeq: r.ReadSeq,
 		Unread: r.Unread, LastSummary: r.LastSummary, LastDirection: r.LastDirection, LastAt: r.LastAt.T}
 	switch {
 	case r.ClosedBy != "":
 		c.Status = ConversationClosed
-	case !r.ClosedAt.T.IsZero():
+	case !r.ClosedAt.T.IsZero(), !r.ArchivedAt.T.IsZero() && !r.LastInAt.T.After(r.ArchivedAt.T):
 		c.Status = ConversationArchived
 	case !r.HandoffAt.T.IsZero():
 		c.Status = ConversationHandedOver
@@ -173,7 +185,8 @@ func conversationQuery(db bun.IDB) *bun.SelectQuery {
 		Join("JOIN contacts AS k ON k.id = c.contact_id").
 		ColumnExpr("c.contact_id, c.seq, c.integration_id, k.key, k.profile_name, k.wa_id, c.opened_at, c.closed_at").
 		ColumnExpr("c.handoff_queue, c.handoff_reason, c.handoff_at, c.assigned_to, c.case_ref, c.read_seq").
-		ColumnExpr("c.first_response_at, c.reminded_at, c.closed_by, c.changed_at").
+		ColumnExpr("c.first_response_at, c.reminded_at, c.closed_by, c.archived_at, c.archived_by, c.changed_at").
+		ColumnExpr("(SELECT MAX(m.at) FROM messages AS m WHERE m.contact_id = c.contact_id AND m.conversation = c.seq AND m.direction = 'in') AS last_in_at").
 		ColumnExpr("(SELECT COUNT(*) FROM messages AS m WHERE m.contact_id = c.contact_id AND m.conversation = c.seq AND m.direction = 'in' AND m.seq > c.read_seq) AS unread").
 		ColumnExpr(last("summary") + " AS last_summary").
 		ColumnExpr(last("direction") + " AS last_direction").
@@ -289,6 +302,9 @@ type ConversationChange struct {
 	Responded bool
 	// ClosedBy closes the conversation for the agent named.
 	ClosedBy *string
+	// ArchivedBy archives the conversation for the agent named, until the
+	// citizen writes again.
+	ArchivedBy *string
 	// EndHandoff gives the conversation back to the bot.
 	EndHandoff bool
 }
@@ -321,6 +337,9 @@ func (s *Store) ChangeConversation(ctx context.Context, ref ConversationRef, ch 
 		}
 		if ch.ClosedBy != nil {
 			q.Set("closed_by = ?", trimTo(*ch.ClosedBy, 256))
+		}
+		if ch.ArchivedBy != nil {
+			q.Set("archived_by = ?", trimTo(*ch.ArchivedBy, 256)).Set("archived_at = ?", now)
 		}
 		if ch.EndHandoff {
 			q.Set("handoff_at = NULL")

@@ -41,6 +41,7 @@ func (a *API) mountInbox(r *mux.Router) {
 	a.route(r, http.MethodPost, "/conversations/{id}/link", RoleAgent, a.linkConversation)
 	a.route(r, http.MethodPost, "/conversations/{id}/read", RoleAgent, a.readConversation)
 	a.route(r, http.MethodPost, "/conversations/{id}/handback", RoleAgent, a.handbackConversation)
+	a.route(r, http.MethodPost, "/conversations/{id}/archive", RoleAgent, a.archiveConversation)
 	a.route(r, http.MethodPost, "/conversations/{id}/close", RoleAgent, a.closeConversation)
 	a.route(r, http.MethodGet, "/events", RoleViewer, a.streamEvents)
 }
@@ -63,6 +64,8 @@ type ConversationItem struct {
 	FirstResponse *time.Time   `json:"first_response_at,omitempty"`
 	ClosedAt      *time.Time   `json:"closed_at,omitempty"`
 	ClosedBy      string       `json:"closed_by,omitempty"`
+	ArchivedAt    *time.Time   `json:"archived_at,omitempty"`
+	ArchivedBy    string       `json:"archived_by,omitempty"`
 }
 
 // LastMessage is a conversation's latest message, for the list.
@@ -162,7 +165,7 @@ func conversationItem(c store.Conversation) ConversationItem {
 	it := ConversationItem{ID: conversationID(c), Integration: c.Integration, Status: c.Status, Name: c.Name,
 		Number: maskContact(c.ContactID), Queue: c.Queue, AssignedTo: c.AssignedTo, CaseReference: c.CaseRef, Unread: c.Unread,
 		OpenedAt: c.OpenedAt, HandedOverAt: timeOrNil(c.HandoffAt), FirstResponse: timeOrNil(c.FirstResponse),
-		ClosedAt: timeOrNil(c.ClosedAt), ClosedBy: c.ClosedBy}
+		ClosedAt: timeOrNil(c.ClosedAt), ClosedBy: c.ClosedBy, ArchivedAt: timeOrNil(c.ArchivedAt), ArchivedBy: c.ArchivedBy}
 	if c.LastDirection != "" {
 		it.LastMessage = &LastMessage{Direction: c.LastDirection, Preview: preview(c.LastSummary), At: c.LastAt}
 	}
@@ -544,6 +547,18 @@ func (a *API) Handback(ctx context.Context, p Principal, id string, req Handback
 		func(string) store.ConversationChange { return store.ConversationChange{EndHandoff: true} })
 }
 
+// Archive puts a handed-over conversation away: it leaves the handed_over
+// list until the citizen writes again, when it is back as it was. The bot
+// stays quiet meanwhile.
+func (a *API) Archive(ctx context.Context, p Principal, id string) (ConversationItem, error) {
+	return a.change(ctx, p, id, "conversation.archive", func(c store.Conversation) (store.ConversationChange, error) {
+		if c.Status != store.ConversationHandedOver {
+			return store.ConversationChange{}, &conflict{"only a conversation handed over to people can be archived; this one is " + c.Status}
+		}
+		return store.ConversationChange{ArchivedBy: &p.Actor}, nil
+	})
+}
+
 // Close ends the conversation; the citizen's next message starts afresh.
 func (a *API) Close(ctx context.Context, p Principal, id string) (ConversationItem, error) {
 	return a.act(ctx, p, id, "conversation.close", pipeline.StaffMessage{Kind: pipeline.StaffClose},
@@ -559,8 +574,8 @@ func (a *API) act(ctx context.Context, p Principal, id, action string, m pipelin
 	if err != nil {
 		return ConversationItem{}, err
 	}
-	if c.Status == store.ConversationClosed || c.Status == store.ConversationArchived {
-		return ConversationItem{}, &conflict{"the conversation is " + c.Status + " already"}
+	if c.Status == store.ConversationClosed || !c.ClosedAt.IsZero() {
+		return ConversationItem{}, &conflict{"the conversation has ended already (" + c.Status + ")"}
 	}
 	m.Integration, m.Contact, m.Actor = c.Integration, c.Key, p.Actor
 	if err := a.opts.Staff.QueueStaff(ctx, m); err != nil {
@@ -635,6 +650,12 @@ func (a *API) handbackConversation(w http.ResponseWriter, r *http.Request) {
 	var req HandbackRequest
 	if a.decodeOptional(w, r, &req) {
 		a.answer(w, http.StatusAccepted)(a.Handback(r.Context(), PrincipalFrom(r.Context()), mux.Vars(r)["id"], req))
+	}
+}
+
+func (a *API) archiveConversation(w http.ResponseWriter, r *http.Request) {
+	if a.decodeOptional(w, r, &struct{}{}) {
+		a.answer(w, http.StatusOK)(a.Archive(r.Context(), PrincipalFrom(r.Context()), mux.Vars(r)["id"]))
 	}
 }
 
