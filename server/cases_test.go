@@ -75,7 +75,7 @@ func TestCaseNoticesFollowTheWindow(t *testing.T) {
 	if len(got) != 3 {
 		t.Fatalf("%d notices: %+v", len(got), got)
 	}
-	if g := got[0]; g.Template != "" || !strings.Contains(g.Text, "हल हो गई") || !strings.Contains(g.Text, "\n"+ref+"\n") || !strings.Contains(g.Text, "Pipe fixed.") {
+	if g := got[0]; g.Message == nil || g.Message.Language != "hi" || !strings.Contains(g.Text, "हल हो गई") || !strings.Contains(g.Text, "\n"+ref+"\n") || !strings.Contains(g.Text, "Pipe fixed.") {
 		t.Errorf("inside the window: %+v", g)
 	}
 	if g := got[1]; g.Text != "" || g.Template != "grievance_status_update" || g.Params["status"] != "தீர்க்கப்பட்டது" || g.Params["remarks"] != "Pipe fixed." ||
@@ -93,10 +93,17 @@ func TestCaseNoticesFollowTheWindow(t *testing.T) {
 	if g := q.all()[3]; len([]rune(g.Params["remarks"])) != maxTemplateRemark || g.Message == nil {
 		t.Errorf("a long remark outside the window: %d characters", len([]rune(g.Params["remarks"])))
 	}
-	// A template the registry refuses is not queued.
+	// A template the registry refuses is not queued outside the window;
+	// inside it the text goes alone.
 	n.templates = func() *templates.Registry { return nil }
 	if err := n.NotifyCase(ctx, api.CaseNotice{ContactID: "sim/old", Reference: ref, Status: casework.Closed}); err == nil || !strings.Contains(err.Error(), "no approved template") {
 		t.Fatalf("no registry: %v", err)
+	}
+	if err := n.NotifyCase(ctx, api.CaseNotice{ContactID: "sim/recent", Reference: ref, Status: casework.Closed}); err != nil {
+		t.Fatalf("no registry, inside the window: %v", err)
+	}
+	if g := q.all()[4]; g.Message != nil || !strings.Contains(g.Text, "बंद") {
+		t.Errorf("inside the window without a registry: %+v", g)
 	}
 	// Without a queue the notice fails, and says so.
 	n.queue = nil
