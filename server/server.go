@@ -158,8 +158,12 @@ func (s *Server) setup(ctx context.Context, lib *engine.Library) error {
 	if err := s.registerIntegrations(ctx); err != nil {
 		return err
 	}
+	districts, err := loadDistricts(s.cfg.Flows)
+	if err != nil {
+		return err
+	}
 	s.notifier = &caseNotifier{contact: s.store.Contact, library: s.library, templates: s.templates, now: s.now}
-	s.api = s.newAPI(s.secret)
+	s.api = s.newAPI(s.secret, districts)
 	s.router = s.routes()
 	hooks, err := s.newDeliverer(os.LookupEnv)
 	if err != nil {
@@ -327,8 +331,9 @@ func (s *Server) startWorkers() {
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); s.runEscalation(s.stop) }()
 	pollCtx, cancel := context.WithCancel(context.Background())
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go func() { defer s.wg.Done(); s.metrics.pollQueues(pollCtx, s.store.QueueDepths, 5*time.Second) }()
+	go func() { defer s.wg.Done(); s.runRollUps(pollCtx) }()
 	go func() { defer s.wg.Done(); <-s.stop; cancel() }()
 	s.startWebhooks()
 }

@@ -43,6 +43,9 @@ type Options struct {
 	// Templates returns the approved WhatsApp templates loaded now (they
 	// change on a reload); nil serves an empty list.
 	Templates func() *templates.Registry
+	// Districts maps PIN codes, or their first three digits, to district
+	// names for the cases report (see store.Reports).
+	Districts map[string]string
 }
 
 // Department is one department as the API sees it: the integrations it
@@ -90,6 +93,7 @@ func (a *API) mountRoutes(r *mux.Router) {
 	a.mountAccess(r)
 	a.mountTemplates(r)
 	a.mountFallback(r)
+	a.mountReports(r)
 	a.mountCases(r)
 }
 
