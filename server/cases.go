@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/samvad/samvad/adapters/services/casework"
@@ -79,6 +80,9 @@ func (n *caseNotifier) NotifyCase(ctx context.Context, c api.CaseNotice) error {
 	inside := !contact.LastSeen.IsZero() && n.now().Sub(contact.LastSeen) < window
 	due := c.Due.Format("2006-01-02")
 	if c.Escalated {
+		if name := n.text("case.level."+strings.ReplaceAll(c.Level, " ", "_"), lang, nil); name != "" {
+			c.Level = name
+		}
 		msg.Template = "grievance_escalated"
 		msg.Params = map[string]string{"reference": c.Reference, "level": c.Level, "due": due}
 		if inside {

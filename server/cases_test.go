@@ -82,7 +82,7 @@ func TestCaseNoticesFollowTheWindow(t *testing.T) {
 		g.Message == nil || g.Message.Language != "ta" || !strings.Contains(g.Message.Preview, "Pipe fixed.") {
 		t.Errorf("outside the window: %+v", g)
 	}
-	if g := got[2]; g.Template != "grievance_escalated" || g.Params["level"] != "zonal officer" || g.Params["due"] != "2026-12-07" {
+	if g := got[2]; g.Template != "grievance_escalated" || g.Params["level"] != "மண்டல அலுவலர்" || g.Params["due"] != "2026-12-07" {
 		t.Errorf("escalated, outside the window: %+v", g)
 	}
 	// A long remark is cut to what the template carries.
@@ -121,6 +121,9 @@ func TestCaseNoticeTextsInEveryLanguage(t *testing.T) {
 	keys := []string{"case.status_changed", "case.escalated", "case.no_remark"}
 	for _, st := range casework.Statuses {
 		keys = append(keys, "case.status."+string(st))
+	}
+	for _, l := range casework.DefaultPolicy.Levels {
+		keys = append(keys, "case.level."+strings.ReplaceAll(l, " ", "_"))
 	}
 	for _, lang := range []string{"en", "hi", "bn", "or", "mr", "ta"} {
 		for _, k := range keys {
