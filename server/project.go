@@ -22,6 +22,9 @@ type project struct {
 	ops       *services.Registry
 	knowledge *knowledge.Index
 	fallback  *llm.Fallback
+	// warnings are the lint warnings of the flows and locales (the console
+	// shows them).
+	warnings  diag.List
 	templates *templates.Registry
 }
 
@@ -49,7 +52,8 @@ func readProject(cfg *Config) (*project, error) {
 		problems.Sort()
 		return nil, fmt.Errorf("the flows in %s and %s do not load:\n%w", cfg.Flows, cfg.Locales, diag.List(problems.Errors()).Err())
 	}
-	return &project{lib: lib, ops: ops, knowledge: kb, templates: tpl}, nil
+	problems.Sort()
+	return &project{lib: lib, ops: ops, knowledge: kb, templates: tpl, warnings: problems}, nil
 }
 
 // readTemplates reads the approved WhatsApp templates; they format
