@@ -42,9 +42,12 @@ const (
 
 // Delivery is one JSON POST to a department's system.
 type Delivery struct {
-	ID         int64
-	Department string
-	Event      string
+	ID int64
+	// Department is told; a producer that knows only the integration sets
+	// Integration instead, and the deliverer finds its department.
+	Department  string
+	Integration string
+	Event       string
 	// Key, when set, makes the delivery once only per department: a
 	// second one with the same key is not queued.
 	Key string
@@ -63,6 +66,7 @@ type webhookDeliveryModel struct {
 
 	ID          int64          `bun:"id,pk,autoincrement"`
 	Department  string         `bun:"department"`
+	Integration string         `bun:"integration_id"`
 	Event       string         `bun:"event"`
 	EventKey    sql.NullString `bun:"event_key"`
 	Payload     []byte         `bun:"payload"`
@@ -77,7 +81,7 @@ type webhookDeliveryModel struct {
 }
 
 func (m *webhookDeliveryModel) delivery() Delivery {
-	return Delivery{ID: m.ID, Department: m.Department, Event: m.Event, Key: m.EventKey.String,
+	return Delivery{ID: m.ID, Department: m.Department, Integration: m.Integration, Event: m.Event, Key: m.EventKey.String,
 		Payload: m.Payload, Status: m.Status, Attempts: m.Attempts, LastError: m.LastError,
 		Created: m.CreatedAt.T, Due: m.DueAt.T, Delivered: m.DeliveredAt.T}
 }
@@ -95,13 +99,13 @@ type webhookTailModel struct {
 // queued before for the department is not queued again; queued reports
 // whether this one was.
 func QueueWebhook(ctx context.Context, db bun.IDB, d Delivery, now time.Time) (queued bool, err error) {
-	if d.Department == "" || d.Event == "" {
-		return false, invalidf("webhook delivery needs a department and an event")
+	if (d.Department == "" && d.Integration == "") || d.Event == "" {
+		return false, invalidf("webhook delivery needs a department (or an integration) and an event")
 	}
 	if !json.Valid(d.Payload) || len(d.Payload) == 0 || d.Payload[0] != '{' {
 		return false, invalidf("webhook %s payload is not a JSON object", d.Event)
 	}
-	m := &webhookDeliveryModel{Department: d.Department, Event: d.Event, Payload: d.Payload,
+	m := &webhookDeliveryModel{Department: d.Department, Integration: d.Integration, Event: d.Event, Payload: d.Payload,
 		Status: DeliveryPending, CreatedAt: driver.At(now), DueAt: driver.At(now)}
 	if d.Key != "" {
 		m.EventKey = sql.NullString{String: d.Key, Valid: true}
@@ -189,13 +193,19 @@ func (s *Store) settleWebhook(ctx context.Context, id int64, owner string, set f
 	})
 }
 
-// WebhookDeliveries lists a department's deliveries, newest first (at
-// most limit), for the record and for tests.
-func (s *Store) WebhookDeliveries(ctx context.Context, department string, limit int) ([]Delivery, error) {
+// WebhookDeliveries lists a department's deliveries: those queued for it,
+// and those queued for one of its integrations without naming it; newest
+// first, at most limit.
+func (s *Store) WebhookDeliveries(ctx context.Context, department string, integrations []string, limit int) ([]Delivery, error) {
 	var rows []webhookDeliveryModel
 	err := s.read(ctx, func(db *bun.DB) error {
-		return db.NewSelect().Model(&rows).Where("department = ?", department).
-			Order("id DESC").Limit(limit).Scan(ctx)
+		q := db.NewSelect().Model(&rows).Order("id DESC").Limit(limit)
+		if len(integrations) == 0 {
+			q.Where("department = ?", department)
+		} else {
+			q.Where("(department = ? OR (department = '' AND integration_id IN (?)))", department, bun.List(integrations))
+		}
+		return q.Scan(ctx)
 	})
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("store: webhook deliveries: %w", err)
@@ -319,9 +329,10 @@ type CaseChange struct {
 	At             time.Time `json:"at"`
 }
 
-// QueueCaseChange queues a case_changed delivery for department through
-// db (a transaction of the write that changes the case, so the department
-// is told exactly when it commits). A department without a webhook for
+// QueueCaseChange queues a case_changed delivery for department (or, when
+// it is "", for the department of c.Integration) through db: a
+// transaction of the write that changes the case, so the department is
+// told exactly when it commits. A department without a webhook for
 // case_changed gets nothing: the delivery is dropped when its turn comes.
 func QueueCaseChange(ctx context.Context, db bun.IDB, department string, c CaseChange, now time.Time) error {
 	if c.At.IsZero() {
@@ -332,6 +343,14 @@ func QueueCaseChange(ctx context.Context, db bun.IDB, department string, c CaseC
 	if err != nil {
 		return fmt.Errorf("store: case change: %w", err)
 	}
-	_, err = QueueWebhook(ctx, db, Delivery{Department: department, Event: WebhookCaseChanged, Payload: payload}, now)
+	_, err = QueueWebhook(ctx, db, Delivery{Department: department, Integration: c.Integration, Event: WebhookCaseChanged, Payload: payload}, now)
 	return err
+}
+
+// QueueCaseChange queues a case_changed delivery on its own (see the
+// package function to queue one inside the write that changes the case).
+func (s *Store) QueueCaseChange(ctx context.Context, department string, c CaseChange) error {
+	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return QueueCaseChange(ctx, tx, department, c, s.now())
+	})
 }

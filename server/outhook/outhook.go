@@ -229,6 +229,9 @@ func (d *Deliverer) DeliverDue(ctx context.Context) (int, error) {
 
 // deliver posts one delivery and records what came of it.
 func (d *Deliverer) deliver(ctx context.Context, del store.Delivery) {
+	if del.Department == "" {
+		del.Department = d.o.Departments[del.Integration]
+	}
 	h, ok := d.o.Hooks[del.Department]
 	if !ok || !h.wants(del.Event) {
 		d.settle(ctx, del, d.o.Store.WebhookFailed(ctx, del.ID, d.o.Owner, "the department has no webhook for this event", time.Time{}, store.DeliveryDropped))

@@ -99,7 +99,7 @@ func queue(t *testing.T, s *store.Store, dept, event, payload string) {
 
 func deliveries(t *testing.T, s *store.Store, dept string) []store.Delivery {
 	t.Helper()
-	list, err := s.WebhookDeliveries(context.Background(), dept, 100)
+	list, err := s.WebhookDeliveries(context.Background(), dept, nil, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,4 +360,32 @@ func TestVerify(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+}
+
+// A delivery queued for an integration goes to its department's hook.
+func TestDeliveryByIntegration(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, s *store.Store, c *clock) {
+		ctx := context.Background()
+		rec := newReceiver(t, c)
+		d := New(Options{Store: s, Hooks: map[string]Hook{"health": {URL: rec.URL, Secret: secret}},
+			Departments: map[string]string{"city": "health", "bus": "transport"}, Clock: c.Now})
+		for _, in := range []string{"city", "bus"} {
+			err := s.QueueCaseChange(ctx, "", store.CaseChange{Integration: in, Reference: "GRV-26-4821-7305-A",
+				Kind: "grievance", Status: "resolved", PreviousStatus: "open", Actor: "asha"})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := d.DeliverDue(ctx); n != 2 || err != nil {
+			t.Fatalf("delivered %d, %v", n, err)
+		}
+		if len(rec.got) != 1 || rec.got[0].Department != "health" || rec.got[0].Event != "case_changed" {
+			t.Fatalf("received %+v", rec.got)
+		}
+		bus, _ := s.WebhookDeliveries(ctx, "transport", []string{"bus"}, 10)
+		if len(bus) != 1 || bus[0].Status != store.DeliveryDropped {
+			t.Fatalf("the department without a hook: %+v", bus)
+		}
+	})
 }
