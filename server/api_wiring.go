@@ -24,8 +24,11 @@ func (s *Server) newAPI(secret []byte) *api.API {
 		d.Integrations = append(d.Integrations, id)
 		depts[in.cfg.Department] = d
 	}
+	if s.keys == nil {
+		s.keys = api.StoreKeys{Store: s.store}
+	}
 	return api.New(api.Options{Store: s.store, Keys: s.keys, Departments: depts, CursorKey: derivedKey(secret, "api cursors"),
-		Clock: s.now, Log: s.log, Templates: s.templates})
+		Audit: api.StoreAudit{Store: s.store}, Clock: s.now, Log: s.log, Templates: s.templates})
 }
 
 // derivedKey is a key for one purpose, made from the server's secret key

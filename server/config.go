@@ -94,6 +94,12 @@ type Graph struct {
 	// default throughput is 80); an integration may set its own. It paces
 	// one process: processes that share a number must share its rate.
 	RatePerSecond float64 `yaml:"rate_per_second"`
+	// MediaHosts are the hosts a media download may send the access token
+	// to, besides base_url's own: "lookaside.fbsbx.com", or "*.fbcdn.net"
+	// for any host under fbcdn.net. Default: Meta's media hosts
+	// (whatsapp.DefaultMediaHosts). A media URL on another host is
+	// refused, and the citizen told the file did not arrive.
+	MediaHosts []string `yaml:"media_hosts"`
 }
 
 // Department is an office that owns one or more integrations: the scope
@@ -377,6 +383,7 @@ func (c *Config) ValidateFor(use Use) error {
 		}
 	}
 	problems = append(problems, c.departmentProblems()...)
+	problems = append(problems, c.mediaHostProblems()...)
 	if use == ForServe {
 		if p := c.secretKeyProblem(); p != "" {
 			add("%s", p)
@@ -545,4 +552,17 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// mediaHostProblems checks graph.media_hosts: host names, or "*." and a
+// domain, without scheme, port or path.
+func (c *Config) mediaHostProblems() []string {
+	var problems []string
+	for i, h := range c.Graph.MediaHosts {
+		name := strings.TrimPrefix(h, "*.")
+		if name == "" || strings.ContainsAny(name, "/:*@ ") || !strings.Contains(name, ".") && name != "localhost" {
+			problems = append(problems, fmt.Sprintf("graph.media_hosts[%d]: %q is not a host name (like lookaside.fbsbx.com or *.fbcdn.net)", i, h))
+		}
+	}
+	return problems
 }

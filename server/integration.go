@@ -53,6 +53,7 @@ func (s *Server) newIntegration(cfg Integration, lib *engine.Library) (*integrat
 		AccessToken:   cfg.AccessToken.Reveal(),
 		HTTPClient:    &http.Client{Timeout: s.cfg.Graph.Timeout, Transport: s.transport},
 		Timeout:       s.cfg.Graph.Timeout,
+		MediaHosts:    s.cfg.Graph.MediaHosts,
 	}
 	if cfg.RatePerSecond > 0 {
 		s.limiter.SetNumberRate(cfg.PhoneNumberID, cfg.RatePerSecond)

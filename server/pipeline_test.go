@@ -232,6 +232,39 @@ func TestAFileThatDoesNotArriveIsAskedForAgain(t *testing.T) {
 	}
 }
 
+// A media lookup that names a host off the allowlist: the file is not
+// fetched (the token is not sent there), and the citizen is told it did
+// not arrive, as for any failed download.
+func TestAFileOnAnotherHostIsNotFetched(t *testing.T) {
+	c := startSim(t)
+	c.say("hi")
+	c.send(map[string]any{"type": "list_reply", "id": "en", "title": "English"})
+	c.say("complaint")
+	c.say("roads")
+	c.say("pothole")
+	c.say("big pothole near the bus stop")
+	expectReply(t, c.say("400051"), "send a photo")
+
+	c.srv.sim.fake.SetMediaHost("files.example.org")
+	downloads := c.srv.sim.fake.MediaDownloads()
+	got := c.send(map[string]any{"type": "image"})
+	if len(got) != 1 || !strings.Contains(got[0], "did not reach us") {
+		t.Fatalf("after a photo on another host the bot said %q, want only that it did not arrive", got)
+	}
+	if n := c.srv.sim.fake.MediaDownloads(); n != downloads {
+		t.Errorf("%d downloads were tried from another host", n-downloads)
+	}
+	hist, err := c.srv.store.History(context.Background(), store.ContactID(simulatorID, c.citizen), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := hist[len(hist)-1]; !strings.Contains(last.Summary, "(not received: media host refused)") && !strings.Contains(hist[len(hist)-2].Summary, "(not received: media host refused)") {
+		t.Errorf("the history does not say why: %+v", hist[len(hist)-2:])
+	}
+	c.srv.sim.fake.SetMediaHost("")
+	expectReply(t, c.send(map[string]any{"type": "image", "caption": "again"}), "Please check:")
+}
+
 // A reply that Meta's throttling keeps back is put aside until it may go,
 // not counted as a failed attempt: enough of those would fail it for good.
 func TestAThrottledReplyWaitsWithoutLosingAttempts(t *testing.T) {

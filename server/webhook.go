@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"io"
@@ -142,9 +143,8 @@ func (s *Server) batch(in *integration, n *whatsapp.Notification) store.Batch {
 	}
 	for i := range n.Messages {
 		m := &n.Messages[i]
-		owner := s.owner(in, m.PhoneNumberID)
+		owner := s.owner(in, m.PhoneNumberID, &b)
 		if owner == nil {
-			logf(in.cfg.ID, store.LevelWarn, "unknown_number", "a message for a business number no integration serves", map[string]string{"phone_number_id": m.PhoneNumberID})
 			continue
 		}
 		if m.Input == nil {
@@ -173,9 +173,8 @@ func (s *Server) batch(in *integration, n *whatsapp.Notification) store.Batch {
 		}
 	}
 	for _, st := range n.Statuses {
-		owner := s.owner(in, st.PhoneNumberID)
+		owner := s.owner(in, st.PhoneNumberID, &b)
 		if owner == nil {
-			logf(in.cfg.ID, store.LevelWarn, "unknown_number", "a status for a business number no integration serves", map[string]string{"phone_number_id": st.PhoneNumberID})
 			continue
 		}
 		row := store.Status{Integration: owner.cfg.ID, Wamid: st.WAMID, Status: st.Status, Timestamp: st.Timestamp, Recipient: st.RecipientID}
@@ -213,7 +212,7 @@ func (s *Server) moveContacts(ctx context.Context, in *integration, n *whatsapp.
 		if m.System == nil || m.System.Type != "user_changed_number" || m.System.NewWaID == "" {
 			continue
 		}
-		owner := s.owner(in, m.PhoneNumberID)
+		owner := s.owner(in, m.PhoneNumberID, &store.Batch{}) // batch notes the refusal
 		if owner == nil {
 			continue
 		}
@@ -241,12 +240,48 @@ var moveMeaning = map[string]string{
 }
 
 // owner is the integration serving a business number (the callback's own
-// when the notification does not say).
-func (s *Server) owner(callback *integration, phoneNumberID string) *integration {
+// when the notification does not say), or nil when none may take it here:
+// no integration serves the number, or it is another integration's that
+// the callback may not speak for (see speaksFor). Refusals are noted in
+// the batch's event log and the server's log.
+func (s *Server) owner(callback *integration, phoneNumberID string, b *store.Batch) *integration {
 	if phoneNumberID == "" || phoneNumberID == callback.cfg.PhoneNumberID {
 		return callback
 	}
-	return s.byPhone[phoneNumberID]
+	other := s.byPhone[phoneNumberID]
+	note := func(kind, msg string) {
+		data, _ := json.Marshal(map[string]string{"phone_number_id": script.Clip(phoneNumberID, 40)})
+		b.Log = append(b.Log, store.LogEntry{Integration: callback.cfg.ID, Level: store.LevelWarn, Kind: kind, Message: msg, Data: data})
+	}
+	switch {
+	case other == nil:
+		note("unknown_number", "an item for a business number no integration serves")
+		return nil
+	case !speaksFor(callback, other):
+		s.log.Warn("webhook item for another integration's number dropped", "integration", callback.cfg.ID,
+			"number_of", other.cfg.ID)
+		note("foreign_number", "an item for the number of integration "+other.cfg.ID+" came to this integration's callback and was dropped")
+		return nil
+	}
+	return other
+}
+
+// speaksFor tells whether a notification that came to callback's URL,
+// signed with callback's app secret, may be stored as other's. A signature
+// proves which Meta app sent a body, not which integration it is for: one
+// Meta app may post all its numbers to one callback URL, and then the
+// integrations share that app's secret. So a number of another
+// integration is accepted only when that integration has the same app
+// secret — whoever could sign this body could then as well have posted it
+// to other's own callback. Otherwise someone holding A's secret (A's
+// department, or a leak of it) could write into B's conversations.
+//
+// Such an item is dropped, not refused with an error status: the rest of
+// the body is good, and Meta retries any non-2xx answer for days, so the
+// webhook still answers 200, with the item noted as a warning in the event
+// log and the server's log.
+func speaksFor(callback, other *integration) bool {
+	return callback.appSecret != "" && subtle.ConstantTimeCompare([]byte(callback.appSecret), []byte(other.appSecret)) == 1
 }
 
 // inputSummary is a short line for the conversation history.

@@ -97,8 +97,8 @@ func (s *Store) FallbackEvents(ctx context.Context, q FallbackQuery) ([]Fallback
 			ColumnExpr("e.id, e.integration_id, e.contact_id, e.kind, e.flow, e.node, e.detail, e.at").
 			ColumnExpr("r.verdict, r.note, r.reviewer, r.reviewed_at").
 			Join("LEFT JOIN fallback_reviews AS r ON r.integration_id = e.integration_id AND r.event_id = e.id").
-			Where("e.integration_id IN (?)", bun.In(q.Integrations)).
-			Where("e.kind IN (?)", bun.In(kinds)).
+			Where("e.integration_id IN (?)", bun.List(q.Integrations)).
+			Where("e.kind IN (?)", bun.List(kinds)).
 			OrderExpr("e.at DESC, e.id DESC").Limit(limit)
 		if q.Unreviewed {
 			sel.Where("r.verdict IS NULL")
@@ -137,8 +137,8 @@ func (s *Store) FallbackEvent(ctx context.Context, integrations []string, id int
 			ColumnExpr("e.id, e.integration_id, e.contact_id, e.kind, e.flow, e.node, e.detail, e.at").
 			ColumnExpr("r.verdict, r.note, r.reviewer, r.reviewed_at").
 			Join("LEFT JOIN fallback_reviews AS r ON r.integration_id = e.integration_id AND r.event_id = e.id").
-			Where("e.id = ?", id).Where("e.integration_id IN (?)", bun.In(integrations)).
-			Where("e.kind IN (?)", bun.In(FallbackKinds)).Limit(1).Scan(ctx, &row)
+			Where("e.id = ?", id).Where("e.integration_id IN (?)", bun.List(integrations)).
+			Where("e.kind IN (?)", bun.List(FallbackKinds)).Limit(1).Scan(ctx, &row)
 	})
 	if err != nil {
 		return FallbackEvent{}, err

@@ -53,6 +53,10 @@ type Client struct {
 	// Timeout is the deadline of a call whose context has none
 	// (DefaultTimeout when zero).
 	Timeout time.Duration
+	// MediaHosts are the hosts a media download may send the access token
+	// to, besides BaseURL's own (DefaultMediaHosts when nil); see
+	// MediaHostAllowed.
+	MediaHosts []string
 }
 
 var defaultHTTPClient = &http.Client{Timeout: time.Minute}
@@ -88,11 +92,16 @@ func (c Client) LogValue() slog.Value {
 	)
 }
 
-func (c *Client) endpoint(parts ...string) string {
-	base := strings.TrimRight(c.BaseURL, "/")
-	if base == "" {
-		base = DefaultBaseURL
+// baseURL is the Graph API root without a trailing slash.
+func (c *Client) baseURL() string {
+	if base := strings.TrimRight(c.BaseURL, "/"); base != "" {
+		return base
 	}
+	return DefaultBaseURL
+}
+
+func (c *Client) endpoint(parts ...string) string {
+	base := c.baseURL()
 	v := c.APIVersion
 	if v == "" {
 		v = DefaultAPIVersion

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/samvad/samvad/engine/script"
 )
 
 // MaxMediaBytes is the largest file WhatsApp carries (documents, 100 MB);
@@ -90,6 +92,42 @@ func (c *Client) Download(ctx context.Context, mediaID string, maxBytes int64) (
 	}
 }
 
+// DefaultMediaHosts are the hosts Meta serves media files from: the URL a
+// media lookup answers is on lookaside.fbsbx.com, and Meta's CDNs are
+// under fbcdn.net and whatsapp.net. "*.x" means any host under x.
+var DefaultMediaHosts = []string{"lookaside.fbsbx.com", "*.fbcdn.net", "*.whatsapp.net"}
+
+// ErrMediaHost is wrapped by Download's error for a media URL on a host
+// the token may not be sent to.
+var ErrMediaHost = errors.New("media url is not on an allowed host")
+
+// MediaHostAllowed tells whether a download from host (no port) may carry
+// the access token: host is BaseURL's own (the token goes there with every
+// call already) or matches one of MediaHosts. The URL comes from the
+// lookup's answer: without this check whoever could shape that answer
+// would be sent the token.
+func (c *Client) MediaHostAllowed(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if b, err := url.Parse(c.baseURL()); err == nil && strings.EqualFold(b.Hostname(), host) {
+		return true
+	}
+	hosts := c.MediaHosts
+	if hosts == nil {
+		hosts = DefaultMediaHosts
+	}
+	for _, h := range hosts {
+		h = strings.ToLower(h)
+		if suffix, ok := strings.CutPrefix(h, "*."); ok {
+			if strings.HasSuffix(host, "."+suffix) {
+				return true
+			}
+		} else if host == h {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *Client) fetchMedia(ctx context.Context, info *MediaInfo, maxBytes int64) ([]byte, string, error) {
 	u, err := url.Parse(info.URL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -99,6 +137,9 @@ func (c *Client) fetchMedia(ctx context.Context, info *MediaInfo, maxBytes int64
 		// Never send the token in clear text unless the whole client is
 		// pointed at a plain-HTTP fake.
 		return nil, "", errors.New("whatsapp: download: refusing a plain-http media url")
+	}
+	if !c.MediaHostAllowed(u.Hostname()) {
+		return nil, "", fmt.Errorf("whatsapp: download: %w: %q (allowed: Meta's media hosts or the Graph API's own)", ErrMediaHost, script.Clip(u.Hostname(), 100))
 	}
 	ctx, cancel := c.withDeadline(ctx)
 	defer cancel()

@@ -99,6 +99,7 @@ func TestServeEndsItsWelcomeWithTheSimulator(t *testing.T) {
 	if !strings.HasPrefix(string(health), "ok ") || !strings.Contains(out, "Samvad "+strings.Fields(string(health))[1]) {
 		t.Errorf("/healthz answered %q; the welcome says:\n%s", health, out)
 	}
+	checkPrintedKey(t, out, base[1], dir)
 	time.Sleep(300 * time.Millisecond)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -109,6 +110,33 @@ func TestServeEndsItsWelcomeWithTheSimulator(t *testing.T) {
 	lines := strings.Split(strings.TrimRight(stdout.String(), "\n"), "\n")
 	if last := lines[len(lines)-1]; last != "Chat as a citizen (type \"hi\" or \"नमस्ते\"): "+base[1]+"/simulator" {
 		t.Fatalf("the last line is %q, want the simulator's address:\n%s", last, strings.Join(lines, "\n"))
+	}
+}
+
+// checkPrintedKey checks that the welcome's admin key answers /api/v1/me
+// for the simulator's department, and that its files are private.
+func checkPrintedKey(t *testing.T, out, base, dir string) {
+	t.Helper()
+	m := regexp.MustCompile(`API key \(admin, simulator\): (sk_\S+)`).FindStringSubmatch(out)
+	if m == nil || !strings.Contains(out, "curl -s -H 'Authorization: Bearer "+m[1]+"' "+base+"/api/v1/me") ||
+		!strings.Contains(out, "Console login: admin / ") {
+		t.Fatalf("no admin key, curl line or login in:\n%s", out)
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+m[1])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	me, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(me), `"department":"simulator"`) || !strings.Contains(string(me), `"role":"admin"`) {
+		t.Errorf("/api/v1/me with the printed key: %d %s", res.StatusCode, me)
+	}
+	for _, f := range []string{"admin.key", "admin.password"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v, %v", f, st, err)
+		}
 	}
 }
 

@@ -10,6 +10,9 @@
 //	samvad parked                             list (and requeue) parked messages
 //	samvad fakegraph                          a fake WhatsApp Graph API on 127.0.0.1
 //	samvad loadgen                            offer webhooks at a rate and check the replies
+//	samvad keys    create|list|revoke          the staff API's keys
+//	samvad users   create|list|disable         the console's accounts
+//	samvad audit   verify                      check the audit log's hash chain
 //	samvad version                            the build: version, commit, Go
 //
 // Every command takes -h (or --help) and exits 0 after printing its
@@ -52,6 +55,9 @@ func init() {
 		"parked":    {runParked, "parked  [--requeue (--all | ID...)]"},
 		"fakegraph": {runFakegraph, "fakegraph [--listen 127.0.0.1:8090]"},
 		"loadgen":   {runLoadgen, "loadgen [--rate 1000 --duration 10s]"},
+		"keys":      {runKeys, "keys    (create --department D --role R --name N | list [--department D] | revoke ID)"},
+		"users":     {runUsers, "users   (create --department D --role R --login L --name N | list | disable LOGIN)"},
+		"audit":     {runAudit, "audit   verify [--config samvad.yaml]"},
 		"version":   {runVersion, "version"},
 	}
 }
@@ -95,6 +101,11 @@ Usage:
   samvad parked  [--requeue (--all | ID...)]  list the messages set aside after failing; requeue them
   samvad fakegraph [--listen 127.0.0.1:8090]  a fake WhatsApp Graph API for trying things locally
   samvad loadgen [--rate 1000 --duration 10s] offer signed webhooks at a fixed rate and check the replies
+  samvad keys create --department D --role R --name N
+                                              make a staff API key (printed once); keys list, keys revoke ID
+  samvad users create --department D --role R --login L --name N
+                                              make a console account (password on stdin); users list, users disable LOGIN
+  samvad audit verify                         check the audit log's hash chain: OK, or the first broken row
   samvad version                              the version, commit and Go of this build
 
 Run "samvad <command> -h" for a command's options.

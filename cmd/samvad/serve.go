@@ -76,7 +76,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		_ = srv.Shutdown(context.Background())
 		return 1
 	}
-	printWelcome(stdout, srv, cfg)
+	printWelcome(ctx, stdout, stderr, srv, cfg)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	for {
@@ -102,7 +102,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 
 // printWelcome says where the service is. The simulator's address comes
 // last: it is the line a newcomer looks for.
-func printWelcome(w io.Writer, srv *server.Server, cfg *server.Config) {
+func printWelcome(ctx context.Context, w, stderr io.Writer, srv *server.Server, cfg *server.Config) {
 	b := server.ReadBuild()
 	build := b.Version
 	if b.Commit != "" {
@@ -113,6 +113,7 @@ func printWelcome(w io.Writer, srv *server.Server, cfg *server.Config) {
 		fmt.Fprintf(w, "  Webhook of %s: %s/api/v1/integration/whatsapp/%s/callback\n", in.ID, cfg.PublicURL, in.ID)
 	}
 	fmt.Fprintf(w, "  Health: %s/healthz  Metrics: %s/metrics\n  Ctrl-C stops; kill -HUP %d reloads the flows.\n", srv.URL(), srv.URL(), os.Getpid())
+	printLocalAccess(ctx, w, stderr, srv)
 	if *cfg.Simulator {
 		fmt.Fprintf(w, "\nChat as a citizen (type \"hi\" or \"नमस्ते\"): %s/simulator\n", srv.URL())
 	}
@@ -132,4 +133,22 @@ func runMigrate(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	defer st.Close()
 	fmt.Fprintf(stdout, "the %s store is up to date\n", st.Dialect())
 	return 0
+}
+
+// printLocalAccess prints, when the simulator is on, an admin key and a
+// console login of its department (kept in the data directory).
+func printLocalAccess(ctx context.Context, stdout, stderr io.Writer, srv *server.Server) {
+	acc, ok, err := srv.SimulatorAccess(ctx)
+	switch {
+	case !ok:
+		return
+	case err != nil:
+		fmt.Fprintln(stderr, "samvad serve: no local admin key or login:", err)
+		return
+	}
+	fmt.Fprintf(stdout, "\nAPI key (admin, %s): %s  (kept in %s)\n", acc.Department, acc.Key, acc.KeyFile)
+	fmt.Fprintf(stdout, "  curl -s -H 'Authorization: Bearer %s' %s/api/v1/me\n", acc.Key, srv.URL())
+	if acc.Password != "" {
+		fmt.Fprintf(stdout, "Console login: %s / %s  (kept in %s)\n", acc.Login, acc.Password, acc.PasswordFile)
+	}
 }

@@ -79,6 +79,7 @@ func (a *API) Mount(r *mux.Router) {
 // its own file.
 func (a *API) mountRoutes(r *mux.Router) {
 	a.route(r, http.MethodGet, "/me", RoleViewer, a.me)
+	a.mountAccess(r)
 	a.mountTemplates(r)
 	a.mountFallback(r)
 }

@@ -233,8 +233,11 @@ func (p *Pipeline) fetchMedia(ctx context.Context, in *Integration, m *store.Mes
 		}
 	}
 	kind, note := "media_download_failed", "common.media_failed"
-	if errors.Is(err, whatsapp.ErrMediaTooLarge) {
+	switch {
+	case errors.Is(err, whatsapp.ErrMediaTooLarge):
 		kind, note = "media_too_large", "common.media_too_large"
+	case errors.Is(err, whatsapp.ErrMediaHost):
+		kind = "media_host_refused" // the token is not sent there
 	}
 	m.Summary += " (not received: " + strings.ReplaceAll(kind, "_", " ") + ")"
 	out.Log = append(out.Log, store.LogEntry{Level: store.LevelWarn, Kind: kind,

@@ -48,6 +48,14 @@ func (s *Server) FailMediaDownloads(n int) {
 	s.faults404 += n
 }
 
+// SetMediaHost makes the media URLs the fake issues name host instead of
+// the fake's own, as a tampered lookup would ("" restores its own).
+func (s *Server) SetMediaHost(host string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mediaHost = host
+}
+
 // MediaDownloads counts requests for media URLs (answered or not).
 func (s *Server) MediaDownloads() int {
 	s.mu.Lock()
@@ -70,6 +78,10 @@ func (s *Server) handleMediaInfo(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	f, ok := s.media[id]
+	host := r.Host
+	if s.mediaHost != "" {
+		host = s.mediaHost
+	}
 	var token string
 	if ok {
 		s.lookups++
@@ -93,7 +105,7 @@ func (s *Server) handleMediaInfo(w http.ResponseWriter, r *http.Request) {
 	sum := sha256.Sum256(f.Data)
 	info := map[string]any{
 		"messaging_product": "whatsapp",
-		"url": fmt.Sprintf("http://%s/_media/%s?mid=%s&ext=%d&hash=%s", r.Host, id, id,
+		"url": fmt.Sprintf("http://%s/_media/%s?mid=%s&ext=%d&hash=%s", host, id, id,
 			s.opts.Now().Add(5*time.Minute).Unix(), token),
 		"mime_type": f.MimeType,
 		"sha256":    base64.StdEncoding.EncodeToString(sum[:]),

@@ -154,6 +154,8 @@ type Server struct {
 	mediaURLs map[string]mediaURL
 	lookups   int
 	faults404 int
+	// mediaHost replaces the request's host in media URLs (SetMediaHost).
+	mediaHost string
 	fetches   int
 	rng       *rand.Rand
 
