@@ -134,8 +134,8 @@ func TestWebhookConfiguration(t *testing.T) {
 		t.Errorf("a good hook: %v, %v", d, err)
 	}
 	none := &Server{cfg: &Config{}}
-	if d, err := none.newDeliverer(func(string) (string, bool) { return "", false }); d != nil || err != nil {
-		t.Errorf("no hook: %v, %v", d, err)
+	if d, err := none.newDeliverer(func(string) (string, bool) { return "", false }); d == nil || err != nil {
+		t.Errorf("no hook: %v, %v (it runs, to clear what was queued for nobody)", d, err)
 	}
 }
 

@@ -36,8 +36,6 @@ const (
 	DeliveryDelivered = "delivered"
 	// DeliveryFailed: given up after the most attempts.
 	DeliveryFailed = "failed"
-	// DeliveryDropped: the department has no webhook for the event.
-	DeliveryDropped = "dropped"
 )
 
 // Delivery is one JSON POST to a department's system.
@@ -167,17 +165,42 @@ func (s *Store) WebhookDelivered(ctx context.Context, id int64, owner string) er
 }
 
 // WebhookFailed records a failed attempt: the delivery is due again at
-// retryAt, or, when retryAt is zero, given up with status (DeliveryFailed
-// or DeliveryDropped).
-func (s *Store) WebhookFailed(ctx context.Context, id int64, owner, reason string, retryAt time.Time, status string) error {
+// retryAt, or, when retryAt is zero, given up (DeliveryFailed).
+func (s *Store) WebhookFailed(ctx context.Context, id int64, owner, reason string, retryAt time.Time) error {
 	return s.settleWebhook(ctx, id, owner, func(q *bun.UpdateQuery) {
 		q.Set("last_error = ?", trimTo(reason, 1024))
 		if retryAt.IsZero() {
-			q.Set("status = ?", status)
+			q.Set("status = ?", DeliveryFailed)
 		} else {
 			q.Set("due_at = ?", driver.At(retryAt))
 		}
 	})
+}
+
+// DropWebhook deletes a delivery owner holds that nobody is to receive
+// (its department has no webhook for the event).
+func (s *Store) DropWebhook(ctx context.Context, id int64, owner string) error {
+	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewDelete().Model((*webhookDeliveryModel)(nil)).
+			Where("id = ?", id).Where("lease_owner = ?", owner).Where("status = ?", DeliveryPending).Exec(ctx)
+		return err
+	})
+}
+
+// PruneWebhooks deletes the deliveries delivered or given up before
+// before, and returns how many.
+func (s *Store) PruneWebhooks(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewDelete().Model((*webhookDeliveryModel)(nil)).
+			Where("status IN (?)", bun.List([]string{DeliveryDelivered, DeliveryFailed})).
+			Where("created_at < ?", driver.At(before)).Exec(ctx)
+		if err == nil {
+			n, _ = res.RowsAffected()
+		}
+		return err
+	})
+	return n, err
 }
 
 // settleWebhook ends owner's lease on a delivery with set's changes. A
@@ -333,7 +356,7 @@ type CaseChange struct {
 // it is "", for the department of c.Integration) through db: a
 // transaction of the write that changes the case, so the department is
 // told exactly when it commits. A department without a webhook for
-// case_changed gets nothing: the delivery is dropped when its turn comes.
+// case_changed gets nothing: the delivery is deleted when its turn comes.
 func QueueCaseChange(ctx context.Context, db bun.IDB, department string, c CaseChange, now time.Time) error {
 	if c.At.IsZero() {
 		c.At = now

@@ -47,7 +47,7 @@ func TestWebhookDeliveries(t *testing.T) {
 		if b, err := e.s.ClaimWebhooks(ctx, "b", 10, time.Minute); err != nil || len(b) != 0 {
 			t.Fatalf("claim b while a holds the lease: %+v, %v", b, err)
 		}
-		if err := e.s.WebhookFailed(ctx, a[0].ID, "a", "HTTP 500", e.clock.Now().Add(30*time.Second), ""); err != nil {
+		if err := e.s.WebhookFailed(ctx, a[0].ID, "a", "HTTP 500", e.clock.Now().Add(30*time.Second)); err != nil {
 			t.Fatal(err)
 		}
 		if b, _ := e.s.ClaimWebhooks(ctx, "b", 10, time.Minute); len(b) != 0 {
@@ -62,7 +62,7 @@ func TestWebhookDeliveries(t *testing.T) {
 		if err := e.s.WebhookDelivered(ctx, b[0].ID, "a"); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.s.WebhookFailed(ctx, b[0].ID, "b", "HTTP 502", time.Time{}, DeliveryFailed); err != nil {
+		if err := e.s.WebhookFailed(ctx, b[0].ID, "b", "HTTP 502", time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 		list, err := e.s.WebhookDeliveries(ctx, "health", nil, 10)
@@ -87,6 +87,23 @@ func TestWebhookDeliveries(t *testing.T) {
 		list, _ = e.s.WebhookDeliveries(ctx, "health", nil, 1)
 		if list[0].Status != DeliveryDelivered || !list[0].Delivered.Equal(e.clock.Now()) {
 			t.Fatalf("delivered: %+v", list[0])
+		}
+		// One nobody is to receive is deleted; old settled ones are pruned.
+		if _, err := e.s.QueueWebhook(ctx, Delivery{Department: "health", Event: "x", Payload: json.RawMessage(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+		d2, _ := e.s.ClaimWebhooks(ctx, "e", 10, time.Minute)
+		if err := e.s.DropWebhook(ctx, d2[0].ID, "e"); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := e.s.PruneWebhooks(ctx, e.clock.Now().Add(-61*time.Second)); n != 1 || err != nil {
+			t.Fatalf("pruned %d, %v: only the failed one is older", n, err)
+		}
+		if n, _ := e.s.PruneWebhooks(ctx, e.clock.Now().Add(time.Second)); n != 1 {
+			t.Fatalf("pruned %d, want the delivered one", n)
+		}
+		if list, _ := e.s.WebhookDeliveries(ctx, "health", nil, 10); len(list) != 0 {
+			t.Fatalf("left: %+v", list)
 		}
 	})
 }
