@@ -216,19 +216,41 @@ func (s *Store) settleWebhook(ctx context.Context, id int64, owner string, set f
 	})
 }
 
-// WebhookDeliveries lists a department's deliveries: those queued for it,
-// and those queued for one of its integrations without naming it; newest
-// first, at most limit.
-func (s *Store) WebhookDeliveries(ctx context.Context, department string, integrations []string, limit int) ([]Delivery, error) {
+// WebhookQuery selects a department's deliveries.
+type WebhookQuery struct {
+	// Department's deliveries are listed, with those queued for one of
+	// its Integrations without naming it.
+	Department   string
+	Integrations []string
+	// Status is pending, delivered or failed; empty: all.
+	Status string
+	// BeforeID pages backwards: only deliveries older than this one.
+	BeforeID int64
+	// Limit is the page size (default 50, at most 200).
+	Limit int
+}
+
+// WebhookDeliveries lists a department's deliveries, newest first.
+func (s *Store) WebhookDeliveries(ctx context.Context, q WebhookQuery) ([]Delivery, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
 	var rows []webhookDeliveryModel
 	err := s.read(ctx, func(db *bun.DB) error {
-		q := db.NewSelect().Model(&rows).Order("id DESC").Limit(limit)
-		if len(integrations) == 0 {
-			q.Where("department = ?", department)
+		sel := db.NewSelect().Model(&rows).Order("id DESC").Limit(min(limit, 200))
+		if len(q.Integrations) == 0 {
+			sel.Where("department = ?", q.Department)
 		} else {
-			q.Where("(department = ? OR (department = '' AND integration_id IN (?)))", department, bun.List(integrations))
+			sel.Where("(department = ? OR (department = '' AND integration_id IN (?)))", q.Department, bun.List(q.Integrations))
 		}
-		return q.Scan(ctx)
+		if q.Status != "" {
+			sel.Where("status = ?", q.Status)
+		}
+		if q.BeforeID > 0 {
+			sel.Where("id < ?", q.BeforeID)
+		}
+		return sel.Scan(ctx)
 	})
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("store: webhook deliveries: %w", err)

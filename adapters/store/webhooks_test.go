@@ -65,7 +65,7 @@ func TestWebhookDeliveries(t *testing.T) {
 		if err := e.s.WebhookFailed(ctx, b[0].ID, "b", "HTTP 502", time.Time{}); err != nil {
 			t.Fatal(err)
 		}
-		list, err := e.s.WebhookDeliveries(ctx, "health", nil, 10)
+		list, err := e.s.WebhookDeliveries(ctx, WebhookQuery{Department: "health", Limit: 10})
 		if err != nil || len(list) != 1 || list[0].Status != DeliveryFailed || list[0].LastError != "HTTP 502" || list[0].Attempts != 2 {
 			t.Fatalf("deliveries: %+v, %v", list, err)
 		}
@@ -84,7 +84,7 @@ func TestWebhookDeliveries(t *testing.T) {
 		if err := e.s.WebhookDelivered(ctx, c[0].ID, "d"); err != nil {
 			t.Fatal(err)
 		}
-		list, _ = e.s.WebhookDeliveries(ctx, "health", nil, 1)
+		list, _ = e.s.WebhookDeliveries(ctx, WebhookQuery{Department: "health", Limit: 1})
 		if list[0].Status != DeliveryDelivered || !list[0].Delivered.Equal(e.clock.Now()) {
 			t.Fatalf("delivered: %+v", list[0])
 		}
@@ -102,7 +102,7 @@ func TestWebhookDeliveries(t *testing.T) {
 		if n, _ := e.s.PruneWebhooks(ctx, e.clock.Now().Add(time.Second)); n != 1 {
 			t.Fatalf("pruned %d, want the delivered one", n)
 		}
-		if list, _ := e.s.WebhookDeliveries(ctx, "health", nil, 10); len(list) != 0 {
+		if list, _ := e.s.WebhookDeliveries(ctx, WebhookQuery{Department: "health", Limit: 10}); len(list) != 0 {
 			t.Fatalf("left: %+v", list)
 		}
 	})
@@ -225,10 +225,10 @@ func TestQueueCaseChange(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := e.s.WebhookDeliveries(ctx, "health", nil, 10); len(got) != 0 {
+		if got, _ := e.s.WebhookDeliveries(ctx, WebhookQuery{Department: "health", Limit: 10}); len(got) != 0 {
 			t.Fatalf("another department's deliveries: %+v", got)
 		}
-		got, _ := e.s.WebhookDeliveries(ctx, "health", []string{"city"}, 10)
+		got, _ := e.s.WebhookDeliveries(ctx, WebhookQuery{Department: "health", Integrations: []string{"city"}, Limit: 10})
 		want := `{"integration":"city","reference":"GRV-26-4821-7305-A","kind":"grievance","status":"resolved","previous_status":"in_progress","actor":"asha","at":"` +
 			e.clock.Now().UTC().Format(time.RFC3339Nano) + `"}`
 		if len(got) != 1 || got[0].Event != WebhookCaseChanged || got[0].Department != "" || got[0].Integration != "city" || string(got[0].Payload) != want {

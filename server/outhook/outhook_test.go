@@ -99,7 +99,7 @@ func queue(t *testing.T, s *store.Store, dept, event, payload string) {
 
 func deliveries(t *testing.T, s *store.Store, dept string) []store.Delivery {
 	t.Helper()
-	list, err := s.WebhookDeliveries(context.Background(), dept, nil, 100)
+	list, err := s.WebhookDeliveries(context.Background(), store.WebhookQuery{Department: dept, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +383,7 @@ func TestDeliveryByIntegration(t *testing.T) {
 		if len(rec.got) != 1 || rec.got[0].Department != "health" || rec.got[0].Event != "case_changed" {
 			t.Fatalf("received %+v", rec.got)
 		}
-		bus, _ := s.WebhookDeliveries(ctx, "transport", []string{"bus"}, 10)
+		bus, _ := s.WebhookDeliveries(ctx, store.WebhookQuery{Department: "transport", Integrations: []string{"bus"}})
 		if len(bus) != 0 {
 			t.Fatalf("the department without a hook: %+v", bus)
 		}
