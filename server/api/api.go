@@ -101,6 +101,7 @@ func (a *API) mountRoutes(r *mux.Router) {
 	a.route(r, http.MethodGet, "/me", RoleViewer, a.me)
 	a.mountAccess(r)
 	a.mountTemplates(r)
+	a.mountWebhooks(r)
 	a.mountFallback(r)
 	a.mountReports(r)
 	a.mountCases(r)
