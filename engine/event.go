@@ -63,7 +63,8 @@ type Event struct {
 	Kind EventKind `json:"kind"`
 	Flow string    `json:"flow,omitempty"`
 	Node string    `json:"node,omitempty"`
-	// Detail is a short machine-readable detail: the service name, the error
+	// Detail is a short machine-readable detail: the service name and the
+	// call's latency ("ration.lookup 120ms", then ": error" if it failed), the error
 	// text, the new language. It never holds an identity number or phone number.
 	Detail string    `json:"detail,omitempty"`
 	At     time.Time `json:"at"`

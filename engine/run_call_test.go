@@ -2,8 +2,10 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/samvad/samvad/engine"
 	"github.com/samvad/samvad/engine/diag"
@@ -91,5 +93,32 @@ func TestLintChecksTheOutcomesACallBranchesOn(t *testing.T) {
 	// the node it leads to counts as reached.
 	if l := loadWithOps(t, strings.Replace(src, "not_found: missing", "not_fund: missing", 1), nil); len(l) != 0 {
 		t.Fatalf("want no problem, got:\n%v", diag.ListError(l))
+	}
+}
+
+func TestServiceEventsCarryTheCallsLatency(t *testing.T) {
+	t.Parallel()
+	lib := load(t, map[string]string{"main": outcomeFlow})
+	clock := &engine.FixedClock{T: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
+	svc := engine.ServiceFunc(func(ctx context.Context, name string, args map[string]any) (map[string]any, error) {
+		clock.Advance(1234 * time.Millisecond)
+		if args["name"] == "boom" {
+			return nil, errors.New("down")
+		}
+		return map[string]any{"name": "mango"}, nil
+	})
+	for name, want := range map[string]string{"mango": "names.find 1234ms", "boom": "names.find 1234ms: "} {
+		c := newChat(t, lib, engine.Config{Services: svc, Clock: clock})
+		c.say("hi")
+		c.say(name)
+		var got string
+		for _, e := range c.res.Events {
+			if e.Kind == engine.EventServiceCalled || e.Kind == engine.EventServiceError {
+				got = e.Detail
+			}
+		}
+		if !strings.HasPrefix(got, want) {
+			t.Errorf("%s: service event detail %q, want it to begin %q", name, got, want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -249,13 +250,15 @@ func (x *run) call(n *Node) Target {
 		return call.OnError
 	}
 	ctx, cancel := context.WithTimeout(x.ctx, call.Timeout)
+	began := x.e.cfg.Clock.Now()
 	res, err := svc.Call(ctx, call.Service, args)
+	took := callTook(began, x.e.cfg.Clock.Now())
 	cancel()
 	if x.ctx.Err() != nil {
 		x.err = x.ctx.Err()
 	}
 	if err != nil {
-		x.event(EventServiceError, x.flow.ID, n.Name, call.Service+": "+errorSummary(err))
+		x.event(EventServiceError, x.flow.ID, n.Name, call.Service+took+": "+errorSummary(err))
 		return call.OnError
 	}
 	if call.Save != "" {
@@ -264,7 +267,7 @@ func (x *run) call(n *Node) Target {
 		}
 		x.s.Vars[call.Save] = normalize(res)
 	}
-	x.event(EventServiceCalled, x.flow.ID, n.Name, call.Service)
+	x.event(EventServiceCalled, x.flow.ID, n.Name, call.Service+took)
 	if outcome, _ := res["outcome"].(string); outcome != "" && outcome != "ok" {
 		for _, o := range call.On {
 			if o.Outcome == outcome {
@@ -300,4 +303,10 @@ func (x *run) handoff(items []*Item, queue, node string) {
 	x.event(EventHandoff, flow, node, queue)
 	x.s.Status = SessionHandoff
 	x.s.Node = node
+}
+
+// callTook is how long a call took, as a service event's detail gives it
+// after the operation's name (" 120ms"), for the reports.
+func callTook(began, ended time.Time) string {
+	return " " + strconv.FormatInt(max(ended.Sub(began).Milliseconds(), 0), 10) + "ms"
 }

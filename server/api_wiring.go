@@ -5,12 +5,13 @@ import (
 	"crypto/sha256"
 	"time"
 
+	"github.com/samvad/samvad/adapters/services/casework"
 	"github.com/samvad/samvad/server/api"
 )
 
 // newAPI builds the staff API over the store, with the departments of the
 // configuration and the integrations each owns.
-func (s *Server) newAPI(secret []byte) *api.API {
+func (s *Server) newAPI(secret []byte, districts map[string]string) *api.API {
 	depts := map[string]api.Department{}
 	for _, d := range s.cfg.Departments {
 		zone, err := time.LoadLocation(d.TimeZone)
@@ -39,7 +40,14 @@ func (s *Server) newAPI(secret []byte) *api.API {
 		keys = s.cfg.StaffKeys
 	}
 	return api.New(api.Options{Store: s.store, Keys: keys, Departments: depts, CursorKey: derivedKey(secret, "api cursors"),
-		Audit: api.StoreAudit{Store: s.store}, Clock: s.now, Log: s.log, Templates: s.templates, Staff: s.pipeline})
+		Audit: api.StoreAudit{Store: s.store}, Clock: s.now, Log: s.log, Templates: s.templates, Districts: districts,
+		Notifier: s.notifier, CasePolicy: s.casePolicy, Staff: s.pipeline})
+}
+
+// casePolicy is the service levels the loaded flows declare for a kind of
+// case (the zero Policy when none does).
+func (s *Server) casePolicy(kind string) casework.Policy {
+	return s.project.Load().ops.CasePolicies()[kind]
 }
 
 // derivedKey is a key for one purpose, made from the server's secret key

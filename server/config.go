@@ -33,6 +33,14 @@ import (
 type Config struct {
 	// Listen is the address the HTTP server listens on.
 	Listen string `yaml:"listen"`
+	// MetricsListen, when set, is the only address /metrics is served on
+	// (an internal one, for Prometheus); the main address then has none.
+	// Unset, /metrics on the main address needs an admin's API key or
+	// console session.
+	MetricsListen string `yaml:"metrics_listen"`
+	// MetricsPublic serves /metrics to anyone on the main address: only
+	// for load runs on a private machine (samvad loadgen --exec sets it).
+	MetricsPublic bool `yaml:"metrics_public"`
 	// PublicURL is the address Meta reaches this server at (for the callback
 	// URLs printed at start); default http://<listen>.
 	PublicURL string `yaml:"public_url"`
@@ -336,6 +344,9 @@ func (c *Config) ValidateFor(use Use) error {
 	}
 	if c.StepBatch < 1 || c.StepBatch > store.MaxStepBatch {
 		add("step_batch: %d is not between 1 and %d", c.StepBatch, store.MaxStepBatch)
+	}
+	if c.MetricsListen != "" && c.MetricsPublic {
+		add("metrics_listen and metrics_public: set one or the other, not both")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		add("log_format: %q must be text or json", c.LogFormat)

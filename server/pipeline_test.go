@@ -291,7 +291,7 @@ func TestAThrottledReplyWaitsWithoutLosingAttempts(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if m := c.api(http.MethodGet, "/metrics", nil).Body.String(); !strings.Contains(m, "\nsamvad_sends_deferred_total 1\n") {
+	if m := readMetrics(t, c.srv); !strings.Contains(m, "\nsamvad_sends_deferred_total 1\n") {
 		t.Fatalf("/metrics does not count the deferred send:\n%s", m)
 	}
 }

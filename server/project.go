@@ -22,6 +22,9 @@ type project struct {
 	ops       *services.Registry
 	knowledge *knowledge.Index
 	fallback  *llm.Fallback
+	// warnings are the lint warnings of the flows and locales (the console
+	// shows them).
+	warnings  diag.List
 	templates *templates.Registry
 }
 
@@ -49,7 +52,8 @@ func readProject(cfg *Config) (*project, error) {
 		problems.Sort()
 		return nil, fmt.Errorf("the flows in %s and %s do not load:\n%w", cfg.Flows, cfg.Locales, diag.List(problems.Errors()).Err())
 	}
-	return &project{lib: lib, ops: ops, knowledge: kb, templates: tpl}, nil
+	problems.Sort()
+	return &project{lib: lib, ops: ops, knowledge: kb, templates: tpl, warnings: problems}, nil
 }
 
 // readTemplates reads the approved WhatsApp templates; they format
@@ -84,7 +88,7 @@ func (s *Server) templates() *templates.Registry {
 func (s *Server) connect(p *project) error {
 	offline := len(s.cfg.Integrations) == 0 || s.cfg.AllowUnconnected
 	err := p.ops.Bind(services.Deployment{Connections: s.cfg.Connectors, Getenv: os.LookupEnv,
-		Casebook: s.pipeline.Casebook(), Clock: s.now, Offline: offline})
+		Casebook: s.casebook(), Clock: s.now, Offline: offline})
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}

@@ -39,13 +39,13 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/samvad/samvad/adapters/services/casework"
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/adapters/whatsapp"
 	"github.com/samvad/samvad/engine"
 	"github.com/samvad/samvad/server/api"
+	"github.com/samvad/samvad/server/console"
 	"github.com/samvad/samvad/server/outhook"
 	"github.com/samvad/samvad/server/pipeline"
 )
@@ -71,6 +71,13 @@ type Server struct {
 	// belongs to.
 	api  *api.API
 	keys api.Authenticator
+	// notifier tells citizens of changes to their cases.
+	notifier *caseNotifier
+	// console is the web console under /console.
+	console *console.Console
+	// metricsServer serves /metrics alone on metrics_listen, when set.
+	metricsServer *http.Server
+	metricsAddr   string
 	// secret is the server's secret key (tokens at rest; derived keys).
 	secret []byte
 
@@ -156,7 +163,15 @@ func (s *Server) setup(ctx context.Context, lib *engine.Library) error {
 	if err := s.registerIntegrations(ctx); err != nil {
 		return err
 	}
-	s.api = s.newAPI(s.secret)
+	districts, err := loadDistricts(s.cfg.Flows)
+	if err != nil {
+		return err
+	}
+	s.notifier = &caseNotifier{contact: s.store.Contact, library: s.library, templates: s.templates, now: s.now}
+	s.api = s.newAPI(s.secret, districts)
+	if s.console, err = s.newConsole(); err != nil {
+		return err
+	}
 	s.router = s.routes()
 	hooks, err := s.newDeliverer(os.LookupEnv)
 	if err != nil {
@@ -259,8 +274,9 @@ func (s *Server) routes() *mux.Router {
 	healthz := []byte("ok " + s.build.Version + " " + s.build.ShortCommit() + "\n")
 	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(healthz) }).Methods(http.MethodGet)
 	r.HandleFunc("/readyz", s.ready).Methods(http.MethodGet)
-	r.Handle("/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})).Methods(http.MethodGet)
+	r.Handle("/metrics", s.metricsGuard(s.metricsHandler())).Methods(http.MethodGet)
 	s.api.Mount(r)
+	s.console.Mount(r)
 	if s.sim != nil {
 		s.sim.routes(r)
 	}
@@ -276,19 +292,6 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))
-}
-
-func (s *Server) index(w http.ResponseWriter, r *http.Request) {
-	if s.sim != nil {
-		http.Redirect(w, r, "/simulator", http.StatusFound)
-		return
-	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintf(w, "Samvad is running.\n\nWebhook callbacks:\n")
-	for id := range s.integrations {
-		fmt.Fprintf(w, "  %s%s\n", s.cfg.PublicURL, callbackPath(id))
-	}
-	fmt.Fprintf(w, "\nHealth: /healthz  Readiness: /readyz  Metrics: /metrics\n")
 }
 
 // Handler returns the server's HTTP handler (for tests that drive it without
@@ -311,6 +314,10 @@ func (s *Server) Start(ctx context.Context) error {
 			s.log.Error("http server stopped", "err", err)
 		}
 	}()
+	if err := s.startMetrics(); err != nil {
+		_ = s.httpServer.Close()
+		return err
+	}
 	s.startWorkers()
 	s.log.Info("samvad is serving", "addr", s.addr, "store", s.store.Dialect(), "flows", s.library().String(),
 		"workers", s.cfg.Workers, "senders", s.cfg.Senders)
@@ -321,9 +328,12 @@ func (s *Server) startWorkers() {
 	s.pipeline.Start(s.stop)
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); <-s.stop; s.pipeline.Wait() }()
+	s.wg.Add(1)
+	go func() { defer s.wg.Done(); s.runEscalation(s.stop) }()
 	pollCtx, cancel := context.WithCancel(context.Background())
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go func() { defer s.wg.Done(); s.metrics.pollQueues(pollCtx, s.store.QueueDepths, 5*time.Second) }()
+	go func() { defer s.wg.Done(); s.runRollUps(pollCtx) }()
 	go func() { defer s.wg.Done(); <-s.stop; cancel() }()
 	s.startWebhooks()
 }
@@ -341,6 +351,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	var err error
 	if s.httpServer != nil {
 		err = s.httpServer.Shutdown(ctx)
+	}
+	if s.metricsServer != nil {
+		err = errors.Join(err, s.metricsServer.Shutdown(ctx))
 	}
 	s.stopOnce.Do(func() { close(s.stop) })
 	done := make(chan struct{})

@@ -27,7 +27,7 @@ func TestHealthzAndMetricsSayTheBuild(t *testing.T) {
 		t.Errorf("/healthz = %q, want %q", got, want)
 	}
 	want := `samvad_build_info{commit="` + b.ShortCommit() + `",goversion="` + runtime.Version() + `",version="` + b.Version + `"} 1`
-	if m := get("/metrics"); !strings.Contains(m, want) {
+	if m := readMetrics(t, srv); !strings.Contains(m, want) {
 		t.Errorf("/metrics lacks %s", want)
 	}
 }

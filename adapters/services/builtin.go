@@ -24,9 +24,10 @@ type Casebook interface {
 	// lodged from another number.
 	Find(ctx context.Context, reference string) (Case, error)
 	// Reopen reopens a resolved case of the step's citizen, with the
-	// citizen's reason, when it was resolved less than within ago;
-	// ErrNotResolved or ErrTooLate otherwise (and the errors of Find).
-	Reopen(ctx context.Context, reference, reason string, within time.Duration) error
+	// citizen's reason, when it was resolved less than within ago, and
+	// gives it a new deadline by policy; ErrNotResolved or ErrTooLate
+	// otherwise (and the errors of Find).
+	Reopen(ctx context.Context, reference, reason string, within time.Duration, policy casework.Policy) error
 }
 
 // Errors a Casebook returns.
@@ -200,7 +201,7 @@ func (op *operation) callBuiltin(ctx context.Context, book Casebook, now time.Ti
 		return map[string]any{"outcome": "not_found"}, nil
 	}
 	if s.name == builtinGrievanceReopen {
-		err := book.Reopen(ctx, ref, str(args["reason"]), time.Duration(s.reopenDays)*24*time.Hour)
+		err := book.Reopen(ctx, ref, str(args["reason"]), time.Duration(s.reopenDays)*24*time.Hour, s.policy)
 		outcome := "ok"
 		switch {
 		case errors.Is(err, ErrNotFound):

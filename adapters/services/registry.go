@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/samvad/samvad/adapters/services/casework"
 	"github.com/samvad/samvad/adapters/services/table"
 	"github.com/samvad/samvad/engine"
 	"github.com/samvad/samvad/engine/diag"
@@ -299,4 +300,19 @@ func recordExchange(ctx context.Context, ex *Exchange) {
 	if f, ok := ctx.Value(traceKey{}).(func(Exchange)); ok {
 		f(*ex)
 	}
+}
+
+// CasePolicies returns the service levels declared for each kind of case
+// (grievance, ration_card…) by the built-in operations that lodge them:
+// the days per category and the escalation levels, for re-computing a
+// deadline on reopening and escalation.
+func (r *Registry) CasePolicies() map[string]casework.Policy {
+	out := map[string]casework.Policy{}
+	for _, name := range sortedNames(r.ops) {
+		s := r.ops[name].builtin
+		if s != nil && (s.name == builtinGrievanceLodge || s.name == builtinRequestSubmit) && s.kind != "" {
+			out[s.kind] = s.policy
+		}
+	}
+	return out
 }

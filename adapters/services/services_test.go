@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samvad/samvad/adapters/services/casework"
 	"github.com/samvad/samvad/engine"
 	"github.com/samvad/samvad/engine/script"
 )
@@ -422,7 +423,7 @@ func TestBuiltinOperations(t *testing.T) {
 	}
 }
 
-func (b *fakeCasebook) Reopen(_ context.Context, ref, _ string, _ time.Duration) error {
+func (b *fakeCasebook) Reopen(_ context.Context, ref, _ string, _ time.Duration, _ casework.Policy) error {
 	c, err := b.Find(context.Background(), ref)
 	if err != nil {
 		return err
@@ -456,5 +457,33 @@ func TestReopenBuiltin(t *testing.T) {
 	}
 	if sig := r.Operations()["grievance.reopen"]; strings.Join(sig.Outcomes, ",") != "not_found,not_yours,not_resolved,too_late" {
 		t.Errorf("outcomes %v", sig.Outcomes)
+	}
+}
+
+// The service levels declared where cases are lodged are each kind's
+// policy; status look-ups declare none.
+func TestCasePolicies(t *testing.T) {
+	t.Parallel()
+	decl := `operations:
+  grievance.lodge:
+    builtin: grievance.lodge
+    request: {days: 9, days_by_category: {water: 2}}
+    args: {category: string, description: string}
+  ration.apply:
+    builtin: request.submit
+    request: {kind: ration_card, series: RCA}
+    args: {name: string}
+  grievance.status:
+    builtin: grievance.status
+    args: {reference: string}
+`
+	r, problems := Load([]File{{Path: "p.yaml", Content: []byte(decl)}})
+	if problems.HasErrors() {
+		t.Fatal(problems.Err())
+	}
+	got := r.CasePolicies()
+	if len(got) != 2 || got["grievance"].DaysFor("water") != 2 || got["grievance"].DaysFor("roads") != 9 ||
+		got["ration_card"].DaysFor("x") != casework.DefaultPolicy.Default || len(got["ration_card"].Levels) == 0 {
+		t.Fatalf("policies %+v", got)
 	}
 }

@@ -46,6 +46,12 @@ type Grievance struct {
 	Updated time.Time
 	// Serial is the number the reference was made from.
 	Serial uint64
+	// AssignedTo names the officer working the case ("" for none).
+	AssignedTo string
+	// Level is how many times the case has been escalated.
+	Level int
+	// Resolved is when the case was last resolved (zero if never).
+	Resolved time.Time
 }
 
 func (s *Store) checkGrievance(g *Grievance, now time.Time) error {
@@ -161,7 +167,8 @@ func grievanceModelOf(g Grievance) (*grievanceModel, error) {
 		Attachments: r.Attachments, Status: cleanText(r.Status),
 		DueAt: driver.At(r.Due), CreatedAt: driver.At(r.Created), UpdatedAt: driver.At(r.Updated),
 		Kind: cleanText(r.Kind), Title: cleanText(r.Title), Fields: r.Fields, Note: cleanText(r.Note),
-		Serial: sql.NullInt64{Int64: int64(r.Serial), Valid: r.Serial > 0}}
+		Serial:     sql.NullInt64{Int64: int64(r.Serial), Valid: r.Serial > 0},
+		AssignedTo: cleanText(trimTo(g.AssignedTo, 256)), Level: g.Level, ResolvedAt: driver.At(g.Resolved)}
 	if r.HasLocation {
 		m.Latitude = sql.NullFloat64{Float64: r.Latitude, Valid: true}
 		m.Longitude = sql.NullFloat64{Float64: r.Longitude, Valid: true}
@@ -174,7 +181,8 @@ func grievanceModelOf(g Grievance) (*grievanceModel, error) {
 func (m *grievanceModel) grievance() (Grievance, error) {
 	g := Grievance{Integration: m.IntegrationID, Reference: m.Reference, ContactID: m.ContactID, Category: m.Category,
 		Description: m.Description, PinCode: m.PinCode, Status: m.Status, Due: m.DueAt.T, Created: m.CreatedAt.T, Updated: m.UpdatedAt.T,
-		Kind: m.Kind, Title: m.Title, Note: m.Note, Serial: uint64(max(m.Serial.Int64, 0))}
+		Kind: m.Kind, Title: m.Title, Note: m.Note, Serial: uint64(max(m.Serial.Int64, 0)),
+		AssignedTo: m.AssignedTo, Level: m.Level, Resolved: m.ResolvedAt.T}
 	if g.Kind == "" {
 		g.Kind = "grievance"
 	}

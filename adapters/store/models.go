@@ -69,6 +69,23 @@ type grievanceModel struct {
 	Fields          []byte          `bun:"fields"`
 	Note            string          `bun:"note"`
 	Serial          sql.NullInt64   `bun:"serial"`
+	AssignedTo      string          `bun:"assigned_to"`
+	Level           int             `bun:"escalation_level"`
+	ResolvedAt      driver.Time     `bun:"resolved_at"`
+}
+
+type caseHistoryModel struct {
+	bun.BaseModel `bun:"table:case_history"`
+
+	ID            int64       `bun:"id,pk,autoincrement"`
+	IntegrationID string      `bun:"integration_id"`
+	Reference     string      `bun:"reference"`
+	At            driver.Time `bun:"at"`
+	Actor         string      `bun:"actor"`
+	Action        string      `bun:"action"`
+	FromStatus    string      `bun:"from_status"`
+	ToStatus      string      `bun:"to_status"`
+	Remark        string      `bun:"remark"`
 }
 
 type flowVersionModel struct {

@@ -42,7 +42,7 @@ func (b *memoryCasebook) Find(_ context.Context, ref string) (services.Case, err
 	return c, nil
 }
 
-func (b *memoryCasebook) Reopen(_ context.Context, ref, _ string, within time.Duration) error {
+func (b *memoryCasebook) Reopen(_ context.Context, ref, _ string, within time.Duration, _ casework.Policy) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	c, ok := b.cases[ref]

@@ -409,7 +409,7 @@ func (env *environment) startServers(ctx context.Context, f *loadgenFlags, in lo
 	for i, target := range targets {
 		listen := strings.TrimPrefix(target, "http://")
 		cfg := map[string]any{
-			"listen": listen, "database_url": dbURL, "secret_key": secretKey,
+			"listen": listen, "database_url": dbURL, "secret_key": secretKey, "metrics_public": true,
 			"flows": flows, "locales": locales, "media_dir": filepath.Join(env.dir, "media"),
 			"graph":     map[string]any{"base_url": graph.URL(), "rate_per_second": 1_000_000},
 			"simulator": false, "log_level": "warn", "allow_unconnected": true,

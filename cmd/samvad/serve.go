@@ -114,6 +114,7 @@ func printWelcome(ctx context.Context, w, stderr io.Writer, srv *server.Server, 
 	}
 	fmt.Fprintf(w, "  Health: %s/healthz  Metrics: %s/metrics\n  Ctrl-C stops; kill -HUP %d reloads the flows.\n", srv.URL(), srv.URL(), os.Getpid())
 	printLocalAccess(ctx, w, stderr, srv)
+	fmt.Fprintf(w, "\nThe console for agents and officers: %s/console/\n", srv.URL())
 	if *cfg.Simulator {
 		fmt.Fprintf(w, "\nChat as a citizen (type \"hi\" or \"नमस्ते\"): %s/simulator\n", srv.URL())
 	}

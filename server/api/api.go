@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/samvad/samvad/adapters/services/casework"
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/adapters/whatsapp/templates"
 )
@@ -28,6 +29,13 @@ type Options struct {
 	// Audit records changes made through the API. Nil records nothing
 	// (tests of handlers that change nothing).
 	Audit Auditor
+	// Notifier tells citizens of changes to their cases (nil: nobody is
+	// told).
+	Notifier CaseNotifier
+	// CasePolicy returns the service levels of a kind of case (grievance,
+	// ration_card…); nil or a policy without levels gives
+	// casework.DefaultPolicy.
+	CasePolicy func(kind string) casework.Policy
 	// Clock tells the time (default time.Now).
 	Clock func() time.Time
 	// Log is where the API logs (default slog.Default()).
@@ -41,6 +49,9 @@ type Options struct {
 	// PollInterval is how often the live event stream looks for news
 	// (default a second).
 	PollInterval time.Duration
+	// Districts maps PIN codes, or their first three digits, to district
+	// names for the cases report (see store.Reports).
+	Districts map[string]string
 }
 
 // Department is one department as the API sees it: the integrations it
@@ -92,6 +103,8 @@ func (a *API) mountRoutes(r *mux.Router) {
 	a.mountTemplates(r)
 	a.mountFallback(r)
 	a.mountInbox(r)
+	a.mountReports(r)
+	a.mountCases(r)
 }
 
 // subrouter is the authenticated router under Prefix, whose unknown paths

@@ -13,7 +13,12 @@ import (
 // Casebook keeps the cases built-in operations lodge, in the store and
 // inside the worker's step: a case exists only if the step that lodged it
 // commits, and a citizen sees only the cases lodged from their own number.
-type Casebook struct{ store *store.Store }
+type Casebook struct {
+	store *store.Store
+	// Department names the department that owns an integration, whose
+	// outgoing webhook is told of a citizen's reopening (nil: none is).
+	Department func(integration string) string
+}
 
 // Casebook returns the pipeline's casebook, for services.Deployment.
 func (p *Pipeline) Casebook() *Casebook { return &Casebook{store: p.store} }
@@ -51,23 +56,47 @@ func (b *Casebook) Find(ctx context.Context, reference string) (services.Case, e
 	if err != nil {
 		status = casework.Lodged
 	}
+	updated := g.Updated
+	if !g.Resolved.IsZero() && (status == casework.Resolved || status == casework.Closed) {
+		updated = g.Resolved // what the citizen is told, and the reopen period, count from the resolution
+	}
 	return services.Case{Reference: g.Reference, Kind: g.Kind, Title: g.Title, Category: g.Category,
-		Status: status, Due: g.Due, Updated: g.Updated, Note: g.Note}, nil
+		Status: status, Due: g.Due, Updated: updated, Note: g.Note}, nil
 }
 
-// Reopen reopens a resolved grievance of the step's citizen. The time of
-// resolution is the grievance's last update.
-func (b *Casebook) Reopen(ctx context.Context, reference, reason string, within time.Duration) error {
-	c, err := b.Find(ctx, reference)
-	if err != nil {
+// Reopen reopens a resolved grievance of the step's citizen, within the
+// period after its resolution (counted from its last update for cases
+// resolved before that time was kept), with a new deadline, and the
+// citizen's reason in its history.
+func (b *Casebook) Reopen(ctx context.Context, reference, reason string, within time.Duration, policy casework.Policy) error {
+	if _, err := b.Find(ctx, reference); err != nil {
 		return err
 	}
-	if c.Status != casework.Resolved {
+	w := store.WorkFrom(ctx)
+	now := time.Now()
+	ev := store.CaseEvent{Actor: "citizen", Action: "move", Remark: reason}
+	if b.Department != nil {
+		ev.Department = b.Department(w.Contact.Integration)
+	}
+	_, _, err := b.store.UpdateCase(ctx, w.Contact.Integration, reference, ev, func(g *store.Grievance) error {
+		status, _ := casework.ParseStatus(g.Status)
+		resolved := g.Resolved
+		if resolved.IsZero() {
+			resolved = g.Updated
+		}
+		switch {
+		case g.ContactID != w.Contact.ID:
+			return services.ErrNotYours
+		case status != casework.Resolved:
+			return services.ErrNotResolved
+		case !casework.CanReopen(status, resolved, now, within):
+			return services.ErrTooLate
+		}
+		g.Status, g.Due = string(casework.Reopened), policy.Due(g.Category, now)
+		return nil
+	})
+	if errors.Is(err, store.ErrConflict) {
 		return services.ErrNotResolved
 	}
-	if !casework.CanReopen(c.Status, c.Updated, time.Now(), within) {
-		return services.ErrTooLate
-	}
-	w := store.WorkFrom(ctx)
-	return b.store.SetGrievanceStatus(ctx, w.Contact.Integration, reference, string(casework.Reopened), time.Time{})
+	return err
 }

@@ -105,3 +105,39 @@ func TestDeadlinesAndEscalation(t *testing.T) {
 		t.Error("escalated past the last level")
 	}
 }
+
+// Each mover may make its own moves: a supervisor every officer's and the
+// reopening; a citizen only the reopening.
+func TestMovers(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		from, to Status
+		by       Mover
+		ok       bool
+	}{
+		{Resolved, Reopened, ByOfficer, false}, {Resolved, Reopened, BySupervisor, true}, {Resolved, Reopened, ByCitizen, true},
+		{Lodged, Assigned, BySupervisor, true}, {Lodged, Assigned, ByCitizen, false}, {Closed, Reopened, BySupervisor, false},
+		{Resolved, Closed, ByCitizen, false},
+	}
+	for _, c := range cases {
+		if MayMove(c.from, c.to, c.by) != c.ok {
+			t.Errorf("MayMove(%s, %s, %d) = %v", c.from, c.to, c.by, !c.ok)
+		}
+	}
+	if got := Allowed(Resolved, BySupervisor); len(got) != 2 || got[0] != Reopened || got[1] != Closed {
+		t.Errorf("a supervisor from resolved: %v", got)
+	}
+	if got := Allowed(Closed, BySupervisor); len(got) != 0 {
+		t.Errorf("a closed case moves to %v", got)
+	}
+}
+
+func TestStoredStatuses(t *testing.T) {
+	t.Parallel()
+	if got := strings.Join(OpenStored(), ","); got != "lodged,open,registered,,assigned,in_progress,reopened" {
+		t.Errorf("OpenStored() = %s", got)
+	}
+	if got := StoredAs(Resolved); len(got) != 1 || got[0] != "resolved" {
+		t.Errorf("StoredAs(resolved) = %v", got)
+	}
+}

@@ -26,14 +26,67 @@ const (
 // Statuses lists every status, in the order of a case's life.
 var Statuses = []Status{Lodged, Assigned, InProgress, Resolved, Reopened, Closed, Rejected}
 
-// moves are the changes of status an officer may make.
-var moves = map[Status][]Status{
-	Lodged:     {Assigned, InProgress, Resolved, Rejected},
-	Assigned:   {Assigned, InProgress, Resolved, Rejected},
-	InProgress: {Assigned, InProgress, Resolved, Rejected},
-	Reopened:   {Assigned, InProgress, Resolved, Rejected},
-	Resolved:   {Closed},
-	Rejected:   {Closed},
+// Mover is who moves a case: the rules differ for each.
+type Mover int
+
+// The movers, from the least to the most trusted among staff; the citizen
+// is apart.
+const (
+	// ByOfficer is an agent or officer working the case.
+	ByOfficer Mover = iota
+	// BySupervisor may also reopen a resolved case.
+	BySupervisor
+	// ByCitizen may only reopen their own resolved case, within the reopen
+	// period (CanReopen).
+	ByCitizen
+)
+
+// move is one allowed change of status, and the least mover who may make
+// it (a supervisor may make every officer's move).
+type move struct {
+	from, to Status
+	by       Mover
+}
+
+// moves is every allowed change of status: the one table of the rules.
+var moves = []move{
+	{Lodged, Assigned, ByOfficer}, {Lodged, InProgress, ByOfficer}, {Lodged, Resolved, ByOfficer}, {Lodged, Rejected, ByOfficer},
+	{Assigned, InProgress, ByOfficer}, {Assigned, Resolved, ByOfficer}, {Assigned, Rejected, ByOfficer},
+	{InProgress, Assigned, ByOfficer}, {InProgress, Resolved, ByOfficer}, {InProgress, Rejected, ByOfficer},
+	{Reopened, Assigned, ByOfficer}, {Reopened, InProgress, ByOfficer}, {Reopened, Resolved, ByOfficer}, {Reopened, Rejected, ByOfficer},
+	{Resolved, Closed, ByOfficer}, {Rejected, Closed, ByOfficer},
+	{Resolved, Reopened, BySupervisor}, {Resolved, Reopened, ByCitizen},
+}
+
+// may reports whether mover by may make m.
+func (m move) may(by Mover) bool {
+	if by == ByCitizen || m.by == ByCitizen {
+		return by == m.by
+	}
+	return by >= m.by
+}
+
+// MayMove reports whether by may move a case from one status to another.
+// A citizen's reopening must also be within the period (CanReopen).
+func MayMove(from, to Status, by Mover) bool {
+	for _, m := range moves {
+		if m.from == from && m.to == to && m.may(by) {
+			return true
+		}
+	}
+	return false
+}
+
+// Allowed lists the statuses by may move a case in status from to, in the
+// order of a case's life.
+func Allowed(from Status, by Mover) []Status {
+	var out []Status
+	for _, st := range Statuses {
+		if MayMove(from, st, by) {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 // ParseStatus reads a stored or submitted status. Statuses stored before
@@ -61,18 +114,32 @@ func (s Status) Open() bool {
 }
 
 // CanMove reports whether an officer may move a case from one status to
-// another. Reopening is the citizen's (see CanReopen).
-func CanMove(from, to Status) bool {
-	for _, s := range moves[from] {
-		if s == to {
-			return true
-		}
-	}
-	return false
-}
+// another. Reopening is the citizen's (see CanReopen) or a supervisor's.
+func CanMove(from, to Status) bool { return MayMove(from, to, ByOfficer) }
 
 // CanReopen reports whether a citizen may reopen a case resolved at
 // resolvedAt, now, when a department allows reopening within period.
 func CanReopen(status Status, resolvedAt, now time.Time, period time.Duration) bool {
 	return status == Resolved && !resolvedAt.IsZero() && now.Sub(resolvedAt) <= period
+}
+
+// StoredAs lists the ways a status may be stored: Lodged also as the
+// statuses of cases lodged before this package ("open", "registered",
+// and none).
+func StoredAs(st Status) []string {
+	if st == Lodged {
+		return []string{string(Lodged), "open", "registered", ""}
+	}
+	return []string{string(st)}
+}
+
+// OpenStored lists every stored status of an open case (see StoredAs).
+func OpenStored() []string {
+	var out []string
+	for _, st := range Statuses {
+		if st.Open() {
+			out = append(out, StoredAs(st)...)
+		}
+	}
+	return out
 }

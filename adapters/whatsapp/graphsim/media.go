@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -74,6 +75,10 @@ func (s *Server) handleMediaInfo(w http.ResponseWriter, r *http.Request) {
 	version, id := r.PathValue("version"), r.PathValue("media")
 	if !versionPattern.MatchString(version) {
 		writeError(w, &Error{HTTPStatus: 400, Code: 100, Message: "Unknown path components: /" + version, Details: "bad API version"})
+		return
+	}
+	if id == s.opts.PhoneNumberID {
+		s.handlePhoneNumber(w)
 		return
 	}
 	s.mu.Lock()
@@ -161,4 +166,12 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// handlePhoneNumber answers GET /{version}/{phone-number-id}: what Meta
+// says of a business number (a connection test asks it).
+func (s *Server) handlePhoneNumber(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"id": s.opts.PhoneNumberID, "display_phone_number": s.opts.DisplayPhoneNumber,
+		"verified_name": "Samvad simulator", "quality_rating": "GREEN", "code_verification_status": "VERIFIED"})
 }

@@ -1,0 +1,38 @@
+-- Reports. report_days holds each closed day's figures per integration, in
+-- one time zone (zone), as rows of a metric: messages in and out, citizens,
+-- flow starts and completions, the nodes of a funnel, reply times and API
+-- call latencies as histograms (bucket), failed sends by error code.
+-- report_rolled marks the days whose figures are complete; a day without a
+-- mark is counted from the raw tables when asked. report_leases lets one
+-- process at a time roll days up.
+CREATE TABLE report_days (
+	integration_id text NOT NULL,
+	zone           text NOT NULL,
+	day            text NOT NULL,
+	metric         text NOT NULL,
+	flow           text NOT NULL DEFAULT '',
+	key            text NOT NULL DEFAULT '',
+	bucket         INTEGER NOT NULL DEFAULT 0,
+	n              INTEGER NOT NULL,
+	total          INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (zone, metric, integration_id, day, flow, key, bucket)
+);
+CREATE TABLE report_rolled (
+	integration_id text NOT NULL,
+	zone           text NOT NULL,
+	day            text NOT NULL,
+	rolled_at      INTEGER NOT NULL,
+	PRIMARY KEY (integration_id, zone, day)
+);
+CREATE TABLE report_leases (
+	name   text PRIMARY KEY,
+	holder text NOT NULL,
+	until  INTEGER NOT NULL
+);
+-- When an agent first answered a handed-over conversation.
+ALTER TABLE conversations ADD COLUMN first_response_at INTEGER;
+CREATE INDEX messages_integration_at ON messages (integration_id, at);
+CREATE INDEX outbox_integration_created ON outbox (integration_id, created_at);
+CREATE INDEX conversations_integration_opened ON conversations (integration_id, opened_at);
+CREATE INDEX contacts_first_seen ON contacts (integration_id, first_seen);
+CREATE INDEX grievances_created ON grievances (integration_id, created_at);

@@ -1,0 +1,179 @@
+package server
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/samvad/samvad/adapters/store"
+	"github.com/samvad/samvad/server/api"
+)
+
+// metricsKeys are API keys for the /metrics tests.
+var metricsKeys = api.StaticKeys{
+	"admin-key":  {KeyID: "k1", Actor: "ops", Role: api.RoleAdmin, Department: simulatorDepartment},
+	"viewer-key": {KeyID: "k2", Actor: "clerk", Role: api.RoleViewer, Department: simulatorDepartment},
+}
+
+// readMetrics reads srv's /metrics with an admin's key.
+func readMetrics(t testing.TB, srv *Server) string {
+	t.Helper()
+	_, key, err := srv.store.CreateAPIKey(context.Background(), simulatorDepartment, "admin", "metrics test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := get(srv, "/metrics", "Authorization", "Bearer "+key)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /metrics as an admin: %d %s", rec.Code, rec.Body)
+	}
+	return rec.Body.String()
+}
+
+// get sends a GET with headers (name, value pairs) to srv's handler.
+func get(srv *Server, path string, header ...string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, req)
+	return rec
+}
+
+func TestMetricsNeedAnAdmin(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, nil)
+	t.Cleanup(func() { srv.store.Close() })
+	srv.keys = metricsKeys
+	for _, c := range []struct {
+		header []string
+		want   int
+	}{
+		{nil, http.StatusUnauthorized},
+		{[]string{"Authorization", "Bearer nobody"}, http.StatusUnauthorized},
+		{[]string{"Authorization", "Bearer viewer-key"}, http.StatusForbidden},
+		{[]string{"Authorization", "Bearer admin-key"}, http.StatusOK},
+	} {
+		rec := get(srv, "/metrics", c.header...)
+		if rec.Code != c.want {
+			t.Errorf("GET /metrics %v: %d, want %d", c.header, rec.Code, c.want)
+		}
+		if c.want != http.StatusOK && strings.Contains(rec.Body.String(), "samvad_") {
+			t.Errorf("GET /metrics %v shows metrics to someone not allowed", c.header)
+		}
+	}
+}
+
+func TestRootRevealsNothing(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, nil)
+	t.Cleanup(func() { srv.store.Close() })
+	rec := get(srv, "/")
+	if rec.Code != http.StatusFound || rec.Header().Get("Location") != "/console/" || strings.Contains(rec.Body.String(), simulatorID) {
+		t.Fatalf("GET / = %d → %q:\n%s", rec.Code, rec.Header().Get("Location"), rec.Body)
+	}
+	rec = get(srv, "/console/")
+	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/console/login") {
+		t.Fatalf("GET /console/ signed out = %d → %q", rec.Code, rec.Header().Get("Location"))
+	}
+}
+
+func TestMetricsListenServesThemAlone(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, func(c *Config) { c.MetricsListen = "127.0.0.1:0" })
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	srv.keys = metricsKeys
+	if rec := get(srv, "/metrics", "Authorization", "Bearer admin-key"); rec.Code != http.StatusNotFound {
+		t.Fatalf("/metrics on the main address with metrics_listen: %d, want 404", rec.Code)
+	}
+	res, err := http.Get("http://" + srv.MetricsAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "samvad_build_info") {
+		t.Fatalf("GET metrics_listen/metrics: %d\n%.300s", res.StatusCode, body)
+	}
+	res, err = http.Get("http://" + srv.MetricsAddr() + "/console/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotFound {
+		t.Fatalf("the metrics address serves /console/: %d", res.StatusCode)
+	}
+}
+
+func TestMetricsListenAndPublicConflict(t *testing.T) {
+	t.Parallel()
+	cfg := SandboxConfig("..", t.TempDir())
+	cfg.MetricsListen, cfg.MetricsPublic = "127.0.0.1:0", true
+	cfg.ApplyDefaults()
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "metrics_listen and metrics_public") {
+		t.Fatalf("both set: %v", err)
+	}
+}
+
+func TestConsoleSignsInTheStoresUsers(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, nil)
+	t.Cleanup(func() { srv.store.Close() })
+	ctx := context.Background()
+	if _, err := srv.store.CreateUser(ctx, store.User{Department: simulatorDepartment, Role: "agent", Login: "asha", Name: "Asha K"}, "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
+	web := httptest.NewServer(srv.Handler())
+	t.Cleanup(web.Close)
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	signIn := func(password string) (int, string) {
+		res, err := client.Get(web.URL + "/console/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		m := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindSubmatch(page)
+		if m == nil {
+			t.Fatalf("no token on the sign-in page:\n%s", page)
+		}
+		res, err = client.PostForm(web.URL+"/console/login", url.Values{"csrf": {string(m[1])}, "login": {"asha"}, "password": {password}, "next": {"/console/"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(body)
+	}
+	if status, _ := signIn("not the password"); status != http.StatusUnauthorized {
+		t.Fatalf("a wrong password: %d, want 401", status)
+	}
+	status, body := signIn("a long enough password")
+	if status != http.StatusOK || !strings.Contains(body, "Asha K") || !strings.Contains(body, "agent") {
+		t.Fatalf("signed in, the dashboard: %d\n%s", status, body)
+	}
+	// An agent's session does not read /metrics.
+	res, err := client.Get(web.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf("/metrics with an agent's session: %d, want 403", res.StatusCode)
+	}
+}
