@@ -81,7 +81,7 @@ type Server struct {
 	// secret is the server's secret key (tokens at rest; derived keys).
 	secret []byte
 
-	// outhook is the outgoing webhook (nil when no department has one).
+	// outhook is the outgoing webhook.
 	outhook *outhook.Deliverer
 
 	httpServer *http.Server

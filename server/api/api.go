@@ -43,15 +43,15 @@ type Options struct {
 	// Templates returns the approved WhatsApp templates loaded now (they
 	// change on a reload); nil serves an empty list.
 	Templates func() *templates.Registry
+	// Districts maps PIN codes, or their first three digits, to district
+	// names for the cases report (see store.Reports).
+	Districts map[string]string
 	// Staff queues what agents send citizens (the pipeline). Nil: the
 	// inbox's actions that message a citizen answer 503.
 	Staff StaffQueue
 	// PollInterval is how often the live event stream looks for news
 	// (default a second).
 	PollInterval time.Duration
-	// Districts maps PIN codes, or their first three digits, to district
-	// names for the cases report (see store.Reports).
-	Districts map[string]string
 }
 
 // Department is one department as the API sees it: the integrations it
@@ -101,10 +101,11 @@ func (a *API) mountRoutes(r *mux.Router) {
 	a.route(r, http.MethodGet, "/me", RoleViewer, a.me)
 	a.mountAccess(r)
 	a.mountTemplates(r)
+	a.mountWebhooks(r)
 	a.mountFallback(r)
-	a.mountInbox(r)
 	a.mountReports(r)
 	a.mountCases(r)
+	a.mountInbox(r)
 }
 
 // subrouter is the authenticated router under Prefix, whose unknown paths

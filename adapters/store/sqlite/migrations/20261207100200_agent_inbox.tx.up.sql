@@ -1,15 +1,16 @@
 -- The agent inbox. A history row's actor names the staff member who sent
 -- it ('' for the bot and the citizen). A conversation handed to people
 -- carries who it is assigned to, the case it is linked to, how far the
--- agents have read (read_seq, a history seq), when the citizen was reminded that a person will answer, who closed it
+-- agents have read (read_seq, a history seq), when an agent first answered,
+-- when the citizen was reminded that a person will answer, who closed it
 -- (an agent, as opposed to the bot's own end of a conversation), when and
 -- by whom it was archived (it reopens when the citizen writes after that)
--- and when it last changed (what the live event stream polls). When an
--- agent first answered (first_response_at) comes with 20261207100500.
+-- and when it last changed (what the live event stream polls).
 ALTER TABLE messages ADD COLUMN actor text NOT NULL DEFAULT '';
 ALTER TABLE conversations ADD COLUMN assigned_to text NOT NULL DEFAULT '';
 ALTER TABLE conversations ADD COLUMN case_ref text NOT NULL DEFAULT '';
 ALTER TABLE conversations ADD COLUMN read_seq bigint NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN first_response_at INTEGER;
 ALTER TABLE conversations ADD COLUMN reminded_at INTEGER;
 ALTER TABLE conversations ADD COLUMN closed_by text NOT NULL DEFAULT '';
 ALTER TABLE conversations ADD COLUMN archived_at INTEGER;
