@@ -147,6 +147,11 @@ func testAgentInbox(t *testing.T, dialect string) {
 	}
 	conv := "/conversations/" + c.ID
 
+	var waiting api.ConversationPage
+	s.must(200, "GET", "/conversations?assigned=none&queue=general", "k-viewer", "", &waiting)
+	if len(waiting.Conversations) != 1 {
+		t.Fatalf("unassigned in general: %+v", waiting)
+	}
 	// Another department sees nothing of it.
 	var none api.ConversationPage
 	s.must(200, "GET", "/conversations", "k-roads", "", &none)
@@ -207,6 +212,11 @@ func testAgentInbox(t *testing.T, dialect string) {
 	}
 	if code, _ := s.call("POST", conv+"/assign", "k-viewer", `{"agent":"vik"}`); code != 403 {
 		t.Errorf("a viewer assigned: %d", code)
+	}
+	var nobody api.ConversationPage
+	s.must(200, "GET", "/conversations?assigned=none", "k-viewer", "", &nobody)
+	if len(nobody.Conversations) != 0 {
+		t.Fatalf("assigned to nobody: %+v", nobody)
 	}
 	var mine api.ConversationPage
 	s.must(200, "GET", "/conversations?assigned=asha&status=handed_over", "k-viewer", "", &mine)
