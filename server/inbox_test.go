@@ -33,6 +33,7 @@ var inboxKeys = api.StaticKeys{
 type inboxServer struct {
 	*e2e
 	offset atomic.Int64
+	srv    *server.Server
 }
 
 func startInbox(t *testing.T, dialect string) *inboxServer {
@@ -74,6 +75,7 @@ func startInbox(t *testing.T, dialect string) *inboxServer {
 		_ = srv.Shutdown(ctx)
 	})
 	s.e2e = &e2e{t: t, fake: fake, url: srv.URL()}
+	s.srv = srv
 	return s
 }
 
@@ -332,5 +334,26 @@ func testInboxEventsAndClose(t *testing.T, dialect string) {
 	if again := s.waitReplies(citizen, n); !strings.Contains(again[len(again)-1].Text, "language") &&
 		!strings.Contains(optionTitles(again[len(again)-1]), "officer") {
 		t.Fatalf("a closed conversation did not start afresh: %+v", again)
+	}
+}
+
+// A server shutting down ends its event streams rather than wait for them.
+func TestShutdownEndsEventStreams(t *testing.T) {
+	t.Parallel()
+	s := startInbox(t, "sqlite")
+	req, _ := http.NewRequest("GET", s.url+"/api/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer k-viewer")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := s.srv.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown with a stream open: %v", err)
+	}
+	if _, err := io.ReadAll(res.Body); err != nil {
+		t.Fatalf("the stream did not end cleanly: %v", err)
 	}
 }

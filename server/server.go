@@ -308,6 +308,7 @@ func (s *Server) Start(ctx context.Context) error {
 	s.addr = ln.Addr().String()
 	s.httpServer = &http.Server{Handler: s.router, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	s.httpServer.RegisterOnShutdown(s.api.CloseStreams)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
