@@ -357,3 +357,48 @@ func TestShutdownEndsEventStreams(t *testing.T) {
 		t.Fatalf("the stream did not end cleanly: %v", err)
 	}
 }
+
+// Pages follow each other through next_cursor, and an edited cursor is
+// refused.
+func TestInboxPages(t *testing.T) {
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) { testInboxPages(t, dialect) })
+	}
+}
+
+func testInboxPages(t *testing.T, dialect string) {
+	s := startInbox(t, dialect)
+	citizens := []string{"919800000211", "919800000212", "919800000213"}
+	for _, c := range citizens {
+		s.say(c, "officer", s.now())
+	}
+	for _, c := range citizens {
+		s.waitReplies(c, 0)
+	}
+	seen := map[string]bool{}
+	cursor := ""
+	for page := 0; page < 3; page++ {
+		var p api.ConversationPage
+		s.must(200, "GET", "/conversations?limit=2&cursor="+cursor, "k-viewer", "", &p)
+		for _, c := range p.Conversations {
+			if seen[c.ID] {
+				t.Fatalf("%s listed twice", c.ID)
+			}
+			seen[c.ID] = true
+		}
+		if p.NextCursor == "" {
+			break
+		}
+		if page == 0 {
+			edited := []byte(p.NextCursor)
+			edited[len(edited)/2] ^= 1
+			if code, body := s.call("GET", "/conversations?limit=2&cursor="+string(edited), "k-viewer", ""); code != 400 || !strings.Contains(body, `"field":"cursor"`) {
+				t.Fatalf("an edited cursor: %d %s", code, body)
+			}
+		}
+		cursor = p.NextCursor
+	}
+	if len(seen) != len(citizens) {
+		t.Fatalf("paged through %d of %d conversations", len(seen), len(citizens))
+	}
+}
