@@ -12,7 +12,8 @@ import (
 // handOff is a handler that hands every contact to the queue "desk" and
 // keeps a session, answering nothing.
 func handOff(ctx context.Context, w *Work) (*Outcome, error) {
-	return &Outcome{Session: []byte("s"), Handoff: &engine.Handoff{Queue: "desk", Reason: "test"}}, nil
+	return &Outcome{Session: []byte("s"), Handoff: &engine.Handoff{Queue: "desk", Reason: "test"},
+		Events: []engine.Event{{Kind: engine.EventHandoff, Flow: "officer"}}}, nil
 }
 
 // Two processes looking for reminders at once remind each citizen once;
@@ -40,6 +41,14 @@ func TestConversationsOfTheInbox(t *testing.T) {
 		}
 		if hs := e.history("9101"); len(hs) != 1 {
 			t.Fatalf("an internal item reached the history: %+v", hs)
+		}
+		// The live stream sees the integration's activity, and no other's.
+		acts, err := e.s.ActivitySince(ctx, []string{"city"}, start.Add(-time.Minute))
+		if err != nil || len(acts) == 0 || acts[0].ContactID != c.ContactID {
+			t.Fatalf("activity: %+v %v", acts, err)
+		}
+		if acts, err := e.s.ActivitySince(ctx, []string{"town"}, start.Add(-time.Minute)); err != nil || len(acts) != 0 {
+			t.Fatalf("another integration's activity: %+v %v", acts, err)
 		}
 		e.clock.Advance(2 * time.Hour)
 		other := e.open(e.opts)
