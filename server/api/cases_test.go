@@ -173,7 +173,7 @@ func TestCasesLifeOverHTTP(t *testing.T) {
 
 		var d CaseDetail
 		e.call("GET", "/api/v1/cases/"+strings.ToLower(ref), "k-viewer", "", 200, &d)
-		if d.Reference != ref || d.Status != "lodged" || d.Citizen != "91XXXXXXXX78" || len(d.Moves) != 0 {
+		if d.Reference != ref || d.Status != "lodged" || d.Citizen != "••••5678" || len(d.Moves) != 0 {
 			t.Fatalf("detail for a viewer: %+v", d)
 		}
 		e.call("POST", "/api/v1/cases/"+ref+"/assign", "k-agent", `{"officer":"Ravi Kumar"}`, 200, &d)
