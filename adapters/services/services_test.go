@@ -486,4 +486,8 @@ func TestCasePolicies(t *testing.T) {
 		got["ration_card"].DaysFor("x") != casework.DefaultPolicy.Default || len(got["ration_card"].Levels) == 0 {
 		t.Fatalf("policies %+v", got)
 	}
+	var none *Registry
+	if got := none.CasePolicies(); len(got) != 0 {
+		t.Fatalf("a nil registry: %v", got)
+	}
 }
