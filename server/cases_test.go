@@ -223,8 +223,9 @@ func TestCitizenReopensWhatAnOfficerResolved(t *testing.T) {
 		t.Fatalf("resolve: %+v %v", d, err)
 	}
 	if d.Notified != "queued" {
-		t.Fatalf("notified %q", d.Notified) // through the pipeline's staff queue
+		t.Fatalf("notified %q", d.Notified)
 	}
+	expectReply(t, c.replies(), "There is news about your application or complaint:\n"+ref+"\nIt is now: resolved\nRemarks from the office: The valve was opened.")
 	if _, err := c.srv.api.Case(ctx, api.Principal{Role: api.RoleViewer, Department: "elsewhere"}, ref); err == nil {
 		t.Fatal("another department read the case")
 	}

@@ -168,7 +168,7 @@ func (s *Server) setup(ctx context.Context, lib *engine.Library) error {
 		return err
 	}
 	s.notifier = &caseNotifier{contact: s.store.Contact, library: s.library, templates: s.templates, now: s.now,
-		queue: staffNotices{s.pipeline}}
+		queue: staffNotices{queue: s.pipeline}}
 	s.api = s.newAPI(s.secret, districts)
 	if s.console, err = s.newConsole(); err != nil {
 		return err
