@@ -1,0 +1,5 @@
+-- A producer that knows only a case's integration (the escalation job)
+-- queues a delivery with an empty department; the deliverer finds the
+-- department from the configuration. (SQLite cannot change a column's
+-- default; the store always writes department.)
+ALTER TABLE webhook_deliveries ADD COLUMN integration_id text NOT NULL DEFAULT '';
