@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -36,9 +37,81 @@ func (d consoleData) own(p api.Principal, id string) (*integration, error) {
 	return nil, console.ErrNotFound
 }
 
-// Dashboard is the department's figures (the reports' queries).
+// Dashboard is the department's figures of the last 30 days, from the
+// staff API's reports.
 func (d consoleData) Dashboard(ctx context.Context, p api.Principal) (console.Dashboard, error) {
-	return console.Dashboard{}, nil
+	var out console.Dashboard
+	msgs, err := d.s.api.RunReport(ctx, p, "messages", nil)
+	if err != nil {
+		return out, err
+	}
+	days, _ := msgs.Rows.([]store.DayMessages)
+	for _, r := range days {
+		day, _ := time.Parse(time.DateOnly, r.Day)
+		out.Days = append(out.Days, console.Day{Day: day, In: int(r.In), Out: int(r.Out)})
+	}
+	if out.Funnel, err = d.funnel(ctx, p); err != nil {
+		return out, err
+	}
+	cases, err := d.s.api.RunReport(ctx, p, "cases", nil)
+	if err != nil {
+		return out, err
+	}
+	rows, _ := cases.Rows.([]store.CaseRow)
+	byStatus, byDistrict := map[string]int{}, map[string]int{}
+	for _, r := range rows {
+		byStatus[r.Status] += int(r.Cases)
+		byDistrict[r.District] += int(r.Cases)
+	}
+	out.ByStatus, out.ByDistrict = counts(byStatus), counts(byDistrict)
+	return out, nil
+}
+
+// funnel is the funnel of the flow started most in the last 30 days.
+func (d consoleData) funnel(ctx context.Context, p api.Principal) (console.Funnel, error) {
+	flows, err := d.s.api.RunReport(ctx, p, "flows", nil)
+	if err != nil {
+		return console.Funnel{}, err
+	}
+	rows, _ := flows.Rows.([]store.FlowRow)
+	if len(rows) == 0 {
+		return console.Funnel{}, nil
+	}
+	top := rows[0].Flow
+	fun, err := d.s.api.RunReport(ctx, p, "funnel", url.Values{"service": {top}})
+	if err != nil {
+		return console.Funnel{}, err
+	}
+	nodes, _ := fun.Rows.([]store.FunnelRow)
+	out := console.Funnel{Flow: top, Steps: []console.Count{{Label: "start", N: int(rows[0].Started)}}}
+	for _, n := range nodes {
+		if n.Flow == top && n.Node != "" {
+			out.Steps = append(out.Steps, console.Count{Label: n.Node, N: int(n.Entered)})
+		}
+	}
+	if len(out.Steps) > 12 {
+		out.Steps = out.Steps[:12]
+	}
+	out.Steps = append(out.Steps, console.Count{Label: "completed", N: int(rows[0].Completed)})
+	return out, nil
+}
+
+// counts sorts a tally, largest first.
+func counts(m map[string]int) []console.Count {
+	out := make([]console.Count, 0, len(m))
+	for k, n := range m {
+		if k == "" {
+			k = "–"
+		}
+		out = append(out, console.Count{Label: k, N: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].N != out[j].N {
+			return out[i].N > out[j].N
+		}
+		return out[i].Label < out[j].Label
+	})
+	return out
 }
 
 // Flows are the loaded flows with their archived versions, language

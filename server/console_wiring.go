@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/samvad/samvad/adapters/store"
@@ -19,8 +20,9 @@ func (s *Server) newConsole() (*console.Console, error) {
 	if s.sim != nil {
 		sim = "/simulator"
 	}
-	return console.New(console.Options{Users: consoleUsers{s}, Sessions: s.store, Data: consoleData{s},
-		Key: derivedKey(s.secret, "console"), SecureCookies: strings.HasPrefix(s.cfg.PublicURL, "https://"),
+	return console.New(console.Options{Users: consoleUsers{s}, Sessions: s.store, Data: consoleData{s}, API: s.api,
+		Media: os.DirFS(s.cfg.MediaDir),
+		Key:   derivedKey(s.secret, "console"), SecureCookies: strings.HasPrefix(s.cfg.PublicURL, "https://"),
 		Simulator: sim, Clock: s.now, Log: s.log})
 }
 

@@ -112,7 +112,11 @@ func printWelcome(ctx context.Context, w, stderr io.Writer, srv *server.Server, 
 	for _, in := range cfg.Integrations {
 		fmt.Fprintf(w, "  Webhook of %s: %s/api/v1/integration/whatsapp/%s/callback\n", in.ID, cfg.PublicURL, in.ID)
 	}
-	fmt.Fprintf(w, "  Health: %s/healthz  Metrics: %s/metrics\n  Ctrl-C stops; kill -HUP %d reloads the flows.\n", srv.URL(), srv.URL(), os.Getpid())
+	metrics := srv.URL() + "/metrics (an admin's key)"
+	if a := srv.MetricsAddr(); a != "" {
+		metrics = "http://" + a + "/metrics"
+	}
+	fmt.Fprintf(w, "  Health: %s/healthz  Metrics: %s\n  Ctrl-C stops; kill -HUP %d reloads the flows.\n", srv.URL(), metrics, os.Getpid())
 	printLocalAccess(ctx, w, stderr, srv)
 	fmt.Fprintf(w, "\nThe console for agents and officers: %s/console/\n", srv.URL())
 	if *cfg.Simulator {

@@ -1,5 +1,5 @@
-// Package browsertest drives the simulator page in a real browser for
-// tests: headless Chromium through the Chrome DevTools Protocol (chromedp).
+// Package browsertest drives the simulator page (and the console's) in a
+// real browser for tests: headless Chromium through the Chrome DevTools Protocol (chromedp).
 // A test finds the browser (FindChromium), starts it once (Start), opens a
 // tab on a running server's simulator (Open), and then acts as a citizen
 // would: types and sends (Page.Say), taps reply buttons (Page.Tap), opens a
@@ -118,6 +118,21 @@ func Open(t testing.TB, browser context.Context, base string) *Page {
 	return p
 }
 
+// OpenURL opens a tab on any page of a running server (the console, say)
+// and waits until its body is drawn.
+func OpenURL(t testing.TB, browser context.Context, url string) *Page {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser)
+	t.Cleanup(cancel)
+	p := &Page{t: t, ctx: ctx}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2))); err != nil {
+		t.Fatalf("browsertest: opening a tab: %v", err)
+	}
+	p.Run(chromedp.Navigate(url))
+	p.WaitVisible(`body`)
+	return p
+}
+
 // Run runs actions within the step timeout, failing the test on error.
 func (p *Page) Run(actions ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
@@ -164,6 +179,14 @@ func (p *Page) Click(sel string) {
 	p.t.Helper()
 	p.mark()
 	p.Run(chromedp.WaitVisible(sel), chromedp.Click(sel))
+}
+
+// MarkSeen remembers the bot messages on screen now: the next WaitBot
+// looks only at newer ones (for replies that something other than this
+// page caused, such as an officer's).
+func (p *Page) MarkSeen() {
+	p.t.Helper()
+	p.mark()
 }
 
 // mark remembers how many bot messages are on screen.

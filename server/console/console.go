@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -43,6 +44,12 @@ type Options struct {
 	Sessions Sessions
 	// Data is where the pages' contents come from.
 	Data Data
+	// API is the staff API: the inbox and the cases are read through its
+	// methods, and every change is sent to it as the signed-in principal.
+	API *api.API
+	// Media holds the files citizens sent, under <integration>/ (nil: none
+	// are shown).
+	Media fs.FS
 	// Key signs CSRF tokens (at least 16 bytes, secret).
 	Key []byte
 	// SecureCookies marks cookies Secure even on plain HTTP requests (the
@@ -63,6 +70,9 @@ type Console struct {
 	log     *slog.Logger
 	pages   *pages
 	limiter *limiter
+
+	apiOnce   sync.Once
+	apiRouter http.Handler
 }
 
 // New makes the console.

@@ -16,6 +16,10 @@ func (c *Console) mountPages(r *mux.Router) {
 	r.HandleFunc("/integrations", c.integrations).Methods(http.MethodGet)
 	r.HandleFunc("/integrations/{id}", c.integration).Methods(http.MethodGet)
 	r.HandleFunc("/integrations/{id}/test", c.testConnection).Methods(http.MethodPost)
+	r.HandleFunc("/media/{integration}/{name}", c.media).Methods(http.MethodGet)
+	if c.opts.API != nil {
+		c.mountCases(r)
+	}
 }
 
 // dashboardView is the dashboard's charts.

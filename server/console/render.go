@@ -29,7 +29,15 @@ var funcs = template.FuncMap{
 		}
 		return t.Format("2006-01-02 15:04")
 	},
-	"join": strings.Join,
+	"join":     strings.Join,
+	"mediaURL": mediaURL,
+	"isImage":  isImage,
+	"deref": func(t *time.Time) time.Time {
+		if t == nil {
+			return time.Time{}
+		}
+		return *t
+	},
 }
 
 // parsePages parses every page with the layout.
@@ -65,8 +73,10 @@ type view struct {
 	CSRF      string
 	Nav       string
 	Simulator string
-	Path      string
-	Data      any
+	// Staff says the inbox and the cases are served.
+	Staff bool
+	Path  string
+	Data  any
 }
 
 // langChoice is one entry of the language selector.
@@ -80,7 +90,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, pag
 		http.Error(w, "500 the page is missing from this build", http.StatusInternalServerError)
 		return
 	}
-	v := view{L: pickLanguage(r), Nav: nav, Simulator: c.opts.Simulator, Path: r.URL.RequestURI(), Data: data}
+	v := view{L: pickLanguage(r), Nav: nav, Simulator: c.opts.Simulator, Staff: c.opts.API != nil, Path: r.URL.RequestURI(), Data: data}
 	for _, t := range languages {
 		v.Languages = append(v.Languages, langChoice{Code: t.String(), Name: languageNames[t.String()]})
 	}

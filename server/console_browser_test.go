@@ -1,0 +1,126 @@
+package server_test
+
+// The console in a real browser (headless Chromium, see internal/browsertest)
+// against a complete server: an officer signs in with the login make run
+// prints, sees the dashboard drawn from a conversation the simulator just
+// had, reads and moves the citizen's grievance (whose description, written
+// with markup, shows as text), and reads the console in Hindi.
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/samvad/samvad/internal/browsertest"
+	"github.com/samvad/samvad/internal/servertest"
+	"github.com/samvad/samvad/server"
+)
+
+// markup is a citizen's text that would run script if it reached the page
+// as HTML.
+const markup = `<script>window.pwned=1</script><img src=x onerror="window.pwned=2">`
+
+func TestBrowserConsole(t *testing.T) {
+	chromium := browsertest.FindChromium(t)
+	srv, base := startConsoleServer(t)
+	acc, ok, err := srv.SimulatorAccess(context.Background())
+	if err != nil || !ok || acc.Password == "" {
+		t.Fatalf("no console login for the simulator: %+v %v %v", acc, ok, err)
+	}
+	browser := browsertest.Start(t, chromium)
+
+	// A citizen lodges a grievance whose description holds markup.
+	citizen := browsertest.Open(t, browser, base)
+	citizen.Say("hi")
+	citizen.AnswerLanguageIfAsked("English")
+	citizen.WaitBot("Namaste!")
+	ref := lodgeGrievance(citizen, "pothole at the school gate "+markup)
+
+	// The officer signs in: / leads to the sign-in page.
+	con := browsertest.OpenURL(t, browser, base+"/")
+	con.WaitVisible(`#login`)
+	con.Run(chromedp.SendKeys(`#login`, acc.Login), chromedp.SendKeys(`#password`, acc.Password), chromedp.Click(`#signin`))
+	con.WaitVisible(`#messages svg`)
+
+	// The dashboard counts the conversation's messages and the grievance.
+	legend := con.Text(`#messages .legend`)
+	if m := regexp.MustCompile(`(\d+) messages`).FindStringSubmatch(legend); m == nil || m[1] == "0" {
+		con.Fail("the dashboard counts no messages: %q", legend)
+	}
+	if pts := browsertest.Eval[string](con, `document.querySelector('#messages polyline.line-in').getAttribute('points')`); pts == "" {
+		con.Fail("the messages line has no points")
+	}
+	if statuses := con.Text(`#by-status`); !strings.Contains(statuses, "1") {
+		con.Fail("the grievances by status show %q", statuses)
+	}
+
+	// The grievance: its description shows as text, and it moves.
+	con.Run(chromedp.Navigate(base + "/console/cases"))
+	con.Click(`//table[@id="case-list"]//a[normalize-space(.)="` + ref + `"]`)
+	con.WaitVisible(`#move-form`)
+	if !browsertest.Eval[bool](con, `[...document.querySelectorAll('dd.text')].some(e => e.textContent.includes('<script>window.pwned=1</script>'))`) {
+		con.Fail("the citizen's markup is not shown as text on the case's page")
+	}
+	if browsertest.Eval[bool](con, `window.pwned !== undefined || document.querySelector('main dd img, main dd script') !== null`) {
+		con.Fail("the citizen's markup became part of the page")
+	}
+	before := con.Text(`#case-status`)
+	con.Run(chromedp.SendKeys(`#move-remark`, "The road crew is on its way."), chromedp.Click(`#move`))
+	con.WaitVisible(`#done`)
+	if after := con.Text(`#case-status`); after == before {
+		con.Fail("the case's status is still %q after the move", after)
+	}
+
+	// The console in Hindi, from the selector in the header.
+	con.Click(`header a[lang="hi"]`)
+	con.WaitVisible(`html[lang="hi"]`)
+	if nav := con.Text(`header nav`); !strings.Contains(nav, "शिकायतें और आवेदन") || !strings.Contains(nav, "डैशबोर्ड") {
+		con.Fail("the menu in Hindi reads %q", nav)
+	}
+	con.KeepScreenshot("console_hindi")
+}
+
+// startConsoleServer starts a complete server and returns it with its URL.
+func startConsoleServer(t *testing.T) (*server.Server, string) {
+	t.Helper()
+	srv := servertest.New(t, nil)
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	return srv, srv.URL()
+}
+
+// lodgeGrievance lodges a pothole complaint from the main menu and returns
+// its reference.
+func lodgeGrievance(citizen *browsertest.Page, description string) string {
+	citizen.OpenList()
+	citizen.PickRow("Lodge a complaint")
+	citizen.WaitBot("What is the complaint about?")
+	citizen.OpenList()
+	citizen.PickRow("Roads & footpaths")
+	citizen.WaitBot("what is the problem?")
+	citizen.Tap("Pothole")
+	citizen.WaitBot("Please describe the problem")
+	citizen.Say(description)
+	citizen.WaitBot("Where is it?")
+	citizen.Say("400051")
+	citizen.WaitBot("You can send a photo")
+	citizen.Tap("Skip")
+	citizen.WaitBot("Please check:")
+	citizen.Tap("Submit")
+	done := citizen.WaitBot("Your complaint is registered.")
+	m := regexp.MustCompile(`(?m)^(GRV-\S+)$`).FindStringSubmatch(done)
+	if m == nil {
+		citizen.Fail("no reference in %q", done)
+	}
+	return m[1]
+}
