@@ -4,3 +4,7 @@
 -- in 20261207100600 itself; IF NOT EXISTS serves those databases too.)
 ALTER TABLE webhook_deliveries ALTER COLUMN department SET DEFAULT '';
 ALTER TABLE webhook_deliveries ADD COLUMN IF NOT EXISTS integration_id text NOT NULL DEFAULT '';
+
+-- The webhook's sweep reads the handoffs of the last minutes by time, to
+-- catch one whose step committed after the tail had read past its id.
+CREATE INDEX events_webhook_at ON events (at) WHERE kind IN ('handoff', 'handoff_message');

@@ -28,3 +28,7 @@ DROP TABLE webhook_deliveries;
 ALTER TABLE webhook_deliveries_new RENAME TO webhook_deliveries;
 CREATE UNIQUE INDEX webhook_deliveries_key ON webhook_deliveries (department, event_key);
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (due_at) WHERE status = 'pending';
+
+-- The webhook's sweep reads the handoffs of the last minutes by time, to
+-- catch one whose step committed after the tail had read past its id.
+CREATE INDEX events_webhook_at ON events (at) WHERE kind IN ('handoff', 'handoff_message');
