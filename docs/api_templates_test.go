@@ -1,6 +1,7 @@
 package docs_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -12,8 +13,10 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/adapters/whatsapp/templates"
 	"github.com/samvad/samvad/engine/locale"
+	"github.com/samvad/samvad/internal/testdb"
 	"github.com/samvad/samvad/server"
 	"github.com/samvad/samvad/server/api"
 	"github.com/samvad/samvad/server/outhook"
@@ -153,5 +156,27 @@ func TestOutgoingWebhookDocExamples(t *testing.T) {
 	}
 	if got := outhook.Sign([]byte(secret), ts, []byte(body[1])); got != sig {
 		t.Errorf("the documented signature is %s; Samvad signs %s", sig, got)
+	}
+
+	st, err := store.Open(context.Background(), testdb.URL(t, "sqlite"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.QueueWebhook(context.Background(), store.Delivery{Department: "health", Event: "handoff", Payload: json.RawMessage(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	a := api.New(api.Options{Store: st, Keys: api.StaticKeys{"doc-key": {Actor: "doc", Role: api.RoleSupervisor, Department: "health"}},
+		CursorKey: []byte("0123456789abcdef0123456789abcdef")})
+	r := mux.NewRouter()
+	a.Mount(r)
+	reqs := curlRequests(t, text)
+	if len(reqs) != 1 {
+		t.Fatalf("%d curl commands in Outgoing webhook, want 1", len(reqs))
+	}
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, reqs[0])
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"items":[]`) {
+		t.Errorf("%s: %d %s", reqs[0].URL, rec.Code, rec.Body)
 	}
 }

@@ -20,7 +20,9 @@ type Config struct {
 	// script does not tell. Default "en".
 	DefaultLanguage string
 	// SessionTimeout ends a conversation that has been quiet this long; the
-	// next message starts afresh. Zero means sessions never expire.
+	// next message starts afresh. Zero means sessions never expire. A
+	// conversation handed to people does not time out: it waits for them
+	// (the citizen may still type 0 for the menu).
 	SessionTimeout time.Duration
 	// Languages are the languages this integration offers, in the order of
 	// its language menu. Default: every language of the library, English first.

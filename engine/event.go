@@ -22,6 +22,9 @@ const (
 	EventFlowCompleted   EventKind = "flow_completed"
 	EventHandoff         EventKind = "handoff"
 	EventHandoffMessage  EventKind = "handoff_message"
+	// EventHandback: staff handed the conversation back to the bot (an
+	// InputStart); its detail is the flow started.
+	EventHandback EventKind = "handback"
 	// EventFallbackUsed: the fallback answered the citizen or took them
 	// into a flow. Its detail is a FallbackRecord.
 	EventFallbackUsed EventKind = "fallback_used"

@@ -26,9 +26,14 @@ const (
 	// InputUnsupported is anything the channel could not represent (a poll, an
 	// unknown type). The engine answers it politely and re-asks.
 	InputUnsupported
+	// InputStart is not from the citizen: staff hand the conversation back
+	// to the bot. The session is cleared (a handoff included) and the flow
+	// Input.Text names is started, or the entry flow (the main menu) when
+	// Text is empty or names no loaded flow.
+	InputStart
 )
 
-var inputKindNames = [...]string{"", "text", "choice", "location", "media", "form", "reaction", "unsupported"}
+var inputKindNames = [...]string{"", "text", "choice", "location", "media", "form", "reaction", "unsupported", "start"}
 
 // String names the kind the way YAML transcripts and logs do.
 func (k InputKind) String() string {

@@ -71,7 +71,7 @@ func (x *run) step() {
 	if s.Vars == nil {
 		s.Vars = map[string]any{}
 	}
-	if s.Status != SessionIdle && x.e.cfg.SessionTimeout > 0 && !s.Updated.IsZero() &&
+	if s.Status != SessionIdle && s.Status != SessionHandoff && x.e.cfg.SessionTimeout > 0 && !s.Updated.IsZero() &&
 		x.now.Sub(s.Updated) > x.e.cfg.SessionTimeout {
 		x.event(EventSessionExpired, s.Flow, s.Node, "")
 		x.clearSession()
@@ -81,6 +81,9 @@ func (x *run) step() {
 	switch x.in.Kind {
 	case InputReaction:
 		x.event(EventReaction, s.Flow, s.Node, x.in.Text)
+		return
+	case InputStart:
+		x.handback(x.in.Text)
 		return
 	}
 	if cmd := x.lib.commandOf(x.in); cmd != cmdNone {
@@ -181,6 +184,16 @@ func (x *run) restart(id string) {
 	f := x.lib.Flow(id)
 	x.startFlow(f)
 	x.runFrom(f.Start)
+}
+
+// handback starts flow id (the entry flow when id is empty or unknown)
+// afresh, for staff handing a conversation back to the bot.
+func (x *run) handback(id string) {
+	if id == "" || x.lib.Flow(id) == nil {
+		id = x.e.cfg.EntryFlow
+	}
+	x.event(EventHandback, x.s.Flow, x.s.Node, id)
+	x.restart(id)
 }
 
 // clearSession forgets the running flow, keeping the language.

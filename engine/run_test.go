@@ -557,3 +557,53 @@ nodes:
 		t.Fatalf("format events:\n%s\nwant:\n%s", strings.Join(details, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+func TestHandbackStartsTheMenuOrANamedFlow(t *testing.T) {
+	t.Parallel()
+	lib := load(t, map[string]string{"main": pickFlow, "agent": `
+flow: agent
+triggers:
+  keywords: {en: [officer]}
+nodes:
+  go:
+    handoff: common.handoff
+    queue: desk
+`})
+	c := newChat(t, lib, engine.Config{})
+	c.say("officer")
+	if c.sess.Status != engine.SessionHandoff {
+		t.Fatalf("not handed off: %+v", c.sess)
+	}
+	c.send(engine.Input{Kind: engine.InputStart})
+	c.expect("Pick one")
+	if !c.hasEvent(engine.EventHandback) || c.sess.Status == engine.SessionHandoff || c.sess.Flow != "main" {
+		t.Fatalf("handback to the menu: %+v", c.sess)
+	}
+	c.say("officer")
+	c.send(engine.Input{Kind: engine.InputStart, Text: "agent"})
+	if c.sess.Flow != "agent" || c.sess.Status != engine.SessionHandoff {
+		t.Fatalf("handback to a named flow: %+v", c.sess)
+	}
+	c.send(engine.Input{Kind: engine.InputStart, Text: "no-such-flow"})
+	c.expect("Pick one")
+}
+
+func TestAHandoffWaitsLongerThanTheSessionTimeout(t *testing.T) {
+	t.Parallel()
+	lib := load(t, map[string]string{"main": pickFlow, "agent": `
+flow: agent
+triggers:
+  keywords: {en: [officer]}
+nodes:
+  go:
+    handoff: common.handoff
+    queue: desk
+`})
+	c := newChat(t, lib, engine.Config{SessionTimeout: time.Hour})
+	c.say("officer")
+	c.clock.Advance(5 * time.Hour)
+	c.say("anyone there?")
+	if c.sess.Status != engine.SessionHandoff || len(c.res.Outputs) != 0 || c.hasEvent(engine.EventSessionExpired) {
+		t.Fatalf("the handoff lapsed: %+v %q", c.sess, c.texts())
+	}
+}

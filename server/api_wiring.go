@@ -20,6 +20,13 @@ func (s *Server) newAPI(secret []byte, districts map[string]string) *api.API {
 		}
 		depts[d.ID] = api.Department{ID: d.ID, Name: d.Name, TimeZone: zone}
 	}
+	for name, q := range s.cfg.Queues {
+		id := s.cfg.queueDepartment(q)
+		if d, ok := depts[id]; ok {
+			d.Queues = append(d.Queues, name)
+			depts[id] = d
+		}
+	}
 	for id, in := range s.integrations {
 		d := depts[in.cfg.Department]
 		d.Integrations = append(d.Integrations, id)
@@ -28,9 +35,13 @@ func (s *Server) newAPI(secret []byte, districts map[string]string) *api.API {
 	if s.keys == nil {
 		s.keys = api.StoreKeys{Store: s.store}
 	}
-	return api.New(api.Options{Store: s.store, Keys: s.keys, Departments: depts, CursorKey: derivedKey(secret, "api cursors"),
+	keys := s.keys
+	if s.cfg.StaffKeys != nil {
+		keys = s.cfg.StaffKeys
+	}
+	return api.New(api.Options{Store: s.store, Keys: keys, Departments: depts, CursorKey: derivedKey(secret, "api cursors"),
 		Audit: api.StoreAudit{Store: s.store}, Clock: s.now, Log: s.log, Templates: s.templates, Districts: districts,
-		Notifier: s.notifier, CasePolicy: s.casePolicy})
+		Notifier: s.notifier, CasePolicy: s.casePolicy, Staff: s.pipeline})
 }
 
 // casePolicy is the service levels the loaded flows declare for a kind of

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/samvad/samvad/adapters/services/casework"
@@ -27,7 +28,9 @@ const window = 24 * time.Hour
 const escalateEvery = time.Minute
 
 // citizenNotice is one message for a citizen, outside any conversation
-// step: Text inside the window, or Template with its Params outside it.
+// step: Text while the window is open (empty outside it), and the
+// Template with its Params, filled as Message (nil when it does not fill
+// and the window is open, so the text suffices).
 type citizenNotice struct {
 	Integration string
 	ContactID   string
@@ -75,26 +78,31 @@ func (n *caseNotifier) NotifyCase(ctx context.Context, c api.CaseNotice) error {
 	status := n.text("case.status."+string(c.Status), lang, nil)
 	msg := citizenNotice{Integration: c.Integration, ContactID: c.ContactID, Language: lang}
 	inside := !contact.LastSeen.IsZero() && n.now().Sub(contact.LastSeen) < window
-	switch {
-	case c.Escalated && inside:
-		msg.Text = n.text("case.escalated", lang, locale.MapData{"reference": c.Reference, "level": c.Level, "due": c.Due.Format("2006-01-02")})
-	case c.Escalated:
+	due := c.Due.Format("2006-01-02")
+	if c.Escalated {
+		if name := n.text("case.level."+strings.ReplaceAll(c.Level, " ", "_"), lang, nil); name != "" {
+			c.Level = name
+		}
 		msg.Template = "grievance_escalated"
-		msg.Params = map[string]string{"reference": c.Reference, "level": c.Level, "due": c.Due.Format("2006-01-02")}
-	case inside:
-		msg.Text = n.text("case.status_changed", lang, locale.MapData{"reference": c.Reference, "status": status, "remark": c.Remark})
-	default:
+		msg.Params = map[string]string{"reference": c.Reference, "level": c.Level, "due": due}
+		if inside {
+			msg.Text = n.text("case.escalated", lang, locale.MapData{"reference": c.Reference, "level": c.Level, "due": due})
+		}
+	} else {
 		remark := c.Remark
 		if remark == "" {
 			remark = n.text("case.no_remark", lang, nil)
 		}
 		msg.Template = "grievance_status_update"
 		msg.Params = map[string]string{"reference": c.Reference, "status": status, "remarks": remark}
-	}
-	if msg.Template != "" {
-		if msg.Message, err = n.fill(msg.Template, lang, msg.Params); err != nil {
-			return fmt.Errorf("server: notify case %s: %w", c.Reference, err)
+		if inside {
+			msg.Text = n.text("case.status_changed", lang, locale.MapData{"reference": c.Reference, "status": status, "remark": c.Remark})
 		}
+	}
+	// The template goes too when it fills, in case the window closes
+	// before the notice is sent; outside the window it is required.
+	if msg.Message, err = n.fill(msg.Template, lang, msg.Params); err != nil && !inside {
+		return fmt.Errorf("server: notify case %s: %w", c.Reference, err)
 	}
 	if n.queue == nil {
 		return errNoQueue

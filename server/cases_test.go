@@ -75,14 +75,14 @@ func TestCaseNoticesFollowTheWindow(t *testing.T) {
 	if len(got) != 3 {
 		t.Fatalf("%d notices: %+v", len(got), got)
 	}
-	if g := got[0]; g.Template != "" || !strings.Contains(g.Text, "हल हो गई") || !strings.Contains(g.Text, "\n"+ref+"\n") || !strings.Contains(g.Text, "Pipe fixed.") {
+	if g := got[0]; g.Message == nil || g.Message.Language != "hi" || !strings.Contains(g.Text, "हल हो गई") || !strings.Contains(g.Text, "\n"+ref+"\n") || !strings.Contains(g.Text, "Pipe fixed.") {
 		t.Errorf("inside the window: %+v", g)
 	}
 	if g := got[1]; g.Text != "" || g.Template != "grievance_status_update" || g.Params["status"] != "தீர்க்கப்பட்டது" || g.Params["remarks"] != "Pipe fixed." ||
 		g.Message == nil || g.Message.Language != "ta" || !strings.Contains(g.Message.Preview, "Pipe fixed.") {
 		t.Errorf("outside the window: %+v", g)
 	}
-	if g := got[2]; g.Template != "grievance_escalated" || g.Params["level"] != "zonal officer" || g.Params["due"] != "2026-12-07" {
+	if g := got[2]; g.Template != "grievance_escalated" || g.Params["level"] != "மண்டல அலுவலர்" || g.Params["due"] != "2026-12-07" {
 		t.Errorf("escalated, outside the window: %+v", g)
 	}
 	// A long remark is cut to what the template carries.
@@ -93,10 +93,17 @@ func TestCaseNoticesFollowTheWindow(t *testing.T) {
 	if g := q.all()[3]; len([]rune(g.Params["remarks"])) != maxTemplateRemark || g.Message == nil {
 		t.Errorf("a long remark outside the window: %d characters", len([]rune(g.Params["remarks"])))
 	}
-	// A template the registry refuses is not queued.
+	// A template the registry refuses is not queued outside the window;
+	// inside it the text goes alone.
 	n.templates = func() *templates.Registry { return nil }
 	if err := n.NotifyCase(ctx, api.CaseNotice{ContactID: "sim/old", Reference: ref, Status: casework.Closed}); err == nil || !strings.Contains(err.Error(), "no approved template") {
 		t.Fatalf("no registry: %v", err)
+	}
+	if err := n.NotifyCase(ctx, api.CaseNotice{ContactID: "sim/recent", Reference: ref, Status: casework.Closed}); err != nil {
+		t.Fatalf("no registry, inside the window: %v", err)
+	}
+	if g := q.all()[4]; g.Message != nil || !strings.Contains(g.Text, "बंद") {
+		t.Errorf("inside the window without a registry: %+v", g)
 	}
 	// Without a queue the notice fails, and says so.
 	n.queue = nil
@@ -114,6 +121,9 @@ func TestCaseNoticeTextsInEveryLanguage(t *testing.T) {
 	keys := []string{"case.status_changed", "case.escalated", "case.no_remark"}
 	for _, st := range casework.Statuses {
 		keys = append(keys, "case.status."+string(st))
+	}
+	for _, l := range casework.DefaultPolicy.Levels {
+		keys = append(keys, "case.level."+strings.ReplaceAll(l, " ", "_"))
 	}
 	for _, lang := range []string{"en", "hi", "bn", "or", "mr", "ta"} {
 		for _, k := range keys {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/samvad/samvad/adapters/services"
 	"github.com/samvad/samvad/adapters/store"
+	"github.com/samvad/samvad/server/api"
 )
 
 // Config is everything `samvad serve` needs. It is read from a YAML file
@@ -77,6 +78,10 @@ type Config struct {
 	// zone. A department an integration names but this list leaves out is
 	// made with the defaults (its id for a name, Asia/Kolkata).
 	Departments []Department `yaml:"departments"`
+	// Queues are the agent inbox's handoff queues by name (a flow's
+	// handoff names one): who answers, when, and what the waiting citizen
+	// is told (see Queue).
+	Queues map[string]Queue `yaml:"queues"`
 	// Connectors say where each department system the flows call is, and
 	// which environment variable holds its key (see adapters/services).
 	Connectors map[string]services.Connection `yaml:"connectors"`
@@ -91,6 +96,9 @@ type Config struct {
 	LLM LLM `yaml:"llm"`
 	// Clock tells the time (tests set it; default time.Now).
 	Clock func() time.Time `yaml:"-"`
+	// StaffKeys, when set, tells the staff API who a key belongs to
+	// instead of the stored keys (tests and embedded uses).
+	StaffKeys api.Authenticator `yaml:"-"`
 }
 
 // Graph configures the WhatsApp Cloud API client.
@@ -394,6 +402,7 @@ func (c *Config) ValidateFor(use Use) error {
 		}
 	}
 	problems = append(problems, c.departmentProblems()...)
+	problems = append(problems, c.queueProblems()...)
 	problems = append(problems, c.mediaHostProblems()...)
 	if use == ForServe {
 		if p := c.secretKeyProblem(); p != "" {

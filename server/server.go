@@ -81,7 +81,7 @@ type Server struct {
 	// secret is the server's secret key (tokens at rest; derived keys).
 	secret []byte
 
-	// outhook is the outgoing webhook (nil when no department has one).
+	// outhook is the outgoing webhook.
 	outhook *outhook.Deliverer
 
 	httpServer *http.Server
@@ -121,7 +121,7 @@ func New(ctx context.Context, cfg *Config, log *slog.Logger) (*Server, error) {
 	}
 	s.pipeline = pipeline.New(pipeline.Options{Store: s.store, Library: s.library, Limiter: s.limiter,
 		Metrics: s.metrics.pipeline, Log: log, Clock: s.now, MediaDir: cfg.MediaDir,
-		Workers: cfg.Workers, Senders: cfg.Senders, SendTimeout: cfg.Graph.Timeout})
+		Workers: cfg.Workers, Senders: cfg.Senders, SendTimeout: cfg.Graph.Timeout, Queues: cfg.pipelineQueues()})
 	if err := s.connect(proj); err != nil {
 		s.store.Close()
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/server/outhook"
@@ -58,8 +59,9 @@ func contains(list []string, s string) bool {
 }
 
 // newDeliverer builds the outgoing webhook from the departments that have
-// one, reading each signing secret from its environment variable; nil
-// when none has one.
+// one, reading each signing secret from its environment variable. It runs
+// even when none has one, slowly, to clear away the case changes queued
+// for nobody.
 func (s *Server) newDeliverer(getenv func(string) (string, bool)) (*outhook.Deliverer, error) {
 	hooks := map[string]outhook.Hook{}
 	for _, d := range s.cfg.Departments {
@@ -77,21 +79,19 @@ func (s *Server) newDeliverer(getenv func(string) (string, bool)) (*outhook.Deli
 		}
 		hooks[d.ID] = outhook.Hook{URL: w.URL, Secret: []byte(strings.TrimSpace(secret)), Events: w.Events}
 	}
-	if len(hooks) == 0 {
-		return nil, nil
-	}
 	depts := map[string]string{}
 	for id, in := range s.integrations {
 		depts[id] = in.cfg.Department
 	}
-	return outhook.New(outhook.Options{Store: s.store, Hooks: hooks, Departments: depts, Clock: s.now, Log: s.log}), nil
+	opts := outhook.Options{Store: s.store, Hooks: hooks, Departments: depts, Clock: s.now, Log: s.log}
+	if len(hooks) == 0 {
+		opts.Interval = 30 * time.Second
+	}
+	return outhook.New(opts), nil
 }
 
 // startWebhooks runs the outgoing webhook until the server stops.
 func (s *Server) startWebhooks() {
-	if s.outhook == nil {
-		return
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.wg.Add(2)
 	go func() { defer s.wg.Done(); s.outhook.Run(ctx) }()

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -132,7 +134,47 @@ func TestWebhookConfiguration(t *testing.T) {
 		t.Errorf("a good hook: %v, %v", d, err)
 	}
 	none := &Server{cfg: &Config{}}
-	if d, err := none.newDeliverer(func(string) (string, bool) { return "", false }); d != nil || err != nil {
-		t.Errorf("no hook: %v, %v", d, err)
+	if d, err := none.newDeliverer(func(string) (string, bool) { return "", false }); d == nil || err != nil {
+		t.Errorf("no hook: %v, %v (it runs, to clear what was queued for nobody)", d, err)
+	}
+}
+
+// The templates are read at start and again on a reload; a broken one is
+// refused with its position and the running ones stay.
+func TestAReloadBringsNewTemplates(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	copyDir(t, "../flows", filepath.Join(dir, "flows"))
+	copyDir(t, "../locales", filepath.Join(dir, "locales"))
+	srv := newTestServer(t, func(cfg *Config) {
+		cfg.Flows, cfg.Locales = filepath.Join(dir, "flows"), filepath.Join(dir, "locales")
+	})
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
+	if _, ok := srv.templates().Get("tax_due_reminder"); !ok || len(srv.templates().Names()) != 5 {
+		t.Fatalf("templates at start: %v", srv.templates().Names())
+	}
+	m, err := srv.templates().Check("grievance_escalated", "mr", map[string]string{"reference": "GRV-26-4821-7305-A", "level": "x", "due": "2026-12-21"})
+	if err != nil || !strings.Contains(m.Preview, "21 डिसेंबर 2026") {
+		t.Fatalf("dates in the language's months: %v %v", m, err)
+	}
+	water := "templates:\n  water_back:\n    category: UTILITY\n    parameters: [{name: ward}]\n    en: {body: \"Water is back in ward {{1}} today.\"}\n"
+	path := filepath.Join(dir, "flows", "templates", "water.yaml")
+	if err := os.WriteFile(path, []byte(water), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := srv.templates().Get("water_back"); !ok {
+		t.Fatalf("after the reload: %v", srv.templates().Names())
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(water, "ward {{1}} today.", "ward {{1}}", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Reload(context.Background()); err == nil || !strings.Contains(err.Error(), "water.yaml:5:") {
+		t.Fatalf("a broken template was loaded: %v", err)
+	}
+	if _, ok := srv.templates().Get("water_back"); !ok {
+		t.Fatal("the running templates were dropped")
 	}
 }

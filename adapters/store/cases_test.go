@@ -132,3 +132,56 @@ func TestEscalationHappensOnce(t *testing.T) {
 		}
 	})
 }
+
+// Two changes of one case at once: each that succeeds has its history
+// row, and one that read the case before the other wrote is refused with
+// ErrConflict rather than overwriting it.
+func TestConcurrentCaseChanges(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		ref, err := e.s.CreateGrievance(ctx, Grievance{Integration: "city", Status: "lodged"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stores := []*Store{e.s, e.s}
+		if e.pg() {
+			other, err := Open(ctx, e.url, e.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Close()
+			stores[1] = other
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i, st := range stores {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _, errs[i] = st.UpdateCase(ctx, "city", ref, CaseEvent{Actor: "officer", Action: "assign"}, func(g *Grievance) error {
+					if g.AssignedTo != "" {
+						return ErrInvalid // the later change sees the earlier one
+					}
+					g.AssignedTo = []string{"asha", "ravi"}[i]
+					e.clock.Advance(time.Millisecond)
+					return nil
+				})
+			}()
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, ErrConflict), errors.Is(err, ErrInvalid):
+			default:
+				t.Fatalf("a change failed: %v", err)
+			}
+		}
+		h, _ := e.s.CaseHistory(ctx, "city", ref)
+		if ok != 1 || len(h) != 1 {
+			t.Fatalf("%d changes made, %d history rows: %v", ok, len(h), errs)
+		}
+	})
+}

@@ -1,7 +1,8 @@
 // Package store keeps Samvad's state: the inbox of citizens' messages, the
 // sessions the engine resumes, the outbox of replies, the conversation
-// history, analytics events, the integrations' event log, grievances, and
-// the flow versions sessions are pinned to. It runs on Postgres in
+// history, analytics events, the integrations' event log, grievances, the
+// outgoing webhook's deliveries, and the flow versions sessions are pinned
+// to. It runs on Postgres in
 // production and on an embedded SQLite file by default, through bun, with
 // the same guarantees on both, proved by one conformance suite.
 //
@@ -187,6 +188,13 @@
 // grievance) finds the step with WorkFrom(ctx) and uses Work.AddGrievance,
 // so the grievance exists only if the step commits; outside a step it uses
 // CreateGrievance.
+//
+// A change a department's own system is to hear of is queued the same way:
+// QueueWebhook (or QueueCaseChange) takes the write's transaction as a
+// bun.IDB, so the delivery exists only if the change commits.
+// ClaimWebhooks leases due deliveries to one process; server/outhook posts
+// them. Handoffs are not queued by the step: TailHandoffs reads them from
+// the events afterwards, so the step's writes stay as they were.
 //
 // # Schema, and why every hot table is keyed by contact
 //

@@ -174,4 +174,5 @@ type historyModel struct {
 	ErrorDetails sql.NullString `bun:"error_details"`
 	At           driver.Time    `bun:"at"`
 	StatusAt     driver.Time    `bun:"status_at"`
+	Actor        string         `bun:"actor"`
 }

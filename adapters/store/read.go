@@ -96,6 +96,9 @@ type HistoryMessage struct {
 	ErrorDetails string
 	At           time.Time
 	StatusAt     time.Time
+	// Actor is the staff member who sent an outbound message ("" for the
+	// bot's replies and the citizen's messages).
+	Actor string
 }
 
 // historyColumns are what History reads of a message. An outbound
@@ -110,7 +113,7 @@ var historyColumns = []string{
 	"CASE WHEN o.seq IS NULL THEN m.error_code WHEN o.status = 5 THEN o.error_code END AS error_code",
 	"CASE WHEN o.seq IS NULL THEN m.error_title WHEN o.status = 5 THEN o.error_title END AS error_title",
 	"CASE WHEN o.seq IS NULL THEN m.error_details WHEN o.status = 5 THEN o.error_details END AS error_details",
-	"m.at", "COALESCE(o.status_at, m.status_at) AS status_at",
+	"m.at", "COALESCE(o.status_at, m.status_at) AS status_at", "m.actor",
 }
 
 // History returns a contact's last limit messages, oldest first.
@@ -131,11 +134,16 @@ func (s *Store) History(ctx context.Context, contactID string, limit int) ([]His
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("store: history: %w", err)
 	}
+	return historyOf(rows), nil
+}
+
+// historyOf turns rows read newest first into messages oldest first.
+func historyOf(rows []historyModel) []HistoryMessage {
 	out := make([]HistoryMessage, len(rows))
 	for i, r := range rows {
 		m := HistoryMessage{Seq: r.Seq, Conversation: r.Conversation, Direction: r.Direction, Wamid: r.Wamid.String,
 			Type: r.Type, Summary: r.Summary, Status: rankName(r.Status), ErrorCode: int(r.ErrorCode.Int64),
-			ErrorTitle: r.ErrorTitle.String, ErrorDetails: r.ErrorDetails.String, At: r.At.T, StatusAt: r.StatusAt.T}
+			ErrorTitle: r.ErrorTitle.String, ErrorDetails: r.ErrorDetails.String, At: r.At.T, StatusAt: r.StatusAt.T, Actor: r.Actor}
 		if m.Direction == "in" && r.Status == 0 {
 			m.Status = "received"
 		}
@@ -144,7 +152,7 @@ func (s *Store) History(ctx context.Context, contactID string, limit int) ([]His
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
 	}
-	return out, nil
+	return out
 }
 
 func rankName(r int) string {

@@ -291,8 +291,8 @@ type ReplyTimes struct {
 	P90MS    int64 `json:"p90_ms"`
 }
 
-// ReplyTimes measures the bot's reply times over the range, to two
-// significant figures.
+// ReplyTimes measures the bot's reply times over the range, to within a sixth
+// (see bucketOf).
 func (r *Reports) ReplyTimes(ctx context.Context, f ReportFilter) (ReplyTimes, error) {
 	rows, err := r.metrics(ctx, f, false, "reply times", mReply)
 	if err != nil {
@@ -320,7 +320,7 @@ type QueueRow struct {
 }
 
 // Queues counts the handoffs of each queue in the range, with the agents'
-// first-response and resolution times (two significant figures).
+// first-response and resolution times (rounded down as bucketOf does).
 func (r *Reports) Queues(ctx context.Context, f ReportFilter) ([]QueueRow, error) {
 	rows, err := r.metrics(ctx, f, false, "queues", mHandoff, mFirstResponse, mResolution)
 	if err != nil {
@@ -399,7 +399,7 @@ type ServiceRow struct {
 	Errors    int64   `json:"errors"`
 	ErrorRate float64 `json:"error_rate"`
 	// Timed calls recorded their latency (calls made before latencies were
-	// recorded have none); the figures are to two significant figures.
+	// recorded have none); the times are rounded down as bucketOf does.
 	Timed    int64 `json:"timed"`
 	MedianMS int64 `json:"median_ms"`
 	P90MS    int64 `json:"p90_ms"`
@@ -456,7 +456,7 @@ func round3(x float64) float64 {
 	return v
 }
 
-// histogram counts durations in buckets of two significant figures.
+// histogram counts durations in the buckets of bucketOf.
 type histogram struct {
 	n       int64
 	buckets map[int64]int64
@@ -491,15 +491,26 @@ func (h *histogram) quantile(q float64) int64 {
 	return keys[len(keys)-1]
 }
 
-// bucketOf is ms to two significant figures, rounded down (1,234 → 1,200).
+// bucketSteps are the buckets of a decade, in tenths of its power of ten.
+var bucketSteps = [...]int64{90, 80, 70, 60, 50, 45, 40, 35, 30, 25, 22, 20, 17, 15, 12, 10}
+
+// bucketOf is ms rounded down to 1, 1.2, 1.5, 1.7, 2, 2.2, 2.5, 3, 3.5, 4,
+// 4.5, 5, 6, 7, 8 or 9 times a power of ten (below 10, ms itself): within a
+// sixth of the value, with sixteen buckets a decade, so that a year of
+// daily histograms stays small.
 func bucketOf(ms int64) int64 {
-	if ms < 0 {
-		return 0
+	if ms < 10 {
+		return max(ms, 0)
 	}
 	p := int64(1)
 	for ms >= 100 {
 		ms /= 10
 		p *= 10
+	}
+	for _, b := range bucketSteps {
+		if ms >= b {
+			return b * p
+		}
 	}
 	return ms * p
 }

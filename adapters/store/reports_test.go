@@ -180,7 +180,7 @@ var wantReports = map[string]any{
 	"languages": []LanguageRow{{"en", 1, 0.5}, {"hi", 1, 0.5}},
 	"replies":   ReplyTimes{Replies: 5, MedianMS: 800, P90MS: 2000},
 	"queues": []QueueRow{{Queue: "ration_desk", Handoffs: 2, Responded: 2, FirstResponseMedianMS: 60000, FirstResponseP90MS: 120000,
-		Resolved: 1, ResolutionMedianMS: 3600000, ResolutionP90MS: 3600000}, {Queue: "grievance_desk", Handoffs: 1}},
+		Resolved: 1, ResolutionMedianMS: 3500000, ResolutionP90MS: 3500000}, {Queue: "grievance_desk", Handoffs: 1}},
 	"failed":   []FailedSendRow{{131047, 2}, {0, 1}},
 	"services": []ServiceRow{{Operation: "ration.lookup", Calls: 3, Errors: 1, ErrorRate: 0.333, Timed: 2, MedianMS: 120, P90MS: 900}},
 	"cases": []CaseRow{
@@ -212,8 +212,8 @@ func TestReportsRolledUp(t *testing.T) {
 		seedReports(e)
 		ctx := context.Background()
 		zones := map[*time.Location][]string{mustZone(t, DefaultZone): {"city", "town"}}
-		// 13 May (a week before the first citizen) to 7 June (the last day
-		// ended 48 hours ago): 26 days.
+		// 13 May (a week before the first citizen) to 9 June (the last
+		// closed day): 28 days.
 		if n, err := e.s.RollUp(ctx, zones, "a", 5); err != nil || n != 5 {
 			t.Fatalf("RollUp a = %d, %v; want 5", n, err)
 		}
@@ -221,11 +221,12 @@ func TestReportsRolledUp(t *testing.T) {
 			t.Fatalf("RollUp b while a holds the lease = %d, %v; want 0", n, err)
 		}
 		e.clock.Advance(rollUpLease + time.Second)
-		if n, err := e.s.RollUp(ctx, zones, "b", 100); err != nil || n != 21 {
-			t.Fatalf("RollUp b after the lease = %d, %v; want 21", n, err)
+		if n, err := e.s.RollUp(ctx, zones, "b", 100); err != nil || n != 23 {
+			t.Fatalf("RollUp b after the lease = %d, %v; want 23", n, err)
 		}
-		if n, err := e.s.RollUp(ctx, zones, "b", 100); err != nil || n != 0 {
-			t.Fatalf("RollUp again = %d, %v; want 0", n, err)
+		// 8 and 9 June ended less than 48 hours ago: they are rolled again.
+		if n, err := e.s.RollUp(ctx, zones, "b", 100); err != nil || n != 2 {
+			t.Fatalf("RollUp again = %d, %v; want 2", n, err)
 		}
 		// The raw rows go: the reports now read only what was rolled up.
 		e.exec("DELETE FROM messages")
@@ -321,7 +322,7 @@ func TestReportsBadFilter(t *testing.T) {
 
 func TestHistogramAndDetail(t *testing.T) {
 	t.Parallel()
-	for ms, want := range map[int64]int64{-5: 0, 7: 7, 99: 99, 100: 100, 1234: 1200, 98765: 98000} {
+	for ms, want := range map[int64]int64{-5: 0, 7: 7, 10: 10, 11: 10, 19: 17, 99: 90, 100: 100, 1234: 1200, 2399: 2200, 98765: 90000, 3600000: 3500000} {
 		if got := bucketOf(ms); got != want {
 			t.Errorf("bucketOf(%d) = %d, want %d", ms, got, want)
 		}
@@ -337,4 +338,37 @@ func TestHistogramAndDetail(t *testing.T) {
 	if h.quantile(0.5) != 0 {
 		t.Error("quantile of nothing is not 0")
 	}
+}
+
+func TestRecentDaysAreRolledAgain(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, e *env) {
+		seedReports(e)
+		ctx := context.Background()
+		zones := map[*time.Location][]string{mustZone(t, DefaultZone): {"city"}}
+		if _, err := e.s.RollUp(ctx, zones, "a", 100); err != nil {
+			t.Fatal(err)
+		}
+		// Sends that fail late: one queued on 9 June (ended less than 48
+		// hours ago), one on 2 June (rolled up for good).
+		e.insert("outbox", outRow("c1", "city", 9, 5, at(9, 12, 0), time.Time{}, 131026),
+			outRow("c1", "city", 10, 5, at(2, 12, 0), time.Time{}, 131026))
+		if n, err := e.s.RollUp(ctx, zones, "a", 100); err != nil || n != 2 {
+			t.Fatalf("RollUp = %d, %v; want the 2 recent days", n, err)
+		}
+		e.exec("DELETE FROM outbox")
+		r := e.s.Reports(nil)
+		for _, c := range []struct {
+			f    ReportFilter
+			want []FailedSendRow
+		}{
+			{june(9, 9), []FailedSendRow{{131026, 1}}},
+			{june(2, 2), []FailedSendRow{{131047, 2}}},
+		} {
+			got, err := r.FailedSends(ctx, c.f)
+			if err != nil || !reflect.DeepEqual(got, c.want) {
+				t.Errorf("failed sends %s: %+v, %v; want %+v", c.f.From, got, err, c.want)
+			}
+		}
+	})
 }

@@ -13,10 +13,10 @@ import (
 )
 
 // The daily roll-up. Each closed day's figures per integration are counted
-// once from the raw tables (dayRows) and kept in report_days, marked done
-// in report_rolled in the same transaction; a report sums the kept rows and
-// counts the days not rolled up yet (today, the days within RollUpLag) from
-// the raw tables.
+// from the raw tables (dayRows) and kept in report_days, marked done in
+// report_rolled in the same transaction, and counted again each round
+// until RollUpLag after the day's end; a report sums the kept rows and
+// counts the days not rolled up yet (today) from the raw tables.
 
 // The metrics of report_days.
 const (
@@ -46,9 +46,9 @@ const (
 // margin hold nothing.
 const lateMargin = 7 * 24 * time.Hour
 
-// RollUpLag is how long after its end a day is rolled up: replies still
-// being retried, and handoffs an agent closes later, count in their day
-// until then.
+// RollUpLag is how long after its end a day is rolled up again each round:
+// replies still being retried, and handoffs an agent closes later, count
+// in their day until then.
 const RollUpLag = 48 * time.Hour
 
 // dayRow is a row of report_days.

@@ -50,12 +50,13 @@ func (s *Store) lease(ctx context.Context, name, holder string) (bool, error) {
 	return held, err
 }
 
-// RollUp rolls up, for each time zone, the closed days (ended RollUpLag
-// ago or more) of its integrations that are not rolled up yet, oldest
-// first, at most limit days in all, and returns how many days it rolled.
-// Only one process at a time rolls up (a lease row); holder names the
-// caller, and RollUp returns 0 while another holds the lease. Each day is
-// written whole in one transaction, so a day rolled twice is the same.
+// RollUp rolls up, for each time zone, the closed days of its
+// integrations not rolled up yet, oldest first, and again those that ended
+// less than RollUpLag ago (their replies may still be retried, their
+// handoffs closed), at most limit days in all; it returns how many days it
+// rolled. Only one process at a time rolls up (a lease row); holder names
+// the caller, and RollUp returns 0 while another holds the lease. Each day
+// is written whole in one transaction, so a day rolled twice is the same.
 func (s *Store) RollUp(ctx context.Context, zones map[*time.Location][]string, holder string, limit int) (int, error) {
 	done := 0
 	for zone, ids := range zones {
@@ -77,23 +78,28 @@ func (s *Store) rollZone(ctx context.Context, zone *time.Location, ids []string,
 	if err != nil || len(next) == 0 {
 		return 0, err
 	}
-	var first string
+	now := s.now()
+	cut := now.Add(-RollUpLag)
+	// The days ending after cut are rolled again each round.
+	recent := cut.In(zone)
+	first := time.Date(recent.Year(), recent.Month(), recent.Day(), 0, 0, 0, 0, zone).Format(time.DateOnly)
 	for _, d := range next {
-		if first == "" || d < first {
-			first = d
-		}
+		first = min(first, d)
 	}
 	start, _ := time.ParseInLocation(time.DateOnly, first, zone)
-	cut := s.now().Add(-RollUpLag)
 	done := 0
 	all := map[string]bool{"messages": true, "citizens": true, "languages": true, "events": true, "replies": true, "failed": true, "handoffs": true}
-	for d := start; !d.AddDate(0, 0, 1).After(cut) && done < limit; d = d.AddDate(0, 0, 1) {
+	for d := start; !d.AddDate(0, 0, 1).After(now) && done < limit; d = d.AddDate(0, 0, 1) {
 		day := d.Format(time.DateOnly)
+		again := d.AddDate(0, 0, 1).After(cut)
 		var todo []string
 		for id, n := range next {
-			if n <= day {
+			if n <= day || again {
 				todo = append(todo, id)
 			}
+		}
+		if len(todo) == 0 {
+			continue
 		}
 		sort.Strings(todo)
 		held, err := s.lease(ctx, "rollup", holder)

@@ -36,15 +36,16 @@ const (
 	DeliveryDelivered = "delivered"
 	// DeliveryFailed: given up after the most attempts.
 	DeliveryFailed = "failed"
-	// DeliveryDropped: the department has no webhook for the event.
-	DeliveryDropped = "dropped"
 )
 
 // Delivery is one JSON POST to a department's system.
 type Delivery struct {
-	ID         int64
-	Department string
-	Event      string
+	ID int64
+	// Department is told; a producer that knows only the integration sets
+	// Integration instead, and the deliverer finds its department.
+	Department  string
+	Integration string
+	Event       string
 	// Key, when set, makes the delivery once only per department: a
 	// second one with the same key is not queued.
 	Key string
@@ -63,6 +64,7 @@ type webhookDeliveryModel struct {
 
 	ID          int64          `bun:"id,pk,autoincrement"`
 	Department  string         `bun:"department"`
+	Integration string         `bun:"integration_id"`
 	Event       string         `bun:"event"`
 	EventKey    sql.NullString `bun:"event_key"`
 	Payload     []byte         `bun:"payload"`
@@ -77,7 +79,7 @@ type webhookDeliveryModel struct {
 }
 
 func (m *webhookDeliveryModel) delivery() Delivery {
-	return Delivery{ID: m.ID, Department: m.Department, Event: m.Event, Key: m.EventKey.String,
+	return Delivery{ID: m.ID, Department: m.Department, Integration: m.Integration, Event: m.Event, Key: m.EventKey.String,
 		Payload: m.Payload, Status: m.Status, Attempts: m.Attempts, LastError: m.LastError,
 		Created: m.CreatedAt.T, Due: m.DueAt.T, Delivered: m.DeliveredAt.T}
 }
@@ -95,13 +97,13 @@ type webhookTailModel struct {
 // queued before for the department is not queued again; queued reports
 // whether this one was.
 func QueueWebhook(ctx context.Context, db bun.IDB, d Delivery, now time.Time) (queued bool, err error) {
-	if d.Department == "" || d.Event == "" {
-		return false, invalidf("webhook delivery needs a department and an event")
+	if (d.Department == "" && d.Integration == "") || d.Event == "" {
+		return false, invalidf("webhook delivery needs a department (or an integration) and an event")
 	}
 	if !json.Valid(d.Payload) || len(d.Payload) == 0 || d.Payload[0] != '{' {
 		return false, invalidf("webhook %s payload is not a JSON object", d.Event)
 	}
-	m := &webhookDeliveryModel{Department: d.Department, Event: d.Event, Payload: d.Payload,
+	m := &webhookDeliveryModel{Department: d.Department, Integration: d.Integration, Event: d.Event, Payload: d.Payload,
 		Status: DeliveryPending, CreatedAt: driver.At(now), DueAt: driver.At(now)}
 	if d.Key != "" {
 		m.EventKey = sql.NullString{String: d.Key, Valid: true}
@@ -163,17 +165,42 @@ func (s *Store) WebhookDelivered(ctx context.Context, id int64, owner string) er
 }
 
 // WebhookFailed records a failed attempt: the delivery is due again at
-// retryAt, or, when retryAt is zero, given up with status (DeliveryFailed
-// or DeliveryDropped).
-func (s *Store) WebhookFailed(ctx context.Context, id int64, owner, reason string, retryAt time.Time, status string) error {
+// retryAt, or, when retryAt is zero, given up (DeliveryFailed).
+func (s *Store) WebhookFailed(ctx context.Context, id int64, owner, reason string, retryAt time.Time) error {
 	return s.settleWebhook(ctx, id, owner, func(q *bun.UpdateQuery) {
 		q.Set("last_error = ?", trimTo(reason, 1024))
 		if retryAt.IsZero() {
-			q.Set("status = ?", status)
+			q.Set("status = ?", DeliveryFailed)
 		} else {
 			q.Set("due_at = ?", driver.At(retryAt))
 		}
 	})
+}
+
+// DropWebhook deletes a delivery owner holds that nobody is to receive
+// (its department has no webhook for the event).
+func (s *Store) DropWebhook(ctx context.Context, id int64, owner string) error {
+	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewDelete().Model((*webhookDeliveryModel)(nil)).
+			Where("id = ?", id).Where("lease_owner = ?", owner).Where("status = ?", DeliveryPending).Exec(ctx)
+		return err
+	})
+}
+
+// PruneWebhooks deletes the deliveries delivered or given up before
+// before, and returns how many.
+func (s *Store) PruneWebhooks(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewDelete().Model((*webhookDeliveryModel)(nil)).
+			Where("status IN (?)", bun.List([]string{DeliveryDelivered, DeliveryFailed})).
+			Where("created_at < ?", driver.At(before)).Exec(ctx)
+		if err == nil {
+			n, _ = res.RowsAffected()
+		}
+		return err
+	})
+	return n, err
 }
 
 // settleWebhook ends owner's lease on a delivery with set's changes. A
@@ -189,13 +216,41 @@ func (s *Store) settleWebhook(ctx context.Context, id int64, owner string, set f
 	})
 }
 
-// WebhookDeliveries lists a department's deliveries, newest first (at
-// most limit), for the record and for tests.
-func (s *Store) WebhookDeliveries(ctx context.Context, department string, limit int) ([]Delivery, error) {
+// WebhookQuery selects a department's deliveries.
+type WebhookQuery struct {
+	// Department's deliveries are listed, with those queued for one of
+	// its Integrations without naming it.
+	Department   string
+	Integrations []string
+	// Status is pending, delivered or failed; empty: all.
+	Status string
+	// BeforeID pages backwards: only deliveries older than this one.
+	BeforeID int64
+	// Limit is the page size (default 50, at most 200).
+	Limit int
+}
+
+// WebhookDeliveries lists a department's deliveries, newest first.
+func (s *Store) WebhookDeliveries(ctx context.Context, q WebhookQuery) ([]Delivery, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
 	var rows []webhookDeliveryModel
 	err := s.read(ctx, func(db *bun.DB) error {
-		return db.NewSelect().Model(&rows).Where("department = ?", department).
-			Order("id DESC").Limit(limit).Scan(ctx)
+		sel := db.NewSelect().Model(&rows).Order("id DESC").Limit(min(limit, 200))
+		if len(q.Integrations) == 0 {
+			sel.Where("department = ?", q.Department)
+		} else {
+			sel.Where("(department = ? OR (department = '' AND integration_id IN (?)))", q.Department, bun.List(q.Integrations))
+		}
+		if q.Status != "" {
+			sel.Where("status = ?", q.Status)
+		}
+		if q.BeforeID > 0 {
+			sel.Where("id < ?", q.BeforeID)
+		}
+		return sel.Scan(ctx)
 	})
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("store: webhook deliveries: %w", err)
@@ -319,10 +374,11 @@ type CaseChange struct {
 	At             time.Time `json:"at"`
 }
 
-// QueueCaseChange queues a case_changed delivery for department through
-// db (a transaction of the write that changes the case, so the department
-// is told exactly when it commits). A department without a webhook for
-// case_changed gets nothing: the delivery is dropped when its turn comes.
+// QueueCaseChange queues a case_changed delivery for department (or, when
+// it is "", for the department of c.Integration) through db: a
+// transaction of the write that changes the case, so the department is
+// told exactly when it commits. A department without a webhook for
+// case_changed gets nothing: the delivery is deleted when its turn comes.
 func QueueCaseChange(ctx context.Context, db bun.IDB, department string, c CaseChange, now time.Time) error {
 	if c.At.IsZero() {
 		c.At = now
@@ -332,6 +388,14 @@ func QueueCaseChange(ctx context.Context, db bun.IDB, department string, c CaseC
 	if err != nil {
 		return fmt.Errorf("store: case change: %w", err)
 	}
-	_, err = QueueWebhook(ctx, db, Delivery{Department: department, Event: WebhookCaseChanged, Payload: payload}, now)
+	_, err = QueueWebhook(ctx, db, Delivery{Department: department, Integration: c.Integration, Event: WebhookCaseChanged, Payload: payload}, now)
 	return err
+}
+
+// QueueCaseChange queues a case_changed delivery on its own (see the
+// package function to queue one inside the write that changes the case).
+func (s *Store) QueueCaseChange(ctx context.Context, department string, c CaseChange) error {
+	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return QueueCaseChange(ctx, tx, department, c, s.now())
+	})
 }

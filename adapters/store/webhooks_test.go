@@ -47,7 +47,7 @@ func TestWebhookDeliveries(t *testing.T) {
 		if b, err := e.s.ClaimWebhooks(ctx, "b", 10, time.Minute); err != nil || len(b) != 0 {
 			t.Fatalf("claim b while a holds the lease: %+v, %v", b, err)
 		}
-		if err := e.s.WebhookFailed(ctx, a[0].ID, "a", "HTTP 500", e.clock.Now().Add(30*time.Second), ""); err != nil {
+		if err := e.s.WebhookFailed(ctx, a[0].ID, "a", "HTTP 500", e.clock.Now().Add(30*time.Second)); err != nil {
 			t.Fatal(err)
 		}
 		if b, _ := e.s.ClaimWebhooks(ctx, "b", 10, time.Minute); len(b) != 0 {
@@ -62,10 +62,10 @@ func TestWebhookDeliveries(t *testing.T) {
 		if err := e.s.WebhookDelivered(ctx, b[0].ID, "a"); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.s.WebhookFailed(ctx, b[0].ID, "b", "HTTP 502", time.Time{}, DeliveryFailed); err != nil {
+		if err := e.s.WebhookFailed(ctx, b[0].ID, "b", "HTTP 502", time.Time{}); err != nil {
 			t.Fatal(err)
 		}
-		list, err := e.s.WebhookDeliveries(ctx, "health", 10)
+		list, err := e.s.WebhookDeliveries(ctx, WebhookQuery{Department: "health", Limit: 10})
 		if err != nil || len(list) != 1 || list[0].Status != DeliveryFailed || list[0].LastError != "HTTP 502" || list[0].Attempts != 2 {
 			t.Fatalf("deliveries: %+v, %v", list, err)
 		}
@@ -84,9 +84,26 @@ func TestWebhookDeliveries(t *testing.T) {
 		if err := e.s.WebhookDelivered(ctx, c[0].ID, "d"); err != nil {
 			t.Fatal(err)
 		}
-		list, _ = e.s.WebhookDeliveries(ctx, "health", 1)
+		list, _ = e.s.WebhookDeliveries(ctx, WebhookQuery{Department: "health", Limit: 1})
 		if list[0].Status != DeliveryDelivered || !list[0].Delivered.Equal(e.clock.Now()) {
 			t.Fatalf("delivered: %+v", list[0])
+		}
+		// One nobody is to receive is deleted; old settled ones are pruned.
+		if _, err := e.s.QueueWebhook(ctx, Delivery{Department: "health", Event: "x", Payload: json.RawMessage(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+		d2, _ := e.s.ClaimWebhooks(ctx, "e", 10, time.Minute)
+		if err := e.s.DropWebhook(ctx, d2[0].ID, "e"); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := e.s.PruneWebhooks(ctx, e.clock.Now().Add(-61*time.Second)); n != 1 || err != nil {
+			t.Fatalf("pruned %d, %v: only the failed one is older", n, err)
+		}
+		if n, _ := e.s.PruneWebhooks(ctx, e.clock.Now().Add(time.Second)); n != 1 {
+			t.Fatalf("pruned %d, want the delivered one", n)
+		}
+		if list, _ := e.s.WebhookDeliveries(ctx, WebhookQuery{Department: "health", Limit: 10}); len(list) != 0 {
+			t.Fatalf("left: %+v", list)
 		}
 	})
 }
@@ -202,16 +219,19 @@ func TestQueueCaseChange(t *testing.T) {
 	eachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		err := e.s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
-			return QueueCaseChange(ctx, tx, "health", CaseChange{Integration: "city", Reference: "GRV-26-4821-7305-A",
+			return QueueCaseChange(ctx, tx, "", CaseChange{Integration: "city", Reference: "GRV-26-4821-7305-A",
 				Kind: "grievance", Status: "resolved", PreviousStatus: "in_progress", Actor: "asha"}, e.clock.Now())
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, _ := e.s.WebhookDeliveries(ctx, "health", 10)
+		if got, _ := e.s.WebhookDeliveries(ctx, WebhookQuery{Department: "health", Limit: 10}); len(got) != 0 {
+			t.Fatalf("another department's deliveries: %+v", got)
+		}
+		got, _ := e.s.WebhookDeliveries(ctx, WebhookQuery{Department: "health", Integrations: []string{"city"}, Limit: 10})
 		want := `{"integration":"city","reference":"GRV-26-4821-7305-A","kind":"grievance","status":"resolved","previous_status":"in_progress","actor":"asha","at":"` +
 			e.clock.Now().UTC().Format(time.RFC3339Nano) + `"}`
-		if len(got) != 1 || got[0].Event != WebhookCaseChanged || string(got[0].Payload) != want {
+		if len(got) != 1 || got[0].Event != WebhookCaseChanged || got[0].Department != "" || got[0].Integration != "city" || string(got[0].Payload) != want {
 			t.Fatalf("deliveries %+v\nwant payload %s", got, want)
 		}
 	})

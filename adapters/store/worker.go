@@ -40,6 +40,13 @@ func (c Contact) Engine() engine.Contact {
 	return engine.Contact{ID: c.Key, Name: c.Name, Phone: c.WaID, Language: c.Language, OptedOut: c.OptedOut, New: c.New}
 }
 
+// InternalPrefix begins the wamid of an inbox item the service made itself
+// (a staff member's reply or handback, queued so that it is ordered with
+// the citizen's own messages): such an item is stepped like a message but
+// is not one from the citizen. It is not written to the history, and it
+// does not count as the citizen's last message (Contact.LastSeen).
+const InternalPrefix = "samvad:"
+
 // Message is one pending inbox message handed to a Handler.
 type Message struct {
 	// ID is the inbox row id (arrival order).
@@ -53,6 +60,10 @@ type Message struct {
 	Timestamp time.Time
 	Received  time.Time
 }
+
+// Internal reports whether m was queued by the service itself (see
+// InternalPrefix), not sent by the citizen.
+func (m *Message) Internal() bool { return strings.HasPrefix(m.Wamid, InternalPrefix) }
 
 // Work is one step: a claimed contact, its session and its pending messages,
 // in the order they must be handled. Nobody else works on this contact until
@@ -153,6 +164,9 @@ type OutboundMessage struct {
 	// Payload is the caller's encoding of the message (opaque; the sender
 	// gets it back from ClaimOutbox). It must not be empty.
 	Payload []byte
+	// Actor is the staff member who sent it, shown in the history ("" for
+	// the bot's own replies).
+	Actor string
 }
 
 // Outcome is what a Handler decided; the store writes it in the step's
@@ -317,6 +331,11 @@ func (s *Store) newWork(l *driver.StepLoad, now time.Time) *Work {
 	}
 	w.Messages = make([]Message, len(l.Messages))
 	for i, m := range l.Messages {
+		w.Messages[i] = Message{ID: m.ID, Wamid: m.Wamid, Type: m.Type, Summary: m.Summary, Input: m.Input,
+			Attempts: m.Attempts, Timestamp: m.Timestamp, Received: m.Received}
+		if w.Messages[i].Internal() {
+			continue
+		}
 		// The newest message says best who the citizen is now.
 		refresh(&w.Contact.WaID, m.WaID)
 		refresh(&w.Contact.UserID, m.UserID)
@@ -325,8 +344,6 @@ func (s *Store) newWork(l *driver.StepLoad, now time.Time) *Work {
 		if m.Timestamp.After(w.Contact.LastSeen) {
 			w.Contact.LastSeen = m.Timestamp
 		}
-		w.Messages[i] = Message{ID: m.ID, Wamid: m.Wamid, Type: m.Type, Summary: m.Summary, Input: m.Input,
-			Attempts: m.Attempts, Timestamp: m.Timestamp, Received: m.Received}
 	}
 	if len(w.Messages) > 1 && w.Messages[0].Attempts > 0 {
 		// A step already failed with these messages: try the oldest alone,
@@ -440,7 +457,12 @@ func (s *Store) stepWrite(w *Work, out *Outcome, now time.Time, lease bool) *dri
 	for i, m := range w.Messages {
 		ids[i] = m.ID
 	}
-	n, k := int64(len(w.Messages)), int64(len(out.Outbox))
+	n, k := int64(0), int64(len(out.Outbox))
+	for i := range w.Messages {
+		if !w.Messages[i].Internal() {
+			n++
+		}
+	}
 	st := &driver.Step{Contact: w.target(), Now: now, MessageIDs: ids,
 		Session: out.Session, Flow: out.Flow, FlowVersion: out.FlowVersion, SessionExpires: out.SessionExpires,
 		MsgSeq: w.msgSeq + n + k, Conversations: max(w.conversations, w.Conversation),
@@ -455,12 +477,15 @@ func (s *Store) stepWrite(w *Work, out *Outcome, now time.Time, lease bool) *dri
 	st.History = make([]driver.HistoryEntry, 0, n+k)
 	seq := w.msgSeq
 	for _, m := range w.Messages {
+		if m.Internal() {
+			continue
+		}
 		seq++
 		st.History = append(st.History, driver.HistoryEntry{Seq: seq, Direction: "in", Wamid: m.Wamid, Type: m.Type, Summary: m.Summary, At: m.Timestamp})
 	}
 	for _, m := range out.Outbox {
 		seq++
-		st.History = append(st.History, driver.HistoryEntry{Seq: seq, Direction: "out", Type: m.Type, Summary: m.Summary, Status: rankQueued, At: now})
+		st.History = append(st.History, driver.HistoryEntry{Seq: seq, Direction: "out", Type: m.Type, Summary: m.Summary, Status: rankQueued, At: now, Actor: m.Actor})
 	}
 	queued, seq := out.Outbox, w.msgSeq+n
 	if lease && len(queued) > 0 && !w.outboxOpen {
@@ -484,7 +509,7 @@ func (s *Store) stepWrite(w *Work, out *Outcome, now time.Time, lease bool) *dri
 func outbound(ms []OutboundMessage) []driver.OutboundMessage {
 	out := make([]driver.OutboundMessage, len(ms))
 	for i, m := range ms {
-		out[i] = driver.OutboundMessage(m)
+		out[i] = driver.OutboundMessage{Type: m.Type, Summary: m.Summary, Payload: m.Payload}
 	}
 	return out
 }
@@ -548,12 +573,16 @@ func (s *Store) failure(w *Work, cause error, now time.Time) *driver.Failure {
 			apology = append(apology, m)
 		}
 	}
-	f.History = []driver.HistoryEntry{{Seq: w.msgSeq + 1, Direction: "in", Wamid: head.Wamid, Type: head.Type, Summary: head.Summary, Status: rankFailed, At: head.Timestamp}}
-	for i, m := range apology {
-		f.History = append(f.History, driver.HistoryEntry{Seq: w.msgSeq + 2 + int64(i), Direction: "out", Type: m.Type, Summary: m.Summary, Status: rankQueued, At: now})
+	seq := w.msgSeq
+	if !head.Internal() {
+		seq++
+		f.History = []driver.HistoryEntry{{Seq: seq, Direction: "in", Wamid: head.Wamid, Type: head.Type, Summary: head.Summary, Status: rankFailed, At: head.Timestamp}}
 	}
-	f.OutboxSeq, f.Outbox = w.msgSeq+1, outbound(apology)
-	f.MsgSeq, f.Conversations = w.msgSeq+1+int64(len(apology)), max(w.conversations, w.Conversation)
+	for i, m := range apology {
+		f.History = append(f.History, driver.HistoryEntry{Seq: seq + 1 + int64(i), Direction: "out", Type: m.Type, Summary: m.Summary, Status: rankQueued, At: now})
+	}
+	f.OutboxSeq, f.Outbox = seq, outbound(apology)
+	f.MsgSeq, f.Conversations = seq+int64(len(apology)), max(w.conversations, w.Conversation)
 	note := "an apology was queued"
 	if len(apology) == 0 {
 		note = "no apology was queued (none configured)"

@@ -222,7 +222,7 @@ func viewUser(u store.User) userView {
 
 // runUsers manages the console's accounts.
 func runUsers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	sub, rest, code, ok := subcommand("users", args, []string{"create", "list", "disable"}, stdout, stderr)
+	sub, rest, code, ok := subcommand("users", args, []string{"create", "list", "disable", "password"}, stdout, stderr)
 	if !ok {
 		return code
 	}
@@ -276,6 +276,8 @@ func runUsers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		_ = tw.Flush()
 		return 0
+	case "password":
+		return c.resetPassword(fs, stdin)
 	default: // disable
 		if fs.NArg() != 1 {
 			return c.usageError("disable needs one login or user id")
@@ -296,6 +298,33 @@ func runUsers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "user %s disabled: they can no longer sign in\n", before.Login)
 		return 0
 	}
+}
+
+// resetPassword gives an account a new password (read as create reads
+// it) and enables it again.
+func (c *accessCmd) resetPassword(fs *flag.FlagSet, stdin io.Reader) int {
+	if fs.NArg() != 1 {
+		return c.usageError("password needs one login")
+	}
+	ctx := context.Background()
+	u, err := c.st.UserByLogin(ctx, fs.Arg(0))
+	if err != nil {
+		return c.fail(err)
+	}
+	password, err := readPassword(stdin, c.stderr)
+	if err != nil {
+		return c.fail(err)
+	}
+	if err := c.st.SetPassword(ctx, u.Login, password); err != nil {
+		return c.fail(err)
+	}
+	after := viewUser(u)
+	after.Disabled = false
+	if err := c.audit(u.Department, "user.password", "user/"+u.ID, viewUser(u), after); err != nil {
+		return c.fail(err)
+	}
+	fmt.Fprintf(c.stdout, "user %s has a new password and may sign in\n", u.Login)
+	return 0
 }
 
 // readPassword reads a new password: from a terminal, asked for twice;

@@ -124,7 +124,19 @@ func TestUsersCommands(t *testing.T) {
 	if _, err := st.VerifyPassword(context.Background(), "ravi", strings.TrimSpace(pw)); err == nil {
 		t.Error("a disabled account signs in")
 	}
-	if es, _ := st.AuditLog(context.Background(), "police", 0, 10); len(es) != 2 || es[0].Action != "user.disable" {
+	if code, _, errOut := runCmd(t, "too short\n", "users", "password", "--config", cfg, "ravi"); code != 1 || !strings.Contains(errOut, "at least 12") {
+		t.Errorf("a weak new password: %d %s", code, errOut)
+	}
+	if code, _, errOut := runCmd(t, "x\n", "users", "password", "--config", cfg, "nobody"); code != 1 || !strings.Contains(errOut, "not found") {
+		t.Errorf("no such user: %d %s", code, errOut)
+	}
+	if code, out, errOut := runCmd(t, "a new long password\n", "users", "password", "--config", cfg, "ravi"); code != 0 || !strings.Contains(out, "may sign in") {
+		t.Fatalf("password: %d %s %s", code, out, errOut)
+	}
+	if _, err := st.VerifyPassword(context.Background(), "ravi", "a new long password"); err != nil {
+		t.Errorf("the new password: %v", err)
+	}
+	if es, _ := st.AuditLog(context.Background(), "police", 0, 10); len(es) != 3 || es[0].Action != "user.password" || es[1].Action != "user.disable" {
 		t.Errorf("audit: %+v", es)
 	}
 }

@@ -10,9 +10,9 @@
 //	samvad parked                             list (and requeue) parked messages
 //	samvad fakegraph                          a fake WhatsApp Graph API on 127.0.0.1
 //	samvad loadgen                            offer webhooks at a rate and check the replies
-//	samvad keys    create|list|revoke          the staff API's keys
-//	samvad users   create|list|disable         the console's accounts
-//	samvad audit   verify                      check the audit log's hash chain
+//	samvad keys    create|list|revoke         the staff API's keys
+//	samvad users   create|list|disable|…      the console's accounts
+//	samvad audit   verify                     check the audit log's hash chain
 //	samvad version                            the build: version, commit, Go
 //
 // Every command takes -h (or --help) and exits 0 after printing its
@@ -56,7 +56,7 @@ func init() {
 		"fakegraph": {runFakegraph, "fakegraph [--listen 127.0.0.1:8090]"},
 		"loadgen":   {runLoadgen, "loadgen [--rate 1000 --duration 10s]"},
 		"keys":      {runKeys, "keys    (create --department D --role R --name N | list [--department D] | revoke ID)"},
-		"users":     {runUsers, "users   (create --department D --role R --login L --name N | list | disable LOGIN)"},
+		"users":     {runUsers, "users   (create --department D --role R --login L --name N | list | disable LOGIN | password LOGIN)"},
 		"audit":     {runAudit, "audit   verify [--config samvad.yaml]"},
 		"version":   {runVersion, "version"},
 	}
@@ -104,7 +104,7 @@ Usage:
   samvad keys create --department D --role R --name N
                                               make a staff API key (printed once); keys list, keys revoke ID
   samvad users create --department D --role R --login L --name N
-                                              make a console account (password on stdin); users list, users disable LOGIN
+                                              make a console account (password on stdin); users list, disable LOGIN, password LOGIN
   samvad audit verify                         check the audit log's hash chain: OK, or the first broken row
   samvad version                              the version, commit and Go of this build
 

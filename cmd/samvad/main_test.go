@@ -53,6 +53,19 @@ func TestLintBrokenFlowNamesFileLineColumn(t *testing.T) {
 	}
 }
 
+// A template Meta would refuse is reported where it is.
+func TestLintChecksTemplates(t *testing.T) {
+	broken := filepath.Join(t.TempDir(), "notice.yaml")
+	tpl := "templates:\n  notice:\n    category: UTILITY\n    parameters: [{name: ward}]\n    en:\n      body: \"{{1}} has no water today.\"\n"
+	if err := os.WriteFile(broken, []byte(tpl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCmd(t, "", "lint", "../../flows", "../../locales", broken)
+	if code != 1 || !strings.Contains(out, broken+":6:13: error: template \"notice\" in en: the body begins or ends with a variable") {
+		t.Fatalf("lint exited %d:\n%s", code, out)
+	}
+}
+
 func TestTestCommandRunsTranscripts(t *testing.T) {
 	code, out, errOut := runCmd(t, "", "test", "../../flows", "../../locales")
 	if code != 0 || !strings.Contains(out, "0 failed") {

@@ -42,7 +42,7 @@ SELECT 'c' || contact, integ, 1, k.kind,
 	CASE k.kind WHEN 'node_entered' THEN (ARRAY['menu','ask_id','confirm','result','feedback'])[1 + (p / 6) % 5]
 		WHEN 'flow_started' THEN '' WHEN 'flow_completed' THEN '' ELSE 'lookup' END,
 	CASE WHEN k.kind IN ('service_called', 'service_error')
-		THEN (ARRAY['ration.card','grievance.lodge','vaccination.slots','tax.due'])[1 + p % 4] || ' ' || (40 + h % 900) || 'ms'
+		THEN (ARRAY['ration.card','grievance.lodge','vaccination.slots','tax.due','helplines.find','certificate.fetch'])[1 + p % 6] || ' ' || (40 + h % 900) || 'ms'
 			|| CASE WHEN k.kind = 'service_error' THEN ': timed out' ELSE '' END
 		ELSE '' END,
 	t
@@ -68,7 +68,9 @@ SELECT 'st' || (g % 4), 'GRV-' || g, 'c' || (1 + ((g::bigint * 2654435761) % 429
 	$3::timestamptz + (g * 31536000.0 / $4) * interval '1 second' + (7 + g % 24) * interval '1 day'
 FROM generate_series(1, $4) g`},
 	{"cleaning up", `DROP TABLE gen_pairs`},
-	{"analyzing", `ANALYZE`},
+	// VACUUM summarises the block-range indexes, as autovacuum does for
+	// a server's tables as they grow.
+	{"vacuuming", `VACUUM ANALYZE`},
 }
 
 // generate writes n messages' worth of a year, printing its progress.

@@ -86,7 +86,7 @@ type result struct {
 func measure(ctx context.Context, base string, n, runs int, keep bool) (result, error) {
 	r := result{messages: n, citizens: n / 20, cases: n / 50, year: map[string]time.Duration{}, month: map[string]time.Duration{}}
 	schema := fmt.Sprintf("reportgen_%d", n)
-	admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(base)))
+	admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(base), pgdriver.WithReadTimeout(time.Hour)))
 	defer admin.Close()
 	if _, err := admin.ExecContext(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE; CREATE SCHEMA "+schema); err != nil {
 		return r, fmt.Errorf("reportgen: schema: %w", err)
@@ -104,7 +104,7 @@ func measure(ctx context.Context, base string, n, runs int, keep bool) (result, 
 		return r, err
 	}
 	defer s.Close()
-	conn := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(url)))
+	conn := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(url), pgdriver.WithReadTimeout(time.Hour)))
 	defer conn.Close()
 	began := time.Now()
 	if err := generate(ctx, conn, n); err != nil {

@@ -67,9 +67,109 @@ func auditJSON(v any) (json.RawMessage, error) {
 	return b, nil
 }
 
-// mountAccess registers the audit log's route.
+// mountAccess registers the routes of the audit log and of the
+// department's keys.
 func (a *API) mountAccess(r *mux.Router) {
 	a.route(r, http.MethodGet, "/audit", RoleAdmin, a.listAudit)
+	a.route(r, http.MethodGet, "/keys", RoleAdmin, a.listKeys)
+	a.route(r, http.MethodPost, "/keys", RoleAdmin, a.createKey)
+	a.route(r, http.MethodPost, "/keys/{id}/revoke", RoleAdmin, a.revokeKey)
+}
+
+// KeyItem is a key as the API shows it: never the secret, nor its hash.
+type KeyItem struct {
+	ID       string     `json:"id"`
+	Role     string     `json:"role"`
+	Name     string     `json:"name"`
+	Prefix   string     `json:"prefix"`
+	Created  time.Time  `json:"created_at"`
+	LastUsed *time.Time `json:"last_used_at"`
+	Revoked  *time.Time `json:"revoked_at"`
+}
+
+func keyItem(k store.APIKey) KeyItem {
+	opt := func(t time.Time) *time.Time {
+		if t.IsZero() {
+			return nil
+		}
+		return &t
+	}
+	return KeyItem{ID: k.ID, Role: k.Role, Name: k.Name, Prefix: k.Prefix, Created: k.Created, LastUsed: opt(k.LastUsed), Revoked: opt(k.Revoked)}
+}
+
+// listKeys answers the department's keys, revoked ones included.
+func (a *API) listKeys(w http.ResponseWriter, r *http.Request) {
+	ks, err := a.opts.Store.APIKeys(r.Context(), PrincipalFrom(r.Context()).Department)
+	if err != nil {
+		a.writeFieldError(w, err)
+		return
+	}
+	items := make([]KeyItem, len(ks))
+	for i, k := range ks {
+		items[i] = keyItem(k)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+// createKey makes a key of the admin's department; the answer holds the
+// key itself, which is never shown again.
+func (a *API) createKey(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Role string `json:"role"`
+		Name string `json:"name"`
+	}
+	if !a.decode(w, r, &body) {
+		return
+	}
+	if _, err := ParseRole(body.Role); err != nil {
+		writeError(w, http.StatusBadRequest, "role", "must be admin, supervisor, agent or viewer")
+		return
+	}
+	if len(body.Name) > 200 {
+		writeError(w, http.StatusBadRequest, "name", "must be at most 200 bytes")
+		return
+	}
+	p := PrincipalFrom(r.Context())
+	k, secret, err := a.opts.Store.CreateAPIKey(r.Context(), p.Department, body.Role, body.Name)
+	if err != nil {
+		a.writeFieldError(w, err)
+		return
+	}
+	item := keyItem(k)
+	a.audit(r, "key.create", "key/"+k.ID, nil, item)
+	writeJSON(w, http.StatusCreated, struct {
+		KeyItem
+		Key string `json:"key"`
+	}{item, secret})
+}
+
+// revokeKey revokes a key of the admin's department (another department's
+// answers 404). Revoking a revoked key changes nothing.
+func (a *API) revokeKey(w http.ResponseWriter, r *http.Request) {
+	p := PrincipalFrom(r.Context())
+	id := mux.Vars(r)["id"]
+	k, err := a.opts.Store.APIKeyByID(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) || err == nil && k.Department != p.Department {
+		writeError(w, http.StatusNotFound, "", "no key "+strconvQuote(trimText(id, 40))+" in your department")
+		return
+	}
+	if err != nil {
+		a.writeFieldError(w, err)
+		return
+	}
+	if k.Revoked.IsZero() {
+		if k, err = a.opts.Store.RevokeAPIKey(r.Context(), id); err != nil {
+			a.writeFieldError(w, err)
+			return
+		}
+		after, err := a.opts.Store.APIKeyByID(r.Context(), id)
+		if err != nil {
+			after, after.Revoked = k, a.now()
+		}
+		a.audit(r, "key.revoke", "key/"+id, keyItem(k), keyItem(after))
+		k = after
+	}
+	writeJSON(w, http.StatusOK, keyItem(k))
 }
 
 // auditItem is one entry of GET /audit.

@@ -122,3 +122,77 @@ func TestStoreKeysAndAudit(t *testing.T) {
 		})
 	}
 }
+
+// The store's roles are the API's.
+func TestStoreRolesAreTheAPIRoles(t *testing.T) {
+	t.Parallel()
+	if len(store.Roles) != int(RoleAdmin) {
+		t.Errorf("the store knows %d roles, the API %d", len(store.Roles), RoleAdmin)
+	}
+	for _, r := range store.Roles {
+		if _, err := ParseRole(r); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestKeysEndpoints(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			st, h := storeAPI(t, dialect)
+			ctx := context.Background()
+			_, admin, err := st.CreateAPIKey(ctx, "health", "admin", "asha")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, agent, _ := st.CreateAPIKey(ctx, "health", "agent", "")
+			policeKey, police, _ := st.CreateAPIKey(ctx, "police", "admin", "")
+
+			rec := do(h, "POST", "/api/v1/keys", admin, `{"role":"viewer","name":"dashboard"}`)
+			var made struct {
+				ID, Key, Role, Prefix string
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &made); rec.Code != 201 || err != nil || !strings.HasPrefix(made.Key, "sk_"+made.Prefix+"_") || made.Role != "viewer" {
+				t.Fatalf("create: %d %s", rec.Code, rec.Body)
+			}
+			if rec := do(h, "GET", "/api/v1/me", made.Key, ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"role":"viewer"`) {
+				t.Fatalf("the new key: %d %s", rec.Code, rec.Body)
+			}
+			rec = do(h, "GET", "/api/v1/keys", admin, "")
+			if rec.Code != 200 || strings.Count(rec.Body.String(), `"id":`) != 3 || strings.Contains(rec.Body.String(), made.Key) ||
+				strings.Contains(rec.Body.String(), policeKey.ID) || strings.Contains(rec.Body.String(), `"hash"`) {
+				t.Fatalf("list: %d %s", rec.Code, rec.Body)
+			}
+
+			cases := []struct {
+				name, method, path, key, body string
+				status                        int
+				want                          string
+			}{
+				{"agent lists", "GET", "/api/v1/keys", agent, "", 403, "admin role"},
+				{"agent creates", "POST", "/api/v1/keys", agent, `{"role":"admin"}`, 403, "admin role"},
+				{"bad role", "POST", "/api/v1/keys", admin, `{"role":"root"}`, 400, `"field":"role"`},
+				{"unknown field", "POST", "/api/v1/keys", admin, `{"role":"agent","department":"police"}`, 400, `"field":"department"`},
+				{"long name", "POST", "/api/v1/keys", admin, `{"role":"agent","name":"` + strings.Repeat("x", 201) + `"}`, 400, `"field":"name"`},
+				{"another department's key", "POST", "/api/v1/keys/" + policeKey.ID + "/revoke", admin, "", 404, "no key"},
+				{"no such key", "POST", "/api/v1/keys/key_nope/revoke", admin, "", 404, "no key"},
+				{"revoke", "POST", "/api/v1/keys/" + made.ID + "/revoke", admin, "", 200, `"revoked_at":"`},
+				{"revoke again", "POST", "/api/v1/keys/" + made.ID + "/revoke", admin, "", 200, `"revoked_at":"`},
+				{"the revoked key", "GET", "/api/v1/me", made.Key, "", 401, "revoked"},
+				{"police unharmed", "GET", "/api/v1/me", police, "", 200, `"department":"police"`},
+			}
+			for _, c := range cases {
+				if rec := do(h, c.method, c.path, c.key, c.body); rec.Code != c.status || !strings.Contains(rec.Body.String(), c.want) {
+					t.Errorf("%s: %d %s, want %d with %q", c.name, rec.Code, rec.Body, c.status, c.want)
+				}
+			}
+			es, err := st.AuditLog(ctx, "health", 0, 10)
+			if err != nil || len(es) != 2 || es[0].Action != "key.revoke" || es[1].Action != "key.create" ||
+				strings.Contains(string(es[1].After), made.Key[12:]) || !strings.Contains(string(es[0].After), "revoked_at\":\"") {
+				t.Errorf("audit: %+v, %v", es, err)
+			}
+		})
+	}
+}

@@ -46,6 +46,12 @@ type Options struct {
 	// Districts maps PIN codes, or their first three digits, to district
 	// names for the cases report (see store.Reports).
 	Districts map[string]string
+	// Staff queues what agents send citizens (the pipeline). Nil: the
+	// inbox's actions that message a citizen answer 503.
+	Staff StaffQueue
+	// PollInterval is how often the live event stream looks for news
+	// (default a second).
+	PollInterval time.Duration
 }
 
 // Department is one department as the API sees it: the integrations it
@@ -55,6 +61,9 @@ type Department struct {
 	Name         string
 	TimeZone     *time.Location
 	Integrations []string
+	// Queues are the names of the department's handoff queues; a transfer
+	// must name one. None: any name is taken.
+	Queues []string
 }
 
 // API is the staff API. Make one with New and serve it with Mount.
@@ -92,9 +101,11 @@ func (a *API) mountRoutes(r *mux.Router) {
 	a.route(r, http.MethodGet, "/me", RoleViewer, a.me)
 	a.mountAccess(r)
 	a.mountTemplates(r)
+	a.mountWebhooks(r)
 	a.mountFallback(r)
 	a.mountReports(r)
 	a.mountCases(r)
+	a.mountInbox(r)
 }
 
 // subrouter is the authenticated router under Prefix, whose unknown paths

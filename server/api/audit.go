@@ -29,12 +29,17 @@ type Auditor interface {
 // recorded is logged as an error: it has been made, and the caller's
 // answer must say so.
 func (a *API) audit(r *http.Request, action, target string, before, after any) {
+	a.auditAs(r.Context(), PrincipalFrom(r.Context()), action, target, before, after)
+}
+
+// auditAs records a change made by p (for the exported methods that take
+// a principal rather than a request).
+func (a *API) auditAs(ctx context.Context, p Principal, action, target string, before, after any) {
 	if a.opts.Audit == nil {
 		return
 	}
-	p := PrincipalFrom(r.Context())
 	c := Change{Actor: p.Actor, KeyID: p.KeyID, Department: p.Department, Action: action, Target: target, Before: before, After: after}
-	if err := a.opts.Audit.Record(context.WithoutCancel(r.Context()), c); err != nil {
+	if err := a.opts.Audit.Record(context.WithoutCancel(ctx), c); err != nil {
 		a.log.Error("api: a change was made but could not be written to the audit log", "action", action, "target", target, "err", err)
 	}
 }

@@ -488,17 +488,6 @@ func (a *API) notify(ctx context.Context, n CaseNotice, g store.Grievance) strin
 	return "failed"
 }
 
-// auditAs records a change p made (for calls that come without a request).
-func (a *API) auditAs(ctx context.Context, p Principal, action, target string, before, after any) {
-	if a.opts.Audit == nil {
-		return
-	}
-	c := Change{Actor: p.Actor, KeyID: p.KeyID, Department: p.Department, Action: action, Target: target, Before: before, After: after}
-	if err := a.opts.Audit.Record(context.WithoutCancel(ctx), c); err != nil {
-		a.log.Error("api: a change was made but could not be written to the audit log", "action", action, "target", target, "err", err)
-	}
-}
-
 // policyOf is the service levels of a kind of case.
 func (a *API) policyOf(kind string) casework.Policy {
 	if a.opts.CasePolicy != nil {

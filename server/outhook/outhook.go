@@ -101,8 +101,11 @@ type Options struct {
 	// Batch is how many deliveries are claimed and posted at once
 	// (default 8).
 	Batch int
-	Clock func() time.Time
-	Log   *slog.Logger
+	// Retention is how long delivered and given-up deliveries are kept
+	// for the record (default 30 days); older ones are deleted hourly.
+	Retention time.Duration
+	Clock     func() time.Time
+	Log       *slog.Logger
 }
 
 // Deliverer tails the events and delivers the queue.
@@ -128,6 +131,7 @@ func New(o Options) *Deliverer {
 	o.Settle = or(o.Settle, 5*time.Second)
 	o.Interval = or(o.Interval, time.Second)
 	o.Batch = or(o.Batch, 8)
+	o.Retention = or(o.Retention, 30*24*time.Hour)
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
@@ -145,9 +149,17 @@ func or[T comparable](v, def T) T {
 	return v
 }
 
-// Run tails and delivers until ctx ends.
+// Run tails and delivers until ctx ends, and deletes what is past
+// Retention once an hour.
 func (d *Deliverer) Run(ctx context.Context) {
+	var pruned time.Time
 	for ctx.Err() == nil {
+		if now := d.o.Clock(); now.Sub(pruned) >= time.Hour {
+			pruned = now
+			if _, err := d.o.Store.PruneWebhooks(ctx, now.Add(-d.o.Retention)); err != nil && ctx.Err() == nil {
+				d.o.Log.Warn("outhook: deleting old deliveries failed", "err", err)
+			}
+		}
 		if _, err := d.Tail(ctx); err != nil && ctx.Err() == nil {
 			d.o.Log.Warn("outhook: reading events failed", "err", err)
 		}
@@ -229,9 +241,12 @@ func (d *Deliverer) DeliverDue(ctx context.Context) (int, error) {
 
 // deliver posts one delivery and records what came of it.
 func (d *Deliverer) deliver(ctx context.Context, del store.Delivery) {
+	if del.Department == "" {
+		del.Department = d.o.Departments[del.Integration]
+	}
 	h, ok := d.o.Hooks[del.Department]
 	if !ok || !h.wants(del.Event) {
-		d.settle(ctx, del, d.o.Store.WebhookFailed(ctx, del.ID, d.o.Owner, "the department has no webhook for this event", time.Time{}, store.DeliveryDropped))
+		d.settle(ctx, del, d.o.Store.DropWebhook(ctx, del.ID, d.o.Owner))
 		return
 	}
 	err := d.post(ctx, h, del)
@@ -242,13 +257,13 @@ func (d *Deliverer) deliver(ctx context.Context, del store.Delivery) {
 	if del.Attempts >= d.o.MaxAttempts {
 		d.o.Log.Error("outhook: delivery given up", "department", del.Department, "event", del.Event,
 			"delivery", del.ID, "attempts", del.Attempts, "err", err)
-		d.settle(ctx, del, d.o.Store.WebhookFailed(ctx, del.ID, d.o.Owner, err.Error(), time.Time{}, store.DeliveryFailed))
+		d.settle(ctx, del, d.o.Store.WebhookFailed(ctx, del.ID, d.o.Owner, err.Error(), time.Time{}))
 		return
 	}
 	retry := d.o.Clock().Add(d.backoff(del.Attempts))
 	d.o.Log.Warn("outhook: delivery failed; trying again", "department", del.Department, "event", del.Event,
 		"delivery", del.ID, "attempt", del.Attempts, "retry_at", retry, "err", err)
-	d.settle(ctx, del, d.o.Store.WebhookFailed(ctx, del.ID, d.o.Owner, err.Error(), retry, ""))
+	d.settle(ctx, del, d.o.Store.WebhookFailed(ctx, del.ID, d.o.Owner, err.Error(), retry))
 }
 
 func (d *Deliverer) settle(_ context.Context, del store.Delivery, err error) {

@@ -99,7 +99,7 @@ func queue(t *testing.T, s *store.Store, dept, event, payload string) {
 
 func deliveries(t *testing.T, s *store.Store, dept string) []store.Delivery {
 	t.Helper()
-	list, err := s.WebhookDeliveries(context.Background(), dept, 100)
+	list, err := s.WebhookDeliveries(context.Background(), store.WebhookQuery{Department: dept, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,8 +175,8 @@ func TestGivesUpAndLogs(t *testing.T) {
 		if got[0].Status != store.DeliveryFailed || got[0].Attempts != 2 || got[0].LastError != "outhook: HTTP 500: answer Internal Server Error" {
 			t.Fatalf("record: %+v", got[0])
 		}
-		if other := deliveries(t, s, "transport"); other[0].Status != store.DeliveryDropped || len(rec.got) != 2 {
-			t.Fatalf("a department without a hook: %+v; received %d", other[0], len(rec.got))
+		if other := deliveries(t, s, "transport"); len(other) != 0 || len(rec.got) != 2 {
+			t.Fatalf("a department without a hook: %+v; received %d", other, len(rec.got))
 		}
 		mu.Lock()
 		out := logs.String()
@@ -360,4 +360,62 @@ func TestVerify(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+}
+
+// A delivery queued for an integration goes to its department's hook.
+func TestDeliveryByIntegration(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, s *store.Store, c *clock) {
+		ctx := context.Background()
+		rec := newReceiver(t, c)
+		d := New(Options{Store: s, Hooks: map[string]Hook{"health": {URL: rec.URL, Secret: secret}},
+			Departments: map[string]string{"city": "health", "bus": "transport"}, Clock: c.Now})
+		for _, in := range []string{"city", "bus"} {
+			err := s.QueueCaseChange(ctx, "", store.CaseChange{Integration: in, Reference: "GRV-26-4821-7305-A",
+				Kind: "grievance", Status: "resolved", PreviousStatus: "open", Actor: "asha"})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := d.DeliverDue(ctx); n != 2 || err != nil {
+			t.Fatalf("delivered %d, %v", n, err)
+		}
+		if len(rec.got) != 1 || rec.got[0].Department != "health" || rec.got[0].Event != "case_changed" {
+			t.Fatalf("received %+v", rec.got)
+		}
+		bus, _ := s.WebhookDeliveries(ctx, store.WebhookQuery{Department: "transport", Integrations: []string{"bus"}})
+		if len(bus) != 0 {
+			t.Fatalf("the department without a hook: %+v", bus)
+		}
+	})
+}
+
+// Run delivers what is due, and deletes settled deliveries past Retention.
+func TestRunDeliversAndPrunes(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, s *store.Store, c *clock) {
+		rec := newReceiver(t, c)
+		d := New(Options{Store: s, Hooks: map[string]Hook{"health": {URL: rec.URL, Secret: secret}}, Clock: c.Now,
+			Interval: time.Millisecond, Retention: 24 * time.Hour})
+		queue(t, s, "health", "x", `{"n":1}`)
+		if n, _ := d.DeliverDue(context.Background()); n != 1 {
+			t.Fatal("not delivered")
+		}
+		c.Advance(25 * time.Hour)
+		queue(t, s, "health", "x", `{"n":2}`)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { d.Run(ctx); close(done) }()
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			if got := deliveries(t, s, "health"); len(got) == 1 && got[0].Status == store.DeliveryDelivered {
+				break
+			}
+		}
+		cancel()
+		<-done
+		got := deliveries(t, s, "health")
+		if len(got) != 1 || string(got[0].Payload) != `{"n":2}` || got[0].Status != store.DeliveryDelivered {
+			t.Fatalf("left: %+v", got)
+		}
+	})
 }

@@ -35,7 +35,13 @@ type storedInput struct {
 	Media    *engine.Attachment `json:"media,omitempty"`
 	Data     map[string]any     `json:"data,omitempty"`
 	At       time.Time          `json:"at"`
+	// Staff is a staff member's action, when Kind is staffKind.
+	Staff *storedStaff `json:"staff,omitempty"`
 }
+
+// staffKind is the stored kind of an envelope that carries a staff
+// member's action instead of a citizen's message (see QueueStaff).
+const staffKind = "staff"
 
 // inputKinds are the stored names of input kinds. A name, once written, is
 // never changed or given to another kind.
@@ -47,6 +53,7 @@ var inputKinds = map[string]engine.InputKind{
 	"form":        engine.InputForm,
 	"reaction":    engine.InputReaction,
 	"unsupported": engine.InputUnsupported,
+	"start":       engine.InputStart,
 }
 
 // legacyInputKinds are the numbers version-0 rows carry, as the engine's
@@ -88,18 +95,17 @@ func EncodeInput(in *engine.Input) ([]byte, error) {
 }
 
 // DecodeInput reads an inbox row's input, of any version still in flight.
+// A staff member's action is not an input: it fails (see decodeStaff).
 func DecodeInput(b []byte) (engine.Input, error) {
 	switch {
 	case len(b) == 0:
 		return engine.Input{}, errors.New("pipeline: empty input")
 	case b[0] == '{':
 		return decodeLegacyInput(b)
-	case b[0] != inputVersion:
-		return engine.Input{}, fmt.Errorf("pipeline: input of unknown version %d", b[0])
 	}
-	var s storedInput
-	if err := json.Unmarshal(b[1:], &s); err != nil {
-		return engine.Input{}, fmt.Errorf("pipeline: reading an input: %w", err)
+	s, err := decodeEnvelope(b)
+	if err != nil {
+		return engine.Input{}, err
 	}
 	kind, ok := inputKinds[s.Kind]
 	if !ok {
@@ -107,6 +113,21 @@ func DecodeInput(b []byte) (engine.Input, error) {
 	}
 	return engine.Input{ID: s.ID, Kind: kind, Text: s.Text, ChoiceID: s.ChoiceID, Asked: s.Asked,
 		Location: s.Location, Media: s.Media, Data: s.Data, At: s.At}, nil
+}
+
+// decodeEnvelope reads a versioned envelope's content.
+func decodeEnvelope(b []byte) (storedInput, error) {
+	var s storedInput
+	switch {
+	case len(b) == 0:
+		return s, errors.New("pipeline: empty input")
+	case b[0] != inputVersion:
+		return s, fmt.Errorf("pipeline: input of unknown version %d", b[0])
+	}
+	if err := json.Unmarshal(b[1:], &s); err != nil {
+		return s, fmt.Errorf("pipeline: reading an input: %w", err)
+	}
+	return s, nil
 }
 
 // decodeLegacyInput reads a version-0 row: engine.Input's JSON with the

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,7 +29,13 @@ type harness struct {
 	st   *store.Store
 	fake *graphsim.Server
 	lim  *whatsapp.Limiter
+	// clock is how far ahead of the real time the pipeline and the store
+	// are (see later).
+	clock *atomic.Int64
 }
+
+// later moves the pipeline's and the store's clock d ahead of real time.
+func (h *harness) later(d time.Duration) { h.clock.Store(int64(d)) }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
@@ -38,7 +45,9 @@ func newHarness(t *testing.T) *harness {
 	}
 	library := func() *engine.Library { return lib }
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "samvad.db"), store.Options{Apology: Apology(library)})
+	clock := &atomic.Int64{}
+	now := func() time.Time { return time.Now().Add(time.Duration(clock.Load())) }
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "samvad.db"), store.Options{Apology: Apology(library), Clock: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +60,7 @@ func newHarness(t *testing.T) *harness {
 	t.Cleanup(func() { fake.Close() })
 	lim := whatsapp.NewLimiter(whatsapp.LimiterConfig{NumberRate: 80})
 	p := New(Options{Store: st, Library: library, Limiter: lim, Metrics: NewMetrics(prometheus.NewRegistry()),
-		MediaDir: t.TempDir(), ProgressAfter: 10 * time.Millisecond})
+		MediaDir: t.TempDir(), ProgressAfter: 10 * time.Millisecond, Clock: now})
 	eng, err := engine.New(lib, engine.Config{Services: p.Services(engine.ServiceFunc(func(context.Context, string, map[string]any) (map[string]any, error) {
 		return map[string]any{"outcome": "ok"}, nil
 	}))})
@@ -60,7 +69,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	client := &whatsapp.Client{BaseURL: url, APIVersion: "v23.0", PhoneNumberID: testPhoneID, AccessToken: testToken}
 	p.Add(&Integration{ID: testIntegration, PhoneNumberID: testPhoneID, Engine: eng, Client: client, SessionDuration: time.Hour})
-	return &harness{t: t, p: p, st: st, fake: fake, lim: lim}
+	return &harness{t: t, p: p, st: st, fake: fake, lim: lim, clock: clock}
 }
 
 // ingest stores one citizen message, framed as the webhook frames it.
@@ -77,7 +86,7 @@ func (h *harness) ingest(waID, wamid string, in engine.Input) {
 func (h *harness) ingestRaw(waID, wamid string, input []byte) {
 	h.t.Helper()
 	_, err := h.st.Ingest(context.Background(), store.Batch{Messages: []store.Inbound{{Integration: testIntegration,
-		Wamid: wamid, ContactKey: waID, WaID: waID, Type: "text", Timestamp: time.Now(), Summary: "test", Input: input}}})
+		Wamid: wamid, ContactKey: waID, WaID: waID, Type: "text", Timestamp: h.p.now(), Summary: "test", Input: input}}})
 	if err != nil {
 		h.t.Fatal(err)
 	}

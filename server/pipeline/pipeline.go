@@ -34,6 +34,9 @@ type Options struct {
 	// ProgressAfter is how long a service call may take before the citizen
 	// is told to wait a moment (default DefaultProgressAfter).
 	ProgressAfter time.Duration
+	// Queues are the handoff queues by name: a citizen handed to one is
+	// told when a person will answer, and reminded while they wait.
+	Queues map[string]Queue
 }
 
 // Pipeline steps citizens' messages through the engine and sends the
@@ -53,6 +56,7 @@ type Pipeline struct {
 	// progressAfter: see Options.ProgressAfter.
 	progressAfter time.Duration
 	integrations  map[string]*Integration
+	queues        map[string]Queue
 	readMarks     chan struct{}
 	// sends holds a place for each send in flight (see startSend).
 	sends chan struct{}
@@ -81,7 +85,7 @@ func New(o Options) *Pipeline {
 	}
 	return &Pipeline{store: o.Store, library: o.Library, limiter: o.Limiter, metrics: o.Metrics, log: o.Log,
 		now: o.Clock, mediaDir: o.MediaDir, workers: o.Workers, senders: o.Senders, sendTimeout: o.SendTimeout, progressAfter: o.ProgressAfter,
-		integrations: map[string]*Integration{}, readMarks: make(chan struct{}, MaxReadMarks),
+		integrations: map[string]*Integration{}, queues: o.Queues, readMarks: make(chan struct{}, MaxReadMarks),
 		sends: make(chan struct{}, o.Senders*SendsInFlight)}
 }
 
@@ -102,6 +106,10 @@ func (p *Pipeline) Start(stop <-chan struct{}) {
 	for range p.senders {
 		p.wg.Add(1)
 		go func() { defer p.wg.Done(); p.runSender(stop) }()
+	}
+	if every := p.reminderInterval(); every > 0 {
+		p.wg.Add(1)
+		go func() { defer p.wg.Done(); p.runReminders(stop, every) }()
 	}
 }
 

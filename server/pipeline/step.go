@@ -35,8 +35,8 @@ func (p *Pipeline) Step(ctx context.Context, w *store.Work) (*store.Outcome, err
 		return out, nil
 	}
 	sess := p.loadSession(w, out)
-	if n := len(w.Messages); n > 0 {
-		typing := time.AfterFunc(slowStep, func() { p.markRead(in, w.Messages[n-1].Wamid) })
+	if last := lastFromCitizen(w.Messages); last != "" {
+		typing := time.AfterFunc(slowStep, func() { p.markRead(in, last) })
 		defer typing.Stop()
 	}
 	contact := w.Contact.Engine()
@@ -54,6 +54,17 @@ func (p *Pipeline) Step(ctx context.Context, w *store.Work) (*store.Outcome, err
 		out.OptedOut = &contact.OptedOut
 	}
 	return out, p.saveSession(in, sess, out)
+}
+
+// lastFromCitizen is the wamid of the latest message the citizen sent
+// (not a staff action), "" when there is none.
+func lastFromCitizen(ms []store.Message) string {
+	for i := len(ms) - 1; i >= 0; i-- {
+		if !ms[i].Internal() {
+			return ms[i].Wamid
+		}
+	}
+	return ""
 }
 
 // loadSession decodes the stored session. A corrupt one is reported and the
@@ -80,6 +91,9 @@ func (p *Pipeline) loadSession(w *store.Work, out *store.Outcome) *engine.Sessio
 
 func (p *Pipeline) stepMessage(ctx context.Context, in *Integration, w *store.Work, m *store.Message,
 	sess *engine.Session, contact *engine.Contact, res *engine.Result, out *store.Outcome) error {
+	if m.Internal() {
+		return p.stepStaff(ctx, in, w, m, sess, contact, res, out)
+	}
 	input, err := DecodeInput(m.Input)
 	if err != nil {
 		out.Log = append(out.Log, store.LogEntry{Level: store.LevelError, Kind: "bad_input",
@@ -130,7 +144,7 @@ func (p *Pipeline) stepMessage(ctx context.Context, in *Integration, w *store.Wo
 			out.Handoff = &h
 		}
 	}
-	p.queueReplies(w, sess, append(told, res.Outputs...), m, out)
+	p.queueReplies(w, sess, p.withHandoffWhen(append(told, res.Outputs...), sess.Lang), m, out)
 	return nil
 }
 
@@ -192,8 +206,19 @@ func (p *Pipeline) saveSession(in *Integration, sess *engine.Session, out *store
 	}
 	out.Session = data
 	out.SessionExpires = p.now().Add(in.SessionDuration)
+	if sess.Status == engine.SessionHandoff {
+		// Waiting for people can take longer than a quiet conversation
+		// lasts: the conversation stays with them until they hand it back
+		// or close it, within HandoffDuration.
+		out.SessionExpires = p.now().Add(max(in.SessionDuration, HandoffDuration))
+	}
 	return nil
 }
+
+// HandoffDuration is how long a conversation handed to people lasts
+// without anyone closing it or handing it back; the citizen's next message
+// after it starts afresh.
+const HandoffDuration = 7 * 24 * time.Hour
 
 // outgoingSummary is a short line for the conversation history.
 func outgoingSummary(m *whatsapp.OutgoingMessage) string {

@@ -20,30 +20,30 @@ func chars(s string) int { return utf8.RuneCountInString(s) }
 // checkTranslation checks one language's texts against the template and
 // against what Meta's review refuses.
 func (r *reader) checkTranslation(t *Template, tr *Translation, what string) {
-	p := tr.Pos
-	switch {
-	case strings.TrimSpace(tr.Body) == "":
-		r.problems.Errorf(p, "missing-body", "%s has no body", what)
+	if strings.TrimSpace(tr.Body) == "" {
+		r.problems.Errorf(tr.at("body"), "missing-body", "%s has no body", what)
 		return
-	case chars(tr.Body) > MaxBody:
-		r.problems.Errorf(p, "too-long", "%s: the body has %d characters, Meta allows %d", what, chars(tr.Body), MaxBody)
-	case chars(tr.Header) > MaxHeader:
-		r.problems.Errorf(p, "too-long", "%s: the header has %d characters, Meta allows %d", what, chars(tr.Header), MaxHeader)
-	case chars(tr.Footer) > MaxFooter:
-		r.problems.Errorf(p, "too-long", "%s: the footer has %d characters, Meta allows %d", what, chars(tr.Footer), MaxFooter)
 	}
-	if strings.Contains(tr.Header, "{{") || strings.Contains(tr.Footer, "{{") {
-		r.problems.Errorf(p, "variable-outside-body", "%s: only the body may have variables ({{1}}...), not the header or footer", what)
+	for _, f := range []struct {
+		name, text string
+		max        int
+	}{{"body", tr.Body, MaxBody}, {"header", tr.Header, MaxHeader}, {"footer", tr.Footer, MaxFooter}} {
+		if n := chars(f.text); n > f.max {
+			r.problems.Errorf(tr.at(f.name), "too-long", "%s: the %s has %d characters, Meta allows %d", what, f.name, n, f.max)
+		}
+		if f.name != "body" && strings.Contains(f.text, "{{") {
+			r.problems.Errorf(tr.at(f.name), "variable-outside-body", "%s: only the body may have variables ({{1}}...), not the %s", what, f.name)
+		}
 	}
 	for _, problem := range bodyProblems(tr.Body, len(t.Parameters)) {
-		r.problems.Errorf(p, "bad-variable", "%s: %s", what, problem)
+		r.problems.Errorf(tr.at("body"), "bad-variable", "%s: %s", what, problem)
 	}
 	if len(tr.Buttons) != len(t.Buttons) {
-		r.problems.Errorf(p, "button-labels", "%s has %d button labels for the template's %d buttons", what, len(tr.Buttons), len(t.Buttons))
+		r.problems.Errorf(tr.at("buttons"), "button-labels", "%s has %d button labels for the template's %d buttons", what, len(tr.Buttons), len(t.Buttons))
 	}
 	for i, label := range tr.Buttons {
 		if n := chars(label); n == 0 || n > MaxButtonLabel || strings.Contains(label, "{{") {
-			r.problems.Errorf(p, "button-labels", "%s: button %d's label must be 1 to %d characters without variables", what, i+1, MaxButtonLabel)
+			r.problems.Errorf(tr.at("buttons"), "button-labels", "%s: button %d's label must be 1 to %d characters without variables", what, i+1, MaxButtonLabel)
 		}
 	}
 }

@@ -94,6 +94,17 @@ type Translation struct {
 	Footer   string   `json:"footer,omitempty"`
 	Buttons  []string `json:"buttons,omitempty"`
 	Pos      diag.Pos `json:"-"`
+	// fields are where each text is, for problems in it.
+	fields map[string]diag.Pos
+}
+
+// at is where a field of the translation is (the language key when it
+// has no such field).
+func (tr *Translation) at(field string) diag.Pos {
+	if p, ok := tr.fields[field]; ok {
+		return p
+	}
+	return tr.Pos
 }
 
 // Registry holds the templates that loaded.
@@ -407,8 +418,9 @@ func (t *Template) param(name string) int {
 
 // translation reads one language's texts.
 func (r *reader) translation(key, n *yaml.Node, what string) *Translation {
-	tr := &Translation{Language: key.Value}
+	tr := &Translation{Language: key.Value, fields: map[string]diag.Pos{}}
 	for _, kv := range r.pairs(n, what) {
+		tr.fields[kv[0].Value] = r.pos(kv[1])
 		switch kv[0].Value {
 		case "header":
 			tr.Header = r.str(kv[1], what+": header")

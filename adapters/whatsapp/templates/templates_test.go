@@ -218,7 +218,7 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 		{"unknown key", "templates:\n  t:\n    category: UTILITY\n    colour: red\n    en: {body: hi there}\n", "unknown-key", `"colour"`},
 		{"no body", "templates:\n  t:\n    category: UTILITY\n    en: {header: x}\n", "missing-body", "no body"},
 		{"long header", "templates:\n  t:\n    category: UTILITY\n    en: {body: hi, header: " + strings.Repeat("h", 61) + "}\n", "too-long", "header has 61"},
-		{"variable in footer", "templates:\n  t:\n    category: UTILITY\n    en: {body: hi, footer: \"x {{1}} y\"}\n", "variable-outside-body", "only the body"},
+		{"variable in footer", "templates:\n  t:\n    category: UTILITY\n    en: {body: hi, footer: \"x {{1}} y\"}\n", "variable-outside-body", "not the footer"},
 		{"unused parameter", "templates:\n  t:\n    category: UTILITY\n    parameters: [{name: a}, {name: b}]\n    en: {body: \"x {{1}} y\"}\n", "bad-variable", "{{2}} is never used"},
 		{"out of range", "templates:\n  t:\n    category: UTILITY\n    parameters: [{name: a}]\n    en: {body: \"x {{1}} y {{2}} z\"}\n", "bad-variable", "{{2}} has no parameter"},
 		{"named", "templates:\n  t:\n    category: UTILITY\n    parameters: [{name: a}]\n    en: {body: \"x {{1}} y {{name}} z\"}\n", "bad-variable", "{{name}} is not a variable"},
@@ -263,7 +263,7 @@ func TestLoadCollectsAcrossFilesAndPlacesProblems(t *testing.T) {
 	if len(problems) != 2 {
 		t.Fatalf("want 2 problems, got:\n%v", diag.ListError(problems))
 	}
-	if d := problems[0]; d.Pos.String() != "b.yaml:5:5" || d.Snippet != "    en:" {
+	if d := problems[0]; d.Pos.String() != "b.yaml:6:13" || d.Snippet != `      body: "{{1}} x"` {
 		t.Errorf("first problem at %s (%q): %s", d.Pos, d.Snippet, d)
 	}
 	if d := problems[1]; d.Code != "duplicate-template" || !strings.Contains(d.Message, "a.yaml:2:3") {

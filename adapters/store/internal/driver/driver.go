@@ -321,6 +321,9 @@ type HistoryEntry struct {
 	Direction, Wamid, Type, Summary string
 	Status                          int
 	At                              time.Time
+	// Actor is the staff member who sent an outbound message ("" for the
+	// bot's own).
+	Actor string
 }
 
 // OutboundMessage is a reply for the outbox.

@@ -101,36 +101,35 @@ func conversation(q *Builder, c driver.Target, now time.Time, closing bool, h *d
 	}
 	if c.NewConversation {
 		if c.Conversation > 1 {
-			q.Raw("UPDATE conversations SET closed_at = ").Time(now).Raw(" WHERE contact_id = ").Str(c.ID).
+			q.Raw("UPDATE conversations SET closed_at = ").Time(now).Raw(", changed_at = ").Time(now).Raw(" WHERE contact_id = ").Str(c.ID).
 				Raw(" AND seq = ").Int(int64(c.Conversation - 1)).Raw(" AND closed_at IS NULL").End()
 		}
-		q.Raw("INSERT INTO conversations (contact_id, seq, integration_id, opened_at, closed_at, handoff_queue, handoff_reason, handoff_at) VALUES (").
+		q.Raw("INSERT INTO conversations (contact_id, seq, integration_id, opened_at, closed_at, handoff_queue, handoff_reason, handoff_at, changed_at) VALUES (").
 			Str(c.ID).Raw(", ").Int(int64(c.Conversation)).Raw(", ").Str(c.Integration).Raw(", ").Time(now).Raw(", ").Time(closed).Raw(", ").
-			Str(queue).Raw(", ").Str(reason).Raw(", ").Time(handoffAt).Raw(") ON CONFLICT (contact_id, seq) DO NOTHING").End()
+			Str(queue).Raw(", ").Str(reason).Raw(", ").Time(handoffAt).Raw(", ").Time(now).Raw(") ON CONFLICT (contact_id, seq) DO NOTHING").End()
 		return
 	}
 	if !closing && h == nil {
 		return
 	}
-	q.Raw("UPDATE conversations SET ")
+	q.Raw("UPDATE conversations SET changed_at = ").Time(now)
 	if closing {
-		q.Raw("closed_at = ").Time(closed)
+		q.Raw(", closed_at = ").Time(closed)
 	}
 	if h != nil {
-		if closing {
-			q.Raw(", ")
-		}
-		q.Raw("handoff_queue = ").Str(queue).Raw(", handoff_reason = ").Str(reason).Raw(", handoff_at = ").Time(handoffAt)
+		// A new handoff waits for an answer afresh: it may be reminded again.
+		q.Raw(", handoff_queue = ").Str(queue).Raw(", handoff_reason = ").Str(reason).Raw(", handoff_at = ").Time(handoffAt).
+			Raw(", reminded_at = NULL")
 	}
 	q.Raw(" WHERE contact_id = ").Str(c.ID).Raw(" AND seq = ").Int(int64(c.Conversation)).End()
 }
 
 func history(q *Builder, c driver.Target, hs []driver.HistoryEntry) {
-	q.Each(len(hs), "INSERT INTO messages (contact_id, seq, conversation, integration_id, direction, wamid, type, summary, status, at) VALUES ", func(i int) {
+	q.Each(len(hs), "INSERT INTO messages (contact_id, seq, conversation, integration_id, direction, wamid, type, summary, status, at, actor) VALUES ", func(i int) {
 		h := hs[i]
 		q.Raw("(").Str(c.ID).Raw(", ").Int(h.Seq).Raw(", ").Int(int64(c.Conversation)).Raw(", ").Str(c.Integration).
 			Raw(", ").Str(h.Direction).Raw(", ").StrOrNull(h.Wamid).Raw(", ").Str(TrimTo(h.Type, 64)).Raw(", ").Str(TrimTo(h.Summary, 4096)).
-			Raw(", ").Int(int64(h.Status)).Raw(", ").Time(h.At).Raw(")")
+			Raw(", ").Int(int64(h.Status)).Raw(", ").Time(h.At).Raw(", ").Str(TrimTo(h.Actor, 256)).Raw(")")
 	}, "")
 }
 

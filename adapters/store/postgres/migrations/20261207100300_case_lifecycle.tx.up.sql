@@ -7,7 +7,7 @@ ALTER TABLE grievances ADD COLUMN assigned_to text NOT NULL DEFAULT '';
 ALTER TABLE grievances ADD COLUMN escalation_level integer NOT NULL DEFAULT 0;
 ALTER TABLE grievances ADD COLUMN resolved_at timestamptz;
 CREATE INDEX grievances_due ON grievances (due_at);
-CREATE INDEX grievances_created ON grievances (integration_id, created_at, reference);
+CREATE INDEX grievances_case_list ON grievances (integration_id, created_at, reference);
 CREATE TABLE case_history (
 	id             bigserial PRIMARY KEY,
 	integration_id text NOT NULL,

@@ -37,4 +37,5 @@ CREATE INDEX messages_at_brin ON messages USING brin (at);
 CREATE INDEX outbox_created_brin ON outbox USING brin (created_at);
 CREATE INDEX conversations_opened_brin ON conversations USING brin (opened_at);
 CREATE INDEX contacts_first_seen ON contacts (integration_id, first_seen);
-CREATE INDEX grievances_created ON grievances (integration_id, created_at);
+-- The cases report's range scans use grievances_case_list (integration_id,
+-- created_at, reference), made by 20261207100300_case_lifecycle.

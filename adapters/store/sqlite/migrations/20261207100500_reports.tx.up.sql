@@ -35,4 +35,5 @@ CREATE INDEX messages_integration_at ON messages (integration_id, at);
 CREATE INDEX outbox_integration_created ON outbox (integration_id, created_at);
 CREATE INDEX conversations_integration_opened ON conversations (integration_id, opened_at);
 CREATE INDEX contacts_first_seen ON contacts (integration_id, first_seen);
-CREATE INDEX grievances_created ON grievances (integration_id, created_at);
+-- The cases report's range scans use grievances_case_list (integration_id,
+-- created_at, reference), made by 20261207100300_case_lifecycle.
