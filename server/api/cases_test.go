@@ -231,7 +231,7 @@ func TestCasesLifeOverHTTP(t *testing.T) {
 		if c := e.audit.changes[3]; c.Action != "case.move" || c.Actor != "anil" || c.Target != "case/"+ref {
 			t.Fatalf("audited %+v", c)
 		}
-		deliveries, err := e.st.WebhookDeliveries(context.Background(), "health", 20)
+		deliveries, err := e.st.WebhookDeliveries(context.Background(), store.WebhookQuery{Department: "health", Limit: 20})
 		if err != nil || len(deliveries) != 5 {
 			t.Fatalf("%d case_changed deliveries for the department, want 5: %v", len(deliveries), err)
 		}
