@@ -100,6 +100,9 @@ func TestBrowserConsole(t *testing.T) {
 	if after := con.Text(`#case-status`); after == before {
 		con.Fail("the case's status is still %q after the move", after)
 	}
+	if said := con.Text(`#notified`); !strings.Contains(said, "being told") {
+		con.Fail("after the move the page says %q of telling the citizen", said)
+	}
 	if told := citizen.WaitBot(ref); !strings.Contains(told, "The road crew is on its way.") {
 		citizen.Fail("the citizen was told %q, without the officer's remark", told)
 	}
