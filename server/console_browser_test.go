@@ -107,6 +107,17 @@ func TestBrowserConsole(t *testing.T) {
 		citizen.Fail("the citizen was told %q, without the officer's remark", told)
 	}
 
+	// The simulator's number answers a connection test; the flows are listed.
+	con.Run(chromedp.Navigate(base + "/console/integrations"))
+	con.Click(`#integration-simulator a`)
+	con.Click(`#test-connection`)
+	con.WaitVisible(`#test-result`)
+	if said := con.Text(`#test-result`); !strings.Contains(said, "The Graph API answered: 15550000000") {
+		con.Fail("the connection test says %q", said)
+	}
+	con.Run(chromedp.Navigate(base + "/console/flows"))
+	con.WaitVisible(`#flow-grievance`)
+
 	// The console in Hindi, from the selector in the header.
 	con.Click(`header a[lang="hi"]`)
 	con.WaitVisible(`html[lang="hi"]`)
