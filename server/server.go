@@ -167,7 +167,7 @@ func (s *Server) setup(ctx context.Context, lib *engine.Library) error {
 	if err != nil {
 		return err
 	}
-	s.notifier = &caseNotifier{contact: s.store.Contact, library: s.library, templates: s.templates, now: s.now, queue: staffNotices{s}}
+	s.notifier = &caseNotifier{contact: s.store.Contact, library: s.library, templates: s.templates, now: s.now}
 	s.api = s.newAPI(s.secret, districts)
 	if s.console, err = s.newConsole(); err != nil {
 		return err
