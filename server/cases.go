@@ -47,6 +47,29 @@ type noticeQueue interface {
 	QueueNotice(ctx context.Context, n citizenNotice) error
 }
 
+// staffNotices queues notices through the pipeline's staff queue: in
+// order with the citizen's own messages, free text only while the window
+// is open (the pipeline decides at queueing), else the template.
+type staffNotices struct {
+	queue interface {
+		QueueStaff(ctx context.Context, m pipeline.StaffMessage) error
+	}
+}
+
+// QueueNotice queues n as a staff notice.
+func (q staffNotices) QueueNotice(ctx context.Context, n citizenNotice) error {
+	m := pipeline.StaffMessage{Integration: n.Integration, Contact: strings.TrimPrefix(n.ContactID, n.Integration+"/"),
+		Kind: pipeline.StaffNotice, Actor: "samvad", Text: n.Text}
+	if n.Message != nil {
+		m.Template, m.Preview = n.Message.Outgoing.Template, n.Message.Preview
+	}
+	err := q.queue.QueueStaff(ctx, m)
+	if errors.Is(err, pipeline.ErrOptedOut) {
+		return api.ErrOptedOut
+	}
+	return err
+}
+
 // errNoQueue is a notice's failure while no queue sends them.
 var errNoQueue = errors.New("server: notices to citizens have no queue to go to on this server")
 

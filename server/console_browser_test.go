@@ -3,8 +3,11 @@ package server_test
 // The console in a real browser (headless Chromium, see internal/browsertest)
 // against a complete server: an officer signs in with the login make run
 // prints, sees the dashboard drawn from a conversation the simulator just
-// had, reads and moves the citizen's grievance (whose description, written
-// with markup, shows as text), and reads the console in Hindi.
+// had, answers a citizen who asked for an officer (the reply reaches the
+// citizen's simulator through the fake Graph API) and hands them back to
+// the bot, moves the citizen's grievance (the citizen is told, with the
+// officer's remark), and reads the console in Hindi. What the citizen
+// wrote with markup shows as text, in the inbox and on the case's page.
 
 import (
 	"context"
@@ -58,7 +61,29 @@ func TestBrowserConsole(t *testing.T) {
 		con.Fail("the grievances by status show %q", statuses)
 	}
 
-	// The grievance: its description shows as text, and it moves.
+	// The citizen asks for an officer, who answers from the inbox.
+	citizen.Say(markup)
+	citizen.WaitBot("")
+	citizen.Say("officer")
+	citizen.WaitBot("I am passing your message to an officer")
+	con.Run(chromedp.Navigate(base + "/console/inbox?status=handed_over"))
+	con.Click(`#conversations li a`)
+	con.WaitVisible(`#history .msg`)
+	if !browsertest.Eval[bool](con, `[...document.querySelectorAll('#history .bubble')].some(b => b.textContent.includes('<script>window.pwned=1</script>'))`) {
+		con.Fail("the citizen's markup is not shown as text in the conversation")
+	}
+	if browsertest.Eval[bool](con, `window.pwned !== undefined || document.querySelector('#history .bubble img, #history .bubble script') !== null`) {
+		con.Fail("the citizen's markup became part of the page")
+	}
+	citizen.MarkSeen()
+	con.Run(chromedp.SendKeys(`#reply-text`, "Hello, this is the ward office. We are looking into it."), chromedp.Click(`#send-reply`))
+	con.WaitVisible(`#done`)
+	citizen.WaitBot("Hello, this is the ward office. We are looking into it.")
+	con.Click(`#handback`)
+	con.WaitVisible(`//p[@id="done" and contains(., "The bot has the conversation again.")]`)
+
+	// The grievance: its description shows as text, and it moves; the
+	// citizen is told.
 	con.Run(chromedp.Navigate(base + "/console/cases"))
 	con.Click(`//table[@id="case-list"]//a[normalize-space(.)="` + ref + `"]`)
 	con.WaitVisible(`#move-form`)
@@ -69,16 +94,34 @@ func TestBrowserConsole(t *testing.T) {
 		con.Fail("the citizen's markup became part of the page")
 	}
 	before := con.Text(`#case-status`)
+	citizen.MarkSeen()
 	con.Run(chromedp.SendKeys(`#move-remark`, "The road crew is on its way."), chromedp.Click(`#move`))
 	con.WaitVisible(`#done`)
 	if after := con.Text(`#case-status`); after == before {
 		con.Fail("the case's status is still %q after the move", after)
 	}
+	if said := con.Text(`#notified`); !strings.Contains(said, "being told") {
+		con.Fail("after the move the page says %q of telling the citizen", said)
+	}
+	if told := citizen.WaitBot(ref); !strings.Contains(told, "The road crew is on its way.") {
+		citizen.Fail("the citizen was told %q, without the officer's remark", told)
+	}
+
+	// The simulator's number answers a connection test; the flows are listed.
+	con.Run(chromedp.Navigate(base + "/console/integrations"))
+	con.Click(`#integration-simulator a`)
+	con.Click(`#test-connection`)
+	con.WaitVisible(`#test-result`)
+	if said := con.Text(`#test-result`); !strings.Contains(said, "The Graph API answered: 15550000000") {
+		con.Fail("the connection test says %q", said)
+	}
+	con.Run(chromedp.Navigate(base + "/console/flows"))
+	con.WaitVisible(`#flow-grievance`)
 
 	// The console in Hindi, from the selector in the header.
 	con.Click(`header a[lang="hi"]`)
 	con.WaitVisible(`html[lang="hi"]`)
-	if nav := con.Text(`header nav`); !strings.Contains(nav, "शिकायतें और आवेदन") || !strings.Contains(nav, "डैशबोर्ड") {
+	if nav := con.Text(`header nav`); !strings.Contains(nav, "इनबॉक्स") || !strings.Contains(nav, "डैशबोर्ड") {
 		con.Fail("the menu in Hindi reads %q", nav)
 	}
 	con.KeepScreenshot("console_hindi")

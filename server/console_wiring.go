@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/server/api"
@@ -23,7 +24,7 @@ func (s *Server) newConsole() (*console.Console, error) {
 	return console.New(console.Options{Users: consoleUsers{s}, Sessions: s.store, Data: consoleData{s}, API: s.api,
 		Media: os.DirFS(s.cfg.MediaDir),
 		Key:   derivedKey(s.secret, "console"), SecureCookies: strings.HasPrefix(s.cfg.PublicURL, "https://"),
-		Simulator: sim, Clock: s.now, Log: s.log})
+		Simulator: sim, Zone: s.departmentZones(), Clock: s.now, Log: s.log})
 }
 
 // consoleUsers checks the console's sign-ins against the users of the
@@ -106,4 +107,21 @@ func (s *Server) metricsKey(w http.ResponseWriter, r *http.Request) (api.Princip
 		return api.Principal{}, false
 	}
 	return p, true
+}
+
+// departmentZones returns the time zone of each department (UTC for one
+// that names none that loads).
+func (s *Server) departmentZones() func(string) *time.Location {
+	zones := map[string]*time.Location{}
+	for _, d := range s.cfg.Departments {
+		if z, err := time.LoadLocation(d.TimeZone); err == nil {
+			zones[d.ID] = z
+		}
+	}
+	return func(department string) *time.Location {
+		if z := zones[department]; z != nil {
+			return z
+		}
+		return time.UTC
+	}
 }

@@ -133,47 +133,120 @@ func TestConsoleSignsInTheStoresUsers(t *testing.T) {
 	t.Parallel()
 	srv := newTestServer(t, nil)
 	t.Cleanup(func() { srv.store.Close() })
-	ctx := context.Background()
-	if _, err := srv.store.CreateUser(ctx, store.User{Department: simulatorDepartment, Role: "agent", Login: "asha", Name: "Asha K"}, "a long enough password"); err != nil {
-		t.Fatal(err)
-	}
 	web := httptest.NewServer(srv.Handler())
 	t.Cleanup(web.Close)
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar}
-	signIn := func(password string) (int, string) {
-		res, err := client.Get(web.URL + "/console/login")
-		if err != nil {
-			t.Fatal(err)
-		}
-		page, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		m := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindSubmatch(page)
-		if m == nil {
-			t.Fatalf("no token on the sign-in page:\n%s", page)
-		}
-		res, err = client.PostForm(web.URL+"/console/login", url.Values{"csrf": {string(m[1])}, "login": {"asha"}, "password": {password}, "next": {"/console/"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		body, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(body)
-	}
-	if status, _ := signIn("not the password"); status != http.StatusUnauthorized {
+	newUser(t, srv, "asha", "Asha K", simulatorDepartment, "agent")
+	client := &http.Client{}
+	client.Jar, _ = cookiejar.New(nil)
+	if status, _ := signIn(t, client, web.URL, "asha", "not the password"); status != http.StatusUnauthorized {
 		t.Fatalf("a wrong password: %d, want 401", status)
 	}
-	status, body := signIn("a long enough password")
+	status, body := signIn(t, client, web.URL, "asha", userPassword)
 	if status != http.StatusOK || !strings.Contains(body, "Asha K") || !strings.Contains(body, "agent") {
 		t.Fatalf("signed in, the dashboard: %d\n%s", status, body)
 	}
 	// An agent's session does not read /metrics.
-	res, err := client.Get(web.URL + "/metrics")
+	if status, _ := fetch(t, client, web.URL+"/metrics"); status != http.StatusForbidden {
+		t.Fatalf("/metrics with an agent's session: %d, want 403", status)
+	}
+}
+
+func TestConsoleCasesKeepRolesAndDepartments(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, nil)
+	t.Cleanup(func() { srv.store.Close() })
+	web := httptest.NewServer(srv.Handler())
+	t.Cleanup(web.Close)
+	ctx := context.Background()
+	ref, err := srv.store.CreateGrievance(ctx, store.Grievance{Integration: simulatorID, ContactID: "c1", Category: "roads",
+		Description: "<b>pothole</b>", Status: "lodged"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusForbidden {
-		t.Fatalf("/metrics with an agent's session: %d, want 403", res.StatusCode)
+	as := func(login, dept, role string) *http.Client {
+		newUser(t, srv, login, login, dept, role)
+		c := &http.Client{}
+		c.Jar, _ = cookiejar.New(nil)
+		if status, body := signIn(t, c, web.URL, login, userPassword); status != http.StatusOK {
+			t.Fatalf("%s signing in: %d\n%s", login, status, body)
+		}
+		return c
 	}
+	agent, viewer, other := as("agent1", simulatorDepartment, "agent"), as("viewer1", simulatorDepartment, "viewer"), as("water1", "water", "admin")
+	if status, body := fetch(t, agent, web.URL+"/console/cases"); status != http.StatusOK || !strings.Contains(body, ref) {
+		t.Fatalf("the agent's case list: %d\n%s", status, body)
+	}
+	status, body := fetch(t, agent, web.URL+"/console/cases/"+ref)
+	if status != http.StatusOK || !strings.Contains(body, "&lt;b&gt;pothole&lt;/b&gt;") {
+		t.Fatalf("the case's page: %d, the description not escaped?\n%s", status, body)
+	}
+	if status, body := fetch(t, other, web.URL+"/console/cases"); status != http.StatusOK || strings.Contains(body, ref) {
+		t.Fatalf("another department's list: %d, shows %s", status, ref)
+	}
+	if status, _ := fetch(t, other, web.URL+"/console/cases/"+ref); status != http.StatusNotFound {
+		t.Fatalf("another department's case: %d, want 404", status)
+	}
+	move := func(c *http.Client) (int, string) {
+		_, page := fetch(t, c, web.URL+"/console/cases/"+ref)
+		m := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no form token on the case's page:\n%s", page)
+		}
+		res, err := c.PostForm(web.URL+"/console/cases/"+ref+"/move", url.Values{"csrf": {m[1]}, "to": {"in_progress"}, "remark": {"on it"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if status, _ := move(viewer); status != http.StatusForbidden {
+		t.Fatalf("a viewer moving a case: %d, want 403", status)
+	}
+	if status, body := move(agent); status != http.StatusOK || !strings.Contains(body, `id="done"`) {
+		t.Fatalf("the agent moving the case: %d\n%s", status, body)
+	}
+	if g, err := srv.store.GrievanceByReference(ctx, simulatorID, ref); err != nil || g.Status != "in_progress" {
+		t.Fatalf("the case after the move: %+v %v", g, err)
+	}
+}
+
+// userPassword is the password of the tests' console users.
+const userPassword = "a long enough password"
+
+// newUser makes a console account.
+func newUser(t *testing.T, srv *Server, login, name, dept, role string) {
+	t.Helper()
+	if _, err := srv.store.CreateUser(context.Background(), store.User{Department: dept, Role: role, Login: login, Name: name}, userPassword); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// signIn signs client in at base and returns the page it lands on.
+func signIn(t *testing.T, client *http.Client, base, login, password string) (int, string) {
+	t.Helper()
+	_, page := fetch(t, client, base+"/console/login")
+	m := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no token on the sign-in page:\n%s", page)
+	}
+	res, err := client.PostForm(base+"/console/login", url.Values{"csrf": {m[1]}, "login": {login}, "password": {password}, "next": {"/console/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body)
+}
+
+// fetch GETs url with client.
+func fetch(t *testing.T, client *http.Client, url string) (int, string) {
+	t.Helper()
+	res, err := client.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body)
 }

@@ -33,6 +33,7 @@ var inboxKeys = api.StaticKeys{
 type inboxServer struct {
 	*e2e
 	offset atomic.Int64
+	srv    *server.Server
 }
 
 func startInbox(t *testing.T, dialect string) *inboxServer {
@@ -74,6 +75,7 @@ func startInbox(t *testing.T, dialect string) *inboxServer {
 		_ = srv.Shutdown(ctx)
 	})
 	s.e2e = &e2e{t: t, fake: fake, url: srv.URL()}
+	s.srv = srv
 	return s
 }
 
@@ -147,6 +149,11 @@ func testAgentInbox(t *testing.T, dialect string) {
 	}
 	conv := "/conversations/" + c.ID
 
+	var waiting api.ConversationPage
+	s.must(200, "GET", "/conversations?assigned=none&queue=general", "k-viewer", "", &waiting)
+	if len(waiting.Conversations) != 1 {
+		t.Fatalf("unassigned in general: %+v", waiting)
+	}
 	// Another department sees nothing of it.
 	var none api.ConversationPage
 	s.must(200, "GET", "/conversations", "k-roads", "", &none)
@@ -207,6 +214,11 @@ func testAgentInbox(t *testing.T, dialect string) {
 	}
 	if code, _ := s.call("POST", conv+"/assign", "k-viewer", `{"agent":"vik"}`); code != 403 {
 		t.Errorf("a viewer assigned: %d", code)
+	}
+	var nobody api.ConversationPage
+	s.must(200, "GET", "/conversations?assigned=none", "k-viewer", "", &nobody)
+	if len(nobody.Conversations) != 0 {
+		t.Fatalf("assigned to nobody: %+v", nobody)
 	}
 	var mine api.ConversationPage
 	s.must(200, "GET", "/conversations?assigned=asha&status=handed_over", "k-viewer", "", &mine)
@@ -322,5 +334,71 @@ func testInboxEventsAndClose(t *testing.T, dialect string) {
 	if again := s.waitReplies(citizen, n); !strings.Contains(again[len(again)-1].Text, "language") &&
 		!strings.Contains(optionTitles(again[len(again)-1]), "officer") {
 		t.Fatalf("a closed conversation did not start afresh: %+v", again)
+	}
+}
+
+// A server shutting down ends its event streams rather than wait for them.
+func TestShutdownEndsEventStreams(t *testing.T) {
+	t.Parallel()
+	s := startInbox(t, "sqlite")
+	req, _ := http.NewRequest("GET", s.url+"/api/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer k-viewer")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := s.srv.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown with a stream open: %v", err)
+	}
+	if _, err := io.ReadAll(res.Body); err != nil {
+		t.Fatalf("the stream did not end cleanly: %v", err)
+	}
+}
+
+// Pages follow each other through next_cursor, and an edited cursor is
+// refused.
+func TestInboxPages(t *testing.T) {
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) { testInboxPages(t, dialect) })
+	}
+}
+
+func testInboxPages(t *testing.T, dialect string) {
+	s := startInbox(t, dialect)
+	citizens := []string{"919800000211", "919800000212", "919800000213"}
+	for _, c := range citizens {
+		s.say(c, "officer", s.now())
+	}
+	for _, c := range citizens {
+		s.waitReplies(c, 0)
+	}
+	seen := map[string]bool{}
+	cursor := ""
+	for page := 0; page < 3; page++ {
+		var p api.ConversationPage
+		s.must(200, "GET", "/conversations?limit=2&cursor="+cursor, "k-viewer", "", &p)
+		for _, c := range p.Conversations {
+			if seen[c.ID] {
+				t.Fatalf("%s listed twice", c.ID)
+			}
+			seen[c.ID] = true
+		}
+		if p.NextCursor == "" {
+			break
+		}
+		if page == 0 {
+			edited := []byte(p.NextCursor)
+			edited[len(edited)/2] ^= 1
+			if code, body := s.call("GET", "/conversations?limit=2&cursor="+string(edited), "k-viewer", ""); code != 400 || !strings.Contains(body, `"field":"cursor"`) {
+				t.Fatalf("an edited cursor: %d %s", code, body)
+			}
+		}
+		cursor = p.NextCursor
+	}
+	if len(seen) != len(citizens) {
+		t.Fatalf("paged through %d of %d conversations", len(seen), len(citizens))
 	}
 }

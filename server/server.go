@@ -167,7 +167,8 @@ func (s *Server) setup(ctx context.Context, lib *engine.Library) error {
 	if err != nil {
 		return err
 	}
-	s.notifier = &caseNotifier{contact: s.store.Contact, library: s.library, templates: s.templates, now: s.now}
+	s.notifier = &caseNotifier{contact: s.store.Contact, library: s.library, templates: s.templates, now: s.now,
+		queue: staffNotices{queue: s.pipeline}}
 	s.api = s.newAPI(s.secret, districts)
 	if s.console, err = s.newConsole(); err != nil {
 		return err
@@ -307,6 +308,7 @@ func (s *Server) Start(ctx context.Context) error {
 	s.addr = ln.Addr().String()
 	s.httpServer = &http.Server{Handler: s.router, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	s.httpServer.RegisterOnShutdown(s.api.CloseStreams)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()

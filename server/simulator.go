@@ -222,6 +222,8 @@ type simOut struct {
 	At     time.Time       `json:"at"`
 	Status string          `json:"status"`
 	Body   json.RawMessage `json:"body"`
+	// Preview is a template message's text as the citizen reads it.
+	Preview string `json:"preview,omitempty"`
 }
 
 func (sim *simulator) messages(w http.ResponseWriter, r *http.Request) {
@@ -246,9 +248,23 @@ func (sim *simulator) messages(w http.ResponseWriter, r *http.Request) {
 		if status == "" {
 			status = "sent"
 		}
-		out = append(out, simOut{Seq: seq, Wamid: m.WAMID, At: m.At, Status: status, Body: m.Body})
+		out = append(out, simOut{Seq: seq, Wamid: m.WAMID, At: m.At, Status: status, Body: m.Body, Preview: sim.preview(m)})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"messages": out, "next": seq})
+}
+
+// preview is a template message's text as the citizen reads it, from the
+// templates loaded now ("" for other messages).
+func (sim *simulator) preview(m graphsim.Message) string {
+	if m.Type != "template" {
+		return ""
+	}
+	var body struct{ Template *whatsapp.Template }
+	if json.Unmarshal(m.Body, &body) != nil {
+		return ""
+	}
+	text, _ := sim.srv.templates().Preview(body.Template)
+	return text
 }
 
 // statuses are the delivery statuses the store recorded for a citizen's replies.

@@ -178,3 +178,29 @@ func TestAReloadBringsNewTemplates(t *testing.T) {
 		t.Fatal("the running templates were dropped")
 	}
 }
+
+// The simulator shows a template message as the citizen reads it.
+func TestTheSimulatorShowsATemplatesText(t *testing.T) {
+	c := startSim(t)
+	m, err := c.srv.templates().Check("appointment_reminder", "hi", map[string]string{
+		"service": "आधार अपडेट", "office": "वार्ड 12 नागरिक सेवा केंद्र", "date": "2026-12-21", "time": "10:30"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Outgoing.To = c.citizen
+	if _, err := c.srv.integrations[simulatorID].run.Client.Send(context.Background(), &m.Outgoing); err != nil {
+		t.Fatal(err)
+	}
+	rec := c.api(http.MethodGet, "/simulator/api/messages?citizen="+c.citizen, nil)
+	var res struct {
+		Messages []struct {
+			Preview string `json:"preview"`
+		} `json:"messages"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil || len(res.Messages) != 1 {
+		t.Fatalf("%s %v", rec.Body, err)
+	}
+	if got := res.Messages[0].Preview; got != m.Preview || !strings.Contains(got, "21 दिसंबर 2026 को 10:30 बजे वार्ड 12") {
+		t.Fatalf("preview %q, want %q", got, m.Preview)
+	}
+}

@@ -159,7 +159,7 @@ func (s *builtinSpec) signature() (returns, outcomes []string) {
 	case builtinGrievanceReopen:
 		return []string{"reference"}, []string{"not_found", "not_yours", "not_resolved", "too_late"}
 	}
-	return []string{"reference", "kind", "title", "category", "status", "due", "updated", "note"}, []string{"not_found", "not_yours"}
+	return []string{"reference", "kind", "title", "category", "status", "due", "updated", "note", "reopenable"}, []string{"not_found", "not_yours"}
 }
 
 // callBuiltin runs a built-in operation against the casebook.
@@ -229,8 +229,10 @@ func (op *operation) callBuiltin(ctx context.Context, book Casebook, now time.Ti
 	if c.Kind != s.kind && s.kind != "" {
 		return map[string]any{"outcome": "not_found", "reference": ref}, nil
 	}
+	reopenable := casework.CanReopen(c.Status, c.Updated, now, time.Duration(s.reopenDays)*24*time.Hour)
 	return map[string]any{"reference": c.Reference, "kind": c.Kind, "title": c.Title, "category": c.Category,
-		"status": string(c.Status), "due": dateText(c.Due), "updated": dateText(c.Updated), "note": c.Note, "outcome": "ok"}, nil
+		"status": string(c.Status), "due": dateText(c.Due), "updated": dateText(c.Updated), "note": c.Note,
+		"reopenable": reopenable, "outcome": "ok"}, nil
 }
 
 func dateText(t time.Time) string {

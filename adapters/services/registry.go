@@ -305,9 +305,12 @@ func recordExchange(ctx context.Context, ex *Exchange) {
 // CasePolicies returns the service levels declared for each kind of case
 // (grievance, ration_card…) by the built-in operations that lodge them:
 // the days per category and the escalation levels, for re-computing a
-// deadline on reopening and escalation.
+// deadline on reopening and escalation. A nil Registry declares none.
 func (r *Registry) CasePolicies() map[string]casework.Policy {
 	out := map[string]casework.Policy{}
+	if r == nil {
+		return out
+	}
 	for _, name := range sortedNames(r.ops) {
 		s := r.ops[name].builtin
 		if s != nil && (s.name == builtinGrievanceLodge || s.name == builtinRequestSubmit) && s.kind != "" {

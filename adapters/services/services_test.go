@@ -486,4 +486,35 @@ func TestCasePolicies(t *testing.T) {
 		got["ration_card"].DaysFor("x") != casework.DefaultPolicy.Default || len(got["ration_card"].Levels) == 0 {
 		t.Fatalf("policies %+v", got)
 	}
+	var none *Registry
+	if got := none.CasePolicies(); len(got) != 0 {
+		t.Fatalf("a nil registry: %v", got)
+	}
+}
+
+// A resolved grievance's look-up says whether its reopen period is still
+// open, by the reopen_days declared on the look-up.
+func TestStatusSaysWhetherAResolvedCaseMayBeReopened(t *testing.T) {
+	t.Parallel()
+	decl := "operations:\n  grievance.status:\n    builtin: grievance.status\n    request: {reopen_days: 30}\n    args: {reference: string}\n"
+	r, problems := Load([]File{{Path: "s.yaml", Content: []byte(decl)}})
+	if problems.HasErrors() {
+		t.Fatal(problems.Err())
+	}
+	recent, old, open := script.FormatReference("GRV", 2026, 1), script.FormatReference("GRV", 2026, 2), script.FormatReference("GRV", 2026, 3)
+	now := time.Now()
+	book := &fakeCasebook{cases: map[string]Case{
+		recent: {Kind: "grievance", Status: "resolved", Updated: now.Add(-20 * 24 * time.Hour)},
+		old:    {Kind: "grievance", Status: "resolved", Updated: now.Add(-40 * 24 * time.Hour)},
+		open:   {Kind: "grievance", Status: "in_progress", Updated: now},
+	}}
+	if err := r.Bind(Deployment{Casebook: book}); err != nil {
+		t.Fatal(err)
+	}
+	for ref, want := range map[string]bool{recent: true, old: false, open: false} {
+		res, err := r.Call(context.Background(), "grievance.status", map[string]any{"reference": ref})
+		if err != nil || res["reopenable"] != want {
+			t.Errorf("%s: %v %v, want reopenable %v", ref, res, err, want)
+		}
+	}
 }

@@ -104,7 +104,8 @@ type ConversationFilter struct {
 	// Integrations are the only integrations whose conversations are
 	// listed (none: nothing is).
 	Integrations []string
-	// Status, Queue and AssignedTo narrow the list when set.
+	// Status, Queue and AssignedTo narrow the list when set; AssignedTo
+	// UnassignedFilter lists those assigned to nobody.
 	Status     string
 	Queue      string
 	AssignedTo string
@@ -114,6 +115,10 @@ type ConversationFilter struct {
 	// Limit is the page size (default 50, at most 200).
 	Limit int
 }
+
+// UnassignedFilter is the ConversationFilter.AssignedTo of conversations
+// assigned to nobody.
+const UnassignedFilter = "none"
 
 // ConversationCursor is a position in the list: its conversations are
 // ordered newest first by when they opened, then by contact and number.
@@ -215,7 +220,11 @@ func (s *Store) Conversations(ctx context.Context, f ConversationFilter) ([]Conv
 		if f.Queue != "" {
 			q.Where("c.handoff_queue = ?", f.Queue)
 		}
-		if f.AssignedTo != "" {
+		switch f.AssignedTo {
+		case "":
+		case UnassignedFilter:
+			q.Where("c.assigned_to = ''")
+		default:
 			q.Where("c.assigned_to = ?", f.AssignedTo)
 		}
 		if a := f.After; a != nil {

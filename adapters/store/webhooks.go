@@ -290,7 +290,8 @@ type handoffEventRow struct {
 
 // TailHandoffs reads, in one transaction, the handoff and handoff_message
 // events after the position remembered under name and older than settle
-// (so that a step still committing is not passed over), hands them to
+// (so that a step still committing is seldom passed over: SweepHandoffs
+// finds the rest), hands them to
 // queue with the transaction, and remembers the last one read. The first
 // call starts at the newest event: history is not replayed. Several
 // processes may tail at once: the deliveries' keys keep each event to
@@ -325,12 +326,7 @@ func (s *Store) TailHandoffs(ctx context.Context, name string, settle time.Durat
 		if len(rows) == 0 {
 			return nil
 		}
-		events := make([]HandoffEvent, len(rows))
-		for i, r := range rows {
-			events[i] = HandoffEvent{ID: r.ID, Integration: r.IntegrationID, ContactID: r.ContactID,
-				Conversation: r.Conversation, Kind: r.Kind, Flow: r.Flow, Node: r.Node, Detail: r.Detail, At: r.At.T}
-		}
-		if err := queue(ctx, tx, events); err != nil {
+		if err := queue(ctx, tx, handoffEvents(rows)); err != nil {
 			return err
 		}
 		read = len(rows)
@@ -342,6 +338,42 @@ func (s *Store) TailHandoffs(ctx context.Context, name string, settle time.Durat
 		return 0, fmt.Errorf("store: tail handoffs: %w", err)
 	}
 	return read, nil
+}
+
+// SweepHandoffs hands queue the handoff and handoff_message events since
+// since, whatever the tail has read, in one transaction. Ids are given as
+// rows are inserted, not as their transactions commit, so on Postgres a
+// step can commit an event below the tail's position after the tail read
+// past it; a sweep over the last minutes finds it, and the deliveries'
+// keys keep every event it finds again to its one delivery.
+func (s *Store) SweepHandoffs(ctx context.Context, since time.Time,
+	queue func(ctx context.Context, tx bun.IDB, events []HandoffEvent) error) (int, error) {
+	n := 0
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var rows []handoffEventRow
+		err := tx.NewSelect().TableExpr("events").
+			ColumnExpr("id, integration_id, contact_id, conversation, kind, flow, node, detail, at").
+			Where("kind IN (?)", bun.List([]string{WebhookHandoff, WebhookHandoffMessage})).
+			Where("at >= ?", driver.At(since)).OrderExpr("id").Limit(5000).Scan(ctx, &rows)
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		n = len(rows)
+		return queue(ctx, tx, handoffEvents(rows))
+	})
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return 0, fmt.Errorf("store: sweep handoffs: %w", err)
+	}
+	return n, nil
+}
+
+func handoffEvents(rows []handoffEventRow) []HandoffEvent {
+	events := make([]HandoffEvent, len(rows))
+	for i, r := range rows {
+		events[i] = HandoffEvent{ID: r.ID, Integration: r.IntegrationID, ContactID: r.ContactID,
+			Conversation: r.Conversation, Kind: r.Kind, Flow: r.Flow, Node: r.Node, Detail: r.Detail, At: r.At.T}
+	}
+	return events
 }
 
 // settled keeps the events up to the first that is newer than before: a

@@ -68,6 +68,7 @@ func startTargetOn(tb testing.TB, g *loadtest.Graph, db string, workers, senders
 	srv := servertest.New(tb, func(c *server.Config) {
 		off := false
 		c.Simulator = &off
+		c.MetricsPublic = true // the run reads the server's own ack histogram
 		c.DatabaseURL = db
 		c.Workers, c.Senders = workers, senders
 		c.SecretKey = server.Secret(testSecretKey)

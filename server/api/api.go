@@ -72,6 +72,8 @@ type API struct {
 	now     func() time.Time
 	log     *slog.Logger
 	cursors cursors
+	// streams ends the live event streams (CloseStreams).
+	streams streamStop
 }
 
 // New makes the API.

@@ -14,7 +14,6 @@ import (
 
 	"github.com/samvad/samvad/adapters/services/casework"
 	"github.com/samvad/samvad/adapters/store"
-	"github.com/samvad/samvad/engine/script"
 )
 
 // Cases: grievances and service requests through their life. A case moves
@@ -453,7 +452,7 @@ func (a *API) caseDetail(ctx context.Context, p Principal, g store.Grievance) (C
 // caseEntry is g as listed.
 func (a *API) caseEntry(g store.Grievance) CaseEntry {
 	e := CaseEntry{Reference: g.Reference, Integration: g.Integration, Kind: g.Kind, Title: g.Title, Category: g.Category,
-		Status: string(statusOf(g)), AssignedTo: g.AssignedTo, Level: g.Level, Citizen: maskedCitizen(g.ContactID),
+		Status: string(statusOf(g)), AssignedTo: g.AssignedTo, Level: g.Level, Citizen: maskContact(g.ContactID),
 		Created: g.Created, Updated: g.Updated}
 	if g.Level > 0 {
 		levels := a.policyOf(g.Kind).Levels
@@ -521,13 +520,6 @@ func statusNames(sts []casework.Status) string {
 		names[i] = string(st)
 	}
 	return strings.Join(names, ", ")
-}
-
-// maskedCitizen is the citizen's number with all but its first and last
-// two digits hidden.
-func maskedCitizen(contactID string) string {
-	_, key, _ := strings.Cut(contactID, "/")
-	return script.MaskPhone(key)
 }
 
 func trimText(s string, n int) string {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/samvad/samvad/adapters/store"
@@ -15,6 +16,32 @@ import (
 // happens in the department's conversations (a handoff, a citizen's
 // message to people, an agent's reply, a change made through the API). It
 // polls the store, so it sees what every process writes.
+
+// streamStop is closed when the server shuts down, ending every stream:
+// an open stream would otherwise hold up the shutdown until its deadline.
+type streamStop struct {
+	once sync.Once
+	ch   chan struct{}
+	mu   sync.Mutex
+}
+
+// done is the channel that closes at shutdown.
+func (s *streamStop) done() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ch == nil {
+		s.ch = make(chan struct{})
+	}
+	return s.ch
+}
+
+// CloseStreams ends the live event streams; the server calls it when it
+// starts shutting down (http.Server.RegisterOnShutdown). Clients reconnect
+// to another process with the last event's id.
+func (a *API) CloseStreams() {
+	ch := a.streams.done()
+	a.streams.once.Do(func() { close(ch) })
+}
 
 // LiveEvent is one event of the stream.
 type LiveEvent struct {
@@ -112,6 +139,8 @@ func (a *API) pollEvents(w http.ResponseWriter, r *http.Request, flusher http.Fl
 		}
 		select {
 		case <-r.Context().Done():
+			return
+		case <-a.streams.done():
 			return
 		case <-tick.C:
 		}

@@ -151,7 +151,7 @@ func parseConversationID(id string) (integration string, ref store.ConversationR
 	}
 	integration, rest, ok1 := strings.Cut(string(raw), ":")
 	i := strings.LastIndexByte(rest, ':')
-	if !ok1 || i <= 0 {
+	if !ok1 || integration == "" || i <= 0 {
 		return "", ref, false
 	}
 	seq, err := strconv.Atoi(rest[i+1:])

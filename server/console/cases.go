@@ -65,11 +65,20 @@ func (c *Console) cases(w http.ResponseWriter, r *http.Request) {
 type caseView struct {
 	Case          api.CaseDetail
 	Done, Problem string
+	// Notified says whether the citizen was told of the change just made
+	// (queued, opted_out or failed).
+	Notified string
 }
 
 // caseDetail shows a case.
 func (c *Console) caseDetail(w http.ResponseWriter, r *http.Request) {
-	c.showCase(w, r, http.StatusOK, caseView{Done: r.URL.Query().Get("done")})
+	q := r.URL.Query()
+	v := caseView{Done: q.Get("done")}
+	switch n := q.Get("notified"); n {
+	case "queued", "opted_out", "failed":
+		v.Notified = n
+	}
+	c.showCase(w, r, http.StatusOK, v)
 }
 
 // showCase draws a case's page.

@@ -57,6 +57,9 @@ type Options struct {
 	SecureCookies bool
 	// SessionTTL is how long a sign-in lasts (default 12 hours).
 	SessionTTL time.Duration
+	// Zone is a department's time zone, which the pages show times in
+	// (nil: UTC).
+	Zone func(department string) *time.Location
 	// Simulator, when not empty, is the simulator page's path.
 	Simulator string
 	Clock     func() time.Time

@@ -18,6 +18,7 @@ func (c *Console) mountPages(r *mux.Router) {
 	r.HandleFunc("/integrations/{id}/test", c.testConnection).Methods(http.MethodPost)
 	r.HandleFunc("/media/{integration}/{name}", c.media).Methods(http.MethodGet)
 	if c.opts.API != nil {
+		c.mountInbox(r)
 		c.mountCases(r)
 	}
 }

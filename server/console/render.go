@@ -23,12 +23,6 @@ type pages struct {
 
 // funcs are the templates' helpers.
 var funcs = template.FuncMap{
-	"datetime": func(t time.Time) string {
-		if t.IsZero() {
-			return "–"
-		}
-		return t.Format("2006-01-02 15:04")
-	},
 	"join":     strings.Join,
 	"mediaURL": mediaURL,
 	"isImage":  isImage,
@@ -77,6 +71,19 @@ type view struct {
 	Staff bool
 	Path  string
 	Data  any
+	// zone is the signed-in department's time zone.
+	zone *time.Location
+}
+
+// When is a time as the department reads it: in its zone, to the minute.
+func (v view) When(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	if v.zone != nil {
+		t = t.In(v.zone)
+	}
+	return t.Format("2006-01-02 15:04")
 }
 
 // langChoice is one entry of the language selector.
@@ -96,6 +103,9 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, pag
 	}
 	if s, ok := r.Context().Value(sessionKey{}).(session); ok {
 		v.SignedIn, v.Principal, v.CSRF = true, s.principal, c.csrfToken(s)
+		if c.opts.Zone != nil {
+			v.zone = c.opts.Zone(s.principal.Department)
+		}
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {

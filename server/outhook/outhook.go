@@ -6,10 +6,12 @@
 // the write that makes the change when the producer has one). Handoffs and
 // citizens' messages to officers need no producer: Deliverer.Tail reads
 // them from the events table, after the position it last read to, so the
-// path of a citizen's message is untouched. Deliverer.Run tails and
-// delivers until stopped; several processes may run it on one database: a
-// delivery is leased to one process while it is posted, and an event is
-// queued once whoever tails it.
+// path of a citizen's message is untouched; a sweep over the last minutes,
+// once a minute, catches an event whose step committed after the tail had
+// read past its id. Deliverer.Run tails and delivers until stopped;
+// several processes may run it on one database: a delivery is leased to
+// one process while it is posted, and an event is queued once whoever
+// reads it.
 //
 // Every POST carries the envelope
 //
@@ -104,8 +106,11 @@ type Options struct {
 	// Retention is how long delivered and given-up deliveries are kept
 	// for the record (default 30 days); older ones are deleted hourly.
 	Retention time.Duration
-	Clock     func() time.Time
-	Log       *slog.Logger
+	// SweepWindow is how far back the minutely sweep looks for handoffs
+	// the tail passed over (default 10 min: longer than any step).
+	SweepWindow time.Duration
+	Clock       func() time.Time
+	Log         *slog.Logger
 }
 
 // Deliverer tails the events and delivers the queue.
@@ -132,6 +137,7 @@ func New(o Options) *Deliverer {
 	o.Interval = or(o.Interval, time.Second)
 	o.Batch = or(o.Batch, 8)
 	o.Retention = or(o.Retention, 30*24*time.Hour)
+	o.SweepWindow = or(o.SweepWindow, 10*time.Minute)
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
@@ -152,12 +158,18 @@ func or[T comparable](v, def T) T {
 // Run tails and delivers until ctx ends, and deletes what is past
 // Retention once an hour.
 func (d *Deliverer) Run(ctx context.Context) {
-	var pruned time.Time
+	var pruned, swept time.Time
 	for ctx.Err() == nil {
 		if now := d.o.Clock(); now.Sub(pruned) >= time.Hour {
 			pruned = now
 			if _, err := d.o.Store.PruneWebhooks(ctx, now.Add(-d.o.Retention)); err != nil && ctx.Err() == nil {
 				d.o.Log.Warn("outhook: deleting old deliveries failed", "err", err)
+			}
+		}
+		if now := d.o.Clock(); now.Sub(swept) >= time.Minute {
+			swept = now
+			if _, err := d.Sweep(ctx); err != nil && ctx.Err() == nil {
+				d.o.Log.Warn("outhook: sweeping recent handoffs failed", "err", err)
 			}
 		}
 		if _, err := d.Tail(ctx); err != nil && ctx.Err() == nil {
@@ -184,29 +196,43 @@ func (d *Deliverer) Tail(ctx context.Context) (int, error) {
 	if len(d.o.Hooks) == 0 {
 		return 0, nil
 	}
-	return d.o.Store.TailHandoffs(ctx, "webhook", d.o.Settle, 200, func(ctx context.Context, tx bun.IDB, events []store.HandoffEvent) error {
-		now := d.o.Clock()
-		for _, e := range events {
-			dept := d.o.Departments[e.Integration]
-			if h, ok := d.o.Hooks[dept]; !ok || !h.wants(e.Kind) {
-				continue
-			}
-			data := handoffData{Integration: e.Integration, ContactID: e.ContactID, Conversation: e.Conversation,
-				Flow: e.Flow, Node: e.Node, At: e.At.UTC()}
-			if e.Kind == store.WebhookHandoff {
-				data.Queue = e.Detail
-			}
-			payload, err := json.Marshal(data)
-			if err != nil {
-				return err
-			}
-			if _, err := store.QueueWebhook(ctx, tx, store.Delivery{Department: dept, Event: e.Kind,
-				Key: store.EventKey(e.Integration, e.ID), Payload: payload}, now); err != nil {
-				return err
-			}
+	return d.o.Store.TailHandoffs(ctx, "webhook", d.o.Settle, 200, d.queueHandoffs)
+}
+
+// Sweep queues the handoffs of the last SweepWindow that the tail passed
+// over (a step that committed after the tail had read past its event);
+// the ones already queued stay as they are. Run sweeps once a minute.
+func (d *Deliverer) Sweep(ctx context.Context) (int, error) {
+	if len(d.o.Hooks) == 0 {
+		return 0, nil
+	}
+	return d.o.Store.SweepHandoffs(ctx, d.o.Clock().Add(-d.o.SweepWindow), d.queueHandoffs)
+}
+
+// queueHandoffs queues, in tx, a delivery for each event whose department
+// wants it, keyed by the event so that it is queued once.
+func (d *Deliverer) queueHandoffs(ctx context.Context, tx bun.IDB, events []store.HandoffEvent) error {
+	now := d.o.Clock()
+	for _, e := range events {
+		dept := d.o.Departments[e.Integration]
+		if h, ok := d.o.Hooks[dept]; !ok || !h.wants(e.Kind) {
+			continue
 		}
-		return nil
-	})
+		data := handoffData{Integration: e.Integration, ContactID: e.ContactID, Conversation: e.Conversation,
+			Flow: e.Flow, Node: e.Node, At: e.At.UTC()}
+		if e.Kind == store.WebhookHandoff {
+			data.Queue = e.Detail
+		}
+		payload, err := json.Marshal(data)
+		if err != nil {
+			return err
+		}
+		if _, err := store.QueueWebhook(ctx, tx, store.Delivery{Department: dept, Event: e.Kind,
+			Key: store.EventKey(e.Integration, e.ID), Payload: payload}, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // handoffData is the data of a handoff or handoff_message delivery.

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/engine"
 	"github.com/samvad/samvad/internal/testdb"
@@ -416,6 +418,42 @@ func TestRunDeliversAndPrunes(t *testing.T) {
 		got := deliveries(t, s, "health")
 		if len(got) != 1 || string(got[0].Payload) != `{"n":2}` || got[0].Status != store.DeliveryDelivered {
 			t.Fatalf("left: %+v", got)
+		}
+	})
+}
+
+// A handoff the tail passed over (as when its step commits after the tail
+// read past its id) is queued by the sweep, once, if it is recent.
+func TestSweepCatchesWhatTheTailPassed(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, s *store.Store, c *clock) {
+		ctx := context.Background()
+		hooks := map[string]Hook{"health": {URL: "http://127.0.0.1:9/unused", Secret: secret}}
+		d := New(Options{Store: s, Hooks: hooks, Departments: map[string]string{"city": "health"}, Clock: c.Now})
+		if _, err := d.Tail(ctx); err != nil {
+			t.Fatal(err)
+		}
+		handoff(t, s, c, "city", "919800000001", "w1", engine.EventHandoff)
+		c.Advance(11 * time.Minute)
+		handoff(t, s, c, "city", "919800000002", "w2", engine.EventHandoff)
+		c.Advance(10 * time.Second)
+		// The tail reads past both without queueing them.
+		skip := func(context.Context, bun.IDB, []store.HandoffEvent) error { return nil }
+		if n, err := s.TailHandoffs(ctx, "webhook", 5*time.Second, 100, skip); n != 2 || err != nil {
+			t.Fatalf("tail: %d %v", n, err)
+		}
+		for i := 0; i < 2; i++ {
+			if _, err := d.Sweep(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := deliveries(t, s, "health")
+		var data handoffData
+		if len(got) != 1 || json.Unmarshal(got[0].Payload, &data) != nil || !strings.HasSuffix(data.ContactID, "919800000002") {
+			t.Fatalf("swept: %+v", got)
+		}
+		if n, _ := d.Tail(ctx); n != 0 {
+			t.Fatalf("the tail read %d again", n)
 		}
 	})
 }

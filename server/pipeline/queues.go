@@ -95,15 +95,27 @@ func (p *Pipeline) handoffWhen(queue, lang string) (engine.Output, bool) {
 var weekdayKeys = [7]string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
 
 // withHandoffWhen adds what the citizen is told of when a person will
-// answer after a handoff among outs.
+// answer after a handoff among outs. The shipped handoff text names
+// office hours of its own; when the queue's hours are configured it gives
+// way to common.handoff_queued, so that the citizen hears only the
+// queue's.
 func (p *Pipeline) withHandoffWhen(outs []engine.Output, lang string) []engine.Output {
 	for _, o := range outs {
-		if o.Kind == engine.OutputHandoff {
-			if when, ok := p.handoffWhen(o.Handoff.Queue, lang); ok {
-				return append(outs, when)
-			}
-			break
+		if o.Kind != engine.OutputHandoff {
+			continue
 		}
+		when, ok := p.handoffWhen(o.Handoff.Queue, lang)
+		if !ok {
+			return outs
+		}
+		if plain := p.commonText("common.handoff_queued", lang); plain != "" {
+			for i := range outs {
+				if outs[i].Kind == engine.OutputText && outs[i].Key == "common.handoff" {
+					outs[i].Text, outs[i].Key = plain, "common.handoff_queued"
+				}
+			}
+		}
+		return append(outs, when)
 	}
 	return outs
 }

@@ -53,7 +53,7 @@ func TestHandoffSaysWhenAPersonWillAnswer(t *testing.T) {
 		h.p.queues = map[string]Queue{"general": q}
 		h.handOver("919800000301")
 		got := strings.Join(h.queued("919800000301"), "\n")
-		if !strings.Contains(got, c.want) {
+		if !strings.Contains(got, c.want) || strings.Contains(got, "10 am to 5 pm") || !strings.Contains(got, "They will reply here.") {
 			t.Errorf("handed over at %s, told %q", c.at, got)
 		}
 	}

@@ -269,3 +269,30 @@ func (t *Template) Example(lang string) string {
 	}
 	return preview(tr, fill(tr.Body, values))
 }
+
+// Preview is the text a citizen reads for a template message as it goes
+// on the wire (its name, language and body parameters): for the
+// simulator and the history, which keep what was sent. It reports false
+// for a template or language the registry does not hold.
+func (r *Registry) Preview(t *whatsapp.Template) (string, bool) {
+	if r == nil || t == nil {
+		return "", false
+	}
+	tpl, ok := r.byName[t.Name]
+	if !ok {
+		return "", false
+	}
+	tr, ok := tpl.Translations[t.Language.Code]
+	if !ok {
+		return "", false
+	}
+	var values []string
+	for _, c := range t.Components {
+		if c.Type == "body" {
+			for _, p := range c.Parameters {
+				values = append(values, p.Text)
+			}
+		}
+	}
+	return preview(tr, fill(tr.Body, values)), true
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/samvad/samvad/adapters/whatsapp"
 	"github.com/samvad/samvad/engine/diag"
 	"github.com/samvad/samvad/engine/locale"
 )
@@ -274,5 +275,28 @@ func TestLoadCollectsAcrossFilesAndPlacesProblems(t *testing.T) {
 	}
 	if _, err := (*Registry)(nil).Check("t", "en", nil); !errors.Is(err, ErrUnknown) {
 		t.Errorf("nil registry: %v", err)
+	}
+}
+
+// What was sent reads back as the citizen saw it.
+func TestPreviewOfASentTemplate(t *testing.T) {
+	t.Parallel()
+	r := shipped(t)
+	m, err := r.Check("application_ready", "ta", map[string]string{"document": "வருமானச் சான்றிதழ்", "reference": "APP-26-4821-7305-D", "office": "வார்டு 12 அலுவலகம்"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(m.Outgoing)
+	var sent struct{ Template *whatsapp.Template }
+	if err := json.Unmarshal(b, &sent); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := r.Preview(sent.Template); !ok || got != m.Preview {
+		t.Errorf("preview of the sent message %q, want %q", got, m.Preview)
+	}
+	for _, bad := range []*whatsapp.Template{nil, {Name: "nope"}, {Name: "application_ready", Language: whatsapp.TemplateLanguage{Code: "fr"}}} {
+		if _, ok := r.Preview(bad); ok {
+			t.Errorf("a preview for %+v", bad)
+		}
 	}
 }

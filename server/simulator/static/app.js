@@ -194,7 +194,8 @@
   // ---- the bot's messages ----------------------------------------------
 
   // botParts turns one Cloud API send body into bubble parts and actions.
-  function botParts(body) {
+  // preview is the text the server read back for a template message.
+  function botParts(body, preview) {
     const b = body || {};
     switch (b.type) {
       case 'text':
@@ -206,7 +207,7 @@
       case 'location':
         return { parts: [place(b.location || {})] };
       case 'template':
-        return { parts: templateParts(b.template || {}) };
+        return { parts: templateParts(b.template || {}, preview) };
       case 'reaction':
         return { parts: [el('div', { class: 'text', text: 'Reacted ' + ((b.reaction && b.reaction.emoji) || '') })] };
       default:
@@ -301,9 +302,13 @@
     return box;
   }
 
-  function templateParts(t) {
+  function templateParts(t, preview) {
     const lang = (t.language && t.language.code) || '';
     const parts = [el('div', { class: 'header', text: 'Template ' + (t.name || '?') + (lang ? ' (' + lang + ')' : '') })];
+    if (preview) {
+      parts.push(formatted(preview));
+      return parts;
+    }
     for (const c of t.components || []) {
       const values = (c.parameters || []).map((p) => p.text || p.payload || (p.type ? '[' + p.type + ']' : '')).filter(Boolean);
       if (values.length) parts.push(el('div', { class: 'footer', dir: 'auto', text: c.type + ': ' + values.join(' · ') }));
@@ -320,7 +325,7 @@
 
   function showBot(entry) {
     const msg = entry.msg;
-    const { parts, actions } = botParts(msg.body);
+    const { parts, actions } = botParts(msg.body, msg.preview);
     const { row, meta } = message('bot', parts, actions, msg.at);
     row.dataset.seq = msg.seq;
     entry.meta = meta;

@@ -29,8 +29,8 @@ CREATE TABLE report_leases (
 	holder text NOT NULL,
 	until  timestamptz NOT NULL
 );
--- When an agent first answered a handed-over conversation.
-ALTER TABLE conversations ADD COLUMN first_response_at timestamptz;
+-- conversations.first_response_at (when an agent first answered) comes with
+-- the agent inbox, 20261207100200.
 -- Rows are written in time order, so block-range indexes find a day's rows
 -- for the roll-up at almost no cost to the writes.
 CREATE INDEX messages_at_brin ON messages USING brin (at);

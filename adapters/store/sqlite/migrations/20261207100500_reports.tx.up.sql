@@ -29,8 +29,8 @@ CREATE TABLE report_leases (
 	holder text NOT NULL,
 	until  INTEGER NOT NULL
 );
--- When an agent first answered a handed-over conversation.
-ALTER TABLE conversations ADD COLUMN first_response_at INTEGER;
+-- conversations.first_response_at (when an agent first answered) comes with
+-- the agent inbox, 20261207100200.
 CREATE INDEX messages_integration_at ON messages (integration_id, at);
 CREATE INDEX outbox_integration_created ON outbox (integration_id, created_at);
 CREATE INDEX conversations_integration_opened ON conversations (integration_id, opened_at);

@@ -1,15 +1,12 @@
 -- The outgoing webhook: what each department's own system is to be told
 -- (a handoff, a citizen's message to an officer, a case's change), kept
--- until it is delivered or given up. A producer that knows only the
--- integration leaves department empty; the deliverer finds it from the
--- configuration. event_key, when set, makes a
+-- until it is delivered or given up. event_key, when set, makes a
 -- delivery once only (the events tail sets it to the event's id).
 -- lease_until and lease_owner let several processes deliver without
 -- posting one delivery twice.
 CREATE TABLE webhook_deliveries (
 	id           INTEGER PRIMARY KEY AUTOINCREMENT,
-	department   text NOT NULL DEFAULT '',
-	integration_id text NOT NULL DEFAULT '',
+	department   text NOT NULL,
 	event        text NOT NULL,
 	event_key    text,
 	payload      blob NOT NULL,
