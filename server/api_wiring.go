@@ -41,7 +41,8 @@ func (s *Server) newAPI(secret []byte, districts map[string]string) *api.API {
 	}
 	return api.New(api.Options{Store: s.store, Keys: keys, Departments: depts, CursorKey: derivedKey(secret, "api cursors"),
 		Audit: api.StoreAudit{Store: s.store}, Clock: s.now, Log: s.log, Templates: s.templates, Districts: districts,
-		Notifier: s.notifier, CasePolicy: s.casePolicy, Staff: s.pipeline})
+		Notifier: s.notifier, CasePolicy: s.casePolicy, Staff: s.pipeline,
+		FlowExists: func(id string) bool { return s.library().Flow(id) != nil }})
 }
 
 // casePolicy is the service levels the loaded flows declare for a kind of

@@ -232,6 +232,10 @@ func testAgentInbox(t *testing.T, dialect string) {
 		t.Fatalf("the history: %+v", detail)
 	}
 
+	// A handback names a flow that is loaded, or none.
+	if got := s.must(400, "POST", conv+"/handback", "k-agent", `{"flow":"no_such_flow"}`, nil); !strings.Contains(got, `no flow \"no_such_flow\" is loaded`) {
+		t.Fatalf("a handback to an unknown flow: %s", got)
+	}
 	// Handed back, the bot answers with the main menu.
 	n := len(s.replies(citizen))
 	s.must(202, "POST", conv+"/handback", "k-agent", "", &it)

@@ -43,6 +43,9 @@ type Options struct {
 	// Templates returns the approved WhatsApp templates loaded now (they
 	// change on a reload); nil serves an empty list.
 	Templates func() *templates.Registry
+	// FlowExists tells whether a flow of that id is loaded now (for a
+	// handback to a named flow). Nil: any name is taken.
+	FlowExists func(id string) bool
 	// Districts maps PIN codes, or their first three digits, to district
 	// names for the cases report (see store.Reports).
 	Districts map[string]string

@@ -543,6 +543,9 @@ func (a *API) Handback(ctx context.Context, p Principal, id string, req Handback
 	if len(req.Flow) > 128 {
 		return ConversationItem{}, badField("flow", "is longer than 128 characters")
 	}
+	if req.Flow != "" && a.opts.FlowExists != nil && !a.opts.FlowExists(req.Flow) {
+		return ConversationItem{}, badField("flow", "no flow %q is loaded (leave it out for the main menu)", req.Flow)
+	}
 	return a.act(ctx, p, id, "conversation.handback", pipeline.StaffMessage{Kind: pipeline.StaffHandback, Flow: req.Flow},
 		func(string) store.ConversationChange { return store.ConversationChange{EndHandoff: true} })
 }
