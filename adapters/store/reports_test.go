@@ -229,12 +229,14 @@ func TestReportsRolledUp(t *testing.T) {
 			t.Fatalf("RollUp b while a holds the lease = %d, %v; want 0", n, err)
 		}
 		e.clock.Advance(rollUpLease + time.Second)
-		if n, err := e.s.RollUp(ctx, zones, "b", 100); err != nil || n != 23 {
-			t.Fatalf("RollUp b after the lease = %d, %v; want 23", n, err)
+		// The 23 others and today (10 June) as far as it has gone.
+		if n, err := e.s.RollUp(ctx, zones, "b", 100); err != nil || n != 24 {
+			t.Fatalf("RollUp b after the lease = %d, %v; want 24", n, err)
 		}
-		// 8 and 9 June ended less than 48 hours ago: they are rolled again.
-		if n, err := e.s.RollUp(ctx, zones, "b", 100); err != nil || n != 2 {
-			t.Fatalf("RollUp again = %d, %v; want 2", n, err)
+		// 8 and 9 June ended less than 48 hours ago, and today goes on:
+		// they are rolled again.
+		if n, err := e.s.RollUp(ctx, zones, "b", 100); err != nil || n != 3 {
+			t.Fatalf("RollUp again = %d, %v; want 3", n, err)
 		}
 		// The raw rows go: the reports now read only what was rolled up.
 		e.exec("DELETE FROM messages")
@@ -361,8 +363,8 @@ func TestRecentDaysAreRolledAgain(t *testing.T) {
 		// hours ago), one on 2 June (rolled up for good).
 		e.insert("outbox", outRow("c1", "city", 9, 5, at(9, 12, 0), time.Time{}, 131026),
 			outRow("c1", "city", 10, 5, at(2, 12, 0), time.Time{}, 131026))
-		if n, err := e.s.RollUp(ctx, zones, "a", 100); err != nil || n != 2 {
-			t.Fatalf("RollUp = %d, %v; want the 2 recent days", n, err)
+		if n, err := e.s.RollUp(ctx, zones, "a", 100); err != nil || n != 3 {
+			t.Fatalf("RollUp = %d, %v; want the 2 recent days and today", n, err)
 		}
 		e.exec("DELETE FROM outbox")
 		r := e.s.Reports(nil)
@@ -377,6 +379,56 @@ func TestRecentDaysAreRolledAgain(t *testing.T) {
 			if err != nil || !reflect.DeepEqual(got, c.want) {
 				t.Errorf("failed sends %s: %+v, %v; want %+v", c.f.From, got, err, c.want)
 			}
+		}
+	})
+}
+
+// messagesIn is the messages received on a day of June by "city".
+func messagesIn(t *testing.T, e *env, day int) int64 {
+	t.Helper()
+	got, err := e.s.Reports(nil).Messages(context.Background(), june(day, day))
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Messages of %d June = %+v, %v", day, got, err)
+	}
+	return got[0].In
+}
+
+func TestTodayFromTheRollUp(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, e *env) {
+		seedReports(e) // now: 10 June, 15:30 in India
+		ctx := context.Background()
+		zones := map[*time.Location][]string{mustZone(t, DefaultZone): {"city"}}
+		e.insert("messages", msgRow("c1", "city", 50, "in", at(10, 9, 0)))
+		if n := messagesIn(t, e, 10); n != 1 {
+			t.Fatalf("today before any roll-up: %d in, want 1 (counted live)", n)
+		}
+		if _, err := e.s.RollUp(ctx, zones, "a", 100); err != nil {
+			t.Fatal(err)
+		}
+		e.insert("messages", msgRow("c1", "city", 51, "in", at(10, 15, 0)))
+		if n := messagesIn(t, e, 10); n != 1 {
+			t.Errorf("today just rolled up: %d in, want 1 (the roll-up's)", n)
+		}
+		// The roll-up stopped: past TodayFresh today is counted live again.
+		e.clock.Advance(TodayFresh + time.Second)
+		if n := messagesIn(t, e, 10); n != 2 {
+			t.Errorf("today with a stale roll-up: %d in, want 2 (counted live)", n)
+		}
+		if _, err := e.s.RollUp(ctx, zones, "a", 100); err != nil {
+			t.Fatal(err)
+		}
+		// A message of 10 June arrives late; the roll-up resumes four days
+		// later, past RollUpLag: 10 June, rolled up before it ended, is
+		// rolled again whole.
+		e.insert("messages", msgRow("c1", "city", 52, "in", at(10, 23, 0)))
+		e.clock.Advance(4 * 24 * time.Hour)
+		if _, err := e.s.RollUp(ctx, zones, "a", 100); err != nil {
+			t.Fatal(err)
+		}
+		e.exec("DELETE FROM messages")
+		if n := messagesIn(t, e, 10); n != 3 {
+			t.Errorf("10 June rolled again after it ended: %d in, want 3", n)
 		}
 	})
 }

@@ -12,11 +12,14 @@ import (
 	"github.com/samvad/samvad/adapters/store/internal/driver"
 )
 
-// The daily roll-up. Each closed day's figures per integration are counted
-// from the raw tables (dayRows) and kept in report_days, marked done in
+// The daily roll-up. Each day's figures per integration are counted from
+// the raw tables (dayRows) and kept in report_days, marked done in
 // report_rolled in the same transaction, and counted again each round
-// until RollUpLag after the day's end; a report sums the kept rows and
-// counts the days not rolled up yet (today) from the raw tables.
+// until RollUpLag after the day's end; today is rolled up each round too.
+// A report sums the kept rows; it counts from the raw tables only the days
+// not rolled up yet, and today when its roll-up is older than TodayFresh
+// (the roll-up is not running), so a report's work does not grow with a
+// day's traffic.
 
 // The metrics of report_days.
 const (
@@ -50,6 +53,11 @@ const lateMargin = 7 * 24 * time.Hour
 // replies still being retried, and handoffs an agent closes later, count
 // in their day until then.
 const RollUpLag = 48 * time.Hour
+
+// TodayFresh is how old the roll-up of a day not ended yet may be for a
+// report to use it; an older one is counted again from the raw tables.
+// The roll-up rounds run every 15 minutes (server), well within it.
+const TodayFresh = 30 * time.Minute
 
 // dayRow is a row of report_days.
 type dayRow struct {
@@ -109,11 +117,19 @@ func (s *Store) reportRows(ctx context.Context, sp span, byDay bool, ms []string
 	first, last := sp.days[0], sp.days[len(sp.days)-1]
 	var rolled []rolledModel
 	var rows []dayRow
+	var done map[[2]string]bool
 	err := s.read(ctx, func(db *bun.DB) error {
-		err := db.NewSelect().Model(&rolled).Column("integration_id", "day").Where("zone = ?", zone).
+		err := db.NewSelect().Model(&rolled).Column("integration_id", "day", "rolled_at").Where("zone = ?", zone).
 			Where("integration_id IN (?)", bun.List(ids)).Where("day >= ?", first).Where("day <= ?", last).Scan(ctx)
 		if err != nil {
 			return err
+		}
+		now := s.now()
+		done = map[[2]string]bool{}
+		for _, m := range rolled {
+			if fresh(m, sp.zone, now) {
+				done[[2]string{m.Integration, m.Day}] = true
+			}
 		}
 		group := "metric, flow, key, bucket"
 		if byDay {
@@ -125,15 +141,17 @@ func (s *Store) reportRows(ctx context.Context, sp span, byDay bool, ms []string
 		if sp.f.Service != "" {
 			q.Where("flow = ?", sp.f.Service)
 		}
+		for _, m := range rolled { // stale: counted live below
+			if !done[[2]string{m.Integration, m.Day}] {
+				q.Where("NOT (integration_id = ? AND day = ?)", m.Integration, m.Day)
+			}
+		}
 		return q.GroupExpr(group).Scan(ctx, &rows)
 	})
 	if err != nil {
 		return nil, err
 	}
-	done := map[[2]string]bool{}
-	for _, m := range rolled {
-		done[[2]string{m.Integration, m.Day}] = true
-	}
+	now := s.now()
 	since, err := s.firstSeen(ctx, ids)
 	if err != nil || since.IsZero() {
 		return rows, err
@@ -146,7 +164,6 @@ func (s *Store) reportRows(ctx context.Context, sp span, byDay bool, ms []string
 	for _, m := range ms {
 		want[m] = true
 	}
-	now := s.now()
 	for _, day := range sp.days {
 		start, _ := time.ParseInLocation(time.DateOnly, day, sp.zone)
 		end := start.AddDate(0, 0, 1)
@@ -176,6 +193,17 @@ func (s *Store) reportRows(ctx context.Context, sp span, byDay bool, ms []string
 		}
 	}
 	return rows, nil
+}
+
+// fresh says whether a report may use a rolled-up day: one that had
+// ended when it was rolled up, or else one rolled up less than TodayFresh
+// ago.
+func fresh(m rolledModel, zone *time.Location, now time.Time) bool {
+	start, err := time.ParseInLocation(time.DateOnly, m.Day, zone)
+	if err != nil {
+		return false
+	}
+	return !m.RolledAt.T.Before(start.AddDate(0, 0, 1)) || now.Sub(m.RolledAt.T) < TodayFresh
 }
 
 // firstSeen is when the first of the integrations' citizens may have

@@ -89,7 +89,8 @@ func (s *Store) rollZone(ctx context.Context, zone *time.Location, ids []string,
 	start, _ := time.ParseInLocation(time.DateOnly, first, zone)
 	done := 0
 	all := map[string]bool{"messages": true, "citizens": true, "languages": true, "events": true, "replies": true, "failed": true, "handoffs": true}
-	for d := start; !d.AddDate(0, 0, 1).After(now) && done < limit; d = d.AddDate(0, 0, 1) {
+	// Today too: it is rolled up as far as it has gone (see TodayFresh).
+	for d := start; d.Before(now) && done < limit; d = d.AddDate(0, 0, 1) {
 		day := d.Format(time.DateOnly)
 		again := d.AddDate(0, 0, 1).After(cut)
 		var todo []string
@@ -118,18 +119,20 @@ func (s *Store) rollZone(ctx context.Context, zone *time.Location, ids []string,
 	return done, nil
 }
 
-// nextDays is, for each integration with citizens, the first day not rolled up.
+// nextDays is, for each integration with citizens, the first day not rolled
+// up, or not rolled up whole.
 func (s *Store) nextDays(ctx context.Context, zone *time.Location, ids []string) (map[string]string, error) {
 	var last []struct {
-		Integration string `bun:"integration_id"`
-		Day         string `bun:"day"`
+		Integration string      `bun:"integration_id"`
+		Day         string      `bun:"day"`
+		RolledAt    driver.Time `bun:"rolled_at"`
 	}
 	var first []struct {
 		Integration string      `bun:"integration_id"`
 		At          driver.Time `bun:"at"`
 	}
 	err := s.read(ctx, func(db *bun.DB) error {
-		err := db.NewSelect().TableExpr("report_rolled").ColumnExpr("integration_id, max(day) AS day").
+		err := db.NewSelect().TableExpr("report_rolled").ColumnExpr("integration_id, max(day) AS day, max(rolled_at) AS rolled_at").
 			Where("zone = ?", zone.String()).Where("integration_id IN (?)", bun.List(ids)).Group("integration_id").Scan(ctx, &last)
 		if err != nil && err != ErrNotFound {
 			return err
@@ -148,6 +151,12 @@ func (s *Store) nextDays(ctx context.Context, zone *time.Location, ids []string)
 		if _, ok := next[l.Integration]; ok {
 			d, _ := time.ParseInLocation(time.DateOnly, l.Day, zone)
 			next[l.Integration] = d.AddDate(0, 0, 1).Format(time.DateOnly)
+			// The last day was rolled up before it ended (as today is each
+			// round) and is no longer among the recent days rolled again:
+			// roll it again, whole.
+			if l.RolledAt.T.Before(d.AddDate(0, 0, 1)) {
+				next[l.Integration] = l.Day
+			}
 		}
 	}
 	return next, nil
