@@ -63,7 +63,7 @@ SELECT 'st' || (g % 4), 'GRV-' || g, 'c' || (1 + ((g::bigint * 2654435761) % 429
 	CASE WHEN g % 3 = 0 THEN 'ration_card' ELSE 'grievance' END,
 	(ARRAY['water','roads','power','sanitation','ration'])[1 + g % 5],
 	(ARRAY['lodged','assigned','in_progress','resolved','closed','closed','resolved','rejected'])[1 + ((g::bigint * 2654435761) % 4294967296) % 8],
-	(ARRAY['400001','400050','411001','751001','999999','110001'])[1 + g % 6],
+	(400001 + (g % 997) * 97)::text,
 	$3::timestamptz + (g * 31536000.0 / $4) * interval '1 second', $3::timestamptz + (g * 31536000.0 / $4) * interval '1 second',
 	$3::timestamptz + (g * 31536000.0 / $4) * interval '1 second' + (7 + g % 24) * interval '1 day'
 FROM generate_series(1, $4) g`},
