@@ -17,9 +17,9 @@ import (
 // report_rolled in the same transaction, and counted again each round
 // until RollUpLag after the day's end; today is rolled up each round too.
 // A report sums the kept rows; it counts from the raw tables only the days
-// not rolled up yet, and today when its roll-up is older than TodayFresh
-// (the roll-up is not running), so a report's work does not grow with a
-// day's traffic.
+// not rolled up yet, and today when it is quiet (QuietDay) or its roll-up
+// is older than TodayFresh (the roll-up is not running), so a report's
+// work does not grow with a day's traffic.
 
 // The metrics of report_days.
 const (
@@ -58,6 +58,11 @@ const RollUpLag = 48 * time.Hour
 // report to use it; an older one is counted again from the raw tables.
 // The roll-up rounds run every 15 minutes (server), well within it.
 const TodayFresh = 30 * time.Minute
+
+// QuietDay is the number of messages (in and out) below which a day not
+// ended yet is counted from the raw tables when asked rather than read
+// from its roll-up: a few milliseconds' work, and current to the second.
+const QuietDay = 5000
 
 // dayRow is a row of report_days.
 type dayRow struct {
@@ -124,12 +129,8 @@ func (s *Store) reportRows(ctx context.Context, sp span, byDay bool, ms []string
 		if err != nil {
 			return err
 		}
-		now := s.now()
-		done = map[[2]string]bool{}
-		for _, m := range rolled {
-			if fresh(m, sp.zone, now) {
-				done[[2]string{m.Integration, m.Day}] = true
-			}
+		if done, err = s.usable(ctx, db, sp.zone, rolled); err != nil {
+			return err
 		}
 		group := "metric, flow, key, bucket"
 		if byDay {
@@ -193,6 +194,39 @@ func (s *Store) reportRows(ctx context.Context, sp span, byDay bool, ms []string
 		}
 	}
 	return rows, nil
+}
+
+// usable are the rolled-up days a report reads from report_days: those
+// rolled up after they ended, and those rolled up before (today) while
+// fresh and busy; a quiet today (fewer than QuietDay messages at its last
+// roll-up) is cheap to count, and so is counted when asked, current.
+func (s *Store) usable(ctx context.Context, db *bun.DB, zone *time.Location, rolled []rolledModel) (map[[2]string]bool, error) {
+	now := s.now()
+	done := map[[2]string]bool{}
+	var open []rolledModel
+	for _, m := range rolled {
+		if start, err := time.ParseInLocation(time.DateOnly, m.Day, zone); err == nil && m.RolledAt.T.Before(start.AddDate(0, 0, 1)) {
+			open = append(open, m)
+		} else if err == nil {
+			done[[2]string{m.Integration, m.Day}] = true
+		}
+	}
+	for _, m := range open {
+		if !fresh(m, zone, now) {
+			continue
+		}
+		var n int64
+		err := db.NewSelect().Model((*dayRow)(nil)).ColumnExpr("coalesce(sum(n), 0)").Where("zone = ?", zone.String()).
+			Where("metric IN (?)", bun.List([]string{mIn, mOut})).Where("integration_id = ?", m.Integration).
+			Where("day = ?", m.Day).Scan(ctx, &n)
+		if err != nil {
+			return nil, err
+		}
+		if n >= QuietDay {
+			done[[2]string{m.Integration, m.Day}] = true
+		}
+	}
+	return done, nil
 }
 
 // fresh says whether a report may use a rolled-up day: one that had
