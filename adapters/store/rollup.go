@@ -243,18 +243,27 @@ func fresh(m rolledModel, zone *time.Location, now time.Time) bool {
 // firstSeen is when the first of the integrations' citizens may have
 // written (lateMargin before the first first_seen; zero if none has).
 func (s *Store) firstSeen(ctx context.Context, ids []string) (time.Time, error) {
-	var t driver.Time
+	// One integration at a time: min over an IN list reads every citizen's
+	// index entry (80 ms at 800,000 citizens), over one id a single entry.
+	var first time.Time
 	err := s.read(ctx, func(db *bun.DB) error {
-		return db.NewSelect().TableExpr("contacts").ColumnExpr("min(first_seen)").
-			Where("integration_id IN (?)", bun.List(ids)).Scan(ctx, &t)
+		for _, id := range ids {
+			var t driver.Time
+			err := db.NewSelect().TableExpr("contacts").ColumnExpr("min(first_seen)").
+				Where("integration_id = ?", id).Scan(ctx, &t)
+			if err != nil && err != ErrNotFound {
+				return err
+			}
+			if !t.T.IsZero() && (first.IsZero() || t.T.Before(first)) {
+				first = t.T
+			}
+		}
+		return nil
 	})
-	if err == ErrNotFound {
-		return time.Time{}, nil
+	if err != nil || first.IsZero() {
+		return time.Time{}, err
 	}
-	if t.T.IsZero() {
-		return t.T, err
-	}
-	return t.T.Add(-lateMargin), err
+	return first.Add(-lateMargin), nil
 }
 
 // dayRows counts a day's figures of the integrations from the raw tables,
