@@ -200,6 +200,9 @@ func TestConsoleCasesKeepRolesAndDepartments(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		return res.StatusCode, string(b)
 	}
+	if _, page := fetch(t, viewer, web.URL+"/console/cases/"+ref); strings.Contains(page, `id="move-form"`) {
+		t.Fatal("a viewer's case page offers to move the case")
+	}
 	if status, _ := move(viewer); status != http.StatusForbidden {
 		t.Fatalf("a viewer moving a case: %d, want 403", status)
 	}
