@@ -72,8 +72,8 @@ type view struct {
 	// CanAct says the principal may change things (an agent or above):
 	// a viewer's pages show no forms.
 	CanAct bool
-	Path  string
-	Data  any
+	Path   string
+	Data   any
 	// zone is the signed-in department's time zone.
 	zone *time.Location
 }
