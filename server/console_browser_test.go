@@ -64,6 +64,8 @@ func TestBrowserConsole(t *testing.T) {
 	// The citizen asks for an officer, who answers from the inbox.
 	citizen.Say(markup)
 	citizen.WaitBot("")
+	citizen.Click(`#photo`)
+	citizen.WaitBot("")
 	citizen.Say("officer")
 	citizen.WaitBot("I am passing your message to an officer")
 	con.Run(chromedp.Navigate(base + "/console/inbox?status=handed_over"))
@@ -75,6 +77,9 @@ func TestBrowserConsole(t *testing.T) {
 	if browsertest.Eval[bool](con, `window.pwned !== undefined || document.querySelector('#history .bubble img, #history .bubble script') !== null`) {
 		con.Fail("the citizen's markup became part of the page")
 	}
+	// The photo the citizen sent shows in the history, served by the console.
+	con.Run(chromedp.Poll[chromedp.Void](`[...document.querySelectorAll('#history img.attachment')].some(i => i.complete && i.naturalWidth > 0)`,
+		chromedp.WithPollingTimeout(browsertest.StepTimeout)))
 	citizen.MarkSeen()
 	con.Run(chromedp.SendKeys(`#reply-text`, "Hello, this is the ward office. We are looking into it."), chromedp.Click(`#send-reply`))
 	con.WaitVisible(`#done`)
