@@ -14,6 +14,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/samvad/samvad/adapters/store"
 	"github.com/samvad/samvad/server"
 )
@@ -348,15 +350,22 @@ func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 	if !terminal {
 		return line()
 	}
-	// The password shows as it is typed: pipe it in to keep it off the
-	// screen (samvad users create … < file).
-	fmt.Fprintf(stderr, "password (at least %d characters): ", store.MinPasswordLength)
-	p, err := line()
+	// On a terminal the password is read without echo (golang.org/x/term
+	// switches the terminal's mode and back, on every platform).
+	ask := func(prompt string) (string, error) {
+		fmt.Fprint(stderr, prompt)
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", fmt.Errorf("reading the password: %w", err)
+		}
+		return string(b), nil
+	}
+	p, err := ask(fmt.Sprintf("password (at least %d characters): ", store.MinPasswordLength))
 	if err != nil {
 		return "", err
 	}
-	fmt.Fprint(stderr, "again: ")
-	again, err := line()
+	again, err := ask("again: ")
 	if err != nil {
 		return "", err
 	}
