@@ -77,6 +77,10 @@ func TestBrowserConsole(t *testing.T) {
 	if browsertest.Eval[bool](con, `window.pwned !== undefined || document.querySelector('#history .bubble img, #history .bubble script') !== null`) {
 		con.Fail("the citizen's markup became part of the page")
 	}
+	// The reply box offers the approved templates.
+	if n := browsertest.Eval[int](con, `document.querySelectorAll('#template option').length`); n == 0 {
+		con.Fail("the reply box offers no approved template")
+	}
 	// The photo the citizen sent shows in the history, served by the console.
 	con.Run(chromedp.Poll[chromedp.Void](`[...document.querySelectorAll('#history img.attachment')].some(i => i.complete && i.naturalWidth > 0)`,
 		chromedp.WithPollingTimeout(browsertest.StepTimeout)))
