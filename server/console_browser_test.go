@@ -57,6 +57,7 @@ func TestBrowserConsole(t *testing.T) {
 	if pts := browsertest.Eval[string](con, `document.querySelector('#messages polyline.line-in').getAttribute('points')`); pts == "" {
 		con.Fail("the messages line has no points")
 	}
+	con.KeepScreenshot("console_dashboard")
 	if statuses := con.Text(`#by-status`); !strings.Contains(statuses, "1") {
 		con.Fail("the grievances by status show %q", statuses)
 	}
@@ -77,6 +78,7 @@ func TestBrowserConsole(t *testing.T) {
 	if browsertest.Eval[bool](con, `window.pwned !== undefined || document.querySelector('#history .bubble img, #history .bubble script') !== null`) {
 		con.Fail("the citizen's markup became part of the page")
 	}
+	con.KeepScreenshot("console_conversation")
 	// The reply box offers the approved templates.
 	if n := browsertest.Eval[int](con, `document.querySelectorAll('#template option').length`); n == 0 {
 		con.Fail("the reply box offers no approved template")
