@@ -98,7 +98,15 @@ func seedReports(e *env) {
 		evRow("c1", "node_entered", "ration", "confirm", "", at(2, 12, 1)),
 		evRow("c1", "flow_started", "grievance", "", "", at(2, 12, 2)),
 		evRow("c1", "node_entered", "grievance", "describe", "", at(2, 12, 2)),
-		evRow("c1", "flow_completed", "grievance", "", "", at(2, 12, 3)))
+		evRow("c1", "flow_completed", "grievance", "", "", at(2, 12, 3)),
+		// A sub-flow: ration calls language, which returns to it.
+		evRow("c2", "flow_started", "ration", "", "", at(2, 13, 0)),
+		evRow("c2", "node_entered", "ration", "ask_card", "", at(2, 13, 0)),
+		evRow("c2", "flow_started", "language", "", "", at(2, 13, 1)),
+		evRow("c2", "node_entered", "language", "choose", "", at(2, 13, 1)),
+		evRow("c2", "flow_completed", "language", "", "", at(2, 13, 2)),
+		evRow("c2", "node_entered", "ration", "confirm", "", at(2, 13, 2)),
+		evRow("c2", "flow_completed", "ration", "", "", at(2, 13, 3)))
 	conv := func(contact string, seq int, queue string, opened, handoff, responded, closed time.Time) row {
 		r := row{"contact_id": contact, "seq": seq, "integration_id": "city", "opened_at": opened, "handoff_queue": queue}
 		for k, v := range map[string]time.Time{"handoff_at": handoff, "first_response_at": responded, "closed_at": closed} {
@@ -173,8 +181,8 @@ func allReports(t *testing.T, r *Reports, f ReportFilter) map[string]any {
 
 // wantReports is what allReports gives for june(1, 2).
 var wantReports = map[string]any{
-	"flows":     []FlowRow{{"ration", 3, 1, 0.333}, {"grievance", 2, 1, 0.5}},
-	"funnel":    []FunnelRow{{"grievance", "describe", 2, 1}, {"ration", "ask_card", 3, 1}, {"ration", "confirm", 2, 1}},
+	"flows":     []FlowRow{{"ration", 4, 2, 0.5}, {"grievance", 2, 1, 0.5}, {"language", 1, 1, 1}},
+	"funnel":    []FunnelRow{{"grievance", "describe", 2, 1}, {"language", "choose", 1, 0}, {"ration", "ask_card", 4, 1}, {"ration", "confirm", 3, 1}},
 	"messages":  []DayMessages{{"2026-06-01", 3, 3}, {"2026-06-02", 2, 2}},
 	"citizens":  []DayCitizens{{"2026-06-01", 2, 2, 0}, {"2026-06-02", 2, 0, 2}},
 	"languages": []LanguageRow{{"en", 1, 0.5}, {"hi", 1, 0.5}},

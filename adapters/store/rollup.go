@@ -317,8 +317,11 @@ type eventRow struct {
 }
 
 // events counts flows, their funnels and the service calls. A run of a
-// flow ends when the flow completes, another starts, or the day ends; a
-// run that did not complete dropped at the last node it entered.
+// flow lasts from its start to its completion; a run that did not complete
+// by the end of the day dropped at the last node it entered. A flow
+// started while another runs (a sub-flow, or a keyword's restart) stacks
+// on it: the run below resumes if the one above completes, and otherwise
+// counts as dropped where it stopped.
 func (d *dayQuery) events(ctx context.Context, db *bun.DB) error {
 	var rows []eventRow
 	q := db.NewSelect().TableExpr("events").Column("integration_id", "contact_id", "kind", "flow", "node", "detail").
@@ -326,36 +329,23 @@ func (d *dayQuery) events(ctx context.Context, db *bun.DB) error {
 	if err := d.within(q, "", "at").Order("contact_id", "id").Scan(ctx, &rows); err != nil {
 		return err
 	}
-	var contact, integration, flow, node string
-	open := false
-	end := func() {
-		if open && node != "" {
-			d.add(integration, mDropped, flow, node, 0, 1, 0)
-		}
-		open = false
-	}
+	var contact string
+	var runs flowRuns
 	for _, e := range rows {
 		if e.ContactID != contact {
-			end()
-			contact, integration = e.ContactID, e.Integration
+			runs.drop(d)
+			contact = e.ContactID
 		}
 		switch e.Kind {
 		case "flow_started":
-			end()
 			d.add(e.Integration, mStarted, e.Flow, "", 0, 1, 0)
-			open, flow, node = true, e.Flow, ""
+			runs = append(runs, flowRun{integration: e.Integration, flow: e.Flow})
 		case "node_entered":
 			d.add(e.Integration, mEntered, e.Flow, e.Node, 0, 1, 0)
-			if !open || flow != e.Flow {
-				end()
-				open, flow = true, e.Flow
-			}
-			node = e.Node
+			runs.enter(e.Integration, e.Flow, e.Node)
 		case "flow_completed":
 			d.add(e.Integration, mCompleted, e.Flow, "", 0, 1, 0)
-			if open && flow == e.Flow {
-				open = false
-			}
+			runs.complete(e.Flow)
 		default:
 			op, ms, timed := serviceDetail(e.Detail)
 			m := mServiceOK
@@ -368,8 +358,46 @@ func (d *dayQuery) events(ctx context.Context, db *bun.DB) error {
 			}
 		}
 	}
-	end()
+	runs.drop(d)
 	return nil
+}
+
+// flowRun is a run of a flow not completed yet: where it is.
+type flowRun struct{ integration, flow, node string }
+
+// flowRuns are a contact's runs, the one running last.
+type flowRuns []flowRun
+
+// enter moves the newest run of flow to node (a run that began the day
+// before starts here).
+func (rs *flowRuns) enter(integration, flow, node string) {
+	for i := len(*rs) - 1; i >= 0; i-- {
+		if (*rs)[i].flow == flow {
+			(*rs)[i].node = node
+			return
+		}
+	}
+	*rs = append(*rs, flowRun{integration: integration, flow: flow, node: node})
+}
+
+// complete ends the newest run of flow.
+func (rs *flowRuns) complete(flow string) {
+	for i := len(*rs) - 1; i >= 0; i-- {
+		if (*rs)[i].flow == flow {
+			*rs = append((*rs)[:i], (*rs)[i+1:]...)
+			return
+		}
+	}
+}
+
+// drop counts the runs left as dropped at their last node, and forgets them.
+func (rs *flowRuns) drop(d *dayQuery) {
+	for _, r := range *rs {
+		if r.node != "" {
+			d.add(r.integration, mDropped, r.flow, r.node, 0, 1, 0)
+		}
+	}
+	*rs = (*rs)[:0]
 }
 
 // serviceDetail reads a service event's detail: "operation", or

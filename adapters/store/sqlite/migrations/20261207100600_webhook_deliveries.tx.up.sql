@@ -3,10 +3,13 @@
 -- until it is delivered or given up. event_key, when set, makes a
 -- delivery once only (the events tail sets it to the event's id).
 -- lease_until and lease_owner let several processes deliver without
--- posting one delivery twice.
+-- posting one delivery twice. A producer that knows only a case's
+-- integration (the escalation job) leaves department empty and names the
+-- integration; the deliverer finds the department from the configuration.
 CREATE TABLE webhook_deliveries (
 	id           INTEGER PRIMARY KEY AUTOINCREMENT,
-	department   text NOT NULL,
+	department   text NOT NULL DEFAULT '',
+	integration_id text NOT NULL DEFAULT '',
 	event        text NOT NULL,
 	event_key    text,
 	payload      blob NOT NULL,
@@ -31,3 +34,7 @@ CREATE TABLE webhook_tail (
 -- The tail reads handoff events by id; a partial index keeps every other
 -- event's insert as cheap as it was.
 CREATE INDEX events_webhook ON events (id) WHERE kind IN ('handoff', 'handoff_message');
+
+-- The webhook's sweep reads the handoffs of the last minutes by time, to
+-- catch one whose step committed after the tail had read past its id.
+CREATE INDEX events_webhook_at ON events (at) WHERE kind IN ('handoff', 'handoff_message');
