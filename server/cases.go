@@ -231,6 +231,7 @@ func (s *Server) escalate(ctx context.Context) (int, error) {
 func (s *Server) casebook() *pipeline.Casebook {
 	b := s.pipeline.Casebook()
 	b.Department = s.departmentOf
+	b.TimeZone = s.zoneOf
 	return b
 }
 

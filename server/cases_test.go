@@ -218,7 +218,22 @@ func TestCitizenReopensWhatAnOfficerResolved(t *testing.T) {
 	}
 	ctx := context.Background()
 	officer := api.Principal{KeyID: "k1", Actor: "Ravi", Role: api.RoleAgent, Department: "simulator"}
-	d, err := c.srv.api.MoveCase(ctx, officer, ref, "resolved", "The valve was opened.")
+	endsADayInIndia := func(when string, due *time.Time) {
+		t.Helper()
+		ist, _ := time.LoadLocation("Asia/Kolkata")
+		if due == nil {
+			t.Fatalf("%s, the case has no deadline", when)
+		}
+		if local := due.In(ist); local.Hour() != 23 || local.Minute() != 59 {
+			t.Fatalf("%s, the deadline %v does not end a day in the department's zone (%v)", when, due, local)
+		}
+	}
+	d, err := c.srv.api.Case(ctx, officer, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	endsADayInIndia("lodged", d.Due)
+	d, err = c.srv.api.MoveCase(ctx, officer, ref, "resolved", "The valve was opened.")
 	if err != nil || d.Status != "resolved" {
 		t.Fatalf("resolve: %+v %v", d, err)
 	}
@@ -238,6 +253,7 @@ func TestCitizenReopensWhatAnOfficerResolved(t *testing.T) {
 	if err != nil || d.Status != "reopened" || d.Due == nil || !d.Due.After(c.srv.now().Add(2*24*time.Hour)) {
 		t.Fatalf("after the citizen's reopening: %+v %v", d, err)
 	}
+	endsADayInIndia("reopened", d.Due)
 	var steps []string
 	for _, h := range d.History {
 		steps = append(steps, h.Actor+":"+h.To)

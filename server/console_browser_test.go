@@ -57,12 +57,15 @@ func TestBrowserConsole(t *testing.T) {
 	if pts := browsertest.Eval[string](con, `document.querySelector('#messages polyline.line-in').getAttribute('points')`); pts == "" {
 		con.Fail("the messages line has no points")
 	}
+	con.KeepScreenshot("console_dashboard")
 	if statuses := con.Text(`#by-status`); !strings.Contains(statuses, "1") {
 		con.Fail("the grievances by status show %q", statuses)
 	}
 
 	// The citizen asks for an officer, who answers from the inbox.
 	citizen.Say(markup)
+	citizen.WaitBot("")
+	citizen.Click(`#photo`)
 	citizen.WaitBot("")
 	citizen.Say("officer")
 	citizen.WaitBot("I am passing your message to an officer")
@@ -75,6 +78,14 @@ func TestBrowserConsole(t *testing.T) {
 	if browsertest.Eval[bool](con, `window.pwned !== undefined || document.querySelector('#history .bubble img, #history .bubble script') !== null`) {
 		con.Fail("the citizen's markup became part of the page")
 	}
+	con.KeepScreenshot("console_conversation")
+	// The reply box offers the approved templates.
+	if n := browsertest.Eval[int](con, `document.querySelectorAll('#template option').length`); n == 0 {
+		con.Fail("the reply box offers no approved template")
+	}
+	// The photo the citizen sent shows in the history, served by the console.
+	con.Run(chromedp.Poll[chromedp.Void](`[...document.querySelectorAll('#history img.attachment')].some(i => i.complete && i.naturalWidth > 0)`,
+		chromedp.WithPollingTimeout(browsertest.StepTimeout)))
 	citizen.MarkSeen()
 	con.Run(chromedp.SendKeys(`#reply-text`, "Hello, this is the ward office. We are looking into it."), chromedp.Click(`#send-reply`))
 	con.WaitVisible(`#done`)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/samvad/samvad/adapters/store"
+	"github.com/samvad/samvad/internal/testdb"
 	"github.com/samvad/samvad/server/api"
 )
 
@@ -153,8 +154,19 @@ func TestConsoleSignsInTheStoresUsers(t *testing.T) {
 
 func TestConsoleCasesKeepRolesAndDepartments(t *testing.T) {
 	t.Parallel()
-	srv := newTestServer(t, nil)
-	t.Cleanup(func() { srv.store.Close() })
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			srv := newTestServer(t, func(c *Config) { c.DatabaseURL = testdb.URL(t, dialect) })
+			t.Cleanup(func() { srv.store.Close() })
+			consoleCasesKeepRolesAndDepartments(t, srv)
+		})
+	}
+}
+
+// consoleCasesKeepRolesAndDepartments signs in users of two departments
+// and roles and works a case through the console.
+func consoleCasesKeepRolesAndDepartments(t *testing.T, srv *Server) {
 	web := httptest.NewServer(srv.Handler())
 	t.Cleanup(web.Close)
 	ctx := context.Background()
@@ -199,6 +211,9 @@ func TestConsoleCasesKeepRolesAndDepartments(t *testing.T) {
 		defer res.Body.Close()
 		b, _ := io.ReadAll(res.Body)
 		return res.StatusCode, string(b)
+	}
+	if _, page := fetch(t, viewer, web.URL+"/console/cases/"+ref); strings.Contains(page, `id="move-form"`) {
+		t.Fatal("a viewer's case page offers to move the case")
 	}
 	if status, _ := move(viewer); status != http.StatusForbidden {
 		t.Fatalf("a viewer moving a case: %d, want 403", status)

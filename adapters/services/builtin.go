@@ -30,6 +30,11 @@ type Casebook interface {
 	Reopen(ctx context.Context, reference, reason string, within time.Duration, policy casework.Policy) error
 }
 
+// zoned is a Casebook that knows the time zone of the step's department.
+type zoned interface {
+	Zone(ctx context.Context) *time.Location
+}
+
 // Errors a Casebook returns.
 var (
 	// ErrNoCasebook is returned by a built-in operation run where nothing
@@ -172,6 +177,9 @@ func (op *operation) callBuiltin(ctx context.Context, book Casebook, now time.Ti
 	case builtinGrievanceLodge, builtinRequestSubmit:
 		c := NewCase{Kind: s.kind, Series: s.series, Title: s.title, Category: str(args["category"]),
 			Description: str(args["description"]), PinCode: str(args["pin"])}
+		if z, ok := book.(zoned); ok {
+			now = now.In(z.Zone(ctx)) // the deadline ends with a day of the department's calendar
+		}
 		c.Due = s.policy.Due(c.Category, now)
 		if loc, ok := args["location"].(map[string]any); ok {
 			c.Location = &engine.Location{Latitude: num(loc["latitude"]), Longitude: num(loc["longitude"]),

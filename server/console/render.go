@@ -69,8 +69,11 @@ type view struct {
 	Simulator string
 	// Staff says the inbox and the cases are served.
 	Staff bool
-	Path  string
-	Data  any
+	// CanAct says the principal may change things (an agent or above):
+	// a viewer's pages show no forms.
+	CanAct bool
+	Path   string
+	Data   any
 	// zone is the signed-in department's time zone.
 	zone *time.Location
 }
@@ -103,6 +106,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, pag
 	}
 	if s, ok := r.Context().Value(sessionKey{}).(session); ok {
 		v.SignedIn, v.Principal, v.CSRF = true, s.principal, c.csrfToken(s)
+		v.CanAct = s.principal.Role >= api.RoleAgent
 		if c.opts.Zone != nil {
 			v.zone = c.opts.Zone(s.principal.Department)
 		}

@@ -18,6 +18,20 @@ type Casebook struct {
 	// Department names the department that owns an integration, whose
 	// outgoing webhook is told of a citizen's reopening (nil: none is).
 	Department func(integration string) string
+	// TimeZone is the zone of an integration's department, whose calendar
+	// days a deadline ends on (nil: UTC).
+	TimeZone func(integration string) *time.Location
+}
+
+// Zone is the time zone of the step's department: a deadline of "5 days"
+// ends at the close of the fifth day there.
+func (b *Casebook) Zone(ctx context.Context) *time.Location {
+	if w := store.WorkFrom(ctx); w != nil && b.TimeZone != nil {
+		if z := b.TimeZone(w.Contact.Integration); z != nil {
+			return z
+		}
+	}
+	return time.UTC
 }
 
 // Casebook returns the pipeline's casebook, for services.Deployment.
@@ -92,7 +106,7 @@ func (b *Casebook) Reopen(ctx context.Context, reference, reason string, within 
 		case !casework.CanReopen(status, resolved, now, within):
 			return services.ErrTooLate
 		}
-		g.Status, g.Due = string(casework.Reopened), policy.Due(g.Category, now)
+		g.Status, g.Due = string(casework.Reopened), policy.Due(g.Category, now.In(b.Zone(ctx)))
 		return nil
 	})
 	if errors.Is(err, store.ErrConflict) {
