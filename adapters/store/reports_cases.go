@@ -29,8 +29,7 @@ type CaseRow struct {
 	AgeOver90 int64  `json:"age_over_90"`
 }
 
-// closedStatuses are the statuses of cases that need nothing more; the
-// case_tally triggers (migration 20261207100900) name them too.
+// closedStatuses are the statuses of cases that need nothing more.
 var closedStatuses = []string{"resolved", "closed", "rejected"}
 
 type caseCount struct {

@@ -65,7 +65,7 @@ SELECT 'st' || (g % 4), 'GRV-' || g, 'c' || (1 + ((g::bigint * 2654435761) % 429
 	(ARRAY['lodged','assigned','in_progress','resolved','closed','closed','resolved','rejected'])[1 + ((g::bigint * 2654435761) % 4294967296) % 8],
 	(400001 + (g % 997) * 97)::text,
 	$3::timestamptz + (g * 31536000.0 / $4) * interval '1 second', $3::timestamptz + (g * 31536000.0 / $4) * interval '1 second',
-	$3::timestamptz + (g * 31536000.0 / $4) * interval '1 second' + (ARRAY[7, 15, 30, 7, 15])[1 + g % 5] * interval '1 day'
+	$3::timestamptz + (g * 31536000.0 / $4) * interval '1 second' + (7 + g % 24) * interval '1 day'
 FROM generate_series(1, $4) g`},
 	{"cleaning up", `DROP TABLE gen_pairs`},
 	// VACUUM summarises the block-range indexes, as autovacuum does for

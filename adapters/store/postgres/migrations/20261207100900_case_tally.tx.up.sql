@@ -1,6 +1,6 @@
 -- case_tally counts the cases (grievances and service requests) by
 -- integration, day lodged (UTC), kind, category, status, PIN prefix (first
--- three digits, the sorting district) and day due (UTC; '' for none or closed), so
+-- three digits, the sorting district) and day due (UTC, '' for none), so
 -- the cases report reads a few rows a day instead of every case. A trigger
 -- keeps it in the transaction of every write to grievances: an upsert per
 -- insert (and a decrement per delete), a decrement and an upsert when a
@@ -18,18 +18,11 @@ CREATE TABLE case_tally (
 	PRIMARY KEY (integration_id, day, kind, category, status, pin, due_day)
 );
 
--- The day a case is due, '' for none and for a case that needs nothing more
--- (resolved, closed, rejected: never breached), so that those share rows.
-CREATE FUNCTION case_tally_due(g grievances) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-	SELECT CASE WHEN g.status IN ('resolved', 'closed', 'rejected') THEN ''
-		ELSE coalesce(to_char(g.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), '') END
-$$;
-
 CREATE FUNCTION case_tally_add(g grievances, d bigint) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
 	INSERT INTO case_tally (integration_id, day, kind, category, status, pin, due_day, n)
 	VALUES (g.integration_id, to_char(g.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), g.kind, g.category, g.status,
-		left(g.pin_code, 3), case_tally_due(g), d)
+		left(g.pin_code, 3), coalesce(to_char(g.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ''), d)
 	ON CONFLICT (integration_id, day, kind, category, status, pin, due_day) DO UPDATE SET n = case_tally.n + d;
 END
 $$;
@@ -50,9 +43,9 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	o := concat_ws(chr(31), OLD.integration_id, to_char(OLD.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), OLD.kind,
-		OLD.category, OLD.status, left(OLD.pin_code, 3), case_tally_due(OLD));
+		OLD.category, OLD.status, left(OLD.pin_code, 3), coalesce(to_char(OLD.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ''));
 	n := concat_ws(chr(31), NEW.integration_id, to_char(NEW.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), NEW.kind,
-		NEW.category, NEW.status, left(NEW.pin_code, 3), case_tally_due(NEW));
+		NEW.category, NEW.status, left(NEW.pin_code, 3), coalesce(to_char(NEW.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ''));
 	IF o = n THEN
 		RETURN NULL;
 	END IF;
@@ -72,5 +65,5 @@ CREATE TRIGGER grievances_tally AFTER INSERT OR UPDATE OR DELETE ON grievances
 
 INSERT INTO case_tally (integration_id, day, kind, category, status, pin, due_day, n)
 SELECT integration_id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), kind, category, status, left(pin_code, 3),
-	case_tally_due(grievances), count(*)
+	coalesce(to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ''), count(*)
 FROM grievances GROUP BY 1, 2, 3, 4, 5, 6, 7;
