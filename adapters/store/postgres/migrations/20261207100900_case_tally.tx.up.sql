@@ -3,9 +3,8 @@
 -- three digits, the sorting district) and day due (UTC, '' for none), so
 -- the cases report reads a few rows a day instead of every case. A trigger
 -- keeps it in the transaction of every write to grievances: an upsert per
--- insert (and a decrement per delete), a decrement and an upsert when a
--- counted column changes; the upserts' row locks make concurrent writers
--- add up. Rows at zero stay.
+-- insert, a decrement and an upsert when a counted column changes; the row
+-- locks of the upsert make concurrent writers add up. Rows at zero stay.
 CREATE TABLE case_tally (
 	integration_id text NOT NULL,
 	day            text NOT NULL,
@@ -18,43 +17,25 @@ CREATE TABLE case_tally (
 	PRIMARY KEY (integration_id, day, kind, category, status, pin, due_day)
 );
 
-CREATE FUNCTION case_tally_add(g grievances, d bigint) RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-	INSERT INTO case_tally (integration_id, day, kind, category, status, pin, due_day, n)
-	VALUES (g.integration_id, to_char(g.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), g.kind, g.category, g.status,
-		left(g.pin_code, 3), coalesce(to_char(g.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ''), d)
-	ON CONFLICT (integration_id, day, kind, category, status, pin, due_day) DO UPDATE SET n = case_tally.n + d;
-END
-$$;
-
--- A move takes its two rows' locks in the order of their keys, so that
--- two moves the opposite way do not deadlock.
 CREATE FUNCTION case_tally_count() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-	o text;
-	n text;
 BEGIN
-	IF TG_OP = 'INSERT' THEN
-		PERFORM case_tally_add(NEW, 1);
+	IF TG_OP = 'UPDATE' AND OLD.integration_id = NEW.integration_id AND OLD.created_at = NEW.created_at
+		AND OLD.kind = NEW.kind AND OLD.category = NEW.category AND OLD.status = NEW.status
+		AND left(OLD.pin_code, 3) = left(NEW.pin_code, 3)
+		AND to_char(OLD.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') IS NOT DISTINCT FROM to_char(NEW.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') THEN
 		RETURN NULL;
 	END IF;
-	IF TG_OP = 'DELETE' THEN
-		PERFORM case_tally_add(OLD, -1);
-		RETURN NULL;
+	IF TG_OP IN ('UPDATE', 'DELETE') THEN
+		UPDATE case_tally SET n = n - 1
+		WHERE integration_id = OLD.integration_id AND day = to_char(OLD.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')
+			AND kind = OLD.kind AND category = OLD.category AND status = OLD.status AND pin = left(OLD.pin_code, 3)
+			AND due_day = coalesce(to_char(OLD.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), '');
 	END IF;
-	o := concat_ws(chr(31), OLD.integration_id, to_char(OLD.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), OLD.kind,
-		OLD.category, OLD.status, left(OLD.pin_code, 3), coalesce(to_char(OLD.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ''));
-	n := concat_ws(chr(31), NEW.integration_id, to_char(NEW.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), NEW.kind,
-		NEW.category, NEW.status, left(NEW.pin_code, 3), coalesce(to_char(NEW.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ''));
-	IF o = n THEN
-		RETURN NULL;
-	END IF;
-	IF o COLLATE "C" < n COLLATE "C" THEN
-		PERFORM case_tally_add(OLD, -1);
-		PERFORM case_tally_add(NEW, 1);
-	ELSE
-		PERFORM case_tally_add(NEW, 1);
-		PERFORM case_tally_add(OLD, -1);
+	IF TG_OP IN ('UPDATE', 'INSERT') THEN
+		INSERT INTO case_tally (integration_id, day, kind, category, status, pin, due_day, n)
+		VALUES (NEW.integration_id, to_char(NEW.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), NEW.kind, NEW.category,
+			NEW.status, left(NEW.pin_code, 3), coalesce(to_char(NEW.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ''), 1)
+		ON CONFLICT (integration_id, day, kind, category, status, pin, due_day) DO UPDATE SET n = case_tally.n + 1;
 	END IF;
 	RETURN NULL;
 END
